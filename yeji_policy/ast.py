@@ -1,0 +1,711 @@
+"""The abstract syntax tree: frozen dataclasses with source spans.
+
+`build(tree)` turns a Lark parse tree into these nodes and does nothing else;
+every semantic check is in check.py, so that its errors keep their positions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Union
+
+from lark import Token, Transformer, Tree, v_args
+
+from .diagnostics import Span
+
+
+def span_of(item: Token | Tree | object) -> Span:
+    if isinstance(item, Token):
+        return Span(item.line, item.column, item.end_line or item.line,
+                    item.end_column or item.column + len(item))
+    meta = item.meta  # type: ignore[attr-defined]
+    return Span(meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+@dataclass(frozen=True)
+class Name:
+    value: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Str:
+    value: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Interp:
+    """An interpretation: the drafters' reading rather than the text's words."""
+
+    note: str
+    span: Span
+
+
+# ---------------------------------------------------------------- expressions
+@dataclass(frozen=True)
+class Quantity:
+    text: str  # as written: "50万元", "15元/平方米/月", "80%"
+    span: Span
+
+
+@dataclass(frozen=True)
+class Number:
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Bool:
+    value: bool
+    span: Span
+
+
+@dataclass(frozen=True)
+class Ref:
+    name: Name
+    span: Span
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    var: Name
+    name: Name
+    span: Span
+
+
+@dataclass(frozen=True)
+class If:
+    cond: "Expr"
+    then: "Expr"
+    otherwise: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str  # "+", "-", "×", "且", "或"
+    left: "Expr"
+    right: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str  # normalised: ">=", "<=", ">", "<", "=", "!="
+    left: "Expr"
+    right: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True)
+class Member:
+    operand: "Expr"
+    values: tuple[Name, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Call:
+    func: Name
+    args: tuple["Expr", ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Tier:
+    threshold: Union[Quantity, Number]
+    award: Union[Quantity, Number]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Tiers:
+    subject: "Expr"
+    rows: tuple[Tier, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Choice:
+    values: tuple[Name, ...]
+    expr: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True)
+class Lookup:
+    subject: "Expr"
+    choices: tuple[Choice, ...]
+    span: Span
+
+
+Expr = Union[Quantity, Number, Bool, Ref, ItemRef, If, BinOp, Not, Compare, Member, Call, Tiers, Lookup]
+
+
+# ---------------------------------------------------------------- amounts and rules
+@dataclass(frozen=True)
+class Cap:
+    limit: Expr
+    interp: Interp | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Formula:
+    expr: Expr
+    interp: Interp | None
+    cap: Cap | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Pay:
+    amount: "Amount"
+    span: Span
+
+
+@dataclass(frozen=True)
+class OutcomeReview:
+    reason: Str
+    interp: Interp | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class OutcomeIneligible:
+    reason: Str
+    span: Span
+
+
+Outcome = Union[Pay, OutcomeReview, OutcomeIneligible]
+
+
+@dataclass(frozen=True)
+class Case:
+    cond: Expr | None  # None for 其他
+    outcome: Outcome
+    span: Span
+
+
+@dataclass(frozen=True)
+class Cases:
+    cases: tuple[Case, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class PerItem:
+    list_name: Name
+    var: Name
+    rules: tuple["Rule", ...]
+    span: Span
+
+
+Amount = Union[Formula, Cases, PerItem]
+
+
+@dataclass(frozen=True)
+class Require:
+    cond: Expr
+    reason: Str
+    interp: Interp | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Review:
+    cond: Expr
+    reason: Str
+    interp: Interp | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Let:
+    name: Name
+    label: Str
+    expr: Expr
+    interp: Interp | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Unique:
+    key: Expr
+    reason: Str
+    interp: Interp | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class AmountRule:
+    amount: Amount
+    span: Span
+
+
+Rule = Union[Require, Review, Let, Unique, AmountRule]
+
+
+# ---------------------------------------------------------------- inputs
+@dataclass(frozen=True)
+class Option:
+    name: Name
+    label: Str
+    span: Span
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    kind: str  # money, number, int, bool, date, text, enum, list
+    unit: Token | None
+    options: tuple[Option, ...]
+    fields: tuple["Field", ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class FieldOption:
+    kind: str  # help, default, min, step, interp
+    value: object
+    span: Span
+
+
+@dataclass(frozen=True)
+class Field:
+    name: Name
+    type: TypeRef
+    label: Str
+    options: tuple[FieldOption, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Constraint:
+    cond: Expr
+    path: Name
+    message: Str
+    span: Span
+
+
+# ---------------------------------------------------------------- documents
+@dataclass(frozen=True)
+class Text:
+    lines: tuple[str, ...]
+    span: Span
+
+    @property
+    def value(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One keyword entry of a block: `kind` names it, `values` are its operands."""
+
+    kind: str
+    values: tuple[object, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Document:
+    entries: tuple[Entry, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Measure:
+    kind: str  # goal, task, responsible, indicator, target_group
+    values: tuple[Str, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Article:
+    number: Token
+    title: Str
+    text: Text
+    measures: tuple[Measure, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Programme:
+    id: Name
+    name: Str
+    entries: tuple[object, ...]  # Entry, Constraint, Rule
+    span: Span
+
+
+@dataclass(frozen=True)
+class Value:
+    """A literal in a test case: kind is number, string, bool, list or object."""
+
+    kind: str
+    value: object
+    span: Span
+
+
+@dataclass(frozen=True)
+class Expect:
+    status: Str
+    details: tuple[Entry, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class TestCase:
+    name: Str
+    programme: Name
+    inputs: Value
+    expect: Expect
+    span: Span
+
+
+@dataclass(frozen=True)
+class Chapter:
+    numeral: Token
+    title: Str
+    items: tuple[object, ...]  # Article, Programme, TestCase
+    span: Span
+
+
+@dataclass(frozen=True)
+class Module:
+    items: tuple[object, ...]  # Document, Chapter, Programme, TestCase
+    span: Span
+
+
+_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def unquote(token: Token) -> str:
+    """The value of a STRING token; unknown escapes are kept as written."""
+
+    def replace(match: re.Match[str]) -> str:
+        ch = match.group(1)
+        if ch in _ESCAPES:
+            return _ESCAPES[ch]
+        if ch == "u" and match.group(2):
+            return chr(int(match.group(2), 16))
+        return match.group(0)
+
+    return re.sub(r"\\(u([0-9A-Fa-f]{4})|.)", replace, str(token)[1:-1])
+
+
+CMP_OPS = {"≥": ">=", "≤": "<=", "≠": "!=", ">=": ">=", "<=": "<=", ">": ">", "<": "<", "=": "=", "!=": "!="}
+
+
+def _string(token: Token) -> Str:
+    return Str(unquote(token), span_of(token))
+
+
+def _name(token: Token) -> Name:
+    return Name(str(token), span_of(token))
+
+
+def _text_line(token: Token) -> str:
+    line = str(token).strip()[1:]
+    return line[1:] if line.startswith(" ") else line
+
+
+@v_args(meta=True)
+class _Builder(Transformer):
+    """Parse tree -> AST.  Pure construction: no checks here."""
+
+    def _span(self, meta) -> Span:
+        return Span(meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def start(self, meta, items):
+        span = self._span(meta) if not meta.empty else Span(1, 1, 1, 1)
+        return Module(tuple(items), span)
+
+    # document
+    def document(self, meta, entries):
+        return Document(tuple(entries), self._span(meta))
+
+    def _entry(kind):  # noqa: N805 - a factory used in the class body
+        def method(self, meta, children):
+            values = tuple(_string(c) if isinstance(c, Token) and c.type == "STRING" else c for c in children)
+            return Entry(kind, values, self._span(meta))
+        return method
+
+    doc_issuer = _entry("issuer")
+    doc_title = _entry("title")
+    doc_version = _entry("version")
+    doc_basis = _entry("basis")
+    doc_addressees = _entry("addressees")
+    doc_preamble = _entry("preamble")
+
+    def text(self, meta, lines):
+        return Text(tuple(_text_line(t) for t in lines), self._span(meta))
+
+    # chapters and articles
+    def chapter(self, meta, children):
+        numeral, title, *items = children
+        return Chapter(numeral, _string(title), tuple(items), self._span(meta))
+
+    def article(self, meta, children):
+        number, title, text, *measures = children
+        return Article(number, _string(title), text, tuple(measures), self._span(meta))
+
+    def _measure(kind):  # noqa: N805
+        def method(self, meta, children):
+            return Measure(kind, tuple(_string(c) for c in children), self._span(meta))
+        return method
+
+    goal = _measure("goal")
+    task = _measure("task")
+    responsible = _measure("responsible")
+    indicator = _measure("indicator")
+    target_group = _measure("target_group")
+
+    # programmes
+    def programme(self, meta, children):
+        pid, name, *entries = children
+        return Programme(_name(pid), _string(name), tuple(entries), self._span(meta))
+
+    def _prog_entry(kind):  # noqa: N805
+        def method(self, meta, children):
+            values = tuple(_string(c) if isinstance(c, Token) and c.type == "STRING" else c for c in children)
+            return Entry(kind, values, self._span(meta))
+        return method
+
+    prog_article = _prog_entry("article")
+    prog_excerpt = _prog_entry("excerpt")
+    prog_applicant = _prog_entry("applicant")
+    prog_funding = _prog_entry("funding_source")
+    prog_payment = _prog_entry("payment_condition")
+
+    def prog_inputs(self, meta, fields):
+        return Entry("inputs", tuple(fields), self._span(meta))
+
+    def prog_constraint(self, meta, children):
+        cond, path, message = children
+        return Constraint(cond, _name(path), _string(message), self._span(meta))
+
+    def interp(self, meta, children):
+        return Interp(unquote(children[0]), self._span(meta))
+
+    @staticmethod
+    def _split_interp(children):
+        if children and isinstance(children[-1], Interp):
+            return children[:-1], children[-1]
+        return children, None
+
+    def require(self, meta, children):
+        (cond, reason), interp = self._split_interp(children)
+        return Require(cond, _string(reason), interp, self._span(meta))
+
+    def review(self, meta, children):
+        (cond, reason), interp = self._split_interp(children)
+        return Review(cond, _string(reason), interp, self._span(meta))
+
+    def let(self, meta, children):
+        (name, label, expr), interp = self._split_interp(children)
+        return Let(_name(name), _string(label), expr, interp, self._span(meta))
+
+    def unique(self, meta, children):
+        (key, reason), interp = self._split_interp(children)
+        return Unique(key, _string(reason), interp, self._span(meta))
+
+    def amount_rule(self, meta, children):
+        return AmountRule(children[0], self._span(meta))
+
+    def formula(self, meta, children):
+        expr, *rest = children
+        interp = next((c for c in rest if isinstance(c, Interp)), None)
+        cap = next((c for c in rest if isinstance(c, Cap)), None)
+        return Formula(expr, interp, cap, self._span(meta))
+
+    def cap(self, meta, children):
+        (limit,), interp = self._split_interp(children)
+        return Cap(limit, interp, self._span(meta))
+
+    def cases(self, meta, children):
+        return Cases(tuple(children), self._span(meta))
+
+    def case(self, meta, children):
+        cond, outcome = children
+        return Case(cond, outcome, self._span(meta))
+
+    def otherwise(self, meta, children):
+        return Case(None, children[0], self._span(meta))
+
+    def pay(self, meta, children):
+        return Pay(children[0], self._span(meta))
+
+    def outcome_review(self, meta, children):
+        (reason,), interp = self._split_interp(children)
+        return OutcomeReview(_string(reason), interp, self._span(meta))
+
+    def outcome_ineligible(self, meta, children):
+        return OutcomeIneligible(_string(children[0]), self._span(meta))
+
+    def per_item(self, meta, children):
+        list_name, var, *rules = children
+        return PerItem(_name(list_name), _name(var), tuple(rules), self._span(meta))
+
+    # inputs
+    def field(self, meta, children):
+        name, type_, label, *options = children
+        return Field(_name(name), type_, _string(label), tuple(options), self._span(meta))
+
+    def _type(kind):  # noqa: N805
+        def method(self, meta, children):
+            unit = children[0] if children and isinstance(children[0], Token) else None
+            options = tuple(c for c in children if isinstance(c, Option))
+            fields = tuple(c for c in children if isinstance(c, Field))
+            return TypeRef(kind, unit, options, fields, self._span(meta))
+        return method
+
+    t_money = _type("money")
+    t_number = _type("number")
+    t_int = _type("int")
+    t_bool = _type("bool")
+    t_date = _type("date")
+    t_text = _type("text")
+    t_enum = _type("enum")
+    t_list = _type("list")
+
+    def option(self, meta, children):
+        name, label = children
+        return Option(_name(name), _string(label), self._span(meta))
+
+    def _field_option(kind):  # noqa: N805
+        def method(self, meta, children):
+            value = children[0]
+            if isinstance(value, Token) and value.type == "STRING":
+                value = _string(value)
+            return FieldOption(kind, value, self._span(meta))
+        return method
+
+    opt_help = _field_option("help")
+    opt_default = _field_option("default")
+    opt_min = _field_option("min")
+    opt_step = _field_option("step")
+    opt_interp = _field_option("interp")
+
+    # expressions
+    def quantity(self, meta, children):
+        return Quantity(str(children[0]), span_of(children[0]))
+
+    def number(self, meta, children):
+        return Number(str(children[0]), span_of(children[0]))
+
+    def true(self, meta, children):
+        return Bool(True, self._span(meta))
+
+    def false(self, meta, children):
+        return Bool(False, self._span(meta))
+
+    def ref(self, meta, children):
+        return Ref(_name(children[0]), self._span(meta))
+
+    def item_ref(self, meta, children):
+        var, name = children
+        return ItemRef(_name(var), _name(name), self._span(meta))
+
+    def if_expr(self, meta, children):
+        cond, then, otherwise = children
+        return If(cond, then, otherwise, self._span(meta))
+
+    def _binop(op):  # noqa: N805
+        def method(self, meta, children):
+            left, right = children
+            return BinOp(op, left, right, self._span(meta))
+        return method
+
+    or_ = _binop("或")
+    and_ = _binop("且")
+    add = _binop("+")
+    sub = _binop("-")
+    mul = _binop("×")
+
+    def not_(self, meta, children):
+        return Not(children[0], self._span(meta))
+
+    def cmp_op(self, meta, children):
+        return CMP_OPS[str(children[0])]
+
+    def compare(self, meta, children):
+        left, op, right = children
+        return Compare(op, left, right, self._span(meta))
+
+    def member(self, meta, children):
+        operand, *values = children
+        return Member(operand, tuple(_name(v) for v in values), self._span(meta))
+
+    def call(self, meta, children):
+        func, *args = children
+        return Call(_name(func), tuple(args), self._span(meta))
+
+    def tiers(self, meta, children):
+        subject, *rows = children
+        return Tiers(subject, tuple(rows), self._span(meta))
+
+    def tier(self, meta, children):
+        threshold, award = children
+        return Tier(threshold, award, self._span(meta))
+
+    def lookup(self, meta, children):
+        subject, *choices = children
+        return Lookup(subject, tuple(choices), self._span(meta))
+
+    def choice(self, meta, children):
+        *values, expr = children
+        return Choice(tuple(_name(v) for v in values), expr, self._span(meta))
+
+    # tests
+    def test_case(self, meta, children):
+        name, programme, inputs, expect = children
+        return TestCase(_string(name), _name(programme), inputs, expect, self._span(meta))
+
+    def object(self, meta, pairs):
+        return Value("object", tuple(pairs), self._span(meta))
+
+    def pair(self, meta, children):
+        name, value = children
+        return (_name(name), value)
+
+    def v_number(self, meta, children):
+        return Value("number", str(children[0]), self._span(meta))
+
+    def v_negative(self, meta, children):
+        return Value("number", "-" + str(children[0]), self._span(meta))
+
+    def v_string(self, meta, children):
+        return Value("string", unquote(children[0]), self._span(meta))
+
+    def v_true(self, meta, children):
+        return Value("bool", True, self._span(meta))
+
+    def v_false(self, meta, children):
+        return Value("bool", False, self._span(meta))
+
+    def v_list(self, meta, children):
+        return Value("list", tuple(children), self._span(meta))
+
+    def expect(self, meta, children):
+        status, *details = children
+        return Expect(status, tuple(details), self._span(meta))
+
+    def status(self, meta, children):
+        return Str(str(children[0]), span_of(children[0]))
+
+    expect_amount = _prog_entry("amount")
+    expect_if_approved = _prog_entry("amount_if_approved")
+    expect_reason = _prog_entry("reason")
+    expect_path = _prog_entry("path")
+
+
+def build(tree: Tree) -> Module:
+    return _Builder().transform(tree)

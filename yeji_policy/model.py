@@ -1,0 +1,432 @@
+"""The checked policy: what every backend reads.
+
+check.py builds these from the AST once every name is resolved and every
+expression has a type and a unit.  Backends never see the AST, never look a
+programme up by name, and never re-check anything.
+
+Values are exact: numbers are `Decimal` in base units (元, 平方米, 人, 个, 天,
+个月); see units.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Union
+
+from .diagnostics import Span
+from .units import Dim
+
+
+# ---------------------------------------------------------------- types
+@dataclass(frozen=True)
+class Type:
+    """The type of an expression.  kind: num, bool, date, text, enum."""
+
+    kind: str
+    dim: Dim = ()
+    options: tuple[str, ...] = ()  # for enums: the option ids
+
+    def __str__(self) -> str:
+        from .units import describe
+
+        return {
+            "num": f"数值（{describe(self.dim)}）",
+            "bool": "是否",
+            "date": "日期",
+            "text": "文本",
+            "enum": "选项",
+        }[self.kind]
+
+
+BOOL = Type("bool")
+DATE = Type("date")
+TEXT = Type("text")
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """A reading chosen by the drafters where the text is ambiguous."""
+
+    note: str
+    subject: str  # what it is about, in Chinese: "资金来源", "上限", "金额计算", …
+    article: int
+    programme: str | None
+    span: Span
+
+
+# ---------------------------------------------------------------- inputs
+@dataclass(frozen=True)
+class Field:
+    """An input of an application form.
+
+    kind: money (元, ≥ 0, two decimals), number (≥ 0, two decimals unless a
+    step says otherwise), int (≥ 0), bool, date, text (non-empty), enum, list.
+    """
+
+    name: str
+    label: str
+    kind: str
+    help: str | None = None
+    unit: str | None = None  # display unit: 元, 平方米, 人, 个, 天, 个月
+    dim: Dim = ()
+    default: Decimal | None = None
+    minimum: Decimal | None = None
+    step: Decimal | None = None
+    options: tuple[tuple[str, str], ...] = ()  # enum: (id, Chinese label)
+    item_fields: tuple["Field", ...] = ()  # list: the fields of one item
+    interpretation: Interpretation | None = None
+    span: Span = field(default=Span(1, 1, 1, 1), compare=False)
+
+    @property
+    def type(self) -> Type:
+        if self.kind in ("money", "number", "int"):
+            return Type("num", self.dim)
+        if self.kind == "enum":
+            return Type("enum", (), tuple(o for o, _ in self.options))
+        return Type(self.kind)
+
+    def option_label(self, option: str) -> str:
+        return dict(self.options)[option]
+
+
+# ---------------------------------------------------------------- expressions
+@dataclass(frozen=True)
+class Const:
+    value: Union[Decimal, bool, str]  # str for enum option ids
+    type: Type
+    text: str  # as written in the policy: 50万元, 80%, 是
+    span: Span
+
+
+@dataclass(frozen=True)
+class InputRef:
+    field: Field
+    type: Type
+    span: Span
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """A field of the current item inside 逐项 … 为 s { … }."""
+
+    var: str
+    field: Field
+    type: Type
+    span: Span
+
+
+@dataclass(frozen=True)
+class LetRef:
+    let: "Let"
+    type: Type
+    span: Span
+
+
+@dataclass(frozen=True)
+class Arith:
+    op: str  # "+", "-", "×"
+    left: "Expr"
+    right: "Expr"
+    type: Type
+    span: Span
+
+
+@dataclass(frozen=True)
+class Logic:
+    op: str  # "且", "或"
+    left: "Expr"
+    right: "Expr"
+    type: Type
+    span: Span
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: "Expr"
+    type: Type
+    span: Span
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str  # ">=", "<=", ">", "<", "=", "!="
+    left: "Expr"
+    right: "Expr"
+    type: Type
+    span: Span
+
+
+@dataclass(frozen=True)
+class Member:
+    operand: "Expr"
+    values: tuple[str, ...]
+    type: Type
+    span: Span
+
+
+@dataclass(frozen=True)
+class Cond:
+    cond: "Expr"
+    then: "Expr"
+    otherwise: "Expr"
+    type: Type
+    span: Span
+
+
+@dataclass(frozen=True)
+class Call:
+    """A built-in: min, max, months (calendar months from a to b inclusive),
+    overlap_months (months of [a, b] inside the n-month window starting with
+    the month of start)."""
+
+    func: str
+    args: tuple["Expr", ...]
+    type: Type
+    span: Span
+
+
+@dataclass(frozen=True)
+class TierRow:
+    threshold: Decimal
+    award: Decimal
+    threshold_text: str
+    award_text: str
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """The award of the highest threshold that subject reaches (≥), else 0."""
+
+    subject: "Expr"
+    rows: tuple[TierRow, ...]
+    type: Type
+    span: Span
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One expression per enum option, in the order the options are declared."""
+
+    subject: "Expr"
+    field: Field
+    choices: tuple[tuple[str, "Expr"], ...]
+    type: Type
+    span: Span
+
+
+Expr = Union[Const, InputRef, ItemRef, LetRef, Arith, Logic, Not, Compare, Member, Cond, Call, Tiers, Lookup]
+
+
+# ---------------------------------------------------------------- rules
+@dataclass(frozen=True)
+class Cap:
+    limit: Expr
+    interpretation: Interpretation | None
+
+
+@dataclass(frozen=True)
+class Formula:
+    expr: Expr
+    interpretation: Interpretation | None
+    cap: Cap | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """The text is silent here: review, with no amount the rules could compute."""
+
+    reason: str
+    interpretation: Interpretation | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class IneligibleOutcome:
+    reason: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Case:
+    cond: Expr | None  # None: every other case
+    outcome: Union["Amount", ReviewOutcome, IneligibleOutcome]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Cases:
+    cases: tuple[Case, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Require:
+    cond: Expr
+    reason: str
+    interpretation: Interpretation | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Review:
+    cond: Expr
+    reason: str
+    interpretation: Interpretation | None
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class Let:
+    name: str
+    label: str
+    expr: Expr
+    interpretation: Interpretation | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Unique:
+    """Among the items that qualify, in list order, only the first per key counts."""
+
+    key: Expr
+    reason: str
+    interpretation: Interpretation | None
+    span: Span
+
+
+Rule = Union[Require, Review, Let, Unique]
+
+
+@dataclass(frozen=True)
+class PerItem:
+    """A sum over the items of a list, each item judged by its own rules."""
+
+    list_field: Field
+    var: str
+    rules: tuple[Rule, ...]
+    amount: "Amount"
+    span: Span
+
+
+Amount = Union[Formula, Cases, PerItem]
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A check of the form: failing it makes the application invalid."""
+
+    cond: Expr
+    path: str
+    message: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Attribute:
+    value: str
+    interpretation: Interpretation | None
+
+
+# ---------------------------------------------------------------- documents
+@dataclass(frozen=True)
+class Measure:
+    kind: str  # goal, task, responsible, indicator, target_group
+    values: tuple[str, ...]
+
+    KIND_LABELS = {"goal": "目标", "task": "任务", "responsible": "责任单位", "indicator": "指标", "target_group": "对象"}
+
+    @property
+    def label(self) -> str:
+        return self.KIND_LABELS[self.kind]
+
+
+@dataclass(frozen=True)
+class Article:
+    number: int
+    title: str
+    text: str  # verbatim
+    chapter: str  # numeral, e.g. 五
+    measures: tuple[Measure, ...]
+    programmes: tuple[str, ...]  # ids, in order
+
+
+@dataclass(frozen=True)
+class Chapter:
+    numeral: str
+    title: str
+    articles: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Programme:
+    id: str
+    name: str
+    article: int
+    excerpt: str | None
+    applicant: Attribute
+    funding_source: Attribute
+    payment_condition: Attribute
+    fields: tuple[Field, ...]
+    constraints: tuple[Constraint, ...]
+    rules: tuple[Rule, ...]  # Require, Review and Let, in order
+    amount: Amount
+    span: Span
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    status: str  # eligible, ineligible, review, invalid
+    amount: Decimal | None
+    amount_if_approved: Decimal | None
+    reasons: tuple[str, ...]
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TestCase:
+    name: str
+    programme: str
+    application: dict
+    expect: Expectation
+    span: Span
+
+
+@dataclass(frozen=True)
+class Document:
+    issuer: str
+    title: str
+    version: str
+    basis: tuple[tuple[str, str], ...]  # (document number, title)
+    addressees: str | None
+    preamble: str | None
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str  # the file stem: yeji_ecommerce
+    source_file: str
+    content_hash: str  # sha256 of the source bytes
+    document: Document
+    chapters: tuple[Chapter, ...]
+    articles: tuple[Article, ...]
+    programmes: tuple[Programme, ...]
+    tests: tuple[TestCase, ...]
+    interpretations: tuple[Interpretation, ...]
+
+    def programme(self, pid: str) -> Programme:
+        return next(p for p in self.programmes if p.id == pid)
+
+    def article(self, number: int) -> Article:
+        return next(a for a in self.articles if a.number == number)
+
+    @property
+    def programme_ids(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.programmes)
+
+
+STATUS_LABELS = {"eligible": "符合条件", "ineligible": "不符合条件", "review": "需人工审核", "invalid": "无效申请"}

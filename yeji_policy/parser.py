@@ -1,0 +1,165 @@
+"""Parsing: source text -> Lark parse tree, with syntax errors as Chinese diagnostics."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from .diagnostics import Diagnostic, Span
+
+# Named terminals as a drafter would call them.
+TERMINAL_NAMES = {
+    "NAME": "标识符（英文字母、数字、下划线）",
+    "INT": "整数",
+    "NUMBER": "数字",
+    "QUANTITY": "带单位的数字（如 50万元、80%、15元/平方米/月）",
+    "CN_NUMERAL": "中文章序号（如 一、二）",
+    "STRING": "带半角双引号的文字",
+    "TEXT_LINE": "以 > 开头的原文行",
+    "FUNC": "函数名（最小、最大、月数、重叠月数）",
+    "UNIT": "单位（平方米、个月、人、个、天、月、年）",
+    "$END": "文件结束",
+}
+
+# Characters a drafter typing Chinese often enters by mistake.
+FULL_WIDTH_HINTS = {
+    "（": "请使用半角括号 ( )",
+    "）": "请使用半角括号 ( )",
+    "：": "请使用半角冒号 :",
+    "，": "请使用半角逗号 ,",
+    "“": "文字请用半角双引号 \"…\" 括起",
+    "”": "文字请用半角双引号 \"…\" 括起",
+    "｛": "请使用半角花括号 { }",
+    "｝": "请使用半角花括号 { }",
+    "＝": "请使用半角等号 =",
+}
+
+
+def grammar_text() -> str:
+    """The grammar: the copy packaged with the wheel, else the repository's."""
+    packaged = resources.files("yeji_policy").joinpath("grammar/policy.lark")
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parent.parent / "grammar" / "policy.lark").read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def policy_parser() -> Lark:
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        strict=True,
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _terminal_patterns() -> dict[str, str]:
+    return {t.name: t.pattern.value for t in policy_parser().terminals}
+
+
+def describe_terminal(name: str) -> str:
+    if name in TERMINAL_NAMES:
+        return TERMINAL_NAMES[name]
+    pattern = _terminal_patterns().get(name)
+    if pattern is None:
+        return name
+    return f"“{pattern}”"
+
+
+def describe_token(token: Token) -> str:
+    if token.type == "$END":
+        return "文件结束"
+    text = str(token)
+    if len(text) > 20:
+        text = text[:20] + "…"
+    return f"“{text}”"
+
+
+def _expected(expected: set[str] | frozenset[str]) -> str:
+    names = sorted({describe_terminal(name) for name in expected})
+    if len(names) > 8:
+        names = names[:8] + ["……"]
+    return "、".join(names)
+
+
+def parse(text: str) -> tuple[Tree | None, list[Diagnostic]]:
+    """Parse `text`; return the tree, or None and one syntax diagnostic."""
+    try:
+        return policy_parser().parse(text), []
+    except UnexpectedInput as exc:
+        return None, [syntax_diagnostic(exc, text)]
+
+
+def syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
+    if isinstance(exc, UnexpectedCharacters):
+        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        notes = (FULL_WIDTH_HINTS[char],) if char in FULL_WIDTH_HINTS else ()
+        if char == '"':
+            return Diagnostic("E0104", "字符串没有结束：缺少右侧的半角双引号", Span.point(exc.line, exc.column), "error",
+                              ("字符串不能跨行；换行请写 \\n",))
+        shown = char if char.isprintable() else f"U+{ord(char):04X}"
+        return Diagnostic(
+            "E0102",
+            f"无法识别的字符“{shown}”，此处期望：{_expected(exc.allowed or set())}",
+            Span.point(exc.line, exc.column),
+            "error",
+            notes,
+        )
+    if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
+        token = exc.token
+        span = Span(token.line, token.column, token.end_line or token.line,
+                    token.end_column or token.column + len(str(token)))
+        return Diagnostic(
+            "E0101",
+            f"此处不应出现{describe_token(token)}，期望：{_expected(exc.expected)}",
+            span,
+        )
+    # End of input inside a block.
+    expected = exc.expected if isinstance(exc, (UnexpectedToken, UnexpectedEOF)) else set()
+    opened = unclosed_brace(text)
+    if opened is not None:
+        line, column = opened
+        return Diagnostic(
+            "E0103",
+            f"文件意外结束：第{line}行第{column}列的“{{”没有对应的“}}”",
+            Span.point(line, column),
+            "error",
+            (f"此处期望：{_expected(expected)}",) if expected else (),
+        )
+    lines = text.split("\n")
+    line = len(lines)
+    return Diagnostic("E0103", f"文件意外结束，期望：{_expected(expected)}",
+                      Span.point(line, len(lines[-1]) + 1))
+
+
+def unclosed_brace(text: str) -> tuple[int, int] | None:
+    """Position of the innermost `{` never closed, skipping strings, text lines and comments."""
+    stack: list[tuple[int, int]] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.lstrip().startswith(">"):
+            continue
+        in_string = False
+        escaped = False
+        for column, ch in enumerate(line, start=1):
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif ch == "\\":
+                    escaped = True
+                elif ch == '"':
+                    in_string = False
+            elif ch == '"':
+                in_string = True
+            elif ch == "#":
+                break
+            elif ch == "{":
+                stack.append((number, column))
+            elif ch == "}" and stack:
+                stack.pop()
+    return stack[-1] if stack else None
