@@ -614,9 +614,9 @@ class Checker:
         right = self.expr(node.right, scope) if not self._is_bare_option(node.right, scope) else None
         # An enum compared with a bare option id: other = 其他选项
         if left is not None and left.type.kind == "enum" and self._is_bare_option(node.right, scope):
-            right = self.option_const(node.right, left.type)
+            right = self.option_const(node.right, left)
         elif right is not None and right.type.kind == "enum" and self._is_bare_option(node.left, scope):
-            left = self.option_const(node.left, right.type)
+            left = self.option_const(node.left, right)
         elif self._is_bare_option(node.left, scope) or self._is_bare_option(node.right, scope):
             bare = node.left if self._is_bare_option(node.left, scope) else node.right
             self.ref(bare, scope)
@@ -635,13 +635,16 @@ class Checker:
     def _is_bare_option(node, scope: _Scope) -> bool:
         return isinstance(node, A.Ref) and node.name.value not in scope.fields and node.name.value not in scope.lets
 
-    def option_const(self, node: A.Ref, enum_type: M.Type):
+    def option_const(self, node: A.Ref, other: M.Expr):
+        """An option id compared with an enum input; its text is the option's Chinese label."""
+        enum_type = other.type
         name = node.name.value
         if name not in enum_type.options:
             self.error("E0204", f"未知的选项“{name}”{_suggest(name, enum_type.options)}", node.span,
                        "可选：" + "、".join(enum_type.options))
             return None
-        return M.Const(name, enum_type, name, node.span)
+        label = other.field.option_label(name) if isinstance(other, (M.InputRef, M.ItemRef)) else name
+        return M.Const(name, enum_type, label, node.span)
 
     def call(self, node: A.Call, scope: _Scope):
         func = FUNCTIONS[node.func.value]

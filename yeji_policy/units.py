@@ -89,3 +89,8 @@ def parse_quantity(text: str) -> tuple[Decimal, Dim]:
         dim = multiply(dim, invert(dim_of(denominator)))
         value /= UNITS[denominator][1]
     return value, dim
+
+
+def display_unit(dim: Dim) -> str | None:
+    """The unit shown after a number of this dimension; None for a pure number."""
+    return None if not dim else describe(dim)

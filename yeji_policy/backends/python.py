@@ -1,0 +1,425 @@
+"""Python backend: the checked model -> one standalone evaluator module.
+
+Rule bodies are compiled to straight-line Python by `_Emitter`; the module
+around them comes from templates/python_module.py.j2, and runtime.py is
+copied in verbatim so the module imports only the standard library.
+
+Safety: no policy text is ever pasted into code.  Every string, number and
+structure goes through `repr` (`_lit`); the only names derived from the
+policy are programme ids, which the grammar restricts to ASCII identifiers
+and which are checked again here before use as a suffix.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from importlib import resources
+
+import jinja2
+
+from .. import catalogue
+from .. import model as M
+from ..units import display_unit
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CMP = {">=": ">=", "<=": "<=", ">": ">", "<": "<", "=": "==", "!=": "!="}
+
+
+def _lit(value) -> str:
+    """A Python literal for value; Decimals as D('…')."""
+    if isinstance(value, Decimal):
+        return f"D({format(value, 'f')!r})"
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(_lit(v) for v in value)
+        return f"({inner},)" if isinstance(value, tuple) and len(value) == 1 else (
+            f"({inner})" if isinstance(value, tuple) else f"[{inner}]")
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in value.items()) + "}"
+    raise TypeError(type(value))
+
+
+def _ident(pid: str) -> str:
+    if not _IDENT.match(pid):
+        raise ValueError(f"unsafe programme id {pid!r}")
+    return pid
+
+
+def needs_parens(child: M.Expr, parent_op: str, side: str) -> bool:
+    if isinstance(child, M.Arith) and child.op in "+-":
+        return parent_op == "×" or (parent_op == "-" and side == "right")
+    return False
+
+
+class _Emitter:
+    """Emits the body of one programme function."""
+
+    def __init__(self, programme: M.Programme):
+        self.p = programme
+        self.article = programme.article
+        self.lines: list[str] = []
+        self.depth = 1
+        self.counter = 0
+        self.let_vars: dict[str, str] = {}
+
+    def emit(self, line: str) -> None:
+        self.lines.append("    " * self.depth + line)
+
+    def fresh(self) -> tuple[str, str]:
+        self.counter += 1
+        return f"v{self.counter}", f"t{self.counter}"
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, e: M.Expr, item: str | None) -> tuple[str, str]:  # noqa: C901
+        """Emit statements computing e; return (value code, text code)."""
+        if isinstance(e, M.Const):
+            return _lit(e.value), _lit(e.text)
+        if isinstance(e, (M.InputRef, M.ItemRef)):
+            f = e.field
+            source = "values" if isinstance(e, M.InputRef) else item
+            v, t = self.fresh()
+            self.emit(f"{v} = {source}[{_lit(f.name)}]")
+            options = _lit(f.options) if f.options else "None"
+            self.emit(f"{t} = show_ref({_lit(f.label)}, {v}, {_lit(f.kind)}, {_lit(f.unit)}, {options})")
+            return v, t
+        if isinstance(e, M.LetRef):
+            v = self.let_vars[e.let.name]
+            t = self.fresh()[1]
+            self.emit(f"{t} = r_let({_lit(e.let.label)}, {self.show(v, e.type)})")
+            return v, t
+        if isinstance(e, M.Arith):
+            lv, lt = self.expr(e.left, item)
+            rv, rt = self.expr(e.right, item)
+            if needs_parens(e.left, e.op, "left"):
+                lt = f"r_paren({lt})"
+            if needs_parens(e.right, e.op, "right"):
+                rt = f"r_paren({rt})"
+            v, t = self.fresh()
+            func = {"+": "add", "-": "sub", "×": "mul"}[e.op]
+            self.emit(f"{v} = {func}({lv}, {rv})")
+            self.emit(f"{t} = r_arith({_lit(e.op)}, {lt}, {rt})")
+            return v, t
+        if isinstance(e, M.Logic):
+            lv, lt = self.expr(e.left, item)
+            rv, rt = self.expr(e.right, item)
+            v, t = self.fresh()
+            self.emit(f"{v} = {lv} {'and' if e.op == '且' else 'or'} {rv}")
+            self.emit(f"{t} = r_arith({_lit(e.op)}, {lt}, {rt})")
+            return v, t
+        if isinstance(e, M.Not):
+            ov, ot = self.expr(e.operand, item)
+            v, t = self.fresh()
+            self.emit(f"{v} = not {ov}")
+            self.emit(f"{t} = r_not({ot})")
+            return v, t
+        if isinstance(e, M.Compare):
+            lv, lt = self.expr(e.left, item)
+            rv, rt = self.expr(e.right, item)
+            v, t = self.fresh()
+            self.emit(f"{v} = {lv} {_CMP[e.op]} {rv}")
+            self.emit(f"{t} = r_compare({_lit(e.op)}, {lt}, {rt})")
+            return v, t
+        if isinstance(e, M.Member):
+            ov, ot = self.expr(e.operand, item)
+            labels = [e.operand.field.option_label(o) for o in e.values]
+            v, t = self.fresh()
+            self.emit(f"{v} = {ov} in {_lit(tuple(e.values))}")
+            self.emit(f"{t} = r_member({ot}, {_lit(labels)})")
+            return v, t
+        if isinstance(e, M.Cond):
+            cv, ct = self.expr(e.cond, item)
+            v, t = self.fresh()
+            self.emit(f"if {cv}:")
+            self.depth += 1
+            bv, bt = self.expr(e.then, item)
+            self.emit(f"{v}, {t} = {bv}, {bt}")
+            self.depth -= 1
+            self.emit("else:")
+            self.depth += 1
+            bv, bt = self.expr(e.otherwise, item)
+            self.emit(f"{v}, {t} = {bv}, {bt}")
+            self.depth -= 1
+            self.emit(f"{t} = r_cond({t}, {ct})")
+            return v, t
+        if isinstance(e, M.Call):
+            args = [self.expr(a, item) for a in e.args]
+            values = ", ".join(a[0] for a in args)
+            texts = ", ".join(a[1] for a in args)
+            func = {"min": "min", "max": "max", "months": "months_between", "overlap_months": "overlap_months"}[e.func]
+            v, t = self.fresh()
+            self.emit(f"{v} = {func}({values})")
+            self.emit(f"{t} = r_call({_lit(e.func)}, [{texts}])")
+            return v, t
+        if isinstance(e, M.Tiers):
+            sv, st = self.expr(e.subject, item)
+            v, t = self.fresh()
+            lowest = e.rows[0].threshold_text
+            # Highest threshold first: the first one reached is the award.
+            for index, row in enumerate(reversed(e.rows)):
+                self.emit(f"{'if' if index == 0 else 'elif'} {sv} >= {_lit(row.threshold)}:")
+                self.emit(f"    {v} = {_lit(row.award)}")
+                self.emit(f"    {t} = r_tiers({st}, {_lit(row.threshold_text)}, {_lit(row.award_text)}, {_lit(lowest)})")
+            self.emit("else:")
+            self.emit(f"    {v} = ZERO")
+            self.emit(f"    {t} = r_tiers({st}, None, None, {_lit(lowest)})")
+            return v, t
+        if isinstance(e, M.Lookup):
+            sv, _ = self.expr(e.subject, item)
+            v, t = self.fresh()
+            for index, (option, branch) in enumerate(e.choices):
+                self.emit(f"{'if' if index == 0 else 'elif'} {sv} == {_lit(option)}:")
+                self.depth += 1
+                bv, bt = self.expr(branch, item)
+                label = e.field.option_label(option)
+                self.emit(f"{v}, {t} = {bv}, r_lookup({bt}, {_lit(e.field.label)}, {_lit(label)})")
+                self.depth -= 1
+            self.emit("else:")
+            self.emit(f"    raise AssertionError({_lit('unreachable: the form admits only declared options')})")
+            return v, t
+        raise TypeError(e)  # pragma: no cover
+
+    @staticmethod
+    def show(v: str, t: M.Type) -> str:
+        if t.kind == "bool":
+            return f"show_bool({v})"
+        if t.kind == "date":
+            return f"{v}.isoformat()"
+        return f"show_number({v}, {_lit(display_unit(t.dim))})"
+
+    def note(self, interp: M.Interpretation | None) -> None:
+        if interp is not None:
+            self.emit(f"add_note(notes, {_lit(catalogue.interpretation_entry(interp))})")
+
+    # ------------------------------------------------------------ rules
+    def rules(self, rules, item: str | None, prefix: str, failed: str, reviews: str) -> None:
+        a = self.article
+        for rule in rules:
+            deps = catalogue.inputs_of(_rule_expr(rule)) if item is None else frozenset()
+            guard = bool(deps)  # the calculator runs a rule only once its inputs are known
+            self.emit(f"# 第{int(a)}条 {_RULE_NAMES[type(rule)]}（源文件第{int(rule.span.line)}行）")
+            if guard:
+                self.emit(f"if known is None or known.issuperset({_lit(tuple(sorted(deps)))}):")
+                self.depth += 1
+            if isinstance(rule, M.Let):
+                v, t = self.expr(rule.expr, item)
+                var = f"let_{len(self.let_vars) + 1}"
+                self.let_vars[rule.name] = var
+                self.emit(f"{var} = {v}")
+                self.note(rule.interpretation)
+                self.emit(f"steps.append({prefix}step_let({_lit(rule.label)}, {t}, {self.show(var, rule.expr.type)}, {a}))")
+            elif isinstance(rule, M.Require):
+                v, t = self.expr(rule.cond, item)
+                self.note(rule.interpretation)
+                self.emit(f"steps.append({prefix}step_require({v}, {t}, {a}))")
+                self.emit(f"if not {v}:")
+                self.emit(f"    {failed}.append({prefix}reason_require({_lit(rule.reason)}, {t}, {a}))")
+            elif isinstance(rule, M.Review):
+                v, t = self.expr(rule.cond, item)
+                self.emit(f"steps.append({prefix}step_review({v}, {t}, {a}))")
+                self.emit(f"if {v}:")
+                self.depth += 1
+                self.note(rule.interpretation)
+                self.emit(f"{reviews}.append({prefix}reason_review({_lit(rule.reason)}, {t}, {a}))")
+                self.depth -= 1
+            if guard:
+                self.depth -= 1
+
+    def amount(self, amount, final: bool, item: str | None, prefix: str) -> str:
+        """Emit the amount; return the name of the variable holding its outcome tuple."""
+        a = self.article
+        out = f"outcome_{self.fresh()[0]}"
+        if isinstance(amount, M.Formula):
+            v, t = self.expr(amount.expr, item)
+            self.note(amount.interpretation)
+            value = f"value_{v}"
+            self.emit(f"{value} = {v}")
+            if amount.cap is None:
+                self.emit(f"cap_shown = capped = None")
+            else:
+                lv, _ = self.expr(amount.cap.limit, item)
+                self.note(amount.cap.interpretation)
+                self.emit(f"cap_shown = show_yuan({lv})")
+                self.emit(f"capped = {v} > {lv}")
+                self.emit(f"if capped:")
+                self.emit(f"    {value} = {lv}")
+            taken = f"round_cents({value})" if final else value
+            self.emit(f"steps.append({prefix}step_formula({t}, {v}, cap_shown, capped, {taken}, {a}))")
+            self.emit(f"{out} = ('pay', {value}, ZERO, [])")
+            return out
+        if isinstance(amount, M.Cases):
+            opened = 0
+            for case in amount.cases:
+                if case.cond is None:
+                    self.emit(f"steps.append({prefix}step_case(None, {a}))")
+                    self.case_outcome(case.outcome, final, item, prefix, out)
+                    break
+                cv, ct = self.expr(case.cond, item)
+                self.emit(f"if {cv}:")
+                self.depth += 1
+                self.emit(f"steps.append({prefix}step_case({ct}, {a}))")
+                self.case_outcome(case.outcome, final, item, prefix, out)
+                self.depth -= 1
+                self.emit("else:")
+                self.depth += 1
+                opened += 1
+            self.depth -= opened
+            return out
+        return self.per_item(amount, final, out)
+
+    def case_outcome(self, outcome, final, item, prefix, out) -> None:
+        a = self.article
+        if isinstance(outcome, M.ReviewOutcome):
+            self.note(outcome.interpretation)
+            self.emit(f"{out} = ('review', None, None, [{prefix}reason_plain({_lit(outcome.reason)}, {a})])")
+        elif isinstance(outcome, M.IneligibleOutcome):
+            self.emit(f"{out} = ('ineligible', None, None, [{prefix}reason_plain({_lit(outcome.reason)}, {a})])")
+        else:
+            inner = self.amount(outcome, final, item, prefix)
+            self.emit(f"{out} = {inner}")
+
+    def per_item(self, amount: M.PerItem, final: bool, out: str) -> str:
+        a = self.article
+        label = amount.list_field.label
+        self.emit("counted = pending = ZERO")
+        self.emit("excluded, item_reviews_all, first_by_key = [], [], {}")
+        self.emit(f"for index, item in enumerate(values[{_lit(amount.list_field.name)}]):")
+        self.depth += 1
+        self.emit(f"prefix = item_prefix({_lit(label)}, index)")
+        self.emit("item_failed, item_reviews = [], []")
+        self.rules([r for r in amount.rules if not isinstance(r, M.Unique)], "item", "prefix + ", "item_failed",
+                   "item_reviews")
+        self.emit("if item_failed:")
+        self.emit("    excluded.extend(item_failed)")
+        self.emit("    continue")
+        for number, rule in enumerate(amount.rules):
+            if not isinstance(rule, M.Unique):
+                continue
+            kv, kt = self.expr(rule.key, "item")
+            self.emit(f"if ({number}, {kv}) in first_by_key:")
+            self.depth += 1
+            self.note(rule.interpretation)
+            self.emit(f"steps.append(step_unique(prefix, {_lit(rule.reason)}, {kt}, first_by_key[{number}, {kv}], {a}))")
+            self.emit(f"item_reviews.append(prefix + reason_review({_lit(rule.reason)}, {kt}, {a}))")
+            self.depth -= 1
+            self.emit("else:")
+            self.emit(f"    first_by_key[{number}, {kv}] = index")
+        inner = self.amount(amount.amount, False, "item", "prefix + ")
+        self.emit(f"if {inner}[0] != 'pay':")
+        self.emit(f"    item_reviews.extend({inner}[3])")
+        self.emit("    continue")
+        self.emit("if item_reviews:")
+        self.emit("    item_reviews_all.extend(item_reviews)")
+        self.emit(f"    pending = add(pending, {inner}[1])")
+        self.emit("else:")
+        self.emit(f"    counted = add(counted, {inner}[1])")
+        self.depth -= 1
+        total = "round_cents(counted)" if final else "counted"
+        self.emit(f"steps.append(step_item_total(counted, pending, {total}, {a}))")
+        self.emit(f"{out} = ('pay', counted, pending, item_reviews_all if item_reviews_all else excluded)")
+        return out
+
+
+_RULE_NAMES = {M.Let: "令", M.Require: "要求", M.Review: "审核", M.Unique: "唯一"}
+
+
+def _rule_expr(rule) -> M.Expr:
+    return rule.expr if isinstance(rule, M.Let) else rule.key if isinstance(rule, M.Unique) else rule.cond
+
+
+def _programme_body(programme: M.Programme) -> tuple[str, str]:
+    """(rules body, constraints body) of one programme's functions."""
+    em = _Emitter(programme)
+    notes = []
+    for interp in (programme.applicant.interpretation, programme.funding_source.interpretation,
+                   programme.payment_condition.interpretation, *(f.interpretation for f in programme.fields)):
+        if interp is not None:
+            entry = catalogue.interpretation_entry(interp)
+            if entry not in notes:
+                notes.append(entry)
+    em.emit(f"steps, failed, reviews, notes = [], [], [], {_lit(notes)}")
+    em.rules(programme.rules, None, "", "failed", "reviews")
+    em.emit("if known is not None:")
+    em.emit("    return steps, failed, reviews, None, notes")
+    em.emit("if failed:")
+    em.emit("    return steps, failed, reviews, ('ineligible', None, None, []), notes")
+    out = em.amount(programme.amount, True, None, "")
+    em.emit(f"return steps, failed, reviews, {out}, notes")
+    rules_body = "\n".join(em.lines)
+
+    cm = _Emitter(programme)
+    if not programme.constraints:
+        cm.emit("pass")
+    for constraint in programme.constraints:
+        deps = tuple(sorted(catalogue.inputs_of(constraint.cond)))
+        cm.emit(f"if values.keys() >= set({_lit(deps)}):")
+        cm.depth += 1
+        v, _ = cm.expr(constraint.cond, None)
+        cm.emit(f"if not {v}:")
+        cm.emit(f"    errors.append({_lit({'path': constraint.path, 'message': constraint.message})})")
+        cm.depth -= 1
+    return rules_body, "\n".join(cm.lines)
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("yeji_policy", "backends/templates"),
+        autoescape=False,  # Python source: every value is rendered through _lit, never raw
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def runtime_source() -> str:
+    return resources.files("yeji_policy").joinpath("runtime.py").read_text(encoding="utf-8")
+
+
+def module_name(policy: M.Policy) -> str:
+    return _ident(policy.id)
+
+
+def generate(policy: M.Policy) -> dict[str, bytes]:
+    programmes = []
+    for p in policy.programmes:
+        rules_body, constraints_body = _programme_body(p)
+        programmes.append({
+            "ident": _ident(p.id),
+            "id_lit": _lit(p.id),
+            "article": int(p.article),
+            "line": int(p.span.line),
+            "rules_body": rules_body,
+            "constraints_body": constraints_body,
+        })
+    metas = {p.id: catalogue.programme_meta(p) for p in policy.programmes}
+    text = _environment().get_template("python_module.py.j2").render(
+        title_lit=_lit(policy.document.issuer + policy.document.title),
+        policy_lit=_lit({
+            "id": policy.id,
+            "issuer": policy.document.issuer,
+            "title": policy.document.title,
+            "version": policy.document.version,
+            "content_hash": policy.content_hash,
+        }),
+        source_file_lit=_lit(policy.source_file),
+        content_hash=policy.content_hash if re.fullmatch(r"[0-9a-f]{64}", policy.content_hash) else "",
+        runtime=runtime_source(),
+        programmes=programmes,
+        programmes_lit=_pretty(metas),
+    )
+    return {f"python/{module_name(policy)}.py": text.encode("utf-8")}
+
+
+def _pretty(value, indent: int = 0) -> str:
+    """A readable multi-line literal (dicts and lists broken per item)."""
+    pad = "    " * (indent + 1)
+    end = "    " * indent
+    if isinstance(value, dict) and value:
+        items = ",\n".join(f"{pad}{_lit(k)}: {_pretty(v, indent + 1)}" for k, v in value.items())
+        return "{\n" + items + ",\n" + end + "}"
+    if isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
+        items = ",\n".join(f"{pad}{_pretty(v, indent + 1)}" for v in value)
+        return "[\n" + items + ",\n" + end + "]"
+    return _lit(value)

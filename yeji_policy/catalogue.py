@@ -1,0 +1,124 @@
+"""Plain-data views of the checked model that several consumers share.
+
+- `field_spec` / `programme_meta`: the form of a programme as JSON-able data —
+  what the generated module's PROGRAMMES holds and what runtime.validate_object
+  reads, in the interpreter and in the generated module alike;
+- `inputs_of`: which inputs an expression depends on (for the policy
+  calculator, which decides a rule as soon as its inputs are known);
+- `amount_bound`: the largest amount the rules allow whatever the inputs, where
+  the rules bound it (最高 80万元).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from . import model as M
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def field_spec(field: M.Field) -> dict:
+    spec: dict = {"name": field.name, "label": field.label, "kind": field.kind}
+    if field.help:
+        spec["help"] = field.help
+    if field.unit:
+        spec["unit"] = field.unit
+    if field.minimum is not None:
+        spec["minimum"] = _dec(field.minimum)
+    if field.step is not None:
+        spec["step"] = _dec(field.step)
+    if field.default is not None:
+        spec["default"] = _dec(field.default)
+    if field.options:
+        spec["options"] = [list(o) for o in field.options]
+    if field.kind == "list":
+        spec["items"] = [field_spec(f) for f in field.item_fields]
+    if field.interpretation:
+        spec["interpretation"] = field.interpretation.note
+    return spec
+
+
+def interpretation_entry(interp: M.Interpretation) -> dict:
+    return {"article": interp.article, "subject": interp.subject, "note": interp.note}
+
+
+def programme_meta(programme: M.Programme) -> dict:
+    bound = amount_bound(programme.amount)
+    return {
+        "id": programme.id,
+        "name": programme.name,
+        "article": programme.article,
+        "applicant": programme.applicant.value,
+        "funding_source": programme.funding_source.value,
+        "payment_condition": programme.payment_condition.value,
+        "inputs": [field_spec(f) for f in programme.fields],
+        "max_amount": None if bound is None else _dec(bound[0]),
+        "max_amount_text": None if bound is None else bound[1],
+    }
+
+
+def inputs_of(expr: M.Expr) -> frozenset[str]:
+    """Names of the top-level inputs that expr reads (a list field for item refs)."""
+    if isinstance(expr, M.InputRef):
+        return frozenset({expr.field.name})
+    if isinstance(expr, M.LetRef):
+        return inputs_of(expr.let.expr)
+    if isinstance(expr, M.ItemRef):
+        return frozenset()
+    names: frozenset[str] = frozenset()
+    for child in children(expr):
+        names |= inputs_of(child)
+    return names
+
+
+def children(expr: M.Expr) -> tuple[M.Expr, ...]:
+    if isinstance(expr, (M.Arith, M.Logic, M.Compare)):
+        return (expr.left, expr.right)
+    if isinstance(expr, (M.Not, M.Member)):
+        return (expr.operand,)
+    if isinstance(expr, M.Cond):
+        return (expr.cond, expr.then, expr.otherwise)
+    if isinstance(expr, M.Call):
+        return expr.args
+    if isinstance(expr, M.Tiers):
+        return (expr.subject,)
+    if isinstance(expr, M.Lookup):
+        return (expr.subject,) + tuple(e for _, e in expr.choices)
+    return ()
+
+
+def _expr_bound(expr: M.Expr) -> tuple[Decimal, str] | None:
+    if isinstance(expr, M.Const) and isinstance(expr.value, Decimal):
+        return expr.value, expr.text
+    if isinstance(expr, M.Tiers):
+        top = max(expr.rows, key=lambda r: r.award)
+        return top.award, top.award_text
+    if isinstance(expr, M.Lookup):
+        bounds = [_expr_bound(e) for _, e in expr.choices]
+        if any(b is None for b in bounds):
+            return None
+        return max(bounds, key=lambda b: b[0])
+    if isinstance(expr, M.Arith) and expr.op == "-":
+        # Every input is ≥ 0, so subtracting never raises the bound.
+        return _expr_bound(expr.left)
+    return None
+
+
+def amount_bound(amount) -> tuple[Decimal, str] | None:
+    if isinstance(amount, M.Formula):
+        bounds = [b for b in (_expr_bound(amount.expr), amount.cap and _expr_bound(amount.cap.limit)) if b]
+        return min(bounds, key=lambda b: b[0]) if bounds else None
+    if isinstance(amount, M.Cases):
+        bounds = []
+        for case in amount.cases:
+            if isinstance(case.outcome, (M.ReviewOutcome, M.IneligibleOutcome)):
+                continue
+            bound = amount_bound(case.outcome)
+            if bound is None:
+                return None
+            bounds.append(bound)
+        return max(bounds, key=lambda b: b[0]) if bounds else None
+    return None  # a sum over a list has no bound: the list can be long

@@ -1,0 +1,284 @@
+"""The yeji-policy command line: check, build, evaluate, match, test, programmes.
+
+Output is Chinese.  Exit codes: 0 success; 1 the policy has errors, a test
+failed, or generated/ is stale; 2 a usage error, an unreadable input or an
+invalid application.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from . import build as build_mod
+from . import check as check_mod
+from . import interpreter, runtime, testing
+from . import model as M
+from .backends import python as python_backend
+from .diagnostics import render
+
+POLICY_DIR = Path("policies")
+OUT_DIR = Path("generated")
+
+
+# ---------------------------------------------------------------- helpers
+def _fail(message: str, code: int = 2) -> "NoReturn":  # type: ignore[name-defined]
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(code)
+
+
+def _policy_files(files: tuple[str, ...]) -> list[Path]:
+    if files:
+        return [Path(f) for f in files]
+    found = sorted(POLICY_DIR.glob("*.policy"))
+    if not found:
+        _fail(f"在 {POLICY_DIR}/ 中没有找到 .policy 文件；请在项目根目录运行，或指明政策文件")
+    return found
+
+
+def _load(path: Path, show_warnings: bool = True) -> M.Policy:
+    policy, diagnostics, source = check_mod.load(path)
+    for d in diagnostics:
+        if d.is_error or show_warnings:
+            click.echo(render(d, str(path), source), err=True)
+    if policy is None:
+        errors = sum(d.is_error for d in diagnostics)
+        _fail(f"{path} 有 {errors} 个错误，无法继续", 1)
+    return policy
+
+
+def _only_policy(policy_file: str | None) -> M.Policy:
+    files = _policy_files((policy_file,) if policy_file else ())
+    if len(files) > 1:
+        _fail("policies/ 中有多个政策文件，请用 --policy 指明一个")
+    return _load(files[0], show_warnings=False)
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"不接受 {name}")
+
+
+def read_json(path: str):
+    """Read a JSON document exactly: numbers as Decimal, NaN and Infinity refused."""
+    try:
+        data = Path(path).read_bytes() if path != "-" else sys.stdin.buffer.read()
+    except OSError as exc:
+        _fail(f"无法读取文件 {path}：{exc.strerror or exc}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _fail(f"{path} 不是 UTF-8 编码：第{exc.start + 1}个字节无法解码")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        _fail(f"{path} 是空文件，应为一个 JSON 对象")
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        _fail(f"{path} 第{exc.lineno}行第{exc.colno}列：JSON 格式错误（{exc.msg}）")
+    except RecursionError:
+        _fail(f"{path}：JSON 嵌套层数过深")
+    except ValueError as exc:
+        _fail(f"{path}：JSON 中有无法处理的值（{exc}）")
+
+
+def _dump(value) -> str:
+    def default(o):
+        if isinstance(o, Decimal):
+            return format(o, "f")
+        raise TypeError(type(o).__name__)
+
+    return json.dumps(value, ensure_ascii=False, indent=2, default=default)
+
+
+def _invalid(exc: runtime.InvalidApplication) -> "NoReturn":  # type: ignore[name-defined]
+    click.echo(f"申请无效，共 {len(exc.errors)} 处问题：", err=True)
+    for e in exc.errors:
+        click.echo(f"  - {e['path'] or '（申请整体）'}：{e['message']}", err=True)
+    sys.exit(2)
+
+
+def generated_engine(policy: M.Policy) -> types.ModuleType:
+    """Compile the policy's generated module in memory and load it."""
+    (source,) = python_backend.generate(policy).values()
+    module = types.ModuleType(f"generated_{policy.id}")
+    exec(compile(source, f"<generated {policy.id}>", "exec"), module.__dict__)  # noqa: S102 - our own output
+    return module
+
+
+# ---------------------------------------------------------------- commands
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="yeji-policy", message="yeji-policy %(version)s")
+def main() -> None:
+    """yeji-policy：政策即代码编译器（六安市叶集区电子商务政策）。"""
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+def check(files: tuple[str, ...]) -> None:
+    """检查政策文件（默认检查 policies/ 下的全部 .policy 文件）。"""
+    total_errors = total_warnings = 0
+    for path in _policy_files(files):
+        policy, diagnostics, source = check_mod.load(path)
+        for d in diagnostics:
+            click.echo(render(d, str(path), source))
+        errors = sum(d.is_error for d in diagnostics)
+        warnings = len(diagnostics) - errors
+        total_errors += errors
+        total_warnings += warnings
+        if policy is not None:
+            click.echo(f"{path}：通过（{len(policy.articles)} 条，{len(policy.programmes)} 个补助项目，"
+                       f"{len(policy.tests)} 个测试用例，{warnings} 个警告）")
+        else:
+            click.echo(f"{path}：{errors} 个错误，{warnings} 个警告")
+    sys.exit(1 if total_errors else 0)
+
+
+@main.command()
+@click.option("--check", "check_only", is_flag=True, help="只检查 generated/ 是否最新，不写入；过期时退出码为 1。")
+@click.option("--out", default=str(OUT_DIR), show_default=True, type=click.Path(file_okay=False), help="输出目录。")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+def build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
+    """从政策文件生成全部产物（计算模块、申请表单、规则说明）。"""
+    policies = [_load(path) for path in _policy_files(files)]
+    try:
+        artifacts = build_mod.render(policies)
+    except build_mod.BuildError as exc:
+        _fail(f"{exc}；{out}/ 保持不变", 1)
+    out_dir = Path(out)
+    stale = build_mod.compare(artifacts, out_dir)
+    if check_only:
+        if stale.changed or stale.extra:
+            click.echo(f"{out}/ 不是最新的，运行 yeji-policy build 会改变以下文件：")
+            for path in stale.changed:
+                click.echo(f"  修改  {out}/{path}")
+            for path in stale.extra:
+                click.echo(f"  删除  {out}/{path}")
+            sys.exit(1)
+        click.echo(f"{out}/ 是最新的（{len(artifacts)} 个文件）")
+        return
+    build_mod.write(artifacts, out_dir)
+    click.echo(f"已生成 {len(artifacts)} 个文件到 {out}/（{len(stale.changed)} 个有变化）：")
+    for path in artifacts:
+        click.echo(f"  {out}/{path}")
+
+
+def _print_result(result: dict) -> None:
+    click.echo(f"项目：{result['programme_name']}（{result['programme']}，第{result['article']}条）")
+    click.echo(f"结论：{M.STATUS_LABELS[result['status']]}")
+    click.echo(f"金额：{runtime.show_yuan(Decimal(result['amount']))}")
+    if "amount_if_approved" in result:
+        click.echo(f"审核通过后金额：{runtime.show_yuan(Decimal(result['amount_if_approved']))}")
+    click.echo(f"资金来源：{result['funding_source']}")
+    click.echo(f"兑现条件：{result['payment_condition']}")
+    click.echo("计算过程：")
+    for number, step in enumerate(result["steps"], start=1):
+        click.echo(f"  {number}. {step}")
+    if result["reasons"]:
+        click.echo("原因：")
+        for reason in result["reasons"]:
+            click.echo(f"  - {reason}")
+    if result["interpretations"]:
+        click.echo("适用的解释：")
+        for note in result["interpretations"]:
+            click.echo(f"  【解释】第{note['article']}条 {note['subject']}：{note['note']}")
+
+
+@main.command()
+@click.argument("programme")
+@click.argument("application", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 结果对象。")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件（默认为 policies/ 中唯一的一个）。")
+def evaluate(programme: str, application: str, as_json: bool, policy_file: str | None) -> None:
+    """对一份申请（JSON 文件）作出决定并说明理由。"""
+    policy = _only_policy(policy_file)
+    data = read_json(application)
+    try:
+        result = interpreter.evaluate(policy, programme, data)
+    except runtime.InvalidApplication as exc:
+        _invalid(exc)
+    if as_json:
+        click.echo(_dump(result))
+    else:
+        _print_result(result)
+
+
+@main.command()
+@click.argument("profile", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件。")
+def match(profile: str, as_json: bool, policy_file: str | None) -> None:
+    """政策计算器：根据已知情况，列出每个项目是否符合、还缺哪些信息。"""
+    policy = _only_policy(policy_file)
+    data = read_json(profile)
+    try:
+        entries = interpreter.match(policy, data)
+    except runtime.InvalidApplication as exc:
+        _invalid(exc)
+    if as_json:
+        click.echo(_dump(entries))
+        return
+    labels = dict(M.STATUS_LABELS, incomplete="信息不全")
+    for e in entries:
+        line = f"第{e['article']}条 {e['programme_name']}（{e['programme']}）：{labels[e['status']]}"
+        if "amount" in e and e["status"] != "ineligible":
+            line += f"，{runtime.show_yuan(Decimal(e['amount']))}"
+        if "max_amount_text" in e:
+            line += f"，{e['max_amount_text']}"
+        click.echo(line)
+        for reason in e.get("reasons", []):
+            click.echo(f"    原因：{reason}")
+        if e["missing"]:
+            click.echo("    还需：" + "、".join(m["label"] for m in e["missing"]))
+
+
+@main.command("test")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+def test_cmd(files: tuple[str, ...]) -> None:
+    """用两个引擎（解释器和生成的模块）运行政策中的全部测试用例。"""
+    failures = total = 0
+    for path in _policy_files(files):
+        policy = _load(path, show_warnings=False)
+        module = generated_engine(policy)
+        engines = [("解释器", lambda pid, app, p=policy: interpreter.evaluate(p, pid, app)),
+                   ("生成模块", module.evaluate)]
+        for case in policy.tests:
+            for name, engine in engines:
+                outcome = testing.run_case(case, name, engine)
+                total += 1
+                mark = "通过" if outcome.passed else "失败"
+                click.echo(f"{mark}  [{name}] {case.programme}：{case.name}（第{case.span.line}行）")
+                for problem in outcome.problems:
+                    click.echo(f"        {problem}")
+                failures += not outcome.passed
+    click.echo(f"{total - failures} passed, {failures} failed")
+    sys.exit(1 if failures else 0)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件。")
+def programmes(as_json: bool, policy_file: str | None) -> None:
+    """列出全部补助项目及其申请表单字段。"""
+    from . import catalogue
+
+    policy = _only_policy(policy_file)
+    metas = [catalogue.programme_meta(p) for p in policy.programmes]
+    if as_json:
+        click.echo(_dump(metas))
+        return
+    for meta in metas:
+        bound = f"，{meta['max_amount_text']}封顶" if meta["max_amount_text"] else ""
+        click.echo(f"{meta['id']}  第{meta['article']}条  {meta['name']}（{meta['funding_source']}{bound}）")
+        for f in meta["inputs"]:
+            unit = f"，单位：{f['unit']}" if f.get("unit") else ""
+            click.echo(f"    {f['name']}：{f['label']}{unit}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,291 @@
+"""The reference interpreter: evaluates the checked model directly.
+
+It is the second of two independent engines (the first is the generated
+module, backends/python.py).  Both validate with runtime.validate_object and
+word their explanations with runtime's r_*/step_* helpers, but each computes
+every value on its own, so a test that compares them checks the compiler.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from . import catalogue
+from . import model as M
+from . import runtime as R
+from .units import display_unit
+
+
+def needs_parens(child: M.Expr, parent_op: str, side: str) -> bool:
+    """Whether a child of an arithmetic node is shown in parentheses."""
+    if isinstance(child, M.Arith) and child.op in "+-":
+        return parent_op == "×" or (parent_op == "-" and side == "right")
+    return False
+
+
+class _Run:
+    def __init__(self, programme: M.Programme, values: dict, known: frozenset[str] | None = None):
+        self.p = programme
+        self.values = values
+        self.known = known  # None: every input is known
+        self.lets: dict[str, object] = {}
+        self.item: dict | None = None
+        self.steps: list[str] = []
+        self.reasons: list[str] = []
+        self.interps: list[dict] = []
+        self.article = programme.article
+
+    def note(self, interp: M.Interpretation | None) -> None:
+        if interp is not None:
+            entry = catalogue.interpretation_entry(interp)
+            if entry not in self.interps:
+                self.interps.append(entry)
+
+    # ------------------------------------------------------------ expressions
+    def ev(self, e: M.Expr) -> tuple[object, str]:  # noqa: C901 - one branch per node kind
+        if isinstance(e, M.Const):
+            return e.value, e.text
+        if isinstance(e, M.InputRef):
+            f = e.field
+            value = self.values[f.name]
+            return value, R.show_ref(f.label, value, f.kind, f.unit, f.options)
+        if isinstance(e, M.ItemRef):
+            f = e.field
+            value = self.item[f.name]
+            return value, R.show_ref(f.label, value, f.kind, f.unit, f.options)
+        if isinstance(e, M.LetRef):
+            value = self.lets[e.let.name]
+            return value, R.r_let(e.let.label, _show(value, e.type))
+        if isinstance(e, M.Arith):
+            lv, lt = self.ev(e.left)
+            rv, rt = self.ev(e.right)
+            if needs_parens(e.left, e.op, "left"):
+                lt = R.r_paren(lt)
+            if needs_parens(e.right, e.op, "right"):
+                rt = R.r_paren(rt)
+            value = {"+": R.add, "-": R.sub, "×": R.mul}[e.op](lv, rv)
+            return value, R.r_arith(e.op, lt, rt)
+        if isinstance(e, M.Logic):
+            lv, lt = self.ev(e.left)
+            rv, rt = self.ev(e.right)
+            value = (lv and rv) if e.op == "且" else (lv or rv)
+            return value, R.r_arith(e.op, lt, rt)
+        if isinstance(e, M.Not):
+            v, t = self.ev(e.operand)
+            return (not v), R.r_not(t)
+        if isinstance(e, M.Compare):
+            lv, lt = self.ev(e.left)
+            rv, rt = self.ev(e.right)
+            return R.compare(e.op, lv, rv), R.r_compare(e.op, lt, rt)
+        if isinstance(e, M.Member):
+            v, t = self.ev(e.operand)
+            labels = [e.operand.field.option_label(o) for o in e.values]
+            return v in e.values, R.r_member(t, labels)
+        if isinstance(e, M.Cond):
+            cv, ct = self.ev(e.cond)
+            bv, bt = self.ev(e.then if cv else e.otherwise)
+            return bv, R.r_cond(bt, ct)
+        if isinstance(e, M.Call):
+            args = [self.ev(a) for a in e.args]
+            values = [a[0] for a in args]
+            texts = [a[1] for a in args]
+            if e.func == "min":
+                value = min(values)
+            elif e.func == "max":
+                value = max(values)
+            elif e.func == "months":
+                value = R.months_between(values[0], values[1])
+            else:
+                value = R.overlap_months(*values)
+            return value, R.r_call(e.func, texts)
+        if isinstance(e, M.Tiers):
+            sv, st = self.ev(e.subject)
+            reached = None
+            for row in e.rows:
+                if sv >= row.threshold:
+                    reached = row
+            if reached is None:
+                return R.ZERO, R.r_tiers(st, None, None, e.rows[0].threshold_text)
+            return reached.award, R.r_tiers(st, reached.threshold_text, reached.award_text, e.rows[0].threshold_text)
+        if isinstance(e, M.Lookup):
+            sv, _ = self.ev(e.subject)
+            branch = dict(e.choices)[sv]
+            bv, bt = self.ev(branch)
+            return bv, R.r_lookup(bt, e.field.label, e.field.option_label(sv))
+        raise TypeError(e)  # pragma: no cover
+
+    # ------------------------------------------------------------ rules
+    def rules(self, rules, prefix: str = "") -> tuple[list[str], list[str]]:
+        """Run Require/Review/Let rules; return (failed reasons, review reasons)."""
+        failed: list[str] = []
+        reviews: list[str] = []
+        for rule in rules:
+            if self.known is not None and not catalogue.inputs_of(_rule_expr(rule)) <= self.known:
+                continue  # the calculator decides a rule only once all its inputs are known
+            if isinstance(rule, M.Let):
+                value, text = self.ev(rule.expr)
+                self.lets[rule.name] = value
+                self.note(rule.interpretation)
+                self.steps.append(prefix + R.step_let(rule.label, text, _show(value, rule.expr.type), self.article))
+            elif isinstance(rule, M.Require):
+                ok, text = self.ev(rule.cond)
+                self.note(rule.interpretation)
+                self.steps.append(prefix + R.step_require(ok, text, self.article))
+                if not ok:
+                    failed.append(prefix + R.reason_require(rule.reason, text, self.article))
+            elif isinstance(rule, M.Review):
+                hit, text = self.ev(rule.cond)
+                self.steps.append(prefix + R.step_review(hit, text, self.article))
+                if hit:
+                    self.note(rule.interpretation)
+                    reviews.append(prefix + R.reason_review(rule.reason, text, self.article))
+        return failed, reviews
+
+    def amount(self, amount, final: bool, prefix: str = ""):
+        """-> (kind, certain, pending, reasons): kind is pay, review (silent text) or ineligible."""
+        if isinstance(amount, M.Formula):
+            raw, text = self.ev(amount.expr)
+            self.note(amount.interpretation)
+            value = raw
+            cap_shown = capped = None
+            if amount.cap is not None:
+                limit, _ = self.ev(amount.cap.limit)
+                self.note(amount.cap.interpretation)
+                cap_shown = R.show_yuan(limit)
+                capped = raw > limit
+                if capped:
+                    value = limit
+            taken = R.round_cents(value) if final else value
+            self.steps.append(prefix + R.step_formula(text, raw, cap_shown, capped, taken, self.article))
+            return "pay", value, R.ZERO, []
+        if isinstance(amount, M.Cases):
+            for case in amount.cases:
+                if case.cond is None:
+                    self.steps.append(prefix + R.step_case(None, self.article))
+                else:
+                    hit, text = self.ev(case.cond)
+                    if not hit:
+                        continue
+                    self.steps.append(prefix + R.step_case(text, self.article))
+                outcome = case.outcome
+                if isinstance(outcome, M.ReviewOutcome):
+                    self.note(outcome.interpretation)
+                    return "review", None, None, [prefix + R.reason_plain(outcome.reason, self.article)]
+                if isinstance(outcome, M.IneligibleOutcome):
+                    return "ineligible", None, None, [prefix + R.reason_plain(outcome.reason, self.article)]
+                return self.amount(outcome, final, prefix)
+            raise AssertionError("the checker requires 其他")  # pragma: no cover
+        return self.per_item(amount, final)
+
+    def per_item(self, amount: M.PerItem, final: bool):
+        items = self.values[amount.list_field.name]
+        label = amount.list_field.label
+        counted = R.ZERO
+        pending = R.ZERO
+        excluded: list[str] = []
+        reviews: list[str] = []
+        first_by_key: dict[tuple[int, object], int] = {}  # (rule, key) -> first item
+        for index, item in enumerate(items):
+            self.item = item
+            prefix = R.item_prefix(label, index)
+            failed, item_reviews = self.rules([r for r in amount.rules if not isinstance(r, M.Unique)], prefix)
+            if failed:
+                excluded.extend(failed)
+                continue
+            for number, rule in enumerate(amount.rules):
+                if isinstance(rule, M.Unique):
+                    key, key_text = self.ev(rule.key)
+                    if (number, key) in first_by_key:
+                        self.note(rule.interpretation)
+                        first = first_by_key[number, key]
+                        self.steps.append(R.step_unique(prefix, rule.reason, key_text, first, self.article))
+                        item_reviews.append(prefix + R.reason_review(rule.reason, key_text, self.article))
+                    else:
+                        first_by_key[number, key] = index
+            kind, value, _, reasons = self.amount(amount.amount, False, prefix)
+            if kind != "pay":  # pragma: no cover - the shipped policy has no nested cases
+                item_reviews.extend(reasons)
+                continue
+            if item_reviews:
+                reviews.extend(item_reviews)
+                pending = R.add(pending, value)
+            else:
+                counted = R.add(counted, value)
+        self.item = None
+        total = R.round_cents(counted) if final else counted
+        self.steps.append(R.step_item_total(counted, pending, total, self.article))
+        if reviews:
+            return "pay", counted, pending, reviews
+        return "pay", counted, R.ZERO, excluded
+
+
+def _rule_expr(rule) -> M.Expr:
+    return rule.expr if isinstance(rule, M.Let) else rule.cond if hasattr(rule, "cond") else rule.key
+
+
+def _show(value, t: M.Type) -> str:
+    if t.kind == "bool":
+        return R.show_bool(value)
+    if t.kind == "date":
+        return value.isoformat()
+    return R.show_number(value, display_unit(t.dim))
+
+
+# ---------------------------------------------------------------- public API
+def _programme(policy: M.Policy, pid) -> M.Programme:
+    for p in policy.programmes:
+        if p.id == pid:
+            return p
+    raise R.unknown_programme(policy.programme_ids, pid)
+
+
+def _validated(programme: M.Programme, application) -> dict:
+    errors: list[dict] = []
+    specs = [catalogue.field_spec(f) for f in programme.fields]
+    values = R.validate_object(specs, application, "", errors)
+    if values is not None:
+        run = _Run(programme, values)
+        for constraint in programme.constraints:
+            if catalogue.inputs_of(constraint.cond) <= set(values):
+                ok, _ = run.ev(constraint.cond)
+                if not ok:
+                    errors.append({"path": constraint.path, "message": constraint.message})
+    if errors:
+        raise R.InvalidApplication(errors)
+    return values
+
+
+def run_programme(programme: M.Programme, values: dict, known: frozenset[str] | None = None):
+    """Run a programme's rules; with `known`, only those whose inputs are known, and no amount.
+
+    Returns (steps, failed, reviews, outcome, notes) for runtime.decide.
+    """
+    run = _Run(programme, values, known)
+    for interp in (programme.applicant.interpretation, programme.funding_source.interpretation,
+                   programme.payment_condition.interpretation):
+        run.note(interp)
+    for f in programme.fields:
+        run.note(f.interpretation)
+    failed, reviews = run.rules(programme.rules)
+    if known is not None:
+        return run.steps, failed, reviews, None, run.interps
+    outcome = ("ineligible", None, None, []) if failed else run.amount(programme.amount, final=True)
+    return run.steps, failed, reviews, outcome, run.interps
+
+
+def evaluate(policy: M.Policy, pid: str, application) -> dict:
+    """Decide one application; raises runtime.InvalidApplication when it does not fit the form."""
+    programme = _programme(policy, pid)
+    values = _validated(programme, application)
+    return R.decide(catalogue.programme_meta(programme), *run_programme(programme, values))
+
+
+def match(policy: M.Policy, profile) -> list[dict]:
+    """The policy calculator over the model; see runtime.match_profile."""
+    programmes = {p.id: catalogue.programme_meta(p) for p in policy.programmes}
+    return R.match_profile(
+        programmes,
+        lambda pid, application: evaluate(policy, pid, application),
+        lambda pid, values, known: run_programme(policy.programme(pid), values, known),
+        profile,
+    )

@@ -1,0 +1,580 @@
+"""Runtime support shared by the reference interpreter and the generated module.
+
+This file imports only the standard library: the Python backend copies it,
+verbatim, into every generated module, so that module stands alone.  It holds
+what both engines must do identically — validate an application against its
+form, round, and show numbers to a Chinese reader — while the rules
+themselves are evaluated independently by each engine.
+
+Money is exact: `decimal.Decimal` throughout, with an arithmetic context that
+traps any inexact operation.  The one rounding rule: the final amount is
+rounded once, to 0.01 元, half up.
+"""
+
+import datetime
+import decimal
+import re
+
+D = decimal.Decimal
+
+# Every operation is exact or it raises: 100 digits hold any product of the
+# bounded inputs below with the policy's rates.
+EXACT = decimal.Context(
+    prec=100,
+    rounding=decimal.ROUND_HALF_EVEN,
+    Emin=-999999,
+    Emax=999999,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow, decimal.Inexact],
+)
+CENT = D("0.01")
+ZERO = D(0)
+
+# Limits an application must keep; beyond them a value is refused, not computed.
+MAX_NUMBER = D(10) ** 15  # 1,000 万亿 — no real amount, area or count comes close
+MAX_ITEMS = 10000
+MAX_TEXT = 200
+
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DECIMAL_STRING = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+
+
+class InvalidApplication(ValueError):
+    """The application does not fit the form; `.errors` lists every problem."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        lines = [f"{e['path'] or '（申请整体）'}：{e['message']}" for e in self.errors]
+        super().__init__("申请无效：\n" + "\n".join(lines))
+
+
+# ---------------------------------------------------------------- arithmetic
+def add(a, b):
+    return EXACT.add(a, b)
+
+
+def sub(a, b):
+    return EXACT.subtract(a, b)
+
+
+def mul(a, b):
+    return EXACT.multiply(a, b)
+
+
+def round_cents(value):
+    """The one rounding rule: to 0.01 元, half up."""
+    return value.quantize(CENT, rounding=decimal.ROUND_HALF_UP, context=decimal.Context(prec=200))
+
+
+def cents_string(value):
+    """'98765.42' — exactly two places, no exponent, no thousands separator."""
+    rounded = round_cents(value)
+    if rounded == 0:
+        rounded = abs(rounded)  # never "-0.00"
+    return f"{rounded:f}"
+
+
+def month_index(day):
+    return day.year * 12 + day.month - 1
+
+
+def months_between(start, end):
+    """Calendar months from the month of start to the month of end, inclusive."""
+    return D(max(0, month_index(end) - month_index(start) + 1))
+
+
+def overlap_months(start, end, window_start, window_months):
+    """Months of [start, end] inside the window of window_months months beginning
+    with the month of window_start; a partly covered month counts in full."""
+    first = max(month_index(start), month_index(window_start))
+    last = min(month_index(end), month_index(window_start) + int(window_months) - 1)
+    return D(max(0, last - first + 1))
+
+
+# ---------------------------------------------------------------- showing numbers
+def group(value, places=0):
+    """1234567.891 -> '1,234,567.891': exact, thousands separated, at least `places` decimals."""
+    sign = "-" if value < 0 else ""
+    text = f"{abs(value).normalize(context=decimal.Context(prec=200)):f}"
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0")
+    if len(frac) < places:
+        frac = frac + "0" * (places - len(frac))
+    whole = f"{int(whole):,}"
+    return sign + whole + ("." + frac if frac else "")
+
+
+def show_number(value, unit):
+    """A number with its unit as a reader sees it: '123,456.78 元', '6 个月', '2017'."""
+    if unit == "元":
+        return group(value, 2) + " 元"
+    if unit:
+        return group(value) + " " + unit
+    return f"{value.normalize(context=decimal.Context(prec=200)):f}"  # a year or a bare count: no separators
+
+
+def show_yuan(value):
+    return group(value, 2) + " 元"
+
+
+def show_bool(value):
+    return "是" if value else "否"
+
+
+def show_value(value, kind, unit=None, options=None):
+    if kind == "bool":
+        return show_bool(value)
+    if kind == "date":
+        return value.isoformat()
+    if kind == "text":
+        return f"“{value}”"
+    if kind == "enum":
+        return dict(options or ()).get(value, value)
+    return show_number(value, unit)
+
+
+def show_ref(label, value, kind, unit=None, options=None):
+    """How an input appears inside an explanation."""
+    shown = show_value(value, kind, unit, options)
+    if kind in ("bool", "enum"):
+        return f"{label}（{shown}）"
+    return f"{label} {shown}"
+
+
+CMP_SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "=", "!=": "≠"}
+
+
+def compare(op, left, right):
+    if op == ">=":
+        return left >= right
+    if op == "<=":
+        return left <= right
+    if op == ">":
+        return left > right
+    if op == "<":
+        return left < right
+    if op == "=":
+        return left == right
+    return left != right
+
+
+# ---------------------------------------------------------------- validation
+KIND_RULES = {
+    "money": "不小于0、最多两位小数的金额（元）",
+    "number": "不小于0、最多两位小数的数值",
+    "int": "不小于0的整数",
+    "bool": "true 或 false",
+    "date": "有效日期，格式 YYYY-MM-DD",
+    "text": "非空文字",
+    "enum": "可选项之一",
+    "list": "至少含1项的列表",
+}
+
+
+def _describe_json(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, D)):
+        return "数字"
+    if isinstance(value, float):
+        return "二进制浮点数（float）"
+    if isinstance(value, str):
+        return "文字"
+    if isinstance(value, (list, tuple)):
+        return "列表"
+    if isinstance(value, dict):
+        return "对象"
+    return type(value).__name__
+
+
+def _short(value):
+    text = str(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _number(value, field, path, errors):
+    """Check a numeric input; return it as an exact Decimal, or None after an error."""
+    label = field["label"]
+    kind = field["kind"]
+    allowed = f"须为{KIND_RULES[kind]}"
+    if isinstance(value, bool) or not isinstance(value, (int, D, str)):
+        errors.append({"path": path, "message": f"“{label}”应为数字，此处为{_describe_json(value)}；{allowed}"})
+        return None
+    if isinstance(value, str):
+        if kind != "money" or not _DECIMAL_STRING.match(value) or len(value) > 40:
+            errors.append({"path": path, "message": f"“{label}”应为数字，此处为文字“{_short(value)}”；{allowed}"})
+            return None
+        value = D(value)
+    elif isinstance(value, int):
+        if abs(value) > MAX_NUMBER:
+            errors.append({"path": path, "message": f"“{label}”超过允许的最大值 {group(MAX_NUMBER)}"})
+            return None
+        value = D(value)
+    if not value.is_finite():
+        errors.append({"path": path, "message": f"“{label}”不是有限的数字（NaN 或无穷大）；{allowed}"})
+        return None
+    if value == 0:
+        value = ZERO  # -0 is 0
+    if value < 0:
+        errors.append({"path": path, "message": f"“{label}”不能为负数，此处为 {_short(value)}；{allowed}"})
+        return None
+    if value > MAX_NUMBER:
+        errors.append({"path": path, "message": f"“{label}”超过允许的最大值 {group(MAX_NUMBER)}"})
+        return None
+    if kind == "int":
+        if value != value.to_integral_value():
+            errors.append({"path": path, "message": f"“{label}”应为整数，此处为 {_short(value)}"})
+            return None
+        return value.quantize(D(1))
+    step = field.get("step")
+    if step is not None:
+        step = D(step)
+        if value % step != 0:
+            errors.append({"path": path, "message": f"“{label}”须为 {group(step)} 的整数倍，此处为 {_short(value)}"})
+            return None
+    elif value != value.quantize(CENT, context=decimal.Context(prec=200)):
+        errors.append({"path": path, "message": f"“{label}”最多两位小数，此处为 {_short(value)}；{allowed}"})
+        return None
+    minimum = field.get("minimum")
+    if minimum is not None and value < D(minimum):
+        unit = field.get("unit") or ""
+        errors.append({"path": path, "message": f"“{label}”不能小于 {group(D(minimum))}{unit}，此处为 {_short(value)}"})
+        return None
+    return value
+
+
+def _scalar(value, field, path, errors):
+    kind = field["kind"]
+    label = field["label"]
+    if kind in ("money", "number", "int"):
+        return _number(value, field, path, errors)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            errors.append({"path": path, "message": f"“{label}”应为 true 或 false，此处为{_describe_json(value)}"})
+            return None
+        return value
+    if kind == "date":
+        if not isinstance(value, str) or not _DATE.match(value):
+            shown = f"“{_short(value)}”" if isinstance(value, str) else _describe_json(value)
+            errors.append({"path": path, "message": f"“{label}”应为日期（YYYY-MM-DD），此处为{shown}"})
+            return None
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            errors.append({"path": path, "message": f"“{label}”不是真实存在的日期：“{value}”"})
+            return None
+    if kind == "enum":
+        options = field["options"]
+        if not isinstance(value, str) or value not in dict(options):
+            shown = f"“{_short(value)}”" if isinstance(value, str) else _describe_json(value)
+            allowed = "、".join(f"{o}（{t}）" for o, t in options)
+            errors.append({"path": path, "message": f"“{label}”的值{shown}不是可选项；可选：{allowed}"})
+            return None
+        return value
+    if kind == "text":
+        if not isinstance(value, str):
+            errors.append({"path": path, "message": f"“{label}”应为文字，此处为{_describe_json(value)}"})
+            return None
+        if not value.strip():
+            errors.append({"path": path, "message": f"“{label}”不能为空"})
+            return None
+        if len(value) > MAX_TEXT:
+            errors.append({"path": path, "message": f"“{label}”过长：最多 {MAX_TEXT} 个字符"})
+            return None
+        return value
+    # list
+    if not isinstance(value, (list, tuple)):
+        errors.append({"path": path, "message": f"“{label}”应为列表，此处为{_describe_json(value)}"})
+        return None
+    if not value:
+        errors.append({"path": path, "message": f"“{label}”至少需要 1 项"})
+        return None
+    if len(value) > MAX_ITEMS:
+        errors.append({"path": path, "message": f"“{label}”最多 {MAX_ITEMS} 项，此处为 {len(value)} 项"})
+        return None
+    return _list_items(field, value, path, errors)
+
+
+def validate_object(fields, obj, path, errors):
+    """Validate one JSON object against a list of field specs, appending every
+    problem to errors.  Returns the values that are valid (defaults filled in),
+    or None when obj is not an object at all."""
+    if not isinstance(obj, dict):
+        errors.append({"path": path, "message": f"应为对象（JSON object），此处为{_describe_json(obj)}"})
+        return None
+    known = {f["name"] for f in fields}
+    values = {}
+    for f in fields:
+        name = f["name"]
+        sub_path = f"{path}.{name}" if path else name
+        if name not in obj:
+            if f.get("default") is not None:
+                values[name] = D(f["default"])
+            else:
+                errors.append({"path": sub_path, "message": f"缺少必填项“{f['label']}”"})
+            continue
+        value = obj[name]
+        if value is None:
+            errors.append({"path": sub_path, "message": f"“{f['label']}”不能为 null；须为{KIND_RULES[f['kind']]}"})
+            continue
+        checked = _scalar(value, f, sub_path, errors)
+        if checked is not None:
+            values[name] = checked
+    unknown = sorted((k for k in obj if k not in known), key=str)
+    for name in unknown:
+        allowed = "、".join(sorted(known))
+        shown = _short(name) if isinstance(name, str) else repr(name)
+        errors.append({"path": f"{path}.{shown}" if path else shown,
+                       "message": f"未知的输入项“{shown}”；允许的输入项：{allowed}"})
+    return values
+
+
+def _list_items(field, value, path, errors):
+    before = len(errors)
+    items = [validate_object(field["items"], item, f"{path}[{index}]", errors) for index, item in enumerate(value)]
+    return items if len(errors) == before else None
+
+
+# ---------------------------------------------------------------- results
+def result(meta, status, amount, steps, reasons, interpretations, amount_if_approved=None):
+    """The result object of the catalogue; `amount` is exact and rounded here, once."""
+    out = {
+        "programme": meta["id"],
+        "programme_name": meta["name"],
+        "status": status,
+        "amount": cents_string(amount) if status != "ineligible" else "0.00",
+    }
+    if amount_if_approved is not None:
+        out["amount_if_approved"] = cents_string(amount_if_approved)
+    out["article"] = meta["article"]
+    out["funding_source"] = meta["funding_source"]
+    out["payment_condition"] = meta["payment_condition"]
+    out["steps"] = list(steps)
+    out["reasons"] = list(reasons)
+    notes = []
+    for note in interpretations:
+        if note not in notes:
+            notes.append(note)
+    out["interpretations"] = notes
+    return out
+
+
+# ---------------------------------------------------------------- explanations
+# The wording of every explanation lives here, so that both engines say
+# exactly the same thing; each engine computes the numbers on its own.
+def r_paren(text):
+    return f"({text})"
+
+
+def r_arith(op, left, right):
+    return f"{left} {op} {right}"
+
+
+def r_cond(branch, cond):
+    return f"{branch}［{cond}］"
+
+
+def r_compare(op, left, right):
+    return f"{left} {CMP_SYMBOLS[op]} {right}"
+
+
+def r_member(operand, labels):
+    return f"{operand} 属于 {'、'.join(labels)}"
+
+
+def r_not(operand):
+    return f"非（{operand}）"
+
+
+def r_call(func, args):
+    if func == "min":
+        return f"最小（{'，'.join(args)}）"
+    if func == "max":
+        return f"最大（{'，'.join(args)}）"
+    if func == "months":
+        return f"{args[0]} 至 {args[1]} 的月数"
+    return f"{args[0]} 至 {args[1]} 中落在自{args[2]} 当月起 {args[3]} 内的月数"
+
+
+def r_tiers(subject, threshold_text, award_text, lowest_text):
+    if threshold_text is None:
+        return f"（{subject} 未达到最低档 {lowest_text}，奖励 0）"
+    return f"（{subject} 达到 {threshold_text} 档，奖励 {award_text}）"
+
+
+def r_lookup(branch, label, option_label):
+    return f"{branch}（{label}：{option_label}）"
+
+
+def r_let(label, value_shown):
+    return f"{label} {value_shown}"
+
+
+def tag(article):
+    return f"【第{article}条】"
+
+
+def step_let(label, text, shown, article):
+    return f"{label}：{text} = {shown}{tag(article)}"
+
+
+def step_require(ok, text, article):
+    return f"{'满足条件' if ok else '不满足条件'}：{text}{tag(article)}"
+
+
+def reason_require(reason, text, article):
+    return f"{reason}（不满足条件：{text}）{tag(article)}"
+
+
+def step_review(hit, text, article):
+    return f"{'需人工审核' if hit else '不属于需人工审核的情形'}：{text}{tag(article)}"
+
+
+def reason_review(reason, text, article):
+    return f"{reason}（{text}）{tag(article)}"
+
+
+def reason_plain(reason, article):
+    return f"{reason}{tag(article)}"
+
+
+def step_case(text, article):
+    if text is None:
+        return f"适用情形：以上情形均不成立{tag(article)}"
+    return f"适用情形：{text}{tag(article)}"
+
+
+def step_formula(text, value, cap_shown, capped, final, article):
+    """One amount computation: formula, cap, and — for the final amount — the rounding."""
+    out = f"{text} = {show_yuan(value)}"
+    taken = value
+    if cap_shown is not None:
+        if capped is None:
+            out += f"，上限 {cap_shown}"
+        elif capped:
+            out += f"，超过上限 {cap_shown}，按上限计"
+        else:
+            out += f"，未超过上限 {cap_shown}"
+    if final is not None:
+        out += f"，取 {show_yuan(final)}"
+    return out + tag(article)
+
+
+def item_prefix(label, index):
+    return f"{label}第{index + 1}项："
+
+
+def step_unique(prefix, reason, key_shown, first_index, article):
+    return f"{prefix}需人工审核：{reason}（{key_shown}，同第{first_index + 1}项）{tag(article)}"
+
+
+def step_item_total(counted, pending, total, article):
+    text = f"计入补助的各项合计 {show_yuan(counted)}"
+    if pending:
+        text += f"；需人工审核的各项合计 {show_yuan(pending)}"
+    return text + f"，取 {show_yuan(total)}{tag(article)}"
+
+
+def reason_zero(amount, article):
+    return f"按规则计算的补助金额为 {show_yuan(amount)}，不大于0{tag(article)}"
+
+
+def decide(meta, steps, failed, reviews, outcome, notes):
+    """The catalogue's result rules, applied to what a programme's rules found.
+
+    failed: reasons of requirements not met; reviews: reasons of review rules
+    that applied; outcome: (kind, certain, pending, reasons) of the amount —
+    kind "pay" with the certain amount and the amount pending review,
+    "review" when the text is silent, or "ineligible".
+    """
+    article = meta["article"]
+    if failed:
+        return result(meta, "ineligible", ZERO, steps, failed, notes)
+    kind, certain, pending, reasons = outcome
+    if kind == "ineligible":
+        return result(meta, "ineligible", ZERO, steps, reviews + reasons, notes)
+    if kind == "review":
+        return result(meta, "review", ZERO, steps, reviews + reasons, notes)
+    total = add(certain, pending)
+    if round_cents(total) <= 0:
+        zero = [reason_zero(total, article)]
+        return result(meta, "ineligible", ZERO, steps, (reasons if not pending else []) + zero, notes)
+    if reviews:
+        return result(meta, "review", ZERO, steps, reviews, notes, amount_if_approved=total)
+    if pending:
+        return result(meta, "review", certain, steps, reasons, notes, amount_if_approved=total)
+    return result(meta, "eligible", certain, steps, [], notes)
+
+
+def add_note(notes, entry):
+    if entry not in notes:
+        notes.append(entry)
+
+
+# ---------------------------------------------------------------- the policy calculator
+def unknown_programme(programmes, programme_id):
+    valid = "、".join(programmes)
+    return InvalidApplication([{"path": "programme", "message": f"未知的项目“{_short(programme_id)}”；可选的项目：{valid}"}])
+
+
+def match_profile(programmes, evaluate, partial, profile):
+    """政策计算器: what is already decided for each programme from what is known.
+
+    evaluate(pid, application) decides a complete application; partial(pid,
+    values, known) runs a programme's rules on the known inputs only and
+    returns (steps, failed, reviews, outcome, notes).  A requirement whose
+    inputs are all known can rule a programme out while others are missing.
+    """
+    if not isinstance(profile, dict):
+        raise InvalidApplication([{"path": "", "message": f"应为对象（JSON object），此处为{_describe_json(profile)}"}])
+    specs = {}
+    for meta in programmes.values():
+        for spec in meta["inputs"]:
+            specs.setdefault(spec["name"], spec)
+    errors = []
+    values = {}
+    for name in sorted((k for k in profile if k not in specs), key=str):
+        shown = _short(name) if isinstance(name, str) else repr(name)
+        errors.append({"path": shown, "message": f"未知的输入项“{shown}”：没有任何项目使用它"})
+    for name, spec in specs.items():
+        if name in profile:
+            checked = validate_object([spec], {name: profile[name]}, "", errors)
+            if name in checked:
+                values[name] = checked[name]
+    if errors:
+        raise InvalidApplication(errors)
+    entries = []
+    for pid, meta in programmes.items():
+        entry = {"programme": pid, "programme_name": meta["name"], "article": meta["article"]}
+        missing = [f for f in meta["inputs"] if f["name"] not in profile and f.get("default") is None]
+        if not missing:
+            application = {f["name"]: profile[f["name"]] for f in meta["inputs"] if f["name"] in profile}
+            try:
+                decided = evaluate(pid, application)
+            except InvalidApplication as exc:
+                entry.update({"status": "invalid", "errors": exc.errors, "missing": []})
+            else:
+                entry.update({"status": decided["status"], "amount": decided["amount"]})
+                if "amount_if_approved" in decided:
+                    entry["amount_if_approved"] = decided["amount_if_approved"]
+                entry.update({"reasons": decided["reasons"], "missing": []})
+            entries.append(entry)
+            continue
+        mine = {}
+        for f in meta["inputs"]:
+            if f["name"] in values:
+                mine[f["name"]] = values[f["name"]]
+            elif f.get("default") is not None:
+                mine[f["name"]] = D(f["default"])
+        steps, failed, reviews, outcome, notes = partial(pid, mine, frozenset(mine))
+        if failed:
+            entry.update({"status": "ineligible", "amount": "0.00", "reasons": failed, "missing": []})
+        else:
+            entry.update({"status": "incomplete", "reasons": [],
+                          "missing": [{"field": f["name"], "label": f["label"]} for f in missing]})
+            if meta.get("max_amount") is not None:
+                entry["max_amount"] = cents_string(D(meta["max_amount"]))
+                entry["max_amount_text"] = f"最高 {meta['max_amount_text']}"
+        entries.append(entry)
+    return entries
