@@ -59,6 +59,19 @@ def _only_policy(policy_file: str | None) -> M.Policy:
     return _load(files[0], show_warnings=False)
 
 
+JSON_MESSAGES = {
+    "Expecting property name enclosed in double quotes": "此处应为带双引号的字段名",
+    "Expecting value": "此处应为一个值",
+    "Expecting ',' delimiter": "此处缺少逗号",
+    "Expecting ':' delimiter": "此处缺少冒号",
+    "Unterminated string starting at": "字符串没有结束",
+    "Extra data": "JSON 之后有多余的内容",
+    "Invalid control character at": "字符串中有控制字符",
+    "Invalid \\escape": "无效的转义序列",
+    "Invalid \\uXXXX escape": "无效的 \\u 转义序列",
+}
+
+
 def _reject_constant(name: str):
     raise ValueError(f"不接受 {name}")
 
@@ -80,7 +93,7 @@ def read_json(path: str):
     try:
         return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        _fail(f"{path} 第{exc.lineno}行第{exc.colno}列：JSON 格式错误（{exc.msg}）")
+        _fail(f"{path} 第{exc.lineno}行第{exc.colno}列：JSON 格式错误（{JSON_MESSAGES.get(exc.msg, exc.msg)}）")
     except RecursionError:
         _fail(f"{path}：JSON 嵌套层数过深")
     except ValueError as exc:

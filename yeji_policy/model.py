@@ -32,7 +32,7 @@ class Type:
 
         return {
             "num": f"数值（{describe(self.dim)}）",
-            "bool": "是否",
+            "bool": "是否值",
             "date": "日期",
             "text": "文本",
             "enum": "选项",

@@ -1,0 +1,249 @@
+"""Drafter mistakes and the exact diagnostics they get: code, position, caret, Chinese message.
+
+Each case edits tests/fixtures/minimal.policy (a clean policy) in one place.
+The expected text is compared word for word, like Jinja2's test_error_messages.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from yeji_policy import check
+from yeji_policy.diagnostics import render
+
+BASE = (Path(__file__).parent / "fixtures" / "minimal.policy").read_text(encoding="utf-8")
+
+KIND_FIELD = 'accepted: 是否 "验收合格"\n      kind: 选项 { ecommerce "电子商务企业" other "其他" } "企业类型"'
+
+EDITS = {
+ 'misspelt': ('金额 = investment × 50%', '金额 = investmnt × 50%'),
+ 'unit_mismatch': ('金额 = investment × 50%', '金额 = investment + 3人'),
+ 'amount_not_yuan': ('金额 = investment × 50%', '金额 = 50%'),
+ 'malformed_literal': ('最高不超过 50万元\n', '最高不超过 50万\n'),
+ 'nonpositive_cap': ('最高不超过 50万元\n', '最高不超过 0元\n'),
+ 'rate_over_100': ('investment × 50%', 'investment × 150%'),
+ 'missing_article': ('条 2 "设备补助"', '条 3 "设备补助"'),
+ 'duplicate_article': ('条 2 "设备补助"', '条 1 "设备补助"'),
+ 'unknown_article': ('条款 2', '条款 7'),
+ 'duplicate_field': ('accepted: 是否 "验收合格"', 'accepted: 是否 "验收合格"\n      investment: 金额 "重复"'),
+ 'unused_input': ('accepted: 是否 "验收合格"', 'accepted: 是否 "验收合格"\n      staff: 整数 人 "员工人数"'),
+ 'bool_expected': ('要求 accepted 否则', '要求 investment 否则'),
+ 'excerpt': ('摘录 "对设备投入给予50%补助', '摘录 "对设备投入给予60%补助'),
+ 'test_unknown_programme': ('    项目 equipment\n    输入', '    项目 equipmnt\n    输入'),
+ 'test_wrong_type': ('investment: 100000 accepted', 'investment: "十万" accepted'),
+ 'test_unknown_field': ('accepted: 是 }', 'accepted: 是 invest: 1 }'),
+ 'fullwidth_colon': ('accepted: 是否', 'accepted：是否'),
+ 'unterminated_string': ('标题 "示例政策"', '标题 "示例政策'),
+ 'unclosed_block': (None, None),
+ 'descending_tiers': ('金额 = investment × 50% 最高不超过 50万元', '金额 = 分档 investment {\n      达到 100万元 → 2万元\n      达到 50万元 → 1万元\n    }'),
+ 'lookup_missing': ('accepted: 是否 "验收合格"', 'accepted: 是否 "验收合格"\n      level: 选项 { city "市级" province "省级" } "级别"'),
+ 'cases_without_otherwise': ('金额 = investment × 50% 最高不超过 50万元', '金额 = 情形 {\n      当 accepted: investment × 50%\n    }'),
+ 'unknown_option': ('要求 accepted 否则', '要求 accepted 且 kind 属于 { ecommrce } 否则'),
+ 'unexpected_token': ('条款 2', '条款 2 2'),
+}
+
+
+def mutated(name: str) -> str:
+    old, new = EDITS[name]
+    if name == "unclosed_block":
+        return BASE.rstrip()[:-1]
+    if name == "lookup_missing":
+        return BASE.replace(old, new).replace("金额 = investment × 50% 最高不超过 50万元", "金额 = 按 level { city: 2万元 }")
+    if name == "unknown_option":
+        return BASE.replace('accepted: 是否 "验收合格"', KIND_FIELD).replace(old, new)
+    assert old in BASE, name
+    return BASE.replace(old, new, 1)
+
+
+def diagnostics_text(text: str) -> str:
+    policy, diagnostics = check.check_source(text, "policies/x.policy")
+    if any(d.is_error for d in diagnostics):
+        assert policy is None
+    return "".join(render(d, "policies/x.policy", text) + "\n" for d in diagnostics)
+
+
+EXPECTED = {
+    'misspelt': (
+        'policies/x.policy:23:7: 警告 W0701: 输入项“investment”（设备投入）没有被任何规则使用\n'
+        ' 23 |       investment: 金额 "设备投入"\n'
+        '    |       ^^^^^^^^^^\n'
+        'policies/x.policy:27:10: 错误 E0201: 未定义的输入项“investmnt”，是否指“investment”？\n'
+        ' 27 |     金额 = investmnt × 50% 最高不超过 50万元\n'
+        '    |            ^^^^^^^^^\n'
+    ),
+    'unit_mismatch': (
+        'policies/x.policy:27:10: 错误 E0302: 单位不一致：元 + 人\n'
+        ' 27 |     金额 = investment + 3人 最高不超过 50万元\n'
+        '    |            ^^^^^^^^^^^^^^^^\n'
+        '  = 提示：只有相同单位的量才能相加减\n'
+    ),
+    'amount_not_yuan': (
+        'policies/x.policy:23:7: 警告 W0701: 输入项“investment”（设备投入）没有被任何规则使用\n'
+        ' 23 |       investment: 金额 "设备投入"\n'
+        '    |       ^^^^^^^^^^\n'
+        'policies/x.policy:27:10: 错误 E0303: 金额须以元计，此处为数值（无单位）\n'
+        ' 27 |     金额 = 50% 最高不超过 50万元\n'
+        '    |            ^^^\n'
+    ),
+    'malformed_literal': (
+        'policies/x.policy:27:33: 错误 E0301: 未知单位“万”\n'
+        ' 27 |     金额 = investment × 50% 最高不超过 50万\n'
+        '    |                                        ^^^^\n'
+        '  = 提示：可用的单位：%、元、万元、平方米、人、个、天、月、个月、年；复合单位如 15元/平方米/月\n'
+    ),
+    'nonpositive_cap': (
+        'policies/x.policy:27:33: 错误 E0406: 上限须大于0，此处为“0元”\n'
+        ' 27 |     金额 = investment × 50% 最高不超过 0元\n'
+        '    |                                        ^^^\n'
+    ),
+    'rate_over_100': (
+        'policies/x.policy:27:23: 警告 W0301: 比例“150%”超过100%\n'
+        ' 27 |     金额 = investment × 150% 最高不超过 50万元\n'
+        '    |                         ^^^^\n'
+    ),
+    'missing_article': (
+        'policies/x.policy:13:5: 错误 E0501: 缺少第2条：条款应从第1条起连续编号\n'
+        ' 13 |   条 3 "设备补助" {\n'
+        '    |      ^\n'
+        'policies/x.policy:13:7: 警告 W0508: 第3条的标题与原文开头不一致：原文应以“3．设备补助”开头\n'
+        ' 13 |   条 3 "设备补助" {\n'
+        '    |        ^^^^^^^^^^\n'
+        'policies/x.policy:17:8: 错误 E0211: 项目“equipment”引用的第2条不存在\n'
+        ' 17 |     条款 2\n'
+        '    |          ^\n'
+        '  = 提示：已有条款：1、3\n'
+    ),
+    'duplicate_article': (
+        'policies/x.policy:13:5: 错误 E0502: 第1条重复\n'
+        ' 13 |   条 1 "设备补助" {\n'
+        '    |      ^\n'
+        '  = 提示：首次定义于第9行\n'
+        'policies/x.policy:17:8: 错误 E0211: 项目“equipment”引用的第2条不存在\n'
+        ' 17 |     条款 2\n'
+        '    |          ^\n'
+        '  = 提示：已有条款：1\n'
+    ),
+    'unknown_article': (
+        'policies/x.policy:17:8: 错误 E0211: 项目“equipment”引用的第7条不存在\n'
+        ' 17 |     条款 7\n'
+        '    |          ^\n'
+        '  = 提示：已有条款：1、2\n'
+    ),
+    'duplicate_field': (
+        'policies/x.policy:25:7: 错误 E0202: 输入项“investment”重复定义\n'
+        ' 25 |       investment: 金额 "重复"\n'
+        '    |       ^^^^^^^^^^\n'
+        '  = 提示：首次定义于第23行\n'
+    ),
+    'unused_input': (
+        'policies/x.policy:25:7: 警告 W0701: 输入项“staff”（员工人数）没有被任何规则使用\n'
+        ' 25 |       staff: 整数 人 "员工人数"\n'
+        '    |       ^^^^^\n'
+        'policies/x.policy:32:8: 错误 E0604: 测试输入缺少输入项：staff\n'
+        ' 32 |     输入 { investment: 100000 accepted: 是 }\n'
+        '    |          ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n'
+    ),
+    'bool_expected': (
+        'policies/x.policy:24:7: 警告 W0701: 输入项“accepted”（验收合格）没有被任何规则使用\n'
+        ' 24 |       accepted: 是否 "验收合格"\n'
+        '    |       ^^^^^^^^\n'
+        'policies/x.policy:26:8: 错误 E0401: 要求的条件须是是否值，此处为数值（元）\n'
+        ' 26 |     要求 investment 否则 不符合 "未验收合格"\n'
+        '    |          ^^^^^^^^^^\n'
+    ),
+    'excerpt': (
+        'policies/x.policy:18:8: 错误 E0507: 摘录不是第2条原文的一部分\n'
+        ' 18 |     摘录 "对设备投入给予60%补助，最高不超过50万元"\n'
+        '    |          ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n'
+        '  = 提示：摘录须与原文逐字一致，包括标点\n'
+    ),
+    'test_unknown_programme': (
+        'policies/x.policy:30:8: 错误 E0601: 测试“设备：一般情形”引用了不存在的项目“equipmnt”，是否指“equipment”？\n'
+        ' 30 |     项目 equipmnt\n'
+        '    |          ^^^^^^^^\n'
+    ),
+    'test_wrong_type': (
+        'policies/x.policy:31:22: 错误 E0605: 测试输入“investment”的类型不符：“设备投入”应为金额（数字）\n'
+        ' 31 |     输入 { investment: "十万" accepted: 是 }\n'
+        '    |                        ^^^^^^\n'
+    ),
+    'test_unknown_field': (
+        'policies/x.policy:31:41: 错误 E0603: 测试输入中有未知的输入项“invest”，是否指“investment”？\n'
+        ' 31 |     输入 { investment: 100000 accepted: 是 invest: 1 }\n'
+        '    |                                            ^^^^^^\n'
+    ),
+    'fullwidth_colon': (
+        'policies/x.policy:24:15: 错误 E0102: 无法识别的字符“：”，此处期望：“:”\n'
+        ' 24 |       accepted：是否 "验收合格"\n'
+        '    |               ^^\n'
+        '  = 提示：请使用半角冒号 :\n'
+    ),
+    'unterminated_string': (
+        'policies/x.policy:4:6: 错误 E0104: 字符串没有结束：缺少右侧的半角双引号\n'
+        ' 4 |   标题 "示例政策\n'
+        '   |        ^\n'
+        '  = 提示：字符串不能跨行；换行请写 \\n\n'
+    ),
+    'unclosed_block': (
+        'policies/x.policy:8:10: 错误 E0103: 文件意外结束：第8行第10列的“{”没有对应的“}”\n'
+        ' 8 | 章 一 "总则" {\n'
+        '   |              ^\n'
+        '  = 提示：此处期望：“}”\n'
+    ),
+    'descending_tiers': (
+        'policies/x.policy:29:10: 错误 E0404: 档位门槛须严格递增：“50万元”不大于上一档“100万元”\n'
+        ' 29 |       达到 50万元 → 1万元\n'
+        '    |            ^^^^^^\n'
+        'policies/x.policy:29:17: 错误 E0405: 高档的奖励不能低于低档：“1万元”低于上一档“2万元”\n'
+        ' 29 |       达到 50万元 → 1万元\n'
+        '    |                     ^^^^^\n'
+    ),
+    'lookup_missing': (
+        'policies/x.policy:23:7: 警告 W0701: 输入项“investment”（设备投入）没有被任何规则使用\n'
+        ' 23 |       investment: 金额 "设备投入"\n'
+        '    |       ^^^^^^^^^^\n'
+        'policies/x.policy:28:10: 错误 E0403: “按”未覆盖选项：province（省级）\n'
+        ' 28 |     金额 = 按 level { city: 2万元 }\n'
+        '    |            ^^^^^^^^^^^^^^^^^^^^^^^^\n'
+    ),
+    'cases_without_otherwise': (
+        'policies/x.policy:27:10: 错误 E0514: “情形”须以“其他: …”结尾，说明其余情形如何处理\n'
+        ' 27 |     金额 = 情形 {\n'
+        '    |            ^^\n'
+        '  = 提示：原文未作规定的情形写作：其他: 审核 "原因"\n'
+    ),
+    'unknown_option': (
+        'policies/x.policy:27:29: 错误 E0204: 未知的选项“ecommrce”，是否指“ecommerce”？\n'
+        ' 27 |     要求 accepted 且 kind 属于 { ecommrce } 否则 不符合 "未验收合格"\n'
+        '    |                                  ^^^^^^^^\n'
+        '  = 提示：可选：ecommerce、other\n'
+        'policies/x.policy:32:8: 错误 E0604: 测试输入缺少输入项：kind\n'
+        ' 32 |     输入 { investment: 100000 accepted: 是 }\n'
+        '    |          ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n'
+    ),
+    'unexpected_token': (
+        'policies/x.policy:17:10: 错误 E0101: 此处不应出现“2”，期望：“}”、“令”、“兑现条件”、“唯一”、“审核”、“摘录”、“条款”、“校验”、……\n'
+        ' 17 |     条款 2 2\n'
+        '    |            ^\n'
+    ),
+}
+
+
+def test_every_edit_has_an_expectation():
+    assert set(EDITS) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_diagnostic_word_for_word(name):
+    assert diagnostics_text(mutated(name)) == EXPECTED[name]
+
+
+def test_base_is_clean():
+    assert diagnostics_text(BASE) == ""
+
+
+def test_empty_file():
+    assert diagnostics_text("") == (
+        'policies/x.policy:1:1: 错误 E0501: 政策中没有任何条款：至少须有第1条\n'
+        'policies/x.policy:1:1: 错误 E0509: 缺少“文件 { … }”块：须写明发文机关、标题和版本\n'
+    )
