@@ -1,0 +1,156 @@
+"""The rules in Chinese words, for forms and rule sheets.
+
+Figures appear as the policy writes them (50%，最高不超过50万元); inputs by their
+Chinese labels.  Used by the schema and sheets backends.
+
+Two registers: the default spells every tier table and lookup out in full (a
+form's description must stand alone); with `tables=True` a tier table or a
+lookup is named in one phrase, for a reader who has the tables beside it (the
+rule sheets print them as tables right below the formula).
+"""
+
+from __future__ import annotations
+
+from . import model as M
+
+_CMP_WORDS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "=", "!=": "≠"}
+
+
+def lookup_groups(e: M.Lookup) -> list[tuple[tuple[str, ...], M.Expr]]:
+    """The choices of a lookup, options that share one branch grouped together.
+
+    `B2B, B2C: 分档 …` gives both options the same branch object; they are
+    described once, as "B2B、B2C：…".  Groups keep the order in which their
+    first option is declared.
+    """
+    groups: list[tuple[list[str], M.Expr]] = []
+    for option, branch in e.choices:
+        for options, shared in groups:
+            if shared is branch:
+                options.append(option)
+                break
+        else:
+            groups.append(([option], branch))
+    return [(tuple(options), branch) for options, branch in groups]
+
+
+def option_labels(e: M.Lookup, options: tuple[str, ...]) -> str:
+    return "、".join(e.field.option_label(o) for o in options)
+
+
+def tiers_name(e: M.Tiers) -> str:
+    """How a tier table is named in a sentence and above its table."""
+    return f"按{expr(e.subject)}分档"
+
+
+def lookup_name(e: M.Lookup) -> str:
+    return f"按{e.field.label}确定"
+
+
+def _operand(e: M.Expr, tables: bool) -> str:
+    """An operand of + - ×: a spelled-out table is bracketed so the operator is not read as part of it."""
+    text = expr(e, tables)
+    if isinstance(e, (M.Tiers, M.Lookup)) and not tables:
+        return f"［{text}］"
+    return text
+
+
+def expr(e: M.Expr, tables: bool = False) -> str:  # noqa: C901 - one branch per node kind
+    if isinstance(e, M.Const):
+        return e.text
+    if isinstance(e, (M.InputRef, M.ItemRef)):
+        return e.field.label
+    if isinstance(e, M.LetRef):
+        return e.let.label
+    if isinstance(e, M.Arith):
+        left, right = _operand(e.left, tables), _operand(e.right, tables)
+        if isinstance(e.left, M.Arith) and e.left.op in "+-" and e.op == "×":
+            left = f"({left})"
+        if isinstance(e.right, M.Arith) and e.right.op in "+-" and e.op in "×-":
+            right = f"({right})"
+        return f"{left} {e.op} {right}"
+    if isinstance(e, M.Logic):
+        return f"{expr(e.left, tables)}{'，且' if e.op == '且' else '，或'}{expr(e.right, tables)}"
+    if isinstance(e, M.Not):
+        if isinstance(e.operand, (M.InputRef, M.ItemRef)):
+            return f"“{e.operand.field.label}”为否"
+        return f"并非“{expr(e.operand, tables)}”"
+    if isinstance(e, M.Compare):
+        if e.left.type.kind == "enum" and isinstance(e.right, M.Const):
+            verb = "为" if e.op == "=" else "不为"
+            label = e.left.field.option_label(e.right.value) if isinstance(e.left, (M.InputRef, M.ItemRef)) else e.right.text
+            return f"{expr(e.left, tables)}{verb}“{label}”"
+        return f"{expr(e.left, tables)} {_CMP_WORDS[e.op]} {expr(e.right, tables)}"
+    if isinstance(e, M.Member):
+        labels = "或".join(f"“{e.operand.field.option_label(o)}”" for o in e.values)
+        return f"{expr(e.operand, tables)}为{labels}"
+    if isinstance(e, M.Cond):
+        return f"（{expr(e.cond, tables)}的，{expr(e.then, tables)}；否则 {expr(e.otherwise, tables)}）"
+    if isinstance(e, M.Call):
+        args = [expr(a, tables) for a in e.args]
+        if e.func == "min":
+            return "、".join(args) + "中的较小者"
+        if e.func == "max":
+            return "、".join(args) + "中的较大者"
+        if e.func == "months":
+            return f"自{args[0]}至{args[1]}的自然月数"
+        return f"{args[0]}至{args[1]}期间落在自{args[2]}当月起{args[3]}内的自然月数"
+    if isinstance(e, M.Tiers):
+        if tables:
+            return f"{tiers_name(e)}的金额（见分档表）"
+        return f"按{expr(e.subject)}所达到的最高档位给予的金额（" + "；".join(
+            f"达到{r.threshold_text}的，{r.award_text}" for r in e.rows) + "）"
+    if isinstance(e, M.Lookup):
+        if tables:
+            return f"{lookup_name(e)}的金额（见对照表）"
+        return f"按{e.field.label}区分（" + "；".join(
+            f"{option_labels(e, options)}：{expr(branch)}" for options, branch in lookup_groups(e)) + "）"
+    raise TypeError(e)  # pragma: no cover
+
+
+def condition(e: M.Expr) -> str:
+    """A condition as a sentence: a yes/no input reads as its label."""
+    return expr(e)
+
+
+def cap(c: M.Cap, tables: bool = False) -> str:
+    return f"最高不超过{expr(c.limit, tables)}"
+
+
+def other_case() -> str:
+    return "其他情形（不属于以上任何情形）"
+
+
+def amount(a, tables: bool = False, caps: bool = True) -> str:
+    """The amount rule in one sentence; `caps=False` leaves the caps out (a table shows them apart)."""
+    if isinstance(a, M.Formula):
+        text = expr(a.expr, tables)
+        if a.cap is not None and caps:
+            text += "，" + cap(a.cap, tables)
+        return text
+    if isinstance(a, M.Cases):
+        parts = []
+        for case in a.cases:
+            head = other_case() if case.cond is None else f"{condition(case.cond)}时"
+            outcome = case.outcome
+            if isinstance(outcome, M.ReviewOutcome):
+                parts.append(f"{head}，需人工审核（{outcome.reason}）")
+            elif isinstance(outcome, M.IneligibleOutcome):
+                parts.append(f"{head}，不予补助（{outcome.reason}）")
+            else:
+                parts.append(f"{head}，{amount(outcome, tables, caps)}")
+        return "；".join(parts)
+    conditions = [condition(r.cond) for r in a.rules if isinstance(r, M.Require)]
+    each = f"{a.list_field.label}逐项计算："
+    if conditions:
+        each += "满足条件（" + "；".join(conditions) + "）的各项"
+    else:
+        each += "每项"
+    return f"{each}按 {amount(a.amount, tables, caps)}，各项合计"
+
+
+def programme_rule(p: M.Programme) -> str:
+    """One sentence: who gets what under which conditions."""
+    requirements = [condition(r.cond) for r in p.rules if isinstance(r, M.Require)]
+    head = ("须满足：" + "；".join(requirements) + "。") if requirements else ""
+    return f"第{p.article}条：{head}补助金额为 {amount(p.amount)}；资金来源：{p.funding_source.value}。"
