@@ -293,5 +293,8 @@ def programmes(as_json: bool, policy_file: str | None) -> None:
             click.echo(f"    {f['name']}：{f['label']}{unit}")
 
 
+# Drafting tools (fmt, diff, simulate) register their commands on `main`.
+from . import cli_drafting  # noqa: E402,F401
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,72 @@
+"""Streaming over JSON Lines populations: one {"programme", "application"} per line.
+
+Used by `evaluate --batch` (one result per line, in order) and by the drafting
+tools (`simulate`, `diff --population`).  Lines are read one at a time, so
+memory does not grow with the file; a bad line becomes an error record and
+never stops the run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import IO, Callable, Iterator
+
+MAX_LINE = 10 * 1024 * 1024  # bytes; a longer line is refused, not parsed
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int
+    programme: str | None
+    application: object
+    error: str | None  # why the line could not be read; None when it could
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"不接受 {name}")
+
+
+def read_lines(stream: IO[bytes]) -> Iterator[Line]:
+    """Yield each line of a JSONL byte stream as a Line, in order."""
+    for number, raw in enumerate(stream, start=1):
+        if len(raw) > MAX_LINE:
+            yield Line(number, None, None, f"第{number}行超过 {MAX_LINE} 字节，未处理")
+            continue
+        if not raw.strip():
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield Line(number, None, None, f"第{number}行不是 UTF-8 编码（第{exc.start + 1}个字节）")
+            continue
+        try:
+            record = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        except json.JSONDecodeError as exc:
+            yield Line(number, None, None, f"第{number}行第{exc.colno}列：JSON 格式错误")
+            continue
+        except (ValueError, RecursionError) as exc:
+            yield Line(number, None, None, f"第{number}行：JSON 中有无法处理的值（{type(exc).__name__}）")
+            continue
+        if not isinstance(record, dict) or set(record) != {"programme", "application"}:
+            yield Line(number, None, None, f"第{number}行应为 {{\"programme\": …, \"application\": {{…}}}}")
+            continue
+        if not isinstance(record["programme"], str):
+            yield Line(number, None, None, f"第{number}行的 programme 应为文字")
+            continue
+        yield Line(number, record["programme"], record["application"], None)
+
+
+def evaluate_line(line: Line, evaluate: Callable[[str, object], dict]) -> dict:
+    """The output record of one line: the result, or the errors that make it invalid."""
+    if line.error is not None:
+        return {"line": line.number, "status": "invalid", "errors": [{"path": "", "message": line.error}]}
+    try:
+        result = evaluate(line.programme, line.application)
+    except Exception as exc:  # an InvalidApplication of either engine
+        errors = getattr(exc, "errors", None)
+        if errors is None:
+            raise
+        return {"line": line.number, "programme": line.programme, "status": "invalid", "errors": errors}
+    return dict({"line": line.number}, **result)

@@ -1,0 +1,1 @@
+"""Drafting tools' commands (fmt, diff, simulate), registered on the main group."""
