@@ -60,9 +60,13 @@ def mul(a, b):
     return EXACT.multiply(a, b)
 
 
+_ROUNDING = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_UP)
+_WIDE = decimal.Context(prec=200)
+
+
 def round_cents(value):
     """The one rounding rule: to 0.01 元, half up."""
-    return value.quantize(CENT, rounding=decimal.ROUND_HALF_UP, context=decimal.Context(prec=200))
+    return value.quantize(CENT, context=_ROUNDING)
 
 
 def cents_string(value):
@@ -91,16 +95,29 @@ def overlap_months(start, end, window_start, window_months):
 
 
 # ---------------------------------------------------------------- showing numbers
+_PLACES = {0: D(1), 2: CENT}
+_FORMATS = {0: ",.0f", 2: ",.2f"}
+_STRICT = decimal.Context(prec=200, traps=[decimal.Inexact])
+
+
+def _has_at_most(value, places):
+    """Whether value has no digit beyond `places` decimals (1.230 has two)."""
+    try:
+        value.quantize(_PLACES[places], context=_STRICT)
+    except decimal.Inexact:
+        return False
+    return True
+
+
 def group(value, places=0):
     """1234567.891 -> '1,234,567.891': exact, thousands separated, at least `places` decimals."""
-    sign = "-" if value < 0 else ""
-    text = f"{abs(value).normalize(context=decimal.Context(prec=200)):f}"
-    whole, _, frac = text.partition(".")
+    if _has_at_most(value, places):
+        return format(value, _FORMATS[places])  # exact: no digit is dropped
+    whole, _, frac = format(value, ",f").partition(".")
     frac = frac.rstrip("0")
     if len(frac) < places:
-        frac = frac + "0" * (places - len(frac))
-    whole = f"{int(whole):,}"
-    return sign + whole + ("." + frac if frac else "")
+        frac += "0" * (places - len(frac))
+    return whole + ("." + frac if frac else "")
 
 
 def show_number(value, unit):
@@ -109,7 +126,7 @@ def show_number(value, unit):
         return group(value, 2) + " 元"
     if unit:
         return group(value) + " " + unit
-    return f"{value.normalize(context=decimal.Context(prec=200)):f}"  # a year or a bare count: no separators
+    return f"{value.normalize(context=_WIDE):f}"  # a year or a bare count: no separators
 
 
 def show_yuan(value):
@@ -233,7 +250,7 @@ def _number(value, field, path, errors):
         if value % step != 0:
             errors.append({"path": path, "message": f"“{label}”须为 {group(step)} 的整数倍，此处为 {_short(value)}"})
             return None
-    elif value != value.quantize(CENT, context=decimal.Context(prec=200)):
+    elif not _has_at_most(value, 2):
         errors.append({"path": path, "message": f"“{label}”最多两位小数，此处为 {_short(value)}；{allowed}"})
         return None
     minimum = field.get("minimum")

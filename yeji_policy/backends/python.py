@@ -53,10 +53,27 @@ def needs_parens(child: M.Expr, parent_op: str, side: str) -> bool:
     return False
 
 
+class _Constants:
+    """Decimal constants hoisted to module level, named in order of first use."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def name(self, value: Decimal) -> str:
+        key = format(value, "f")
+        if key not in self.names:
+            self.names[key] = f"_K{len(self.names) + 1}"
+        return self.names[key]
+
+    def definitions(self) -> list[str]:
+        return [f"{name} = D({key!r})" for key, name in self.names.items()]
+
+
 class _Emitter:
     """Emits the body of one programme function."""
 
-    def __init__(self, programme: M.Programme):
+    def __init__(self, programme: M.Programme, constants: _Constants):
+        self.constants = constants
         self.p = programme
         self.article = programme.article
         self.lines: list[str] = []
@@ -75,7 +92,7 @@ class _Emitter:
     def expr(self, e: M.Expr, item: str | None) -> tuple[str, str]:  # noqa: C901
         """Emit statements computing e; return (value code, text code)."""
         if isinstance(e, M.Const):
-            return _lit(e.value), _lit(e.text)
+            return self.const(e.value), _lit(e.text)
         if isinstance(e, (M.InputRef, M.ItemRef)):
             f = e.field
             source = "values" if isinstance(e, M.InputRef) else item
@@ -158,8 +175,8 @@ class _Emitter:
             lowest = e.rows[0].threshold_text
             # Highest threshold first: the first one reached is the award.
             for index, row in enumerate(reversed(e.rows)):
-                self.emit(f"{'if' if index == 0 else 'elif'} {sv} >= {_lit(row.threshold)}:")
-                self.emit(f"    {v} = {_lit(row.award)}")
+                self.emit(f"{'if' if index == 0 else 'elif'} {sv} >= {self.const(row.threshold)}:")
+                self.emit(f"    {v} = {self.const(row.award)}")
                 self.emit(f"    {t} = r_tiers({st}, {_lit(row.threshold_text)}, {_lit(row.award_text)}, {_lit(lowest)})")
             self.emit("else:")
             self.emit(f"    {v} = ZERO")
@@ -179,6 +196,11 @@ class _Emitter:
             self.emit(f"    raise AssertionError({_lit('unreachable: the form admits only declared options')})")
             return v, t
         raise TypeError(e)  # pragma: no cover
+
+    def const(self, value) -> str:
+        if isinstance(value, Decimal):
+            return self.constants.name(value)
+        return _lit(value)
 
     @staticmethod
     def show(v: str, t: M.Type) -> str:
@@ -328,9 +350,9 @@ def _rule_expr(rule) -> M.Expr:
     return rule.expr if isinstance(rule, M.Let) else rule.key if isinstance(rule, M.Unique) else rule.cond
 
 
-def _programme_body(programme: M.Programme) -> tuple[str, str]:
+def _programme_body(programme: M.Programme, constants: _Constants) -> tuple[str, str]:
     """(rules body, constraints body) of one programme's functions."""
-    em = _Emitter(programme)
+    em = _Emitter(programme, constants)
     notes = []
     for interp in (programme.applicant.interpretation, programme.funding_source.interpretation,
                    programme.payment_condition.interpretation, *(f.interpretation for f in programme.fields)):
@@ -348,7 +370,7 @@ def _programme_body(programme: M.Programme) -> tuple[str, str]:
     em.emit(f"return steps, failed, reviews, {out}, notes")
     rules_body = "\n".join(em.lines)
 
-    cm = _Emitter(programme)
+    cm = _Emitter(programme, constants)
     if not programme.constraints:
         cm.emit("pass")
     for constraint in programme.constraints:
@@ -383,8 +405,9 @@ def module_name(policy: M.Policy) -> str:
 
 def generate(policy: M.Policy) -> dict[str, bytes]:
     programmes = []
+    constants = _Constants()
     for p in policy.programmes:
-        rules_body, constraints_body = _programme_body(p)
+        rules_body, constraints_body = _programme_body(p, constants)
         programmes.append({
             "ident": _ident(p.id),
             "id_lit": _lit(p.id),
@@ -395,7 +418,7 @@ def generate(policy: M.Policy) -> dict[str, bytes]:
         })
     metas = {p.id: catalogue.programme_meta(p) for p in policy.programmes}
     text = _environment().get_template("python_module.py.j2").render(
-        title_lit=_lit(policy.document.issuer + policy.document.title),
+        module_name=module_name(policy),
         policy_lit=_lit({
             "id": policy.id,
             "issuer": policy.document.issuer,
@@ -403,11 +426,11 @@ def generate(policy: M.Policy) -> dict[str, bytes]:
             "version": policy.document.version,
             "content_hash": policy.content_hash,
         }),
-        source_file_lit=_lit(policy.source_file),
         content_hash=policy.content_hash if re.fullmatch(r"[0-9a-f]{64}", policy.content_hash) else "",
         runtime=runtime_source(),
         programmes=programmes,
         programmes_lit=_pretty(metas),
+        constants=constants.definitions(),
     )
     return {f"python/{module_name(policy)}.py": text.encode("utf-8")}
 
