@@ -313,7 +313,7 @@ def test_generated_code_never_contains_policy_text_unquoted(policy):
     source = text.decode("utf-8")
     compile(source, "generated", "exec")
     for p in policy.programmes:
-        assert f"def _programme_{p.id}(values, known=None):" in source
+        assert f"def _programme_{p.id}(values):" in source
 
 
 # ---------------------------------------------------------------- the command line

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from . import batch
 from . import build as build_mod
 from . import check as check_mod
 from . import interpreter, runtime, testing
@@ -101,12 +102,7 @@ def read_json(path: str):
 
 
 def _dump(value) -> str:
-    def default(o):
-        if isinstance(o, Decimal):
-            return format(o, "f")
-        raise TypeError(type(o).__name__)
-
-    return json.dumps(value, ensure_ascii=False, indent=2, default=default)
+    return json.dumps(value, ensure_ascii=False, indent=2, default=_decimal_text)
 
 
 def _invalid(exc: runtime.InvalidApplication) -> "NoReturn":  # type: ignore[name-defined]
@@ -203,12 +199,22 @@ def _print_result(result: dict) -> None:
 
 
 @main.command()
-@click.argument("programme")
-@click.argument("application", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("programme", required=False)
+@click.argument("application", required=False, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 结果对象。")
+@click.option("--batch", "batch_file", type=click.Path(dir_okay=False, allow_dash=True),
+              help="批量模式：JSON Lines 文件，每行 {\"programme\": …, \"application\": {…}}；每行输出一个结果。")
 @click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件（默认为 policies/ 中唯一的一个）。")
-def evaluate(programme: str, application: str, as_json: bool, policy_file: str | None) -> None:
-    """对一份申请（JSON 文件）作出决定并说明理由。"""
+def evaluate(programme: str | None, application: str | None, as_json: bool, batch_file: str | None,
+             policy_file: str | None) -> None:
+    """对一份申请（JSON 文件）作出决定并说明理由；或用 --batch 批量计算。"""
+    if batch_file is not None:
+        if programme or application:
+            _fail("--batch 模式下不要再给出项目和申请文件")
+        _evaluate_batch(_only_policy(policy_file), batch_file)
+        return
+    if not programme or not application:
+        _fail("用法：yeji-policy evaluate 项目 申请.json [--json]，或 yeji-policy evaluate --batch 文件.jsonl")
     policy = _only_policy(policy_file)
     data = read_json(application)
     try:
@@ -219,6 +225,35 @@ def evaluate(programme: str, application: str, as_json: bool, policy_file: str |
         click.echo(_dump(result))
     else:
         _print_result(result)
+
+
+PROGRESS_EVERY = 100_000
+
+
+def _evaluate_batch(policy: M.Policy, batch_file: str) -> None:
+    """Stream a JSONL population through the generated module: one result line per input line."""
+    engine = generated_engine(policy).evaluate
+    try:
+        stream = open(batch_file, "rb") if batch_file != "-" else sys.stdin.buffer  # noqa: SIM115
+    except OSError as exc:
+        _fail(f"无法读取文件 {batch_file}：{exc.strerror or exc}")
+    out = sys.stdout
+    count = invalid = 0
+    with stream:
+        for line in batch.read_lines(stream):
+            record = batch.evaluate_line(line, engine)
+            out.write(json.dumps(record, ensure_ascii=False, default=_decimal_text) + "\n")
+            count += 1
+            invalid += record["status"] == "invalid"
+            if count % PROGRESS_EVERY == 0:
+                click.echo(f"已处理 {count:,} 行……", err=True)
+    click.echo(f"完成：{count:,} 行，其中无效 {invalid:,} 行", err=True)
+
+
+def _decimal_text(o):
+    if isinstance(o, Decimal):
+        return format(o, "f")
+    raise TypeError(type(o).__name__)
 
 
 @main.command()

@@ -212,8 +212,12 @@ def _short(value):
 
 def _number(value, field, path, errors):
     """Check a numeric input; return it as an exact Decimal, or None after an error."""
-    label = field["label"]
     kind = field["kind"]
+    # Fast path: a whole number within bounds, as JSON integers usually are.
+    if value.__class__ is int and 0 <= value <= MAX_NUMBER and field.get("step") is None \
+            and field.get("minimum") is None:
+        return D(value)
+    label = field["label"]
     allowed = f"须为{KIND_RULES[kind]}"
     if isinstance(value, bool) or not isinstance(value, (int, D, str)):
         errors.append({"path": path, "message": f"“{label}”应为数字，此处为{_describe_json(value)}；{allowed}"})
@@ -313,6 +317,9 @@ def _scalar(value, field, path, errors):
     return _list_items(field, value, path, errors)
 
 
+_MISSING = object()
+
+
 def validate_object(fields, obj, path, errors):
     """Validate one JSON object against a list of field specs, appending every
     problem to errors.  Returns the values that are valid (defaults filled in),
@@ -320,30 +327,41 @@ def validate_object(fields, obj, path, errors):
     if not isinstance(obj, dict):
         errors.append({"path": path, "message": f"应为对象（JSON object），此处为{_describe_json(obj)}"})
         return None
-    known = {f["name"] for f in fields}
     values = {}
+    seen = 0
     for f in fields:
         name = f["name"]
-        sub_path = f"{path}.{name}" if path else name
-        if name not in obj:
+        value = obj.get(name, _MISSING)
+        if value is _MISSING:
             if f.get("default") is not None:
                 values[name] = D(f["default"])
             else:
-                errors.append({"path": sub_path, "message": f"缺少必填项“{f['label']}”"})
+                errors.append({"path": f"{path}.{name}" if path else name, "message": f"缺少必填项“{f['label']}”"})
             continue
-        value = obj[name]
+        seen += 1
+        kind = f["kind"]
+        # Fast paths for values that are plainly valid; anything else takes the full check below.
+        if kind == "bool" and value.__class__ is bool:
+            values[name] = value
+            continue
+        if kind == "money" and value.__class__ is D and value.is_finite() and ZERO <= value <= MAX_NUMBER \
+                and _has_at_most(value, 2):
+            values[name] = value if value else ZERO
+            continue
+        sub_path = f"{path}.{name}" if path else name
         if value is None:
-            errors.append({"path": sub_path, "message": f"“{f['label']}”不能为 null；须为{KIND_RULES[f['kind']]}"})
+            errors.append({"path": sub_path, "message": f"“{f['label']}”不能为 null；须为{KIND_RULES[kind]}"})
             continue
         checked = _scalar(value, f, sub_path, errors)
         if checked is not None:
             values[name] = checked
-    unknown = sorted((k for k in obj if k not in known), key=str)
-    for name in unknown:
+    if seen != len(obj):
+        known = {f["name"] for f in fields}
         allowed = "、".join(sorted(known))
-        shown = _short(name) if isinstance(name, str) else repr(name)
-        errors.append({"path": f"{path}.{shown}" if path else shown,
-                       "message": f"未知的输入项“{shown}”；允许的输入项：{allowed}"})
+        for name in sorted((k for k in obj if k not in known), key=str):
+            shown = _short(name) if isinstance(name, str) else repr(name)
+            errors.append({"path": f"{path}.{shown}" if path else shown,
+                           "message": f"未知的输入项“{shown}”；允许的输入项：{allowed}"})
     return values
 
 
@@ -355,7 +373,10 @@ def _list_items(field, value, path, errors):
 
 # ---------------------------------------------------------------- results
 def result(meta, status, amount, steps, reasons, interpretations, amount_if_approved=None):
-    """The result object of the catalogue; `amount` is exact and rounded here, once."""
+    """The result object of the catalogue; `amount` is exact and rounded here, once.
+
+    steps, reasons and interpretations are fresh lists owned by the result;
+    interpretations are already free of duplicates (add_note)."""
     out = {
         "programme": meta["id"],
         "programme_name": meta["name"],
@@ -367,13 +388,9 @@ def result(meta, status, amount, steps, reasons, interpretations, amount_if_appr
     out["article"] = meta["article"]
     out["funding_source"] = meta["funding_source"]
     out["payment_condition"] = meta["payment_condition"]
-    out["steps"] = list(steps)
-    out["reasons"] = list(reasons)
-    notes = []
-    for note in interpretations:
-        if note not in notes:
-            notes.append(note)
-    out["interpretations"] = notes
+    out["steps"] = steps
+    out["reasons"] = reasons
+    out["interpretations"] = interpretations
     return out
 
 
@@ -513,7 +530,7 @@ def decide(meta, steps, failed, reviews, outcome, notes):
         return result(meta, "ineligible", ZERO, steps, reviews + reasons, notes)
     if kind == "review":
         return result(meta, "review", ZERO, steps, reviews + reasons, notes)
-    total = add(certain, pending)
+    total = add(certain, pending) if pending else certain
     if round_cents(total) <= 0:
         zero = [reason_zero(total, article)]
         return result(meta, "ineligible", ZERO, steps, (reasons if not pending else []) + zero, notes)

@@ -20,6 +20,7 @@ import jinja2
 
 from .. import catalogue
 from .. import model as M
+from .. import runtime as R
 from ..units import display_unit
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -60,29 +61,44 @@ class _Constants:
         self.names: dict[str, str] = {}
 
     def name(self, value: Decimal) -> str:
-        key = format(value, "f")
-        if key not in self.names:
-            self.names[key] = f"_K{len(self.names) + 1}"
-        return self.names[key]
+        return self.literal(f"D({format(value, 'f')!r})")
+
+    def literal(self, code: str) -> str:
+        """A module-level name for a constant expression (already rendered through _lit)."""
+        if code not in self.names:
+            self.names[code] = f"_K{len(self.names) + 1}"
+        return self.names[code]
 
     def definitions(self) -> list[str]:
-        return [f"{name} = D({key!r})" for key, name in self.names.items()]
+        return [f"{name} = {code}" for code, name in self.names.items()]
 
 
 class _Emitter:
     """Emits the body of one programme function."""
 
-    def __init__(self, programme: M.Programme, constants: _Constants):
+    def __init__(self, programme: M.Programme, constants: _Constants, partial: bool = False):
         self.constants = constants
+        self.partial = partial  # the calculator's variant: rules only, each once its inputs are known
         self.p = programme
         self.article = programme.article
         self.lines: list[str] = []
         self.depth = 1
+        self.scopes: list[dict] = [{}]  # per open block: input already read -> (value var, text var)
         self.counter = 0
         self.let_vars: dict[str, str] = {}
 
     def emit(self, line: str) -> None:
         self.lines.append("    " * self.depth + line)
+
+    def open_block(self) -> None:
+        """Indent; inputs read inside the block are not visible after it."""
+        self.depth += 1
+        self.scopes.append(dict(self.scopes[-1]))
+
+    def close_block(self, count: int = 1) -> None:
+        for _ in range(count):
+            self.depth -= 1
+            self.scopes.pop()
 
     def fresh(self) -> tuple[str, str]:
         self.counter += 1
@@ -96,10 +112,13 @@ class _Emitter:
         if isinstance(e, (M.InputRef, M.ItemRef)):
             f = e.field
             source = "values" if isinstance(e, M.InputRef) else item
+            key = (source, f.name)
+            if key in self.scopes[-1]:
+                return self.scopes[-1][key]  # read once per block
             v, t = self.fresh()
             self.emit(f"{v} = {source}[{_lit(f.name)}]")
-            options = _lit(f.options) if f.options else "None"
-            self.emit(f"{t} = show_ref({_lit(f.label)}, {v}, {_lit(f.kind)}, {_lit(f.unit)}, {options})")
+            self.emit(f"{t} = {self.ref_text(f, v)}")
+            self.scopes[-1][key] = (v, t)
             return v, t
         if isinstance(e, M.LetRef):
             v = self.let_vars[e.let.name]
@@ -149,15 +168,15 @@ class _Emitter:
             cv, ct = self.expr(e.cond, item)
             v, t = self.fresh()
             self.emit(f"if {cv}:")
-            self.depth += 1
+            self.open_block()
             bv, bt = self.expr(e.then, item)
             self.emit(f"{v}, {t} = {bv}, {bt}")
-            self.depth -= 1
+            self.close_block()
             self.emit("else:")
-            self.depth += 1
+            self.open_block()
             bv, bt = self.expr(e.otherwise, item)
             self.emit(f"{v}, {t} = {bv}, {bt}")
-            self.depth -= 1
+            self.close_block()
             self.emit(f"{t} = r_cond({t}, {ct})")
             return v, t
         if isinstance(e, M.Call):
@@ -187,15 +206,33 @@ class _Emitter:
             v, t = self.fresh()
             for index, (option, branch) in enumerate(e.choices):
                 self.emit(f"{'if' if index == 0 else 'elif'} {sv} == {_lit(option)}:")
-                self.depth += 1
+                self.open_block()
                 bv, bt = self.expr(branch, item)
                 label = e.field.option_label(option)
                 self.emit(f"{v}, {t} = {bv}, r_lookup({bt}, {_lit(e.field.label)}, {_lit(label)})")
-                self.depth -= 1
+                self.close_block()
             self.emit("else:")
             self.emit(f"    raise AssertionError({_lit('unreachable: the form admits only declared options')})")
             return v, t
         raise TypeError(e)  # pragma: no cover
+
+    def ref_text(self, f: M.Field, v: str) -> str:
+        """Code for runtime.show_ref(label, v, kind, unit, options), specialised to the field."""
+        label = f.label
+        if f.kind == "bool":
+            return f"({_lit(label + '（是）')} if {v} else {_lit(label + '（否）')})"
+        if f.kind == "enum":
+            table = {option: f"{label}（{text}）" for option, text in f.options}
+            return f"{self.constants.literal(_lit(table))}[{v}]"
+        if f.kind == "date":
+            return f"{_lit(label + ' ')} + {v}.isoformat()"
+        if f.kind == "text":
+            return f"{_lit(label + ' “')} + {v} + {_lit('”')}"
+        if f.unit == "元":
+            return f"{_lit(label + ' ')} + show_yuan({v})"
+        if f.unit:
+            return f"{_lit(label + ' ')} + group({v}) + {_lit(' ' + f.unit)}"
+        return f"{_lit(label + ' ')} + show_number({v}, None)"
 
     def const(self, value) -> str:
         if isinstance(value, Decimal):
@@ -218,12 +255,12 @@ class _Emitter:
     def rules(self, rules, item: str | None, prefix: str, failed: str, reviews: str) -> None:
         a = self.article
         for rule in rules:
-            deps = catalogue.inputs_of(_rule_expr(rule)) if item is None else frozenset()
+            deps = catalogue.inputs_of(_rule_expr(rule)) if item is None and self.partial else frozenset()
             guard = bool(deps)  # the calculator runs a rule only once its inputs are known
             self.emit(f"# 第{int(a)}条 {_RULE_NAMES[type(rule)]}（源文件第{int(rule.span.line)}行）")
             if guard:
-                self.emit(f"if known is None or known.issuperset({_lit(tuple(sorted(deps)))}):")
-                self.depth += 1
+                self.emit(f"if known.issuperset({_lit(tuple(sorted(deps)))}):")
+                self.open_block()
             if isinstance(rule, M.Let):
                 v, t = self.expr(rule.expr, item)
                 var = f"let_{len(self.let_vars) + 1}"
@@ -241,12 +278,12 @@ class _Emitter:
                 v, t = self.expr(rule.cond, item)
                 self.emit(f"steps.append({prefix}step_review({v}, {t}, {a}))")
                 self.emit(f"if {v}:")
-                self.depth += 1
+                self.open_block()
                 self.note(rule.interpretation)
                 self.emit(f"{reviews}.append({prefix}reason_review({_lit(rule.reason)}, {t}, {a}))")
-                self.depth -= 1
+                self.close_block()
             if guard:
-                self.depth -= 1
+                self.close_block()
 
     def amount(self, amount, final: bool, item: str | None, prefix: str) -> str:
         """Emit the amount; return the name of the variable holding its outcome tuple."""
@@ -262,7 +299,10 @@ class _Emitter:
             else:
                 lv, _ = self.expr(amount.cap.limit, item)
                 self.note(amount.cap.interpretation)
-                self.emit(f"cap_shown = show_yuan({lv})")
+                if isinstance(amount.cap.limit, M.Const):  # shown once, at build time
+                    self.emit(f"cap_shown = {_lit(R.show_yuan(amount.cap.limit.value))}")
+                else:
+                    self.emit(f"cap_shown = show_yuan({lv})")
                 self.emit(f"capped = {v} > {lv}")
                 self.emit(f"if capped:")
                 self.emit(f"    {value} = {lv}")
@@ -279,14 +319,14 @@ class _Emitter:
                     break
                 cv, ct = self.expr(case.cond, item)
                 self.emit(f"if {cv}:")
-                self.depth += 1
+                self.open_block()
                 self.emit(f"steps.append({prefix}step_case({ct}, {a}))")
                 self.case_outcome(case.outcome, final, item, prefix, out)
-                self.depth -= 1
+                self.close_block()
                 self.emit("else:")
-                self.depth += 1
+                self.open_block()
                 opened += 1
-            self.depth -= opened
+            self.close_block(opened)
             return out
         return self.per_item(amount, final, out)
 
@@ -307,7 +347,7 @@ class _Emitter:
         self.emit("counted = pending = ZERO")
         self.emit("excluded, item_reviews_all, first_by_key = [], [], {}")
         self.emit(f"for index, item in enumerate(values[{_lit(amount.list_field.name)}]):")
-        self.depth += 1
+        self.open_block()
         self.emit(f"prefix = item_prefix({_lit(label)}, index)")
         self.emit("item_failed, item_reviews = [], []")
         self.rules([r for r in amount.rules if not isinstance(r, M.Unique)], "item", "prefix + ", "item_failed",
@@ -320,11 +360,11 @@ class _Emitter:
                 continue
             kv, kt = self.expr(rule.key, "item")
             self.emit(f"if ({number}, {kv}) in first_by_key:")
-            self.depth += 1
+            self.open_block()
             self.note(rule.interpretation)
             self.emit(f"steps.append(step_unique(prefix, {_lit(rule.reason)}, {kt}, first_by_key[{number}, {kv}], {a}))")
             self.emit(f"item_reviews.append(prefix + reason_review({_lit(rule.reason)}, {kt}, {a}))")
-            self.depth -= 1
+            self.close_block()
             self.emit("else:")
             self.emit(f"    first_by_key[{number}, {kv}] = index")
         inner = self.amount(amount.amount, False, "item", "prefix + ")
@@ -336,7 +376,7 @@ class _Emitter:
         self.emit(f"    pending = add(pending, {inner}[1])")
         self.emit("else:")
         self.emit(f"    counted = add(counted, {inner}[1])")
-        self.depth -= 1
+        self.close_block()
         total = "round_cents(counted)" if final else "counted"
         self.emit(f"steps.append(step_item_total(counted, pending, {total}, {a}))")
         self.emit(f"{out} = ('pay', counted, pending, item_reviews_all if item_reviews_all else excluded)")
@@ -350,9 +390,9 @@ def _rule_expr(rule) -> M.Expr:
     return rule.expr if isinstance(rule, M.Let) else rule.key if isinstance(rule, M.Unique) else rule.cond
 
 
-def _programme_body(programme: M.Programme, constants: _Constants) -> tuple[str, str]:
-    """(rules body, constraints body) of one programme's functions."""
-    em = _Emitter(programme, constants)
+def _programme_bodies(programme: M.Programme, constants: _Constants) -> tuple[str, str, str]:
+    """The bodies of one programme's three functions: rules and amount; rules on
+    known inputs only (for the calculator); and the form's cross-field checks."""
     notes = []
     for interp in (programme.applicant.interpretation, programme.funding_source.interpretation,
                    programme.payment_condition.interpretation, *(f.interpretation for f in programme.fields)):
@@ -360,15 +400,21 @@ def _programme_body(programme: M.Programme, constants: _Constants) -> tuple[str,
             entry = catalogue.interpretation_entry(interp)
             if entry not in notes:
                 notes.append(entry)
-    em.emit(f"steps, failed, reviews, notes = [], [], [], {_lit(notes)}")
+    start = f"steps, failed, reviews, notes = [], [], [], {_lit(notes)}"
+
+    em = _Emitter(programme, constants)
+    em.emit(start)
     em.rules(programme.rules, None, "", "failed", "reviews")
-    em.emit("if known is not None:")
-    em.emit("    return steps, failed, reviews, None, notes")
-    em.emit("if failed:")
-    em.emit("    return steps, failed, reviews, ('ineligible', None, None, []), notes")
+    if any(isinstance(r, M.Require) for r in programme.rules):
+        em.emit("if failed:")
+        em.emit("    return steps, failed, reviews, ('ineligible', None, None, []), notes")
     out = em.amount(programme.amount, True, None, "")
     em.emit(f"return steps, failed, reviews, {out}, notes")
-    rules_body = "\n".join(em.lines)
+
+    pm = _Emitter(programme, constants, partial=True)
+    pm.emit(start)
+    pm.rules(programme.rules, None, "", "failed", "reviews")
+    pm.emit("return steps, failed, reviews, None, notes")
 
     cm = _Emitter(programme, constants)
     if not programme.constraints:
@@ -376,12 +422,12 @@ def _programme_body(programme: M.Programme, constants: _Constants) -> tuple[str,
     for constraint in programme.constraints:
         deps = tuple(sorted(catalogue.inputs_of(constraint.cond)))
         cm.emit(f"if values.keys() >= set({_lit(deps)}):")
-        cm.depth += 1
+        cm.open_block()
         v, _ = cm.expr(constraint.cond, None)
         cm.emit(f"if not {v}:")
         cm.emit(f"    errors.append({_lit({'path': constraint.path, 'message': constraint.message})})")
-        cm.depth -= 1
-    return rules_body, "\n".join(cm.lines)
+        cm.close_block()
+    return "\n".join(em.lines), "\n".join(pm.lines), "\n".join(cm.lines)
 
 
 def _environment() -> jinja2.Environment:
@@ -407,13 +453,14 @@ def generate(policy: M.Policy) -> dict[str, bytes]:
     programmes = []
     constants = _Constants()
     for p in policy.programmes:
-        rules_body, constraints_body = _programme_body(p, constants)
+        rules_body, partial_body, constraints_body = _programme_bodies(p, constants)
         programmes.append({
             "ident": _ident(p.id),
             "id_lit": _lit(p.id),
             "article": int(p.article),
             "line": int(p.span.line),
             "rules_body": rules_body,
+            "partial_body": partial_body,
             "constraints_body": constraints_body,
         })
     metas = {p.id: catalogue.programme_meta(p) for p in policy.programmes}
