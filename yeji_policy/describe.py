@@ -78,7 +78,7 @@ def expr(e: M.Expr, tables: bool = False) -> str:  # noqa: C901 - one branch per
     if isinstance(e, M.Compare):
         if e.left.type.kind == "enum" and isinstance(e.right, M.Const):
             verb = "为" if e.op == "=" else "不为"
-            label = e.left.field.option_label(e.right.value) if isinstance(e.left, (M.InputRef, M.ItemRef)) else e.right.text
+            label = e.right.text  # the option's Chinese label, as the checker writes it
             return f"{expr(e.left, tables)}{verb}“{label}”"
         return f"{expr(e.left, tables)} {_CMP_WORDS[e.op]} {expr(e.right, tables)}"
     if isinstance(e, M.Member):
