@@ -128,7 +128,7 @@ def art14_sales_award(app: dict) -> dict:
         raise InvalidApplication(errors)
     head = ("art14_sales_award", "网商年销售额首次突破奖励", 14, "区财政", "一次性")
     notes = list(SALES_NOTES)
-    months_text = f"实际运行月数 {months:,f} 个月 ≥ 1年"
+    months_text = f"实际运行月数 {months:,f} 个月 {'≥' if months >= 12 else '<'} 1年"
     steps = [f"{'满足条件' if months >= 12 else '不满足条件'}：{months_text}【第14条】"]
     if months < 12:
         return _result(*head, "ineligible", Decimal(0), steps,
@@ -175,10 +175,10 @@ def art17_training(app: dict) -> dict:
     head = ("art17_training", "电商培训定额补助", 17, "区财政", "定额补助")
     notes = list(TRAINING_NOTES)
     people = f"培训人数 {trainees:,f} 人"
-    steps = [f"{'满足条件' if trainees > 0 else '不满足条件'}：{people} > 0人【第17条】"]
+    steps = [f"{'满足条件' if trainees > 0 else '不满足条件'}：{people} {'>' if trainees > 0 else '≤'} 0人【第17条】"]
     if trainees <= 0:
         return _result(*head, "ineligible", Decimal(0), steps,
-                       [f"培训人数为0（不满足条件：{people} > 0人）【第17条】"], notes)
+                       [f"培训人数为0（不满足条件：{people} ≤ 0人）【第17条】"], notes)
     days_text = f"培训天数 {days.normalize():f} 天"
     if days == Decimal("0.5"):
         steps.append(f"适用情形：{days_text} = 0.5天【第17条】")

@@ -143,7 +143,7 @@ def test_reasons_name_the_failed_condition(policy):
     result = interpreter.evaluate(policy, "art14_sales_award",
                                   {"sales_channel": "B2B", "months_in_operation": 11, "annual_online_sales": 9000000})
     assert result["status"] == "ineligible"
-    assert result["reasons"] == ["实际运行未满1年（不满足条件：实际运行月数 11 个月 ≥ 1年）【第14条】"]
+    assert result["reasons"] == ["实际运行未满1年（不满足条件：实际运行月数 11 个月 < 1年）【第14条】"]
 
 
 def test_interpretations_applied_are_listed(policy):
@@ -247,7 +247,7 @@ def test_match_decides_what_it_can(policy, generated_module):
     by_id = {e["programme"]: e for e in entries}
     award = by_id.pop("art14_sales_award")
     assert award["status"] == "ineligible"
-    assert award["reasons"] == ["实际运行未满1年（不满足条件：实际运行月数 6 个月 ≥ 1年）【第14条】"]
+    assert award["reasons"] == ["实际运行未满1年（不满足条件：实际运行月数 6 个月 < 1年）【第14条】"]
     assert all(e["status"] == "incomplete" and e["missing"] for e in by_id.values())
     assert by_id["art09_equipment"]["max_amount_text"] == "最高 80万元"
     assert by_id["art15_demonstration"]["missing"] == [{"field": "demonstration_level", "label": "示范企业级别"}]

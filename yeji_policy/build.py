@@ -16,24 +16,19 @@ from typing import Callable
 
 from . import model as M
 from .backends import python as python_backend
+from .backends import schema as schema_backend
+from .backends import sheets as sheets_backend
 
 Backend = Callable[[M.Policy], dict[str, bytes]]
 
 
 def backends() -> list[tuple[str, Backend]]:
     """(name, generate) of every backend, in build order."""
-    found: list[tuple[str, Backend]] = [("python", python_backend.generate)]
-    try:
-        from .backends import schema
-        found.append(("forms", schema.generate))
-    except ImportError:  # pragma: no cover - backend not written yet
-        pass
-    try:
-        from .backends import sheets
-        found.append(("sheets", sheets.generate))
-    except ImportError:  # pragma: no cover
-        pass
-    return found
+    return [
+        ("python", python_backend.generate),
+        ("forms", schema_backend.generate),
+        ("sheets", sheets_backend.generate),
+    ]
 
 
 class BuildError(Exception):

@@ -76,11 +76,13 @@ class _Run:
         if isinstance(e, M.Compare):
             lv, lt = self.ev(e.left)
             rv, rt = self.ev(e.right)
-            return R.compare(e.op, lv, rv), R.r_compare(e.op, lt, rt)
+            holds = R.compare(e.op, lv, rv)
+            return holds, R.r_compare(e.op, lt, rt, holds)
         if isinstance(e, M.Member):
             v, t = self.ev(e.operand)
             labels = [e.operand.field.option_label(o) for o in e.values]
-            return v in e.values, R.r_member(t, labels)
+            holds = v in e.values
+            return holds, R.r_member(t, labels, holds)
         if isinstance(e, M.Cond):
             cv, ct = self.ev(e.cond)
             bv, bt = self.ev(e.then if cv else e.otherwise)

@@ -409,12 +409,16 @@ def r_cond(branch, cond):
     return f"{branch}［{cond}］"
 
 
-def r_compare(op, left, right):
-    return f"{left} {CMP_SYMBOLS[op]} {right}"
+# A comparison is shown as what is true: 2016 ≠ 2017, not "2016 = 2017" with a verdict.
+NEGATED_SYMBOLS = {">=": "<", "<=": ">", ">": "≤", "<": "≥", "=": "≠", "!=": "="}
 
 
-def r_member(operand, labels):
-    return f"{operand} 属于 {'、'.join(labels)}"
+def r_compare(op, left, right, holds):
+    return f"{left} {CMP_SYMBOLS[op] if holds else NEGATED_SYMBOLS[op]} {right}"
+
+
+def r_member(operand, labels, holds):
+    return f"{operand} {'属于' if holds else '不属于'} {'、'.join(labels)}"
 
 
 def r_not(operand):

@@ -155,14 +155,14 @@ class _Emitter:
             rv, rt = self.expr(e.right, item)
             v, t = self.fresh()
             self.emit(f"{v} = {lv} {_CMP[e.op]} {rv}")
-            self.emit(f"{t} = r_compare({_lit(e.op)}, {lt}, {rt})")
+            self.emit(f"{t} = r_compare({_lit(e.op)}, {lt}, {rt}, {v})")
             return v, t
         if isinstance(e, M.Member):
             ov, ot = self.expr(e.operand, item)
             labels = [e.operand.field.option_label(o) for o in e.values]
             v, t = self.fresh()
             self.emit(f"{v} = {ov} in {_lit(tuple(e.values))}")
-            self.emit(f"{t} = r_member({ot}, {_lit(labels)})")
+            self.emit(f"{t} = r_member({ot}, {_lit(labels)}, {v})")
             return v, t
         if isinstance(e, M.Cond):
             cv, ct = self.expr(e.cond, item)
