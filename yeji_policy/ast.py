@@ -300,6 +300,9 @@ class Constraint:
 class Text:
     lines: tuple[str, ...]
     span: Span
+    # Where each line's words start and end in the source (after "> "), so
+    # that a diagnostic can point into the original text.
+    line_spans: tuple[Span, ...] = ()
 
     @property
     def value(self) -> str:
@@ -329,12 +332,22 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class FigureNote:
+    """非规范数字 "words" 因 "reason": the figures inside `words` are not normative."""
+
+    words: Str
+    reason: Str
+    span: Span
+
+
+@dataclass(frozen=True)
 class Article:
     number: Token
     title: Str
     text: Text
     measures: tuple[Measure, ...]
     span: Span
+    figure_notes: tuple[FigureNote, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -394,7 +407,7 @@ def unquote(token: Token) -> str:
         ch = match.group(1)
         if ch in _ESCAPES:
             return _ESCAPES[ch]
-        if ch == "u" and match.group(2):
+        if match.group(2):  # \uXXXX
             return chr(int(match.group(2), 16))
         return match.group(0)
 
@@ -415,6 +428,13 @@ def _name(token: Token) -> Name:
 def _text_line(token: Token) -> str:
     line = str(token).strip()[1:]
     return line[1:] if line.startswith(" ") else line
+
+
+def _text_line_span(token: Token) -> Span:
+    """The span of a text line's words: the token less its ">" and one space."""
+    words = _text_line(token)
+    column = token.column + (2 if str(token).startswith("> ") else 1)
+    return Span(token.line, column, token.line, column + len(words))
 
 
 @v_args(meta=True)
@@ -444,9 +464,10 @@ class _Builder(Transformer):
     doc_basis = _entry("basis")
     doc_addressees = _entry("addressees")
     doc_preamble = _entry("preamble")
+    doc_figure_note = _entry("figure_note")
 
     def text(self, meta, lines):
-        return Text(tuple(_text_line(t) for t in lines), self._span(meta))
+        return Text(tuple(_text_line(t) for t in lines), self._span(meta), tuple(_text_line_span(t) for t in lines))
 
     # chapters and articles
     def chapter(self, meta, children):
@@ -454,8 +475,14 @@ class _Builder(Transformer):
         return Chapter(numeral, _string(title), tuple(items), self._span(meta))
 
     def article(self, meta, children):
-        number, title, text, *measures = children
-        return Article(number, _string(title), text, tuple(measures), self._span(meta))
+        number, title, text, *rest = children
+        notes = tuple(c for c in rest if isinstance(c, FigureNote))
+        measures = tuple(c for c in rest if not isinstance(c, FigureNote))
+        return Article(number, _string(title), text, measures, self._span(meta), notes)
+
+    def figure_note(self, meta, children):
+        words, reason = children
+        return FigureNote(_string(words), _string(reason), self._span(meta))
 
     def _measure(kind):  # noqa: N805
         def method(self, meta, children):
@@ -709,3 +736,23 @@ class _Builder(Transformer):
 
 def build(tree: Tree) -> Module:
     return _Builder().transform(tree)
+
+
+def without_spans(node: object) -> object:
+    """The node as plain nested tuples with every position left out.
+
+    Two sources that mean the same policy — whatever their layout, comments or
+    operator spellings — give equal results; the formatter's tests and its
+    safety check compare these.
+    """
+    if isinstance(node, Span):
+        return None
+    if isinstance(node, Token):
+        return (node.type, str(node))
+    if isinstance(node, (tuple, list)):
+        return tuple(without_spans(item) for item in node)
+    fields = getattr(node, "__dataclass_fields__", None)
+    if fields is not None:
+        return (type(node).__name__,) + tuple(
+            without_spans(getattr(node, name)) for name in fields if name not in ("span", "line_spans"))
+    return node

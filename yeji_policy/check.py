@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import ast as A
 from . import model as M
-from . import parser
+from . import parser, trace
 from .diagnostics import Diagnostic, Diagnostics, Span
 from .units import DIMENSIONLESS, MONEY, UNITS, UnitError, describe, dim_of, multiply, parse_quantity
 
@@ -114,6 +114,11 @@ class Checker:
         ]
         if self.diags.has_errors or document is None:
             return None
+        # Figures are traced once everything else is right: with a programme
+        # missing, every figure it uses would look untraced.
+        self.diags.items.extend(trace.trace_figures(module))
+        if self.diags.has_errors:
+            return None
         self.interpretations.sort(key=lambda i: (i.span.line, i.span.column))
         return M.Policy(
             id=Path(self.filename).stem,
@@ -140,6 +145,8 @@ class Checker:
             if entry.kind == "basis":
                 basis.append((entry.values[0].value, entry.values[1].value))
                 continue
+            if entry.kind == "figure_note":
+                continue  # checked by trace.py with the article notes
             if entry.kind in single:
                 self.error("E0505", f"“{_ENTRY_LABELS[entry.kind]}”重复", entry.span,
                            f"首次出现于第{single[entry.kind].span.line}行")
@@ -850,7 +857,7 @@ class Checker:
 _ENTRY_LABELS = {
     "issuer": "发文机关", "title": "标题", "version": "版本", "addressees": "主送", "preamble": "引言",
     "article": "条款", "excerpt": "摘录", "applicant": "申请主体", "funding_source": "资金来源",
-    "payment_condition": "兑现条件", "inputs": "输入", "basis": "依据",
+    "payment_condition": "兑现条件", "inputs": "输入", "basis": "依据", "figure_note": "非规范数字",
 }
 _OPTION_LABELS = {"min": "最小", "step": "步长", "default": "默认"}
 _KIND_LABELS = {"money": "金额（数字）", "number": "数值", "int": "整数", "bool": "是或否", "date": "日期（\"YYYY-MM-DD\"）",
@@ -871,6 +878,11 @@ def check_source(source: str, filename: str) -> tuple[M.Policy | None, list[Diag
     tree, diagnostics = parser.parse(source)
     if tree is None:
         return None, diagnostics
+    return check_tree(tree, source, filename)
+
+
+def check_tree(tree, source: str, filename: str) -> tuple[M.Policy | None, list[Diagnostic]]:
+    """Check a parse tree of `source` (for callers that parsed it themselves, such as fmt)."""
     checker = Checker(filename, source)
     try:
         policy = checker.run(A.build(tree))

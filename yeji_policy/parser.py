@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import threading
 from importlib import resources
 from pathlib import Path
 
 from lark import Lark, Token, Tree
+from lark import lexer as lark_lexer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from .diagnostics import Diagnostic, Span
@@ -47,15 +51,75 @@ def grammar_text() -> str:
     return (Path(__file__).resolve().parent.parent / "grammar" / "policy.lark").read_text(encoding="utf-8")
 
 
+# Comments are ignored by the grammar; the formatter still needs them.  Lark
+# calls a lexer callback for ignored tokens too: while parse_with_comments
+# runs, the callback collects them (per thread).  One parser serves both uses,
+# because building it is slow.
+_comments = threading.local()
+
+
+def _on_comment(token: Token) -> Token:
+    sink = getattr(_comments, "sink", None)
+    if sink is not None:
+        sink.append(token)
+    return token
+
+
+def build_parser(strict: bool) -> Lark:
+    """A new parser for the grammar.
+
+    strict=True also proves the grammar sound: LALR conflicts and terminal
+    collisions become errors.  That proof is slow (interegular compares every
+    terminal over the CJK ranges: seconds), so the test suite builds the strict
+    parser once (tests/test_language.py) and the tools build the same grammar
+    without the proof, in a fraction of a second.
+    """
+    options = dict(parser="lalr", propagate_positions=True, maybe_placeholders=False,
+                   lexer_callbacks={"COMMENT": _on_comment})
+    if strict:
+        return Lark(grammar_text(), strict=True, **options)
+    with _without_collision_check():
+        return Lark(grammar_text(), strict=False, cache=_cache_file(), **options)
+
+
+def _cache_file() -> str | bool:
+    """Where Lark keeps the analysed grammar between runs (it checks the grammar's
+    hash before using it): the user's cache directory, or no cache if unwritable."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "yeji-policy"
+    try:
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return False
+    if not os.access(base, os.W_OK):
+        return False
+    return str(base / "policy-grammar.lark-cache")
+
+
+@contextlib.contextmanager
+def _without_collision_check():
+    # Lark runs interegular's collision check whenever interegular is installed,
+    # strict or not; the switch is this module attribute.
+    saved = lark_lexer.has_interegular
+    lark_lexer.has_interegular = False
+    try:
+        yield
+    finally:
+        lark_lexer.has_interegular = saved
+
+
 @functools.lru_cache(maxsize=1)
 def policy_parser() -> Lark:
-    return Lark(
-        grammar_text(),
-        parser="lalr",
-        strict=True,
-        propagate_positions=True,
-        maybe_placeholders=False,
-    )
+    return build_parser(strict=False)
+
+
+def parse_with_comments(text: str) -> tuple[Tree | None, list[Token], list[Diagnostic]]:
+    """Like `parse`, and also return every `#` comment token, in source order."""
+    _comments.sink = []
+    try:
+        tree, diagnostics = parse(text)
+        return tree, (_comments.sink if tree is not None else []), diagnostics
+    finally:
+        _comments.sink = None
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,0 +1,292 @@
+"""Figure traceability: every figure of the original text is accounted for.
+
+A figure of an article's text (80%, 80万元, 每月每平方米15元, 3个, 2017年, 3年,
+全额, 半天 …) must be
+
+- used by a rule: a constant of a programme that cites the article (a rate, a
+  cap, a tier row, a value of a lookup, a figure in a condition), or
+- a figure of one of the article's measures (目标, 任务, 指标 …), or
+- declared not normative: `非规范数字 "words" 因 "reason"` after the text.
+
+The preamble (引言) is traced too: its figures are the numbers of the documents
+it cites, accounted for by the `依据` entries, or declared in the 文件 block.
+
+The other way round, a constant of a rule that appears nowhere in its
+article's text is the drafters' own figure: the rule, the formula or the cap
+that holds it must be marked as an interpretation (解释).  Zero constants
+(0元/人, 0个月) are structure, not figures.
+
+Figures are matched by value and unit dimension: 3年 in the text is 36个月 in
+a rule, 全额 is 100%, 半天 is 0.5天, 每月每平方米15元 is 15元/平方米/月, and a
+calendar year (2017年) is the plain number 2017.
+
+W0801  a figure of the text that nothing accounts for
+W0802  a figure of a rule that is not in its article's text
+W0803  a 非规范数字 declaration whose words are not in the text, or hold no figure
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Iterator
+
+from . import ast as A
+from .diagnostics import Diagnostic, Span
+from .units import UnitError, parse_quantity
+
+# What a figure means: ("num", value in base units, dimension) for figures the
+# language can compute with; ("text", words) for the others (48号, a date).
+Key = tuple
+
+# Units a figure may be written with, longest first so that 万元 wins over 元.
+# Those that units.py does not know (号, 次 …) still make a figure, matched by
+# its words only.
+_UNITS = ("万元", "亿元", "平方米", "个月", "%", "％", "元", "个", "人", "天", "年", "月", "日",
+          "号", "次", "倍", "家", "名", "户", "项", "岁")
+# "每月每平方米15元": a rate written with 每 before the number.
+_PER_UNITS = ("平方米", "个月", "月", "年", "天", "人", "个")
+_NUMBER = re.compile(r"(?<![0-9A-Za-z.．])[0-9]+(?:\.[0-9]+)?(?![0-9A-Za-z])")
+_DATE_REST = re.compile(r"[0-9]{1,2}月(?:[0-9]{1,2}日)?")
+_SERIES = "、至到～~－-"
+
+# Words the text uses for figures.
+WORDS: dict[str, Key] = {
+    "全额": ("num", Decimal(1), ()),
+    "半天": ("num", *parse_quantity("0.5天")),
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    text: str  # as it stands in the text: 80万元, 每月每平方米15元, 2017年, 全额
+    start: int  # offsets in its line
+    end: int
+    key: Key
+    unit: str = ""  # the unit it is counted in, as a literal writes it: 万元, 元/人, 元/月/平方米
+
+
+def _key(number: str, unit: str, text: str) -> Key:
+    if not unit:
+        return ("num", Decimal(number), ())
+    try:
+        value, dim = parse_quantity(number + unit)
+    except UnitError:
+        return ("text", text)
+    return ("num", value, dim)
+
+
+def _unit_at(line: str, position: int) -> str:
+    return next((u for u in _UNITS if line.startswith(u, position)), "")
+
+
+def _per_prefix(line: str, start: int) -> tuple[int, tuple[str, ...]]:
+    """The 每X每Y written just before a number: (where it starts, (X, Y))."""
+    per: list[str] = []
+    position = start
+    while True:
+        unit = next((u for u in _PER_UNITS if line[:position].endswith("每" + u)), None)
+        if unit is None:
+            return position, tuple(reversed(per))
+        per.append(unit)
+        position -= len(unit) + 1
+
+
+def figures_in(line: str, skip: int = 0) -> list[Figure]:
+    """Every figure of one line of text, from offset `skip` on."""
+    found: list[Figure] = []
+    consumed = skip
+    for match in _NUMBER.finditer(line):
+        start, end = match.span()
+        if start < consumed:
+            continue
+        number = match.group()
+        if line[end:end + 1] == "．" or (line[start - 1:start] == "（" and line[end:end + 1] == "）"):
+            continue  # a list marker: 1． or （1）
+        unit = _unit_at(line, end)
+        end += len(unit)
+        if unit == "年" and len(number) == 4 and "." not in number:
+            rest = _DATE_REST.match(line, end)
+            if rest:  # a date: 2018年5月20日
+                end = rest.end()
+                found.append(Figure(line[start:end], start, end, ("text", line[start:end])))
+            else:  # a calendar year is a plain number
+                found.append(Figure(line[start:end], start, end, ("num", Decimal(number), ())))
+            consumed = end
+            continue
+        per: list[str] = []
+        while line.startswith("/", end) and (denominator := _unit_at(line, end + 1)):
+            per.append(denominator)
+            end += 1 + len(denominator)
+        begin, prefix = _per_prefix(line, start) if unit in ("元", "万元") and not per else (start, ())
+        text = line[begin:end]
+        unit = unit.replace("％", "%") + "".join("/" + p for p in prefix + tuple(per))
+        found.append(Figure(text, begin, end, _key(number, unit, text), unit))
+        consumed = end
+    # "3、5、10万元": a bare number in a series takes the unit of the next one.
+    for index in range(len(found) - 2, -1, -1):
+        figure, following = found[index], found[index + 1]
+        bare = figure.key[0] == "num" and not figure.unit and figure.text.replace(".", "").isdigit()
+        if bare and following.unit and following.start == figure.end + 1 and line[figure.end] in _SERIES:
+            found[index] = Figure(figure.text, figure.start, figure.end,
+                                  _key(figure.text, following.unit, figure.text + following.unit), following.unit)
+    for word, key in WORDS.items():
+        position = line.find(word, skip)
+        while position >= 0:
+            found.append(Figure(word, position, position + len(word), key))
+            position = line.find(word, position + len(word))
+    # A bare list marker such as "1、加强……" is not a figure.
+    found = [f for f in found
+             if not (f.text.isdigit() and line[f.end:f.end + 1] == "、" and not _NUMBER.match(line, f.end + 1))]
+    return sorted(found, key=lambda f: f.start)
+
+
+def literal_key(node: A.Quantity | A.Number) -> Key:
+    if isinstance(node, A.Number):
+        return ("num", Decimal(node.text), ())
+    return ("num", *parse_quantity(node.text))
+
+
+# ---------------------------------------------------------------- the rules' figures
+def _literals(node: object) -> Iterator[A.Quantity | A.Number]:
+    if isinstance(node, (A.Quantity, A.Number)):
+        yield node
+    elif isinstance(node, tuple):
+        for item in node:
+            yield from _literals(item)
+    elif hasattr(node, "__dataclass_fields__") and not isinstance(node, (A.Name, A.Str, A.Interp)):
+        for f in fields(node):
+            yield from _literals(getattr(node, f.name))
+
+
+def _amount_literals(amount: A.Amount, exempt: bool) -> Iterator[tuple[A.Quantity | A.Number, bool]]:
+    if isinstance(amount, A.Formula):
+        yield from ((lit, exempt or amount.interp is not None) for lit in _literals(amount.expr))
+        if amount.cap is not None:
+            yield from ((lit, exempt or amount.cap.interp is not None) for lit in _literals(amount.cap.limit))
+    elif isinstance(amount, A.Cases):
+        for case in amount.cases:
+            if case.cond is not None:
+                yield from ((lit, exempt) for lit in _literals(case.cond))
+            if isinstance(case.outcome, A.Pay):
+                yield from _amount_literals(case.outcome.amount, exempt)
+    else:
+        for rule in amount.rules:
+            yield from _rule_literals(rule, exempt)
+
+
+def _rule_literals(rule: object, exempt: bool = False) -> Iterator[tuple[A.Quantity | A.Number, bool]]:
+    """The figures of a rule, each with whether an interpretation covers it."""
+    if isinstance(rule, A.AmountRule):
+        yield from _amount_literals(rule.amount, exempt)
+    elif isinstance(rule, (A.Require, A.Review, A.Let, A.Unique)):
+        covered = exempt or rule.interp is not None
+        yield from ((lit, covered) for lit in _literals(rule.key if isinstance(rule, A.Unique) else
+                                                         rule.expr if isinstance(rule, A.Let) else rule.cond))
+
+
+def programme_figures(programme: A.Programme) -> Iterator[tuple[A.Quantity | A.Number, bool]]:
+    """The non-zero figures of a programme's rules (not its form checks or field options)."""
+    for entry in programme.entries:
+        for literal, covered in _rule_literals(entry):
+            if literal_key(literal)[1] != 0:
+                yield literal, covered
+
+
+# ---------------------------------------------------------------- the text's figures
+@dataclass(frozen=True)
+class _Source:
+    """A traced text: an article's or the preamble's."""
+
+    where: str  # 第9条, 引言
+    text: A.Text
+    skip: int  # the article number at the start of its first line
+    notes: tuple[A.FigureNote, ...]
+    accounted: frozenset  # keys of the figures the rules and measures use
+    advice: str  # where a 非规范数字 declaration goes
+
+
+def _excerpt(line: str, figure: Figure) -> str:
+    start = max(0, figure.start - 12)
+    end = min(len(line), figure.end + 8)
+    return ("…" if start > 0 else "") + line[start:end] + ("…" if end < len(line) else "")
+
+
+def _trace_source(source: _Source, diagnostics: list[Diagnostic]) -> None:
+    covered: list[tuple[int, int, int]] = []  # (line index, start, end) declared not normative
+    for note in source.notes:
+        words = note.words.value
+        if not note.reason.value.strip():
+            diagnostics.append(Diagnostic("E0513", "非规范数字须说明理由", note.reason.span))
+        hits = [(index, match.start()) for index, line in enumerate(source.text.lines)
+                for match in re.finditer(re.escape(words), line)] if words else []
+        if not hits:
+            diagnostics.append(Diagnostic("W0803", f"非规范数字“{words}”不是{source.where}原文的一部分",
+                                          note.words.span, "warning", ("须与原文逐字一致，包括标点",)))
+            continue
+        if not figures_in(words):
+            diagnostics.append(Diagnostic("W0803", f"非规范数字“{words}”中没有数字", note.words.span, "warning"))
+            continue
+        covered.extend((index, start, start + len(words)) for index, start in hits)
+    for index, (line, span) in enumerate(zip(source.text.lines, source.text.line_spans)):
+        for figure in figures_in(line, source.skip if index == 0 else 0):
+            if figure.key in source.accounted:
+                continue
+            if any(i == index and s <= figure.start and figure.end <= e for i, s, e in covered):
+                continue
+            where = Span(span.line, span.column + figure.start, span.line, span.column + figure.end)
+            diagnostics.append(Diagnostic(
+                "W0801",
+                f"{source.where}原文中的数字“{figure.text}”没有被任何规则或措施采用，也没有声明为非规范数字："
+                f"“{_excerpt(line, figure)}”",
+                where, "warning",
+                (f"若它不是规范性内容，请在{source.advice}写：非规范数字 \"{figure.text}\" 因 \"……\"",),
+            ))
+
+
+def _measure_keys(strings) -> set[Key]:
+    return {figure.key for s in strings for figure in figures_in(s)}
+
+
+def trace_figures(module: A.Module) -> list[Diagnostic]:
+    """Every W0801–W0803 of a policy that has no errors."""
+    chapters = [i for i in module.items if isinstance(i, A.Chapter)]
+    articles = [i for c in chapters for i in c.items if isinstance(i, A.Article)]
+    programmes = [i for i in module.items if isinstance(i, A.Programme)]
+    programmes += [i for c in chapters for i in c.items if isinstance(i, A.Programme)]
+    diagnostics: list[Diagnostic] = []
+
+    texts: dict[int, list[str]] = {}
+    for article in articles:
+        texts[int(article.number)] = list(article.text.lines)
+    used: dict[int, set[Key]] = {}
+    for programme in programmes:
+        number = next(int(e.values[0]) for e in programme.entries if isinstance(e, A.Entry) and e.kind == "article")
+        text_keys = {f.key for line in texts.get(number, []) for f in figures_in(line)}
+        for literal, covered in programme_figures(programme):
+            key = literal_key(literal)
+            used.setdefault(number, set()).add(key)
+            if key not in text_keys and not covered:
+                diagnostics.append(Diagnostic(
+                    "W0802", f"项目“{programme.id.value}”中的数字“{literal.text}”不见于第{number}条原文",
+                    literal.span, "warning",
+                    ("原文没有的数字是起草人的理解：请在这条规则、公式或上限之后写 解释 \"……\"",),
+                ))
+
+    for article in articles:
+        number = int(article.number)
+        prefix = f"{number}．"
+        skip = len(prefix) if article.text.lines and article.text.lines[0].startswith(prefix) else 0
+        measures = _measure_keys(v.value for m in article.measures for v in m.values)
+        _trace_source(_Source(f"第{number}条", article.text, skip, article.figure_notes,
+                              frozenset(used.get(number, set()) | measures), f"第{number}条原文之后"), diagnostics)
+
+    for document in (i for i in module.items if isinstance(i, A.Document)):
+        entries = [e for e in document.entries if e.kind == "preamble"]
+        preamble = entries[0].values[0] if entries else A.Text((), document.span, ())
+        basis = _measure_keys(v.value for e in document.entries if e.kind == "basis" for v in e.values)
+        notes = tuple(A.FigureNote(e.values[0], e.values[1], e.span) for e in document.entries
+                      if e.kind == "figure_note")
+        _trace_source(_Source("引言", preamble, 0, notes, frozenset(basis), "“文件”块中"), diagnostics)
+    return diagnostics
