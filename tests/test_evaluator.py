@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from yeji_policy import interpreter, runtime, testing
 from yeji_policy.backends import python as python_backend

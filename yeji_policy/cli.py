@@ -12,23 +12,24 @@ import sys
 import types
 from decimal import Decimal
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
-from . import batch
-from . import build as build_mod
 from . import check as check_mod
-from . import interpreter, runtime, testing
 from . import model as M
-from .backends import python as python_backend
+from . import runtime
 from .diagnostics import render
+
+# Each command imports the stages it needs when it runs, so that a drafter's
+# `check` does not pay for the backends (jinja2, jsonschema) at start-up.
 
 POLICY_DIR = Path("policies")
 OUT_DIR = Path("generated")
 
 
 # ---------------------------------------------------------------- helpers
-def _fail(message: str, code: int = 2) -> "NoReturn":  # type: ignore[name-defined]
+def _fail(message: str, code: int = 2) -> NoReturn:
     click.echo(f"错误：{message}", err=True)
     sys.exit(code)
 
@@ -105,7 +106,7 @@ def _dump(value) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, default=_decimal_text)
 
 
-def _invalid(exc: runtime.InvalidApplication) -> "NoReturn":  # type: ignore[name-defined]
+def _invalid(exc: runtime.InvalidApplication) -> NoReturn:
     click.echo(f"申请无效，共 {len(exc.errors)} 处问题：", err=True)
     for e in exc.errors:
         click.echo(f"  - {e['path'] or '（申请整体）'}：{e['message']}", err=True)
@@ -114,6 +115,8 @@ def _invalid(exc: runtime.InvalidApplication) -> "NoReturn":  # type: ignore[nam
 
 def generated_engine(policy: M.Policy) -> types.ModuleType:
     """Compile the policy's generated module in memory and load it."""
+    from .backends import python as python_backend
+
     (source,) = python_backend.generate(policy).values()
     module = types.ModuleType(f"generated_{policy.id}")
     exec(compile(source, f"<generated {policy.id}>", "exec"), module.__dict__)  # noqa: S102 - our own output
@@ -154,6 +157,8 @@ def check(files: tuple[str, ...]) -> None:
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 def build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
     """从政策文件生成全部产物（计算模块、申请表单、规则说明）。"""
+    from . import build as build_mod
+
     policies = [_load(path) for path in _policy_files(files)]
     try:
         artifacts = build_mod.render(policies)
@@ -215,6 +220,8 @@ def evaluate(programme: str | None, application: str | None, as_json: bool, batc
         return
     if not programme or not application:
         _fail("用法：yeji-policy evaluate 项目 申请.json [--json]，或 yeji-policy evaluate --batch 文件.jsonl")
+    from . import interpreter
+
     policy = _only_policy(policy_file)
     data = read_json(application)
     try:
@@ -232,6 +239,8 @@ PROGRESS_EVERY = 100_000
 
 def _evaluate_batch(policy: M.Policy, batch_file: str) -> None:
     """Stream a JSONL population through the generated module: one result line per input line."""
+    from . import batch
+
     engine = generated_engine(policy).evaluate
     try:
         stream = open(batch_file, "rb") if batch_file != "-" else sys.stdin.buffer  # noqa: SIM115
@@ -262,6 +271,8 @@ def _decimal_text(o):
 @click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件。")
 def match(profile: str, as_json: bool, policy_file: str | None) -> None:
     """政策计算器：根据已知情况，列出每个项目是否符合、还缺哪些信息。"""
+    from . import interpreter
+
     policy = _only_policy(policy_file)
     data = read_json(profile)
     try:
@@ -289,6 +300,8 @@ def match(profile: str, as_json: bool, policy_file: str | None) -> None:
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 def test_cmd(files: tuple[str, ...]) -> None:
     """用两个引擎（解释器和生成的模块）运行政策中的全部测试用例。"""
+    from . import interpreter, testing
+
     failures = total = 0
     for path in _policy_files(files):
         policy = _load(path, show_warnings=False)
@@ -329,7 +342,11 @@ def programmes(as_json: bool, policy_file: str | None) -> None:
 
 
 # Drafting tools (fmt, diff, simulate) register their commands on `main`.
-from . import cli_drafting  # noqa: E402,F401
+from . import cli_drafting  # noqa: E402,F401  (registers fmt, diff, simulate)
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # Under `python -m yeji_policy.cli` this file runs as a second copy named
+    # __main__; run the package's own module, on which every command is registered.
+    from yeji_policy.cli import main as package_main
+
+    package_main()

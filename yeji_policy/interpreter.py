@@ -8,8 +8,6 @@ every value on its own, so a test that compares them checks the compiler.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from . import catalogue
 from . import model as M
 from . import runtime as R

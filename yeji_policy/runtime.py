@@ -483,20 +483,13 @@ def step_case(text, article):
     return f"适用情形：{text}{tag(article)}"
 
 
-def step_formula(text, value, cap_shown, capped, final, article):
-    """One amount computation: formula, cap, and — for the final amount — the rounding."""
+def step_formula(text, value, cap_shown, capped, taken, article):
+    """One amount computation: the formula's value, the cap if any, and the amount
+    taken (rounded to 分 when it is the programme's final amount)."""
     out = f"{text} = {show_yuan(value)}"
-    taken = value
     if cap_shown is not None:
-        if capped is None:
-            out += f"，上限 {cap_shown}"
-        elif capped:
-            out += f"，超过上限 {cap_shown}，按上限计"
-        else:
-            out += f"，未超过上限 {cap_shown}"
-    if final is not None:
-        out += f"，取 {show_yuan(final)}"
-    return out + tag(article)
+        out += f"，超过上限 {cap_shown}，按上限计" if capped else f"，未超过上限 {cap_shown}"
+    return out + f"，取 {show_yuan(taken)}{tag(article)}"
 
 
 def item_prefix(label, index):

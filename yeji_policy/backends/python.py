@@ -295,7 +295,7 @@ class _Emitter:
             value = f"value_{v}"
             self.emit(f"{value} = {v}")
             if amount.cap is None:
-                self.emit(f"cap_shown = capped = None")
+                self.emit("cap_shown = capped = None")
             else:
                 lv, _ = self.expr(amount.cap.limit, item)
                 self.note(amount.cap.interpretation)
@@ -304,7 +304,7 @@ class _Emitter:
                 else:
                     self.emit(f"cap_shown = show_yuan({lv})")
                 self.emit(f"capped = {v} > {lv}")
-                self.emit(f"if capped:")
+                self.emit("if capped:")
                 self.emit(f"    {value} = {lv}")
             taken = f"round_cents({value})" if final else value
             self.emit(f"steps.append({prefix}step_formula({t}, {v}, cap_shown, capped, {taken}, {a}))")

@@ -1,0 +1,168 @@
+"""yeji-policy benchmarks: one table, every figure measured in this run on this machine.
+
+    python benchmarks/run.py [--quick]
+
+Measures cold-process `check` and `build`, the generated module's import time,
+evaluations per second for every programme (generated module and reference
+interpreter) on fixed seeded applications, the generated module against a
+hand-written implementation of three programmes, and `evaluate --batch` over
+seeded JSONL populations (throughput and peak memory).  --quick uses smaller
+sizes (for a smoke test); the README's figures come from a full run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "benchmarks")]
+
+import handwritten  # noqa: E402
+import population  # noqa: E402
+
+from yeji_policy import check, interpreter  # noqa: E402
+from yeji_policy.cli import generated_engine  # noqa: E402
+
+POLICY = ROOT / "policies" / "yeji_ecommerce.policy"
+CLI = [sys.executable, "-m", "yeji_policy.cli"]
+TARGETS = {
+    "ratio": 1.5,
+    "equipment_per_second": 100_000,
+    "check_seconds": 0.3,
+    "build_seconds": 1.0,
+    "import_ms": 20.0,
+}
+
+
+def median_wall(command: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def import_ms(module_path: Path, runs: int) -> float:
+    script = ("import importlib.util, time\n"
+              "t = time.perf_counter()\n"
+              f"spec = importlib.util.spec_from_file_location('m', {str(module_path)!r})\n"
+              "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+              "print(time.perf_counter() - t)\n")
+    times = [float(subprocess.run([sys.executable, "-I", "-S", "-c", script], check=True, capture_output=True,
+                                  text=True).stdout) for _ in range(runs)]
+    return statistics.median(times) * 1000
+
+
+def rate(function, applications, pid, repeat: int) -> float:
+    """Evaluations per second: the best of `repeat` passes over the applications."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for app in applications:
+            function(pid, app)
+        best = min(best, time.perf_counter() - start)
+    return len(applications) / best
+
+
+def exact_json(value) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k)}:{exact_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(exact_json(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def batch_run(programmes: dict, lines: int, directory: Path) -> tuple[float, float]:
+    """(lines per second, peak RSS in MiB) of `evaluate --batch` over a seeded population."""
+    path = directory / f"population-{lines}.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for pid, app in population.mixed(programmes, lines, seed=lines):
+            out.write(f'{{"programme":"{pid}","application":{exact_json(app)}}}\n')
+    # A fresh process per run, which reports its own peak resident memory.
+    script = ("import resource, sys\n"
+              "from yeji_policy.cli import main\n"
+              "try:\n"
+              f"    main(['evaluate', '--batch', {str(path)!r}], standalone_mode=False)\n"
+              "finally:\n"
+              "    sys.stderr.write('MAXRSS %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as sink:
+        proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, stdout=sink,
+                              stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - start
+    path.unlink()
+    peak_kib = int(proc.stderr.rsplit("MAXRSS ", 1)[1].split()[0])
+    return lines / elapsed, peak_kib / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    args = parser.parse_args()
+    runs = 3 if args.quick else 5
+    per_programme = 500 if args.quick else 5000
+    batch_sizes = [1_000, 10_000] if args.quick else [10_000, 100_000, 1_000_000]
+
+    policy, diagnostics, _ = check.load(POLICY)
+    assert policy is not None, diagnostics
+    module = generated_engine(policy)
+    rows: list[tuple[str, str, str]] = []
+
+    def row(what: str, figure: str, target: str = "") -> None:
+        rows.append((what, figure, target))
+        print(f"  {what}: {figure} {target}", file=sys.stderr)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        check_s = median_wall(CLI + ["check", str(POLICY)], runs)
+        row("yeji-policy check, cold process (median)", f"{check_s:.3f} s", f"≤ {TARGETS['check_seconds']} s")
+        build_s = median_wall(CLI + ["build", "--out", str(tmp_path / "out"), str(POLICY)], runs)
+        row("yeji-policy build, cold process (median)", f"{build_s:.3f} s", f"≤ {TARGETS['build_seconds']} s")
+        module_file = tmp_path / "out" / "python" / f"{policy.id}.py"
+        row("generated module import (median)", f"{import_ms(module_file, runs):.1f} ms",
+            f"≤ {TARGETS['import_ms']:.0f} ms")
+
+        for programme in policy.programmes:
+            pid = programme.id
+            apps = population.population(module.PROGRAMMES, pid, per_programme)
+            generated = rate(module.evaluate, apps, pid, 3)
+            interpreted = rate(lambda p, a: interpreter.evaluate(policy, p, a), apps[: per_programme // 5], pid, 1)
+            target = f"≥ {TARGETS['equipment_per_second']:,}/s" if pid == "art09_equipment" else ""
+            row(f"{pid}: evaluations/s, generated | interpreter", f"{generated:,.0f} | {interpreted:,.0f}", target)
+
+        for pid, function in handwritten.PROGRAMMES.items():
+            apps = population.population(module.PROGRAMMES, pid, per_programme, seed=99)
+            assert all(function(a) == module.evaluate(pid, a) for a in apps), pid
+            hand = rate(lambda p, a: function(a), apps, pid, 3)
+            generated = rate(module.evaluate, apps, pid, 3)
+            row(f"{pid}: hand-written evaluations/s | generated time ÷ hand-written time",
+                f"{hand:,.0f} | {hand / generated:.2f}", f"≤ {TARGETS['ratio']}")
+
+        for size in batch_sizes:
+            throughput, peak = batch_run(module.PROGRAMMES, size, tmp_path)
+            row(f"evaluate --batch, {size:,} lines: lines/s | peak memory", f"{throughput:,.0f} | {peak:.0f} MiB")
+
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    print(f"Machine: {machine}")
+    print()
+    print("| measure | figure | target |")
+    print("|---|---|---|")
+    for what, figure, target in rows:
+        print(f"| {what} | {figure} | {target} |")
+
+
+if __name__ == "__main__":
+    main()
