@@ -1,0 +1,324 @@
+"""Forms backend: the checked model -> JSON Schema (2020-12) application forms.
+
+For a policy it writes, under generated/forms/:
+
+- `<programme id>.schema.json`: the application form of one programme — every
+  input with its Chinese title, description, type and bounds, the embedded
+  valid test applications as `examples`;
+- `profile.schema.json`: the input of the policy calculator (`match`): every
+  input of every programme, all optional, with the same definitions;
+- `index.json`: the forms with their Chinese names, articles and field order
+  (a schema's `properties` is an object, written with sorted keys, so the
+  order of the fields on the form lives here).
+
+The schemas accept and reject what `runtime.validate_object` accepts and
+rejects, with the limits taken from runtime.py itself, except for what JSON
+Schema cannot say: a programme's form checks (`校验`, such as a date range
+in order) are named in the description and left to the evaluator.
+
+Numbers are exact: model values are `Decimal` and are written by `dumps`, a
+small JSON writer that never goes through a binary float (0.01 is written
+0.01, 500000 as 500000).  Everything comes from the model; no programme or
+field is named here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+
+from .. import describe, runtime
+from .. import model as M
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+FORMS_DIR = "forms"
+PROFILE = "profile"
+INDEX = "index.json"
+
+# A real date is checked by `format: date`; the pattern keeps the shape
+# exactly as runtime's (ASCII digits only) and refuses year 0000, which
+# RFC 3339 allows but Python's date (and so the evaluator) does not.
+DATE_PATTERN = "^(?!0000)[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+# ---------------------------------------------------------------- exact JSON
+def _number_text(value: Decimal) -> str:
+    if not value.is_finite():
+        raise ValueError(f"not a finite number: {value}")
+    if value == value.to_integral_value():
+        return str(int(value))  # 150000, never 1.5E+5; -0 is 0
+    return format(value, "f")  # the exact decimal text: 0.01, 15000.50
+
+
+def _write(value, level: int, out: list[str]) -> None:
+    pad = "  " * (level + 1)
+    if value is None:
+        out.append("null")
+    elif isinstance(value, bool):
+        out.append("true" if value else "false")
+    elif isinstance(value, int):
+        out.append(str(value))
+    elif isinstance(value, Decimal):
+        out.append(_number_text(value))
+    elif isinstance(value, str):
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            out.append("[]")
+            return
+        out.append("[\n")
+        for index, item in enumerate(value):
+            out.append(pad)
+            _write(item, level + 1, out)
+            out.append(",\n" if index < len(value) - 1 else "\n")
+        out.append("  " * level + "]")
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        keys = sorted(value)
+        if not all(isinstance(k, str) for k in keys):
+            raise TypeError("JSON object keys must be strings")
+        out.append("{\n")
+        for index, key in enumerate(keys):
+            out.append(pad + json.dumps(key, ensure_ascii=False) + ": ")
+            _write(value[key], level + 1, out)
+            out.append(",\n" if index < len(keys) - 1 else "\n")
+        out.append("  " * level + "}")
+    else:  # a float above all: it would not be exact
+        raise TypeError(f"cannot write {type(value).__name__} as exact JSON")
+
+
+def dumps(value) -> bytes:
+    """Deterministic, exact JSON: sorted keys, two-space indent, UTF-8 text
+    (ensure_ascii=False), trailing newline; Decimals as their exact text."""
+    out: list[str] = []
+    _write(value, 0, out)
+    out.append("\n")
+    return "".join(out).encode("utf-8")
+
+
+# ---------------------------------------------------------------- text fields
+def _whitespace_class() -> str:
+    """The characters runtime's `str.strip()` removes, as a regex class body
+    that reads the same in Python `re` and ECMA-262 (`\\uXXXX` escapes)."""
+    points = [c for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    ranges: list[list[int]] = []
+    for c in points:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    parts = []
+    for first, last in ranges:
+        parts.append(f"\\u{first:04x}" if first == last else f"\\u{first:04x}-\\u{last:04x}")
+    return "".join(parts)
+
+
+NON_BLANK_PATTERN = "[^" + _whitespace_class() + "]"
+
+
+# ---------------------------------------------------------------- descriptions
+def _show(value: Decimal, unit: str | None) -> str:
+    return runtime.show_number(value, unit) if unit else runtime.group(value)
+
+
+def _rule_text(f: M.Field) -> str:
+    """What a valid value is, in the words of runtime's messages."""
+    if f.kind in ("money", "number"):
+        if f.step is None and f.minimum is None:
+            return runtime.KIND_RULES[f.kind]
+        lowest = f.minimum if f.minimum is not None else Decimal(0)
+        what = "金额（元）" if f.kind == "money" else "数值"
+        grain = f"{runtime.group(f.step)}的整数倍" if f.step is not None else "最多两位小数"
+        return f"不小于{_show(lowest, f.unit).replace(' ', '')}、{grain}的{what}"
+    if f.kind == "int":
+        if f.step is None and f.minimum is None:
+            return runtime.KIND_RULES["int"]
+        lowest = f.minimum if f.minimum is not None else Decimal(0)
+        grain = f"、{runtime.group(f.step)}的整数倍" if f.step is not None else ""
+        return f"不小于{runtime.group(lowest)}{grain}的整数"
+    if f.kind == "bool":
+        return " true（是）或 false（否）"
+    if f.kind == "text":
+        return f"非空文字，最多 {runtime.MAX_TEXT} 个字符"
+    if f.kind == "enum":
+        return "以下可选项之一（填写英文代码）：" + "、".join(f"{o}（{t}）" for o, t in f.options)
+    if f.kind == "list":
+        return f"至少含1项、最多 {runtime.MAX_ITEMS} 项的列表"
+    return runtime.KIND_RULES[f.kind]
+
+
+def _sentence(parts: list[str]) -> str:
+    """Join parts into sentences, each ending in 。 (or the … it already ends with)."""
+    out = []
+    for part in parts:
+        part = part.strip().rstrip("。；;，,")
+        if part:
+            out.append(part if part.endswith(("！", "？")) else part + "。")
+    return "".join(out)
+
+
+def field_description(f: M.Field) -> str:
+    """Unit, help text (what counts), what a valid value is, default, interpretation."""
+    parts: list[str] = []
+    if f.unit and f"单位：{f.unit}" not in (f.help or ""):
+        parts.append(f"单位：{f.unit}")
+    if f.help:
+        parts.append(f.help)
+    parts.append("须为" + _rule_text(f))
+    if f.default is not None:
+        parts.append(f"未填写时按{_show(f.default, f.unit).replace(' ', '')}计")
+    if f.interpretation is not None:
+        parts.append(f"解释：{f.interpretation.note}")
+    return _sentence(parts)
+
+
+# ---------------------------------------------------------------- schemas
+def field_schema(f: M.Field) -> dict:
+    s: dict = {"title": f.label, "description": field_description(f)}
+    if f.kind in ("money", "number", "int"):
+        s["type"] = "integer" if f.kind == "int" else "number"
+        s["minimum"] = f.minimum if f.minimum is not None else Decimal(0)
+        s["maximum"] = runtime.MAX_NUMBER
+        if f.step is not None:
+            s["multipleOf"] = f.step
+        elif f.kind != "int":
+            s["multipleOf"] = runtime.CENT
+    elif f.kind == "bool":
+        s["type"] = "boolean"
+    elif f.kind == "date":
+        s.update(type="string", format="date", pattern=DATE_PATTERN)
+    elif f.kind == "text":
+        s.update(type="string", minLength=1, maxLength=runtime.MAX_TEXT, pattern=NON_BLANK_PATTERN)
+    elif f.kind == "enum":
+        s["type"] = "string"
+        s["oneOf"] = [{"const": option, "title": label} for option, label in f.options]
+    elif f.kind == "list":
+        s.update(type="array", minItems=1, maxItems=runtime.MAX_ITEMS)
+        s["items"] = object_schema(
+            f.item_fields, f"{f.label}（每一项）",
+            f"“{f.label}”中的一项，包括：" + "、".join(f"“{g.label}”" for g in f.item_fields) + "。")
+    else:  # pragma: no cover - the checker admits no other kind
+        raise ValueError(f"unknown field kind {f.kind!r}")
+    if f.default is not None:
+        s["default"] = f.default
+    return s
+
+
+def object_schema(fields, title: str, description: str, all_optional: bool = False) -> dict:
+    s: dict = {
+        "type": "object",
+        "title": title,
+        "description": description,
+        "properties": {f.name: field_schema(f) for f in fields},
+        "additionalProperties": False,
+    }
+    required = [] if all_optional else [f.name for f in fields if f.default is None]
+    if required:
+        s["required"] = required
+    return s
+
+
+def provenance(policy: M.Policy) -> str:
+    return (f"由 yeji-policy 根据 {policy.source_file}（sha256 {policy.content_hash}）生成，请勿手工修改；"
+            "读取 JSON 时请按十进制精确读取数字（见 README）。")
+
+
+def schema_id(policy: M.Policy, name: str) -> str:
+    return f"urn:yeji-policy:{policy.id}:forms:{name}"
+
+
+def _examples(policy: M.Policy, programme: M.Programme) -> list:
+    return [dict(t.application) for t in policy.tests
+            if t.programme == programme.id and t.expect.status != "invalid"]
+
+
+def programme_description(policy: M.Policy, p: M.Programme) -> str:
+    text = f"《{policy.document.title}》" + describe.programme_rule(p)
+    if p.excerpt:
+        text += f"原文：“{p.excerpt}”。"
+    text += f"申请主体：{p.applicant.value}；兑现方式：{p.payment_condition.value}。"
+    if p.constraints:
+        checks = "；".join(describe.condition(c.cond) for c in p.constraints)
+        text += f"提交后另行检查（JSON Schema 无法表达，由评估程序检查）：{checks}。"
+    return text
+
+
+def programme_schema(policy: M.Policy, p: M.Programme) -> dict:
+    s = object_schema(p.fields, p.name, programme_description(policy, p))
+    s["$schema"] = DIALECT
+    s["$id"] = schema_id(policy, p.id)
+    s["$comment"] = provenance(policy)
+    examples = _examples(policy, p)
+    if examples:
+        s["examples"] = examples
+    return s
+
+
+def profile_fields(policy: M.Policy) -> list[M.Field]:
+    """Every input of every programme once, the first definition of a name
+    winning — as runtime.match_profile reads a profile."""
+    seen: dict[str, M.Field] = {}
+    for p in policy.programmes:
+        for f in p.fields:
+            seen.setdefault(f.name, f)
+    return list(seen.values())
+
+
+def profile_schema(policy: M.Policy) -> dict:
+    description = (
+        f"政策计算器（match）的输入：《{policy.document.title}》全部 {len(policy.programmes)} 个补助项目的申请信息，"
+        "每一项都可不填；已填写的项须符合所在项目申请表的要求。"
+        "计算器据已知情况给出每个项目的结果，或列出尚缺的输入项及最高可得金额。")
+    s = object_schema(profile_fields(policy), "政策计算器：申请人情况", description, all_optional=True)
+    s["$schema"] = DIALECT
+    s["$id"] = schema_id(policy, PROFILE)
+    s["$comment"] = provenance(policy)
+    return s
+
+
+def index(policy: M.Policy) -> dict:
+    forms = []
+    for p in policy.programmes:
+        article = policy.article(p.article)
+        forms.append({
+            "programme": p.id,
+            "name": p.name,
+            "article": p.article,
+            "citation": f"第{p.article}条",
+            "article_title": article.title,
+            "file": f"{p.id}.schema.json",
+            "schema_id": schema_id(policy, p.id),
+            "fields": [f.name for f in p.fields],
+        })
+    return {
+        "policy": {
+            "id": policy.id,
+            "issuer": policy.document.issuer,
+            "title": policy.document.title,
+            "version": policy.document.version,
+            "source_file": policy.source_file,
+            "source_sha256": policy.content_hash,
+        },
+        "forms": forms,
+        "profile": {
+            "name": "政策计算器",
+            "file": f"{PROFILE}.schema.json",
+            "schema_id": schema_id(policy, PROFILE),
+            "fields": [f.name for f in profile_fields(policy)],
+        },
+    }
+
+
+def generate(policy: M.Policy) -> dict[str, bytes]:
+    ids = [p.id for p in policy.programmes]
+    if PROFILE in ids:
+        raise ValueError(f"项目编号“{PROFILE}”与政策计算器的表单文件名冲突")
+    if len(set(ids)) != len(ids):
+        raise ValueError("项目编号重复")
+    out = {f"{FORMS_DIR}/{p.id}.schema.json": dumps(programme_schema(policy, p)) for p in policy.programmes}
+    out[f"{FORMS_DIR}/{PROFILE}.schema.json"] = dumps(profile_schema(policy))
+    out[f"{FORMS_DIR}/{INDEX}"] = dumps(index(policy))
+    return out
