@@ -76,8 +76,12 @@ def _artifacts(text: str, allow_diagnostics: bool = False):
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_policy_text_stays_inert(tmp_path, payload):
     policy, artifacts = _artifacts(hostile_policy(payload), allow_diagnostics=True)
-    if policy is None:
-        return  # refused with a diagnostic: acceptable
+    invisible = any(ord(ch) < 32 and ch not in "\n\t" or 0x202A <= ord(ch) <= 0x2069 for ch in payload)
+    if invisible:
+        # NUL and bidirectional controls are refused: they would hide or reorder text.
+        assert policy is None and {d.code for d in artifacts} == {"E0105"}
+        return
+    assert policy is not None
     module_path = tmp_path / "hostile.py"
     module_path.write_bytes(artifacts["python/hostile.py"])
     label = policy.programmes[0].fields[0].label

@@ -64,7 +64,8 @@ def compare(artifacts: dict[str, bytes], out_dir: Path) -> Staleness:
         if not target.is_file() or target.read_bytes() != data:
             changed.append(path)
     existing = sorted(
-        p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file()
+        p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts  # Python's own, from importing the module in place
     ) if out_dir.is_dir() else []
     extra = [p for p in existing if p not in artifacts]
     return Staleness(tuple(changed), tuple(extra))

@@ -12,6 +12,8 @@ import hashlib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from lark import Token
+
 from . import ast as A
 from . import model as M
 from . import parser, trace
@@ -53,6 +55,21 @@ class _Scope:
         return inner
 
 
+# Characters that change how text displays without showing themselves ("Trojan
+# source"): control characters other than newline and tab, and the bidirectional
+# formatting controls.
+BIDI_CONTROLS = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+
+
+def _invisible(ch: str) -> str | None:
+    code = ord(ch)
+    if code in BIDI_CONTROLS:
+        return "双向文本控制符"
+    if (code < 0x20 and ch not in "\n\t") or 0x7F <= code < 0xA0:
+        return "控制字符"
+    return None
+
+
 class Checker:
     def __init__(self, filename: str, source: str):
         self.filename = filename
@@ -75,6 +92,18 @@ class Checker:
             self.error("E0513", "解释说明不能为空", node.span)
         self.interpretations.append(result)
         return result
+
+    def invisible_characters(self, tree) -> None:
+        """E0105 for every string or original-text line holding an invisible control character."""
+        tokens = tree.scan_values(lambda v: isinstance(v, Token) and v.type in ("STRING", "TEXT_LINE"))
+        for token in tokens:
+            value = A.unquote(token) if token.type == "STRING" else str(token)
+            for ch in value:
+                kind = _invisible(ch)
+                if kind:
+                    self.error("E0105", f"文字中含有不可见的{kind} U+{ord(ch):04X}", A.span_of(token),
+                               "这类字符会改变文字的显示或在生成的表单、说明中造成错误，请删除")
+                    break
 
     # ------------------------------------------------------------ document
     def run(self, module: A.Module) -> M.Policy | None:
@@ -884,6 +913,7 @@ def check_source(source: str, filename: str) -> tuple[M.Policy | None, list[Diag
 def check_tree(tree, source: str, filename: str) -> tuple[M.Policy | None, list[Diagnostic]]:
     """Check a parse tree of `source` (for callers that parsed it themselves, such as fmt)."""
     checker = Checker(filename, source)
+    checker.invisible_characters(tree)
     try:
         policy = checker.run(A.build(tree))
     except (InvalidOperation, RecursionError) as exc:  # pathological literals or nesting

@@ -65,9 +65,9 @@ def expr(e: M.Expr, tables: bool = False) -> str:  # noqa: C901 - one branch per
     if isinstance(e, M.Arith):
         left, right = _operand(e.left, tables), _operand(e.right, tables)
         if isinstance(e.left, M.Arith) and e.left.op in "+-" and e.op == "×":
-            left = f"({left})"
+            left = f"（{left}）"
         if isinstance(e.right, M.Arith) and e.right.op in "+-" and e.op in "×-":
-            right = f"({right})"
+            right = f"（{right}）"
         return f"{left} {e.op} {right}"
     if isinstance(e, M.Logic):
         return f"{expr(e.left, tables)}{'，且' if e.op == '且' else '，或'}{expr(e.right, tables)}"

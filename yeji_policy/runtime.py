@@ -61,6 +61,8 @@ def mul(a, b):
 
 
 _ROUNDING = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_UP)
+# Exact remainders whatever the exponent: 0.5000…0001 (a million digits) is not a multiple of 0.5.
+_REMAINDER = decimal.Context(prec=200, Emin=decimal.MIN_EMIN, Emax=decimal.MAX_EMAX)
 _WIDE = decimal.Context(prec=200)
 
 
@@ -247,14 +249,14 @@ def _number(value, field, path, errors):
         if value != value.to_integral_value():
             errors.append({"path": path, "message": f"“{label}”应为整数，此处为 {_short(value)}"})
             return None
-        return value.quantize(D(1))
+        value = value.quantize(D(1))
     step = field.get("step")
     if step is not None:
         step = D(step)
-        if value % step != 0:
+        if _REMAINDER.remainder(value, step) != 0:
             errors.append({"path": path, "message": f"“{label}”须为 {group(step)} 的整数倍，此处为 {_short(value)}"})
             return None
-    elif not _has_at_most(value, 2):
+    elif kind != "int" and not _has_at_most(value, 2):
         errors.append({"path": path, "message": f"“{label}”最多两位小数，此处为 {_short(value)}；{allowed}"})
         return None
     minimum = field.get("minimum")
@@ -276,7 +278,7 @@ def _scalar(value, field, path, errors):
             return None
         return value
     if kind == "date":
-        if not isinstance(value, str) or not _DATE.match(value):
+        if not isinstance(value, str) or not _DATE.fullmatch(value):
             shown = f"“{_short(value)}”" if isinstance(value, str) else _describe_json(value)
             errors.append({"path": path, "message": f"“{label}”应为日期（YYYY-MM-DD），此处为{shown}"})
             return None
