@@ -13,7 +13,6 @@ sizes (for a smoke test); the README's figures come from a full run.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -21,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +29,7 @@ import handwritten  # noqa: E402
 import population  # noqa: E402
 
 from yeji_policy import check, interpreter  # noqa: E402
+from yeji_policy.batch import exact_json  # noqa: E402
 from yeji_policy.cli import generated_engine  # noqa: E402
 
 POLICY = ROOT / "policies" / "yeji_ecommerce.policy"
@@ -75,14 +74,6 @@ def rate(function, applications, pid, repeat: int) -> float:
     return len(applications) / best
 
 
-def exact_json(value) -> str:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(k)}:{exact_json(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(exact_json(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
 
 
 def batch_run(programmes: dict, lines: int, directory: Path) -> tuple[float, float]:

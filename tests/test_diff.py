@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from yeji_policy.batch import exact_json
 from yeji_policy import check, diff, fmt, interpreter
 from yeji_policy.cli import main
 
@@ -190,15 +191,6 @@ def test_population_totals_before_and_after(tmp_path):
     ]
 
 
-def exact_json(value) -> str:
-    """JSON with Decimals written as exact numbers."""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(k)}: {exact_json(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(exact_json(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
 
 
 def test_population_totals_match_the_interpreter(policy_source):

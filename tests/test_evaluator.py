@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 
+from yeji_policy.batch import exact_json
 from yeji_policy import interpreter, runtime, testing
 from yeji_policy.backends import python as python_backend
 from yeji_policy.cli import main
@@ -35,15 +36,6 @@ def both(policy, module, pid, application):
     return out
 
 
-def exact_json(value) -> str:
-    """JSON text with Decimals written as exact JSON numbers."""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(k)}: {exact_json(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(exact_json(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------- embedded cases

@@ -11,21 +11,13 @@ from pathlib import Path
 from click.testing import CliRunner
 
 import strategies
+from yeji_policy.batch import exact_json
 from yeji_policy import catalogue, interpreter, runtime
 from yeji_policy.cli import main
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minimal.policy"
 
 
-def exact_json(value) -> str:
-    """JSON with Decimals written as exact numbers."""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(k)}: {exact_json(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(exact_json(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------- a generated population

@@ -58,6 +58,18 @@ def read_lines(stream: IO[bytes]) -> Iterator[Line]:
         yield Line(number, record["programme"], record["application"], None)
 
 
+def exact_json(value) -> str:
+    """Compact JSON text of value with every Decimal written as its exact number
+    (json.dumps would need a float): how populations and applications are written."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {exact_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(exact_json(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
 def evaluate_line(line: Line, evaluate: Callable[[str, object], dict]) -> dict:
     """The output record of one line: the result, or the errors that make it invalid."""
     if line.error is not None:
