@@ -132,19 +132,19 @@ def main() -> None:
             generated = rate(module.evaluate, apps, pid, 3)
             interpreted = rate(lambda p, a: interpreter.evaluate(policy, p, a), apps[: per_programme // 5], pid, 1)
             target = f"≥ {TARGETS['equipment_per_second']:,}/s" if pid == "art09_equipment" else ""
-            row(f"{pid}: evaluations/s, generated | interpreter", f"{generated:,.0f} | {interpreted:,.0f}", target)
+            row(f"{pid}: evaluations/s, generated / interpreter", f"{generated:,.0f} / {interpreted:,.0f}", target)
 
         for pid, function in handwritten.PROGRAMMES.items():
             apps = population.population(module.PROGRAMMES, pid, per_programme, seed=99)
             assert all(function(a) == module.evaluate(pid, a) for a in apps), pid
             hand = rate(lambda p, a: function(a), apps, pid, 3)
             generated = rate(module.evaluate, apps, pid, 3)
-            row(f"{pid}: hand-written evaluations/s | generated time ÷ hand-written time",
-                f"{hand:,.0f} | {hand / generated:.2f}", f"≤ {TARGETS['ratio']}")
+            row(f"{pid}: hand-written evaluations/s; generated time ÷ hand-written time",
+                f"{hand:,.0f}; {hand / generated:.2f}", f"≤ {TARGETS['ratio']}")
 
         for size in batch_sizes:
             throughput, peak = batch_run(module.PROGRAMMES, size, tmp_path)
-            row(f"evaluate --batch, {size:,} lines: lines/s | peak memory", f"{throughput:,.0f} | {peak:.0f} MiB")
+            row(f"evaluate --batch, {size:,} lines: lines/s; peak memory", f"{throughput:,.0f}; {peak:.0f} MiB")
 
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
     print(f"Machine: {machine}")

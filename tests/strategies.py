@@ -17,6 +17,12 @@ from yeji_policy import model as M
 
 CENT = Decimal("0.01")
 
+PROGRAMME_IDS = [
+    "art09_venue_fitout", "art09_equipment", "art10_park_rent", "art10_rural_logistics",
+    "art11_service_center_operation", "art11_pavilion", "art12_supply_chain", "art13_rural_stations",
+    "art14_sales_award", "art14_poverty_employment", "art14_cross_border", "art15_demonstration", "art17_training",
+]
+
 
 def constants(programme: M.Programme) -> set[Decimal]:
     found: set[Decimal] = set()

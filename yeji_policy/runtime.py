@@ -367,6 +367,76 @@ def validate_object(fields, obj, path, errors):
     return values
 
 
+# ---------------------------------------------------------------- the straight path
+# The generated module checks a plainly valid application field by field with
+# these, and hands anything else to validate_object, which finds and words
+# every problem.  Each accepts only what validate_object accepts and returns
+# the same value; the engines' differential tests hold them to it.
+class NotPlain(Exception):
+    """This value needs the full check."""
+
+
+def plain_money(value):
+    if value.__class__ is D:
+        if value.is_finite() and ZERO <= value <= MAX_NUMBER and _has_at_most(value, 2):
+            return value if value else ZERO
+    elif value.__class__ is int and 0 <= value <= MAX_NUMBER:
+        return D(value)
+    raise NotPlain
+
+
+def plain_int(value):
+    if value.__class__ is int and 0 <= value <= MAX_NUMBER:
+        return D(value)
+    raise NotPlain
+
+
+def plain_number(value, step, minimum):
+    if value.__class__ is int:
+        value = D(value)
+    elif value.__class__ is not D:
+        raise NotPlain
+    if value.is_finite() and ZERO <= value <= MAX_NUMBER \
+            and (_REMAINDER.remainder(value, step) == 0 if step is not None else _has_at_most(value, 2)) \
+            and (minimum is None or value >= minimum):
+        return value if value else ZERO
+    raise NotPlain
+
+
+def plain_int_value(value):
+    """A whole number with a step or minimum: plain_number's value, if whole."""
+    if value == value.to_integral_value():
+        return value.quantize(D(1))
+    raise NotPlain
+
+
+def plain_bool(value):
+    if value.__class__ is bool:
+        return value
+    raise NotPlain
+
+
+def plain_option(value, options):
+    if value.__class__ is str and value in options:
+        return value
+    raise NotPlain
+
+
+def plain_date(value):
+    if value.__class__ is str and _DATE.fullmatch(value):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise NotPlain
+
+
+def plain_text(value):
+    if value.__class__ is str and value.strip() and len(value) <= MAX_TEXT:
+        return value
+    raise NotPlain
+
+
 def _list_items(field, value, path, errors):
     before = len(errors)
     items = [validate_object(field["items"], item, f"{path}[{index}]", errors) for index, item in enumerate(value)]

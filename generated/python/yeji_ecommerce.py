@@ -380,6 +380,76 @@ def validate_object(fields, obj, path, errors):
     return values
 
 
+# ---------------------------------------------------------------- the straight path
+# The generated module checks a plainly valid application field by field with
+# these, and hands anything else to validate_object, which finds and words
+# every problem.  Each accepts only what validate_object accepts and returns
+# the same value; the engines' differential tests hold them to it.
+class NotPlain(Exception):
+    """This value needs the full check."""
+
+
+def plain_money(value):
+    if value.__class__ is D:
+        if value.is_finite() and ZERO <= value <= MAX_NUMBER and _has_at_most(value, 2):
+            return value if value else ZERO
+    elif value.__class__ is int and 0 <= value <= MAX_NUMBER:
+        return D(value)
+    raise NotPlain
+
+
+def plain_int(value):
+    if value.__class__ is int and 0 <= value <= MAX_NUMBER:
+        return D(value)
+    raise NotPlain
+
+
+def plain_number(value, step, minimum):
+    if value.__class__ is int:
+        value = D(value)
+    elif value.__class__ is not D:
+        raise NotPlain
+    if value.is_finite() and ZERO <= value <= MAX_NUMBER \
+            and (_REMAINDER.remainder(value, step) == 0 if step is not None else _has_at_most(value, 2)) \
+            and (minimum is None or value >= minimum):
+        return value if value else ZERO
+    raise NotPlain
+
+
+def plain_int_value(value):
+    """A whole number with a step or minimum: plain_number's value, if whole."""
+    if value == value.to_integral_value():
+        return value.quantize(D(1))
+    raise NotPlain
+
+
+def plain_bool(value):
+    if value.__class__ is bool:
+        return value
+    raise NotPlain
+
+
+def plain_option(value, options):
+    if value.__class__ is str and value in options:
+        return value
+    raise NotPlain
+
+
+def plain_date(value):
+    if value.__class__ is str and _DATE.fullmatch(value):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise NotPlain
+
+
+def plain_text(value):
+    if value.__class__ is str and value.strip() and len(value) <= MAX_TEXT:
+        return value
+    raise NotPlain
+
+
 def _list_items(field, value, path, errors):
     before = len(errors)
     items = [validate_object(field["items"], item, f"{path}[{index}]", errors) for index, item in enumerate(value)]
@@ -1063,37 +1133,54 @@ PROGRAMMES = {
 # Exact constants of the rules (rates, caps, thresholds, awards), in base units.
 _K1 = D('0.5')
 _K2 = D('500000')
-_K3 = D('0.8')
-_K4 = D('800000')
-_K5 = {'ecommerce': '企业类型（电子商务企业）', 'support_service': '企业类型（配套服务企业）', 'other': '企业类型（其他）'}
-_K6 = D('36')
-_K7 = D('0')
-_K8 = D('15')
-_K9 = {'postal': '企业类型（邮政）', 'supply_marketing': '企业类型（供销）', 'commerce_distribution': '企业类型（商贸流通企业）', 'third_party_logistics': '企业类型（第三方物流企业）', 'other': '企业类型（其他）'}
-_K10 = D('0.3')
-_K11 = D('3')
-_K12 = D('1')
-_K13 = D('1000000')
-_K14 = D('2017')
-_K15 = D('20000')
-_K16 = D('12')
-_K17 = {'B2B': '电子商务形式（企业间电子商务）', 'B2C': '电子商务形式（企业对消费者电子商务）', 'C2C': '电子商务形式（个人与个人之间的电子商务）'}
-_K18 = D('50000000')
-_K19 = D('100000')
-_K20 = D('10000000')
-_K21 = D('50000')
-_K22 = D('5000000')
-_K23 = D('3000000')
-_K24 = D('10000')
-_K25 = D('5000.0')
-_K26 = D('1000')
-_K27 = D('0.15')
-_K28 = D('300000')
-_K29 = {'city': '示范企业级别（市级）', 'province': '示范企业级别（省级）', 'national': '示范企业级别（国家级）'}
-_K30 = D('60')
-_K31 = D('30')
-_K32 = D('20')
-_K33 = D('200')
+_K3 = frozenset(('venue_fitout_investment', 'venue_acceptance_passed'))
+_K4 = D('0.8')
+_K5 = D('800000')
+_K6 = frozenset(('equipment_investment', 'equipment_audit_passed'))
+_K7 = {'ecommerce': '企业类型（电子商务企业）', 'support_service': '企业类型（配套服务企业）', 'other': '企业类型（其他）'}
+_K8 = D('36')
+_K9 = D('0')
+_K10 = D('15')
+_K11 = frozenset(('enterprise_kind', 'in_ecommerce_park', 'leased_area_m2', 'move_in_date', 'claim_from', 'claim_to', 'rent_paid'))
+_K12 = frozenset(('ecommerce', 'support_service', 'other'))
+_K13 = {'postal': '企业类型（邮政）', 'supply_marketing': '企业类型（供销）', 'commerce_distribution': '企业类型（商贸流通企业）', 'third_party_logistics': '企业类型（第三方物流企业）', 'other': '企业类型（其他）'}
+_K14 = D('0.3')
+_K15 = frozenset(('logistics_operator_kind', 'serves_rural_ecommerce', 'logistics_investment'))
+_K16 = frozenset(('postal', 'supply_marketing', 'commerce_distribution', 'third_party_logistics', 'other'))
+_K17 = D('3')
+_K18 = D('1')
+_K19 = D('1000000')
+_K20 = frozenset(('well_organised', 'operates_service_center', 'has_rural_platform', 'collects_transaction_data', 'online_pavilions', 'operation_cost'))
+_K21 = frozenset(('pavilion_cost',))
+_K22 = frozenset(('supply_chain_investment', 'supply_chain_subsidy_received'))
+_K23 = D('2017')
+_K24 = D('20000')
+_K25 = D('12')
+_K26 = {'B2B': '电子商务形式（企业间电子商务）', 'B2C': '电子商务形式（企业对消费者电子商务）', 'C2C': '电子商务形式（个人与个人之间的电子商务）'}
+_K27 = D('50000000')
+_K28 = D('100000')
+_K29 = D('10000000')
+_K30 = D('50000')
+_K31 = D('5000000')
+_K32 = D('3000000')
+_K33 = D('10000')
+_K34 = D('5000.0')
+_K35 = frozenset(('sales_channel', 'months_in_operation', 'annual_online_sales', 'sales_awards_received'))
+_K36 = frozenset(('sales_channel', 'months_in_operation', 'annual_online_sales'))
+_K37 = frozenset(('B2B', 'B2C', 'C2C'))
+_K38 = D('1000')
+_K39 = frozenset(('poor_employees',))
+_K40 = D('0.15')
+_K41 = D('300000')
+_K42 = frozenset(('builds_cross_border_platform', 'cross_border_investment'))
+_K43 = {'city': '示范企业级别（市级）', 'province': '示范企业级别（省级）', 'national': '示范企业级别（国家级）'}
+_K44 = frozenset(('demonstration_level',))
+_K45 = frozenset(('city', 'province', 'national'))
+_K46 = D('60')
+_K47 = D('30')
+_K48 = D('20')
+_K49 = D('200')
+_K50 = frozenset(('trainees', 'training_days', 'meals_provided', 'hands_on_computer', 'lodging_provided'))
 
 
 def _programme_art09_venue_fitout(values):
@@ -1134,6 +1221,19 @@ def _partial_art09_venue_fitout(values, known):
     return steps, failed, reviews, None, notes
 
 
+def _validate_art09_venue_fitout(application, errors):
+    """Programme art09_venue_fitout: the form check; returns the values, or errors are appended."""
+    if application.__class__ is dict and _K3 >= application.keys() >= _K3:
+        try:
+            return {
+                'venue_fitout_investment': plain_money(application['venue_fitout_investment']),
+                'venue_acceptance_passed': plain_bool(application['venue_acceptance_passed']),
+            }
+        except NotPlain:
+            pass
+    return validate_object(PROGRAMMES['art09_venue_fitout']['inputs'], application, '', errors)
+
+
 def _constraints_art09_venue_fitout(values, errors):
     pass
 
@@ -1151,13 +1251,13 @@ def _programme_art09_equipment(values):
         return steps, failed, reviews, ('ineligible', None, None, []), notes
     v3 = values['equipment_investment']
     t3 = '新增软硬件设备设施购置投入 ' + show_yuan(v3)
-    v4 = mul(v3, _K3)
+    v4 = mul(v3, _K4)
     t4 = r_arith('×', t3, '80%')
     value_v4 = v4
     cap_shown = '800,000.00 元'
-    capped = v4 > _K4
+    capped = v4 > _K5
     if capped:
-        value_v4 = _K4
+        value_v4 = _K5
     steps.append(step_formula(t4, v4, cap_shown, capped, round_cents(value_v4), 9))
     outcome_v2 = ('pay', value_v4, ZERO, [])
     return steps, failed, reviews, outcome_v2, notes
@@ -1176,6 +1276,19 @@ def _partial_art09_equipment(values, known):
     return steps, failed, reviews, None, notes
 
 
+def _validate_art09_equipment(application, errors):
+    """Programme art09_equipment: the form check; returns the values, or errors are appended."""
+    if application.__class__ is dict and _K6 >= application.keys() >= _K6:
+        try:
+            return {
+                'equipment_investment': plain_money(application['equipment_investment']),
+                'equipment_audit_passed': plain_bool(application['equipment_audit_passed']),
+            }
+        except NotPlain:
+            pass
+    return validate_object(PROGRAMMES['art09_equipment']['inputs'], application, '', errors)
+
+
 def _constraints_art09_equipment(values, errors):
     pass
 
@@ -1185,7 +1298,7 @@ def _programme_art10_park_rent(values):
     steps, failed, reviews, notes = [], [], [], []
     # 第10条 要求（源文件第194行）
     v1 = values['enterprise_kind']
-    t1 = _K5[v1]
+    t1 = _K7[v1]
     v2 = v1 in ('ecommerce', 'support_service')
     t2 = r_member(t1, ['电子商务企业', '配套服务企业'], v2)
     steps.append(step_require(v2, t2, 10))
@@ -1204,14 +1317,14 @@ def _programme_art10_park_rent(values):
     t5 = '本次申请补助期间（止） ' + v5.isoformat()
     v6 = values['move_in_date']
     t6 = '入园起租日期 ' + v6.isoformat()
-    v7 = overlap_months(v4, v5, v6, _K6)
+    v7 = overlap_months(v4, v5, v6, _K8)
     t7 = r_call('overlap_months', [t4, t5, t6, '3年'])
     let_1 = v7
     add_note(notes, {'article': 10, 'subject': '补助月数', 'note': '补助期为自入园起租当月起的36个自然月；部分租用的月份按整月计'})
     steps.append(step_let('补助月数', t7, show_number(let_1, '个月'), 10))
     # 第10条 要求（源文件第198行）
     t8 = r_let('补助月数', show_number(let_1, '个月'))
-    v9 = let_1 > _K7
+    v9 = let_1 > _K9
     t9 = r_compare('>', t8, '0个月', v9)
     steps.append(step_require(v9, t9, 10))
     if not v9:
@@ -1220,7 +1333,7 @@ def _programme_art10_park_rent(values):
         return steps, failed, reviews, ('ineligible', None, None, []), notes
     v11 = values['leased_area_m2']
     t11 = '租赁建筑面积（平方米） ' + group(v11) + ' 平方米'
-    v12 = mul(_K8, v11)
+    v12 = mul(_K10, v11)
     t12 = r_arith('×', '15元/平方米/月', t11)
     t13 = r_let('补助月数', show_number(let_1, '个月'))
     v14 = mul(v12, let_1)
@@ -1244,7 +1357,7 @@ def _partial_art10_park_rent(values, known):
     # 第10条 要求（源文件第194行）
     if known.issuperset(('enterprise_kind',)):
         v1 = values['enterprise_kind']
-        t1 = _K5[v1]
+        t1 = _K7[v1]
         v2 = v1 in ('ecommerce', 'support_service')
         t2 = r_member(t1, ['电子商务企业', '配套服务企业'], v2)
         steps.append(step_require(v2, t2, 10))
@@ -1265,7 +1378,7 @@ def _partial_art10_park_rent(values, known):
         t5 = '本次申请补助期间（止） ' + v5.isoformat()
         v6 = values['move_in_date']
         t6 = '入园起租日期 ' + v6.isoformat()
-        v7 = overlap_months(v4, v5, v6, _K6)
+        v7 = overlap_months(v4, v5, v6, _K8)
         t7 = r_call('overlap_months', [t4, t5, t6, '3年'])
         let_1 = v7
         add_note(notes, {'article': 10, 'subject': '补助月数', 'note': '补助期为自入园起租当月起的36个自然月；部分租用的月份按整月计'})
@@ -1273,12 +1386,30 @@ def _partial_art10_park_rent(values, known):
     # 第10条 要求（源文件第198行）
     if known.issuperset(('claim_from', 'claim_to', 'move_in_date')):
         t8 = r_let('补助月数', show_number(let_1, '个月'))
-        v9 = let_1 > _K7
+        v9 = let_1 > _K9
         t9 = r_compare('>', t8, '0个月', v9)
         steps.append(step_require(v9, t9, 10))
         if not v9:
             failed.append(reason_require('申请期间没有落在入园后连续3年的补助期内', t9, 10))
     return steps, failed, reviews, None, notes
+
+
+def _validate_art10_park_rent(application, errors):
+    """Programme art10_park_rent: the form check; returns the values, or errors are appended."""
+    if application.__class__ is dict and _K11 >= application.keys() >= _K11:
+        try:
+            return {
+                'enterprise_kind': plain_option(application['enterprise_kind'], _K12),
+                'in_ecommerce_park': plain_bool(application['in_ecommerce_park']),
+                'leased_area_m2': plain_number(application['leased_area_m2'], None, None),
+                'move_in_date': plain_date(application['move_in_date']),
+                'claim_from': plain_date(application['claim_from']),
+                'claim_to': plain_date(application['claim_to']),
+                'rent_paid': plain_money(application['rent_paid']),
+            }
+        except NotPlain:
+            pass
+    return validate_object(PROGRAMMES['art10_park_rent']['inputs'], application, '', errors)
 
 
 def _constraints_art10_park_rent(values, errors):
@@ -1304,7 +1435,7 @@ def _programme_art10_rural_logistics(values):
         failed.append(reason_require('未开展面向本区农村电子商务的综合物流信息服务及物流配送', t1, 10))
     # 第10条 审核（源文件第222行）
     v2 = values['logistics_operator_kind']
-    t2 = _K9[v2]
+    t2 = _K13[v2]
     v3 = v2 == 'other'
     t3 = r_compare('=', t2, '其他', v3)
     steps.append(step_review(v3, t3, 10))
@@ -1314,7 +1445,7 @@ def _programme_art10_rural_logistics(values):
         return steps, failed, reviews, ('ineligible', None, None, []), notes
     v5 = values['logistics_investment']
     t5 = '新增固定资产和相关软件投入 ' + show_yuan(v5)
-    v6 = mul(v5, _K10)
+    v6 = mul(v5, _K14)
     t6 = r_arith('×', t5, '30%')
     value_v6 = v6
     cap_shown = '500,000.00 元'
@@ -1339,13 +1470,27 @@ def _partial_art10_rural_logistics(values, known):
     # 第10条 审核（源文件第222行）
     if known.issuperset(('logistics_operator_kind',)):
         v2 = values['logistics_operator_kind']
-        t2 = _K9[v2]
+        t2 = _K13[v2]
         v3 = v2 == 'other'
         t3 = r_compare('=', t2, '其他', v3)
         steps.append(step_review(v3, t3, 10))
         if v3:
             reviews.append(reason_review('原文所列企业类型以“等”结尾，其他类型企业是否属于补助范围需人工认定', t3, 10))
     return steps, failed, reviews, None, notes
+
+
+def _validate_art10_rural_logistics(application, errors):
+    """Programme art10_rural_logistics: the form check; returns the values, or errors are appended."""
+    if application.__class__ is dict and _K15 >= application.keys() >= _K15:
+        try:
+            return {
+                'logistics_operator_kind': plain_option(application['logistics_operator_kind'], _K16),
+                'serves_rural_ecommerce': plain_bool(application['serves_rural_ecommerce']),
+                'logistics_investment': plain_money(application['logistics_investment']),
+            }
+        except NotPlain:
+            pass
+    return validate_object(PROGRAMMES['art10_rural_logistics']['inputs'], application, '', errors)
 
 
 def _constraints_art10_rural_logistics(values, errors):
@@ -1382,7 +1527,7 @@ def _programme_art11_service_center_operation(values):
     # 第11条 要求（源文件第319行）
     v5 = values['online_pavilions']
     t5 = '在淘宝、京东、苏宁易购等平台建成并正常运营的线上特色馆数量 ' + group(v5) + ' 个'
-    v6 = v5 >= _K11
+    v6 = v5 >= _K17
     t6 = r_compare('>=', t5, '3个', v6)
     steps.append(step_require(v6, t6, 11))
     if not v6:
@@ -1391,13 +1536,13 @@ def _programme_art11_service_center_operation(values):
         return steps, failed, reviews, ('ineligible', None, None, []), notes
     v8 = values['operation_cost']
     t8 = '运营维护公共服务中心的费用 ' + show_yuan(v8)
-    v9 = mul(v8, _K12)
+    v9 = mul(v8, _K18)
     t9 = r_arith('×', t8, '100%')
     value_v9 = v9
     cap_shown = '1,000,000.00 元'
-    capped = v9 > _K13
+    capped = v9 > _K19
     if capped:
-        value_v9 = _K13
+        value_v9 = _K19
     steps.append(step_formula(t9, v9, cap_shown, capped, round_cents(value_v9), 11))
     outcome_v7 = ('pay', value_v9, ZERO, [])
     return steps, failed, reviews, outcome_v7, notes
@@ -1438,12 +1583,29 @@ def _partial_art11_service_center_operation(values, known):
     if known.issuperset(('online_pavilions',)):
         v5 = values['online_pavilions']
         t5 = '在淘宝、京东、苏宁易购等平台建成并正常运营的线上特色馆数量 ' + group(v5) + ' 个'
-        v6 = v5 >= _K11
+        v6 = v5 >= _K17
         t6 = r_compare('>=', t5, '3个', v6)
         steps.append(step_require(v6, t6, 11))
         if not v6:
             failed.append(reason_require('建成并正常运营的线上特色馆少于3个', t6, 11))
     return steps, failed, reviews, None, notes
+
+
+def _validate_art11_service_center_operation(application, errors):
+    """Programme art11_service_center_operation: the form check; returns the values, or errors are appended."""
+    if application.__class__ is dict and _K20 >= application.keys() >= _K20:
+        try:
+            return {
+                'well_organised': plain_bool(application['well_organised']),
+                'operates_service_center': plain_bool(application['operates_service_center']),
+                'has_rural_platform': plain_bool(application['has_rural_platform']),
+                'collects_transaction_data': plain_bool(application['collects_transaction_data']),
+                'online_pavilions': plain_int(application['online_pavilions']),
+                'operation_cost': plain_money(application['operation_cost']),
+            }
+        except NotPlain:
+            pass
+    return validate_object(PROGRAMMES['art11_service_center_operation']['inputs'], application, '', errors)
 
 
 def _constraints_art11_service_center_operation(values, errors):
@@ -1455,7 +1617,7 @@ def _programme_art11_pavilion(values):
     steps, failed, reviews, notes = [], [], [], [{'article': 11, 'subject': '申请主体', 'note': '原文本句未写申请主体，按本条前文“电子商务运营企业”理解'}, {'article': 11, 'subject': '资金来源', 'note': '本句未写明出资方，按本条前文“区财政”理解'}, {'article': 11, 'subject': '兑现条件', 'note': '原文本句未写兑现条件；按核定的投入计算补助，兑现方式由主管部门确定'}]
     v2 = values['pavilion_cost']
     t2 = '营销特色馆（线上线下）建设投入 ' + show_yuan(v2)
-    v3 = mul(v2, _K12)
+    v3 = mul(v2, _K18)
     t3 = r_arith('×', t2, '100%')
     add_note(notes, {'article': 11, 'subject': '金额计算', 'note': '原文只规定上限，按建设投入全额补助理解'})
     value_v3 = v3
@@ -1472,6 +1634,18 @@ def _partial_art11_pavilion(values, known):
     """Programme art11_pavilion for the calculator: only the rules whose inputs are known."""
     steps, failed, reviews, notes = [], [], [], [{'article': 11, 'subject': '申请主体', 'note': '原文本句未写申请主体，按本条前文“电子商务运营企业”理解'}, {'article': 11, 'subject': '资金来源', 'note': '本句未写明出资方，按本条前文“区财政”理解'}, {'article': 11, 'subject': '兑现条件', 'note': '原文本句未写兑现条件；按核定的投入计算补助，兑现方式由主管部门确定'}]
     return steps, failed, reviews, None, notes
+
+
+def _validate_art11_pavilion(application, errors):
+    """Programme art11_pavilion: the form check; returns the values, or errors are appended."""
+    if application.__class__ is dict and _K21 >= application.keys() >= _K21:
+        try:
+            return {
+                'pavilion_cost': plain_money(application['pavilion_cost']),
+            }
+        except NotPlain:
+            pass
+    return validate_object(PROGRAMMES['art11_pavilion']['inputs'], application, '', errors)
 
 
 def _constraints_art11_pavilion(values, errors):
@@ -1520,6 +1694,19 @@ def _partial_art12_supply_chain(values, known):
     return steps, failed, reviews, None, notes
 
 
+def _validate_art12_supply_chain(application, errors):
+    """Programme art12_supply_chain: the form check; returns the values, or errors are appended."""
+    if application.__class__ is dict and _K22 >= application.keys() >= _K22:
+        try:
+            return {
+                'supply_chain_investment': plain_money(application['supply_chain_investment']),
+                'supply_chain_subsidy_received': plain_bool(application['supply_chain_subsidy_received']),
+            }
+        except NotPlain:
+            pass
+    return validate_object(PROGRAMMES['art12_supply_chain']['inputs'], application, '', errors)
+
+
 def _constraints_art12_supply_chain(values, errors):
     pass
 
@@ -1535,7 +1722,7 @@ def _programme_art13_rural_stations(values):
         # 第13条 要求（源文件第437行）
         v2 = item['built_year']
         t2 = '建成年份 ' + show_number(v2, None)
-        v3 = v2 == _K14
+        v3 = v2 == _K23
         t3 = r_compare('=', t2, '2017', v3)
         steps.append(prefix + step_require(v3, t3, 13))
         if not v3:
@@ -1565,15 +1752,15 @@ def _programme_art13_rural_stations(values):
             first_by_key[3, v6] = index
         v8 = item['investment']
         t8 = '装修装饰、电脑、LED显示屏、网络连接设备、室内外牌匾等投入 ' + show_yuan(v8)
-        v9 = mul(v8, _K12)
+        v9 = mul(v8, _K18)
         t9 = r_arith('×', t8, '100%')
         add_note(notes, {'article': 13, 'subject': '金额计算', 'note': '原文未写补助比例，按投入全额补助理解'})
         value_v9 = v9
         add_note(notes, {'article': 13, 'subject': '上限', 'note': '原文为“原则上每个站点不超过2万元”，按每个网点上限2万元执行'})
         cap_shown = '20,000.00 元'
-        capped = v9 > _K15
+        capped = v9 > _K24
         if capped:
-            value_v9 = _K15
+            value_v9 = _K24
         steps.append(prefix + step_formula(t9, v9, cap_shown, capped, value_v9, 13))
         outcome_v7 = ('pay', value_v9, ZERO, [])
         if outcome_v7[0] != 'pay':
@@ -1595,6 +1782,11 @@ def _partial_art13_rural_stations(values, known):
     return steps, failed, reviews, None, notes
 
 
+def _validate_art13_rural_stations(application, errors):
+    """Programme art13_rural_stations: the form check; returns the values, or errors are appended."""
+    return validate_object(PROGRAMMES['art13_rural_stations']['inputs'], application, '', errors)
+
+
 def _constraints_art13_rural_stations(values, errors):
     pass
 
@@ -1605,7 +1797,7 @@ def _programme_art14_sales_award(values):
     # 第14条 要求（源文件第505行）
     v1 = values['months_in_operation']
     t1 = '实际运行月数 ' + group(v1) + ' 个月'
-    v2 = v1 >= _K16
+    v2 = v1 >= _K25
     t2 = r_compare('>=', t1, '1年', v2)
     steps.append(step_require(v2, t2, 14))
     if not v2:
@@ -1613,21 +1805,21 @@ def _programme_art14_sales_award(values):
     if failed:
         return steps, failed, reviews, ('ineligible', None, None, []), notes
     v4 = values['sales_channel']
-    t4 = _K17[v4]
+    t4 = _K26[v4]
     if v4 == 'B2B':
         v6 = values['annual_online_sales']
         t6 = '年网上营业额 ' + show_yuan(v6)
-        if v6 >= _K18:
-            v7 = _K19
+        if v6 >= _K27:
+            v7 = _K28
             t7 = r_tiers(t6, '5000万元', '10万元', '300万元')
-        elif v6 >= _K20:
-            v7 = _K21
+        elif v6 >= _K29:
+            v7 = _K30
             t7 = r_tiers(t6, '1000万元', '5万元', '300万元')
-        elif v6 >= _K22:
-            v7 = _K15
-            t7 = r_tiers(t6, '500万元', '2万元', '300万元')
-        elif v6 >= _K23:
+        elif v6 >= _K31:
             v7 = _K24
+            t7 = r_tiers(t6, '500万元', '2万元', '300万元')
+        elif v6 >= _K32:
+            v7 = _K33
             t7 = r_tiers(t6, '300万元', '1万元', '300万元')
         else:
             v7 = ZERO
@@ -1636,17 +1828,17 @@ def _programme_art14_sales_award(values):
     elif v4 == 'B2C':
         v8 = values['annual_online_sales']
         t8 = '年网上营业额 ' + show_yuan(v8)
-        if v8 >= _K18:
-            v9 = _K19
+        if v8 >= _K27:
+            v9 = _K28
             t9 = r_tiers(t8, '5000万元', '10万元', '300万元')
-        elif v8 >= _K20:
-            v9 = _K21
+        elif v8 >= _K29:
+            v9 = _K30
             t9 = r_tiers(t8, '1000万元', '5万元', '300万元')
-        elif v8 >= _K22:
-            v9 = _K15
-            t9 = r_tiers(t8, '500万元', '2万元', '300万元')
-        elif v8 >= _K23:
+        elif v8 >= _K31:
             v9 = _K24
+            t9 = r_tiers(t8, '500万元', '2万元', '300万元')
+        elif v8 >= _K32:
+            v9 = _K33
             t9 = r_tiers(t8, '300万元', '1万元', '300万元')
         else:
             v9 = ZERO
@@ -1655,17 +1847,17 @@ def _programme_art14_sales_award(values):
     elif v4 == 'C2C':
         v10 = values['annual_online_sales']
         t10 = '年网上营业额 ' + show_yuan(v10)
-        if v10 >= _K20:
-            v11 = _K19
+        if v10 >= _K29:
+            v11 = _K28
             t11 = r_tiers(t10, '1000万元', '10万元', '50万元')
-        elif v10 >= _K22:
-            v11 = _K21
+        elif v10 >= _K31:
+            v11 = _K30
             t11 = r_tiers(t10, '500万元', '5万元', '50万元')
-        elif v10 >= _K13:
-            v11 = _K24
+        elif v10 >= _K19:
+            v11 = _K33
             t11 = r_tiers(t10, '100万元', '1万元', '50万元')
         elif v10 >= _K2:
-            v11 = _K25
+            v11 = _K34
             t11 = r_tiers(t10, '50万元', '0.5万元', '50万元')
         else:
             v11 = ZERO
@@ -1692,12 +1884,27 @@ def _partial_art14_sales_award(values, known):
     if known.issuperset(('months_in_operation',)):
         v1 = values['months_in_operation']
         t1 = '实际运行月数 ' + group(v1) + ' 个月'
-        v2 = v1 >= _K16
+        v2 = v1 >= _K25
         t2 = r_compare('>=', t1, '1年', v2)
         steps.append(step_require(v2, t2, 14))
         if not v2:
             failed.append(reason_require('实际运行未满1年', t2, 14))
     return steps, failed, reviews, None, notes
+
+
+def _validate_art14_sales_award(application, errors):
+    """Programme art14_sales_award: the form check; returns the values, or errors are appended."""
+    if application.__class__ is dict and _K35 >= application.keys() >= _K36:
+        try:
+            return {
+                'sales_channel': plain_option(application['sales_channel'], _K37),
+                'months_in_operation': plain_int(application['months_in_operation']),
+                'annual_online_sales': plain_money(application['annual_online_sales']),
+                'sales_awards_received': plain_money(application.get('sales_awards_received', _K9)),
+            }
+        except NotPlain:
+            pass
+    return validate_object(PROGRAMMES['art14_sales_award']['inputs'], application, '', errors)
 
 
 def _constraints_art14_sales_award(values, errors):
@@ -1709,7 +1916,7 @@ def _programme_art14_poverty_employment(values):
     steps, failed, reviews, notes = [], [], [], [{'article': 14, 'subject': '资金来源', 'note': '本句未写明出资方，按本章各条“区财政”理解'}]
     v2 = values['poor_employees']
     t2 = '稳定就业的贫困人口人数（此前未获本项补助） ' + group(v2) + ' 人'
-    v3 = mul(_K26, v2)
+    v3 = mul(_K38, v2)
     t3 = r_arith('×', '1000元/人', t2)
     value_v3 = v3
     cap_shown = capped = None
@@ -1722,6 +1929,18 @@ def _partial_art14_poverty_employment(values, known):
     """Programme art14_poverty_employment for the calculator: only the rules whose inputs are known."""
     steps, failed, reviews, notes = [], [], [], [{'article': 14, 'subject': '资金来源', 'note': '本句未写明出资方，按本章各条“区财政”理解'}]
     return steps, failed, reviews, None, notes
+
+
+def _validate_art14_poverty_employment(application, errors):
+    """Programme art14_poverty_employment: the form check; returns the values, or errors are appended."""
+    if application.__class__ is dict and _K39 >= application.keys() >= _K39:
+        try:
+            return {
+                'poor_employees': plain_int(application['poor_employees']),
+            }
+        except NotPlain:
+            pass
+    return validate_object(PROGRAMMES['art14_poverty_employment']['inputs'], application, '', errors)
 
 
 def _constraints_art14_poverty_employment(values, errors):
@@ -1741,13 +1960,13 @@ def _programme_art14_cross_border(values):
         return steps, failed, reviews, ('ineligible', None, None, []), notes
     v3 = values['cross_border_investment']
     t3 = '实际投入 ' + show_yuan(v3)
-    v4 = mul(v3, _K27)
+    v4 = mul(v3, _K40)
     t4 = r_arith('×', t3, '15%')
     value_v4 = v4
     cap_shown = '300,000.00 元'
-    capped = v4 > _K28
+    capped = v4 > _K41
     if capped:
-        value_v4 = _K28
+        value_v4 = _K41
     steps.append(step_formula(t4, v4, cap_shown, capped, round_cents(value_v4), 14))
     outcome_v2 = ('pay', value_v4, ZERO, [])
     return steps, failed, reviews, outcome_v2, notes
@@ -1766,6 +1985,19 @@ def _partial_art14_cross_border(values, known):
     return steps, failed, reviews, None, notes
 
 
+def _validate_art14_cross_border(application, errors):
+    """Programme art14_cross_border: the form check; returns the values, or errors are appended."""
+    if application.__class__ is dict and _K42 >= application.keys() >= _K42:
+        try:
+            return {
+                'builds_cross_border_platform': plain_bool(application['builds_cross_border_platform']),
+                'cross_border_investment': plain_money(application['cross_border_investment']),
+            }
+        except NotPlain:
+            pass
+    return validate_object(PROGRAMMES['art14_cross_border']['inputs'], application, '', errors)
+
+
 def _constraints_art14_cross_border(values, errors):
     pass
 
@@ -1774,11 +2006,11 @@ def _programme_art15_demonstration(values):
     """Programme art15_demonstration: 第15条 (policy source line 637)."""
     steps, failed, reviews, notes = [], [], [], []
     v2 = values['demonstration_level']
-    t2 = _K29[v2]
+    t2 = _K43[v2]
     if v2 == 'city':
-        v3, t3 = _K15, r_lookup('2万元', '示范企业级别', '市级')
+        v3, t3 = _K24, r_lookup('2万元', '示范企业级别', '市级')
     elif v2 == 'province':
-        v3, t3 = _K19, r_lookup('10万元', '示范企业级别', '省级')
+        v3, t3 = _K28, r_lookup('10万元', '示范企业级别', '省级')
     elif v2 == 'national':
         v3, t3 = _K2, r_lookup('50万元', '示范企业级别', '国家级')
     else:
@@ -1796,6 +2028,18 @@ def _partial_art15_demonstration(values, known):
     return steps, failed, reviews, None, notes
 
 
+def _validate_art15_demonstration(application, errors):
+    """Programme art15_demonstration: the form check; returns the values, or errors are appended."""
+    if application.__class__ is dict and _K44 >= application.keys() >= _K44:
+        try:
+            return {
+                'demonstration_level': plain_option(application['demonstration_level'], _K45),
+            }
+        except NotPlain:
+            pass
+    return validate_object(PROGRAMMES['art15_demonstration']['inputs'], application, '', errors)
+
+
 def _constraints_art15_demonstration(values, errors):
     pass
 
@@ -1806,7 +2050,7 @@ def _programme_art17_training(values):
     # 第17条 要求（源文件第701行）
     v1 = values['trainees']
     t1 = '培训人数 ' + group(v1) + ' 人'
-    v2 = v1 > _K7
+    v2 = v1 > _K9
     t2 = r_compare('>', t1, '0人', v2)
     steps.append(step_require(v2, t2, 17))
     if not v2:
@@ -1822,18 +2066,18 @@ def _programme_art17_training(values):
         v7 = values['meals_provided']
         t7 = ('安排就餐（是）' if v7 else '安排就餐（否）')
         if v7:
-            v8, t8 = _K31, '30元/人'
+            v8, t8 = _K47, '30元/人'
         else:
-            v8, t8 = _K7, '0元/人'
+            v8, t8 = _K9, '0元/人'
         t8 = r_cond(t8, t7)
-        v9 = add(_K30, v8)
+        v9 = add(_K46, v8)
         t9 = r_arith('+', '60元/人', t8)
         v10 = values['hands_on_computer']
         t10 = ('安排上机操作（是）' if v10 else '安排上机操作（否）')
         if v10:
-            v11, t11 = _K32, '20元/人'
+            v11, t11 = _K48, '20元/人'
         else:
-            v11, t11 = _K7, '0元/人'
+            v11, t11 = _K9, '0元/人'
         t11 = r_cond(t11, t10)
         v12 = add(v9, v11)
         t12 = r_arith('+', t9, t11)
@@ -1845,7 +2089,7 @@ def _programme_art17_training(values):
         outcome_v6 = ('pay', value_v13, ZERO, [])
         outcome_v3 = outcome_v6
     else:
-        v14 = v4 >= _K12
+        v14 = v4 >= _K18
         t14 = r_compare('>=', t4, '1天', v14)
         v15 = values['lodging_provided']
         t15 = ('安排食宿（是）' if v15 else '安排食宿（否）')
@@ -1853,7 +2097,7 @@ def _programme_art17_training(values):
         t16 = r_arith('且', t14, t15)
         if v16:
             steps.append(step_case(t16, 17))
-            v18 = mul(_K33, v1)
+            v18 = mul(_K49, v1)
             t18 = r_arith('×', '200元/人/天', t1)
             v19 = mul(v18, v4)
             t19 = r_arith('×', t18, t4)
@@ -1876,12 +2120,28 @@ def _partial_art17_training(values, known):
     if known.issuperset(('trainees',)):
         v1 = values['trainees']
         t1 = '培训人数 ' + group(v1) + ' 人'
-        v2 = v1 > _K7
+        v2 = v1 > _K9
         t2 = r_compare('>', t1, '0人', v2)
         steps.append(step_require(v2, t2, 17))
         if not v2:
             failed.append(reason_require('培训人数为0', t2, 17))
     return steps, failed, reviews, None, notes
+
+
+def _validate_art17_training(application, errors):
+    """Programme art17_training: the form check; returns the values, or errors are appended."""
+    if application.__class__ is dict and _K50 >= application.keys() >= _K50:
+        try:
+            return {
+                'trainees': plain_int(application['trainees']),
+                'training_days': plain_number(application['training_days'], _K1, _K1),
+                'meals_provided': plain_bool(application['meals_provided']),
+                'hands_on_computer': plain_bool(application['hands_on_computer']),
+                'lodging_provided': plain_bool(application['lodging_provided']),
+            }
+        except NotPlain:
+            pass
+    return validate_object(PROGRAMMES['art17_training']['inputs'], application, '', errors)
 
 
 def _constraints_art17_training(values, errors):
@@ -1920,6 +2180,22 @@ _PARTIAL = {
     'art17_training': _partial_art17_training,
 }
 
+_VALIDATE = {
+    'art09_venue_fitout': _validate_art09_venue_fitout,
+    'art09_equipment': _validate_art09_equipment,
+    'art10_park_rent': _validate_art10_park_rent,
+    'art10_rural_logistics': _validate_art10_rural_logistics,
+    'art11_service_center_operation': _validate_art11_service_center_operation,
+    'art11_pavilion': _validate_art11_pavilion,
+    'art12_supply_chain': _validate_art12_supply_chain,
+    'art13_rural_stations': _validate_art13_rural_stations,
+    'art14_sales_award': _validate_art14_sales_award,
+    'art14_poverty_employment': _validate_art14_poverty_employment,
+    'art14_cross_border': _validate_art14_cross_border,
+    'art15_demonstration': _validate_art15_demonstration,
+    'art17_training': _validate_art17_training,
+}
+
 _CONSTRAINTS = {
     'art09_venue_fitout': _constraints_art09_venue_fitout,
     'art09_equipment': _constraints_art09_equipment,
@@ -1943,7 +2219,7 @@ def evaluate(programme_id, application):
     if meta is None:
         raise unknown_programme(PROGRAMMES, programme_id)
     errors = []
-    values = validate_object(meta["inputs"], application, "", errors)
+    values = _VALIDATE[programme_id](application, errors)
     if values is not None:
         _CONSTRAINTS[programme_id](values, errors)
     if errors:

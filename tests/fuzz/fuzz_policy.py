@@ -1,10 +1,11 @@
 """Coverage-guided fuzzing of the front end (parser and checker) with atheris.
 
     pip install atheris
-    python tests/fuzz/fuzz_policy.py -max_total_time=3600 tests/fuzz/corpus-policy/
+    mkdir -p /tmp/corpus && cp policies/*.policy tests/fixtures/*.policy /tmp/corpus/
+    python tests/fuzz/fuzz_policy.py -max_total_time=3600 /tmp/corpus
 
-Any input must give a policy or diagnostics; an exception is a bug.  Seed the
-corpus with policies/*.policy and tests/fixtures/*.policy.
+Any input must give a policy or diagnostics; an exception is a bug.  libFuzzer
+adds new inputs to the corpus directory, so seed a scratch copy, never policies/.
 """
 
 import sys

@@ -430,6 +430,50 @@ def _programme_bodies(programme: M.Programme, constants: _Constants) -> tuple[st
     return "\n".join(em.lines), "\n".join(pm.lines), "\n".join(cm.lines)
 
 
+def _validator_body(programme: M.Programme, constants: _Constants) -> str:
+    """The form check: a plainly valid application goes field by field through
+    runtime's plain_* checks; anything else (or any list) gets validate_object,
+    which finds and words every problem."""
+    full = f"return validate_object(PROGRAMMES[{_lit(programme.id)}]['inputs'], application, '', errors)"
+    if any(f.kind == "list" for f in programme.fields):
+        return "    " + full
+    names = tuple(f.name for f in programme.fields)
+    required = tuple(f.name for f in programme.fields if f.default is None)
+    lines = [
+        f"    if application.__class__ is dict and "
+        f"{constants.literal(f'frozenset({_lit(names)})')} >= application.keys() >= "
+        f"{constants.literal(f'frozenset({_lit(required)})')}:",
+        "        try:",
+        "            return {",
+    ]
+    for f in programme.fields:
+        read = (f"application[{_lit(f.name)}]" if f.default is None
+                else f"application.get({_lit(f.name)}, {constants.name(f.default)})")
+        lines.append(f"                {_lit(f.name)}: {_plain_check(f, read, constants)},")
+    lines += ["            }", "        except NotPlain:", "            pass", "    " + full]
+    return "\n".join(lines)
+
+
+def _plain_check(f: M.Field, read: str, constants: _Constants) -> str:
+    if f.kind == "money":
+        return f"plain_money({read})"
+    if f.kind == "int" and f.step is None and f.minimum is None:
+        return f"plain_int({read})"
+    if f.kind in ("int", "number"):
+        step = constants.name(f.step) if f.step is not None else "None"
+        minimum = constants.name(f.minimum) if f.minimum is not None else "None"
+        check = f"plain_number({read}, {step}, {minimum})"
+        return f"plain_int_value({check})" if f.kind == "int" else check
+    if f.kind == "bool":
+        return f"plain_bool({read})"
+    if f.kind == "enum":
+        options = constants.literal(f"frozenset({_lit(tuple(o for o, _ in f.options))})")
+        return f"plain_option({read}, {options})"
+    if f.kind == "date":
+        return f"plain_date({read})"
+    return f"plain_text({read})"
+
+
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("yeji_policy", "backends/templates"),
@@ -461,6 +505,7 @@ def generate(policy: M.Policy) -> dict[str, bytes]:
             "line": int(p.span.line),
             "rules_body": rules_body,
             "partial_body": partial_body,
+            "validator_body": _validator_body(p, constants),
             "constraints_body": constraints_body,
         })
     metas = {p.id: catalogue.programme_meta(p) for p in policy.programmes}
