@@ -1234,9 +1234,6 @@ def _validate_art09_venue_fitout(application, errors):
     return validate_object(PROGRAMMES['art09_venue_fitout']['inputs'], application, '', errors)
 
 
-def _constraints_art09_venue_fitout(values, errors):
-    pass
-
 
 def _programme_art09_equipment(values):
     """Programme art09_equipment: 第9条 (policy source line 104)."""
@@ -1288,9 +1285,6 @@ def _validate_art09_equipment(application, errors):
             pass
     return validate_object(PROGRAMMES['art09_equipment']['inputs'], application, '', errors)
 
-
-def _constraints_art09_equipment(values, errors):
-    pass
 
 
 def _programme_art10_park_rent(values):
@@ -1412,7 +1406,9 @@ def _validate_art10_park_rent(application, errors):
     return validate_object(PROGRAMMES['art10_park_rent']['inputs'], application, '', errors)
 
 
+
 def _constraints_art10_park_rent(values, errors):
+    """Programme art10_park_rent: the checks across fields that a JSON Schema cannot state."""
     if values.keys() >= set(('claim_from', 'claim_to')):
         v1 = values['claim_to']
         t1 = '本次申请补助期间（止） ' + v1.isoformat()
@@ -1492,9 +1488,6 @@ def _validate_art10_rural_logistics(application, errors):
             pass
     return validate_object(PROGRAMMES['art10_rural_logistics']['inputs'], application, '', errors)
 
-
-def _constraints_art10_rural_logistics(values, errors):
-    pass
 
 
 def _programme_art11_service_center_operation(values):
@@ -1608,9 +1601,6 @@ def _validate_art11_service_center_operation(application, errors):
     return validate_object(PROGRAMMES['art11_service_center_operation']['inputs'], application, '', errors)
 
 
-def _constraints_art11_service_center_operation(values, errors):
-    pass
-
 
 def _programme_art11_pavilion(values):
     """Programme art11_pavilion: 第11条 (policy source line 323)."""
@@ -1647,9 +1637,6 @@ def _validate_art11_pavilion(application, errors):
             pass
     return validate_object(PROGRAMMES['art11_pavilion']['inputs'], application, '', errors)
 
-
-def _constraints_art11_pavilion(values, errors):
-    pass
 
 
 def _programme_art12_supply_chain(values):
@@ -1706,9 +1693,6 @@ def _validate_art12_supply_chain(application, errors):
             pass
     return validate_object(PROGRAMMES['art12_supply_chain']['inputs'], application, '', errors)
 
-
-def _constraints_art12_supply_chain(values, errors):
-    pass
 
 
 def _programme_art13_rural_stations(values):
@@ -1786,9 +1770,6 @@ def _validate_art13_rural_stations(application, errors):
     """Programme art13_rural_stations: the form check; returns the values, or errors are appended."""
     return validate_object(PROGRAMMES['art13_rural_stations']['inputs'], application, '', errors)
 
-
-def _constraints_art13_rural_stations(values, errors):
-    pass
 
 
 def _programme_art14_sales_award(values):
@@ -1907,9 +1888,6 @@ def _validate_art14_sales_award(application, errors):
     return validate_object(PROGRAMMES['art14_sales_award']['inputs'], application, '', errors)
 
 
-def _constraints_art14_sales_award(values, errors):
-    pass
-
 
 def _programme_art14_poverty_employment(values):
     """Programme art14_poverty_employment: 第14条 (policy source line 523)."""
@@ -1942,9 +1920,6 @@ def _validate_art14_poverty_employment(application, errors):
             pass
     return validate_object(PROGRAMMES['art14_poverty_employment']['inputs'], application, '', errors)
 
-
-def _constraints_art14_poverty_employment(values, errors):
-    pass
 
 
 def _programme_art14_cross_border(values):
@@ -1998,9 +1973,6 @@ def _validate_art14_cross_border(application, errors):
     return validate_object(PROGRAMMES['art14_cross_border']['inputs'], application, '', errors)
 
 
-def _constraints_art14_cross_border(values, errors):
-    pass
-
 
 def _programme_art15_demonstration(values):
     """Programme art15_demonstration: 第15条 (policy source line 637)."""
@@ -2039,9 +2011,6 @@ def _validate_art15_demonstration(application, errors):
             pass
     return validate_object(PROGRAMMES['art15_demonstration']['inputs'], application, '', errors)
 
-
-def _constraints_art15_demonstration(values, errors):
-    pass
 
 
 def _programme_art17_training(values):
@@ -2144,24 +2113,22 @@ def _validate_art17_training(application, errors):
     return validate_object(PROGRAMMES['art17_training']['inputs'], application, '', errors)
 
 
-def _constraints_art17_training(values, errors):
-    pass
 
-
-_RULES = {
-    'art09_venue_fitout': _programme_art09_venue_fitout,
-    'art09_equipment': _programme_art09_equipment,
-    'art10_park_rent': _programme_art10_park_rent,
-    'art10_rural_logistics': _programme_art10_rural_logistics,
-    'art11_service_center_operation': _programme_art11_service_center_operation,
-    'art11_pavilion': _programme_art11_pavilion,
-    'art12_supply_chain': _programme_art12_supply_chain,
-    'art13_rural_stations': _programme_art13_rural_stations,
-    'art14_sales_award': _programme_art14_sales_award,
-    'art14_poverty_employment': _programme_art14_poverty_employment,
-    'art14_cross_border': _programme_art14_cross_border,
-    'art15_demonstration': _programme_art15_demonstration,
-    'art17_training': _programme_art17_training,
+# programme id -> (metadata, form check, cross-field checks or None, rules)
+_ENGINES = {
+    'art09_venue_fitout': (PROGRAMMES['art09_venue_fitout'], _validate_art09_venue_fitout, None, _programme_art09_venue_fitout),
+    'art09_equipment': (PROGRAMMES['art09_equipment'], _validate_art09_equipment, None, _programme_art09_equipment),
+    'art10_park_rent': (PROGRAMMES['art10_park_rent'], _validate_art10_park_rent, _constraints_art10_park_rent, _programme_art10_park_rent),
+    'art10_rural_logistics': (PROGRAMMES['art10_rural_logistics'], _validate_art10_rural_logistics, None, _programme_art10_rural_logistics),
+    'art11_service_center_operation': (PROGRAMMES['art11_service_center_operation'], _validate_art11_service_center_operation, None, _programme_art11_service_center_operation),
+    'art11_pavilion': (PROGRAMMES['art11_pavilion'], _validate_art11_pavilion, None, _programme_art11_pavilion),
+    'art12_supply_chain': (PROGRAMMES['art12_supply_chain'], _validate_art12_supply_chain, None, _programme_art12_supply_chain),
+    'art13_rural_stations': (PROGRAMMES['art13_rural_stations'], _validate_art13_rural_stations, None, _programme_art13_rural_stations),
+    'art14_sales_award': (PROGRAMMES['art14_sales_award'], _validate_art14_sales_award, None, _programme_art14_sales_award),
+    'art14_poverty_employment': (PROGRAMMES['art14_poverty_employment'], _validate_art14_poverty_employment, None, _programme_art14_poverty_employment),
+    'art14_cross_border': (PROGRAMMES['art14_cross_border'], _validate_art14_cross_border, None, _programme_art14_cross_border),
+    'art15_demonstration': (PROGRAMMES['art15_demonstration'], _validate_art15_demonstration, None, _programme_art15_demonstration),
+    'art17_training': (PROGRAMMES['art17_training'], _validate_art17_training, None, _programme_art17_training),
 }
 
 _PARTIAL = {
@@ -2180,51 +2147,20 @@ _PARTIAL = {
     'art17_training': _partial_art17_training,
 }
 
-_VALIDATE = {
-    'art09_venue_fitout': _validate_art09_venue_fitout,
-    'art09_equipment': _validate_art09_equipment,
-    'art10_park_rent': _validate_art10_park_rent,
-    'art10_rural_logistics': _validate_art10_rural_logistics,
-    'art11_service_center_operation': _validate_art11_service_center_operation,
-    'art11_pavilion': _validate_art11_pavilion,
-    'art12_supply_chain': _validate_art12_supply_chain,
-    'art13_rural_stations': _validate_art13_rural_stations,
-    'art14_sales_award': _validate_art14_sales_award,
-    'art14_poverty_employment': _validate_art14_poverty_employment,
-    'art14_cross_border': _validate_art14_cross_border,
-    'art15_demonstration': _validate_art15_demonstration,
-    'art17_training': _validate_art17_training,
-}
-
-_CONSTRAINTS = {
-    'art09_venue_fitout': _constraints_art09_venue_fitout,
-    'art09_equipment': _constraints_art09_equipment,
-    'art10_park_rent': _constraints_art10_park_rent,
-    'art10_rural_logistics': _constraints_art10_rural_logistics,
-    'art11_service_center_operation': _constraints_art11_service_center_operation,
-    'art11_pavilion': _constraints_art11_pavilion,
-    'art12_supply_chain': _constraints_art12_supply_chain,
-    'art13_rural_stations': _constraints_art13_rural_stations,
-    'art14_sales_award': _constraints_art14_sales_award,
-    'art14_poverty_employment': _constraints_art14_poverty_employment,
-    'art14_cross_border': _constraints_art14_cross_border,
-    'art15_demonstration': _constraints_art15_demonstration,
-    'art17_training': _constraints_art17_training,
-}
-
 
 def evaluate(programme_id, application):
     """Decide one application; raises InvalidApplication listing every problem."""
-    meta = PROGRAMMES.get(programme_id) if isinstance(programme_id, str) else None
-    if meta is None:
+    engine = _ENGINES.get(programme_id) if programme_id.__class__ is str else None
+    if engine is None:
         raise unknown_programme(PROGRAMMES, programme_id)
+    meta, validate, constraints, rules = engine
     errors = []
-    values = _VALIDATE[programme_id](application, errors)
-    if values is not None:
-        _CONSTRAINTS[programme_id](values, errors)
+    values = validate(application, errors)
+    if constraints is not None and values is not None:
+        constraints(values, errors)
     if errors:
         raise InvalidApplication(errors)
-    return decide(meta, *_RULES[programme_id](values))
+    return decide(meta, *rules(values))
 
 
 def match(profile):

@@ -417,8 +417,6 @@ def _programme_bodies(programme: M.Programme, constants: _Constants) -> tuple[st
     pm.emit("return steps, failed, reviews, None, notes")
 
     cm = _Emitter(programme, constants)
-    if not programme.constraints:
-        cm.emit("pass")
     for constraint in programme.constraints:
         deps = tuple(sorted(catalogue.inputs_of(constraint.cond)))
         cm.emit(f"if values.keys() >= set({_lit(deps)}):")
@@ -506,6 +504,7 @@ def generate(policy: M.Policy) -> dict[str, bytes]:
             "rules_body": rules_body,
             "partial_body": partial_body,
             "validator_body": _validator_body(p, constants),
+            "has_constraints": bool(p.constraints),
             "constraints_body": constraints_body,
         })
     metas = {p.id: catalogue.programme_meta(p) for p in policy.programmes}
