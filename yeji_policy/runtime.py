@@ -98,7 +98,6 @@ def overlap_months(start, end, window_start, window_months):
 
 # ---------------------------------------------------------------- showing numbers
 _PLACES = {0: D(1), 2: CENT}
-_FORMATS = {0: ",.0f", 2: ",.2f"}
 _STRICT = decimal.Context(prec=200, traps=[decimal.Inexact])
 
 
@@ -113,13 +112,12 @@ def _has_at_most(value, places):
 
 def group(value, places=0):
     """1234567.891 -> '1,234,567.891': exact, thousands separated, at least `places` decimals."""
-    if _has_at_most(value, places):
-        return format(value, _FORMATS[places])  # exact: no digit is dropped
-    whole, _, frac = format(value, ",f").partition(".")
-    frac = frac.rstrip("0")
+    whole, _, frac = format(value, ",f").partition(".")  # every digit the value holds
+    if len(frac) > places:
+        frac = frac.rstrip("0")
     if len(frac) < places:
         frac += "0" * (places - len(frac))
-    return whole + ("." + frac if frac else "")
+    return f"{whole}.{frac}" if frac else whole
 
 
 def show_number(value, unit):
