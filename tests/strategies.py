@@ -49,11 +49,11 @@ def constants(programme: M.Programme) -> set[Decimal]:
                     walk_amount(case.outcome)
         else:
             for rule in a.rules:
-                walk(rule.expr if isinstance(rule, M.Let) else rule.key if isinstance(rule, M.Unique) else rule.cond)
+                walk(catalogue.rule_expr(rule))
             walk_amount(a.amount)
 
     for rule in programme.rules:
-        walk(rule.expr if isinstance(rule, M.Let) else rule.cond)
+        walk(catalogue.rule_expr(rule))
     walk_amount(programme.amount)
     return found
 

@@ -74,6 +74,22 @@ def inputs_of(expr: M.Expr) -> frozenset[str]:
     return names
 
 
+def rule_expr(rule) -> M.Expr:
+    """The expression a rule evaluates: a Let's value, a Unique's key, else its condition."""
+    if isinstance(rule, M.Let):
+        return rule.expr
+    if isinstance(rule, M.Unique):
+        return rule.key
+    return rule.cond
+
+
+def parenthesised(child: M.Expr, parent_op: str, side: str) -> bool:
+    """Whether an explanation shows this operand of an arithmetic node in parentheses."""
+    if isinstance(child, M.Arith) and child.op in "+-":
+        return parent_op == "×" or (parent_op == "-" and side == "right")
+    return False
+
+
 def children(expr: M.Expr) -> tuple[M.Expr, ...]:
     if isinstance(expr, (M.Arith, M.Logic, M.Compare)):
         return (expr.left, expr.right)

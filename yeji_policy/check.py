@@ -43,14 +43,16 @@ class _Scope:
         self.fields = fields
         self.lets: dict[str, M.Let] = {}
         self.item_var: str | None = None
+        self.item_list: str | None = None  # the list that 逐项 walks
         self.item_fields: dict[str, M.Field] = {}
         self.used: set[str] = set()
 
-    def for_item(self, var: str, item_fields: dict[str, M.Field]) -> "_Scope":
+    def for_item(self, var: str, list_field: M.Field) -> "_Scope":
         inner = _Scope(self.programme, self.article, self.fields)
         inner.lets = dict(self.lets)
         inner.item_var = var
-        inner.item_fields = item_fields
+        inner.item_list = list_field.name
+        inner.item_fields = {f.name: f for f in list_field.item_fields}
         inner.used = self.used
         return inner
 
@@ -410,15 +412,13 @@ class Checker:
         if var in scope.fields or var in scope.lets:
             self.error("E0208", f"名称“{var}”已被使用", node.var.span)
             return None
-        inner = scope.for_item(var, {f.name: f for f in list_field.item_fields})
-        amount_rules = [r for r in node.rules if isinstance(r, A.AmountRule)]
+        inner = scope.for_item(var, list_field)
         rules, amount = self.rules(node.rules, inner, node.span, top_level=False)
         if amount is None:
             return None
         for f in list_field.item_fields:
             if f"{list_name}.{f.name}" not in scope.used:
                 self.warning("W0701", f"输入项“{list_name}.{f.name}”（{f.label}）没有被任何规则使用", f.span)
-        del amount_rules
         return M.PerItem(list_field, var, tuple(rules), amount, node.span)
 
     @staticmethod
@@ -461,8 +461,6 @@ class Checker:
 
         def numeric_option(kind: str) -> Decimal | None:
             if kind not in opts:
-                return None
-            if kind not in ("number", "int", "money") and False:
                 return None
             const = self.literal(opts[kind].value)
             if const is None:
@@ -555,7 +553,7 @@ class Checker:
                 self.error("E0201", f"列表项没有输入项“{node.name.value}”{_suggest(node.name.value, scope.item_fields)}",
                            node.name.span)
                 return None
-            scope.used.add(f"{self._list_name(scope)}.{f.name}")
+            scope.used.add(f"{scope.item_list}.{f.name}")
             return M.ItemRef(var, f, f.type, node.span)
         if isinstance(node, A.If):
             cond = self.expect_type(node.cond, scope, "bool", "“若”的条件")
@@ -596,12 +594,6 @@ class Checker:
         if isinstance(node, A.Lookup):
             return self.lookup(node, scope)
         raise TypeError(node)  # pragma: no cover - the grammar has no other node
-
-    def _list_name(self, scope: _Scope) -> str:
-        for name, f in scope.fields.items():
-            if f.kind == "list" and tuple(f.item_fields) == tuple(scope.item_fields.values()):
-                return name
-        return "?"
 
     def ref(self, node: A.Ref, scope: _Scope):
         name = node.name.value

@@ -14,13 +14,6 @@ from . import runtime as R
 from .units import display_unit
 
 
-def needs_parens(child: M.Expr, parent_op: str, side: str) -> bool:
-    """Whether a child of an arithmetic node is shown in parentheses."""
-    if isinstance(child, M.Arith) and child.op in "+-":
-        return parent_op == "×" or (parent_op == "-" and side == "right")
-    return False
-
-
 class _Run:
     def __init__(self, programme: M.Programme, values: dict, known: frozenset[str] | None = None):
         self.p = programme
@@ -57,9 +50,9 @@ class _Run:
         if isinstance(e, M.Arith):
             lv, lt = self.ev(e.left)
             rv, rt = self.ev(e.right)
-            if needs_parens(e.left, e.op, "left"):
+            if catalogue.parenthesised(e.left, e.op, "left"):
                 lt = R.r_paren(lt)
-            if needs_parens(e.right, e.op, "right"):
+            if catalogue.parenthesised(e.right, e.op, "right"):
                 rt = R.r_paren(rt)
             value = {"+": R.add, "-": R.sub, "×": R.mul}[e.op](lv, rv)
             return value, R.r_arith(e.op, lt, rt)
@@ -120,7 +113,7 @@ class _Run:
         failed: list[str] = []
         reviews: list[str] = []
         for rule in rules:
-            if self.known is not None and not catalogue.inputs_of(_rule_expr(rule)) <= self.known:
+            if self.known is not None and not catalogue.inputs_of(catalogue.rule_expr(rule)) <= self.known:
                 continue  # the calculator decides a rule only once all its inputs are known
             if isinstance(rule, M.Let):
                 value, text = self.ev(rule.expr)
@@ -217,10 +210,6 @@ class _Run:
         if reviews:
             return "pay", counted, pending, reviews
         return "pay", counted, R.ZERO, excluded
-
-
-def _rule_expr(rule) -> M.Expr:
-    return rule.expr if isinstance(rule, M.Let) else rule.cond if hasattr(rule, "cond") else rule.key
 
 
 def _show(value, t: M.Type) -> str:

@@ -48,12 +48,6 @@ def _ident(pid: str) -> str:
     return pid
 
 
-def needs_parens(child: M.Expr, parent_op: str, side: str) -> bool:
-    if isinstance(child, M.Arith) and child.op in "+-":
-        return parent_op == "×" or (parent_op == "-" and side == "right")
-    return False
-
-
 class _Constants:
     """Decimal constants hoisted to module level, named in order of first use."""
 
@@ -128,9 +122,9 @@ class _Emitter:
         if isinstance(e, M.Arith):
             lv, lt = self.expr(e.left, item)
             rv, rt = self.expr(e.right, item)
-            if needs_parens(e.left, e.op, "left"):
+            if catalogue.parenthesised(e.left, e.op, "left"):
                 lt = f"r_paren({lt})"
-            if needs_parens(e.right, e.op, "right"):
+            if catalogue.parenthesised(e.right, e.op, "right"):
                 rt = f"r_paren({rt})"
             v, t = self.fresh()
             func = {"+": "add", "-": "sub", "×": "mul"}[e.op]
@@ -255,7 +249,7 @@ class _Emitter:
     def rules(self, rules, item: str | None, prefix: str, failed: str, reviews: str) -> None:
         a = self.article
         for rule in rules:
-            deps = catalogue.inputs_of(_rule_expr(rule)) if item is None and self.partial else frozenset()
+            deps = catalogue.inputs_of(catalogue.rule_expr(rule)) if item is None and self.partial else frozenset()
             guard = bool(deps)  # the calculator runs a rule only once its inputs are known
             self.emit(f"# 第{int(a)}条 {_RULE_NAMES[type(rule)]}（源文件第{int(rule.span.line)}行）")
             if guard:
@@ -384,10 +378,6 @@ class _Emitter:
 
 
 _RULE_NAMES = {M.Let: "令", M.Require: "要求", M.Review: "审核", M.Unique: "唯一"}
-
-
-def _rule_expr(rule) -> M.Expr:
-    return rule.expr if isinstance(rule, M.Let) else rule.key if isinstance(rule, M.Unique) else rule.cond
 
 
 def _programme_bodies(programme: M.Programme, constants: _Constants) -> tuple[str, str, str]:
