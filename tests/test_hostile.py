@@ -17,12 +17,13 @@ from hypothesis import strategies as st
 from yeji_policy import build as build_mod
 from yeji_policy import check, interpreter
 from yeji_policy.backends import python as python_backend
+from yeji_policy.fmt import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = (Path(__file__).parent / "fixtures" / "minimal.policy").read_text(encoding="utf-8")
 
 # Each payload tries to end a Python string, docstring or comment, a template
-# tag or an HTML element; dsl() writes it as a policy string literal.
+# tag or an HTML element; fmt.quote writes it as a policy string literal.
 PAYLOADS = [
     '"; import os; os.system("touch CANARY") #',
     "'''\n__import__('os').system('touch CANARY')\n'''",
@@ -37,27 +38,12 @@ PAYLOADS = [
 ]
 
 
-def dsl(text: str) -> str:
-    """text as the body of a policy string literal."""
-    out = []
-    for ch in text:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ord(ch) < 32 or 0x200E <= ord(ch) <= 0x200F or 0x202A <= ord(ch) <= 0x202E or 0x2066 <= ord(ch) <= 0x2069:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 def hostile_policy(payload: str, programme_id: str = "equipment", field: str = "investment") -> str:
-    quoted = dsl(payload)
-    text = BASE.replace('"设备补助" {\n    条款', f'"{quoted}" {{\n    条款')
-    text = text.replace('"设备投入"', f'"{quoted}" 说明 "{quoted}"')
-    text = text.replace('"未验收合格"', f'"{quoted}"')
-    text = text.replace('资金来源 "区财政"', f'资金来源 "{quoted}" 解释 "{quoted}"')
+    literal = quote(payload)  # the payload as a policy string literal, quotes included
+    text = BASE.replace('"设备补助" {\n    条款', f"{literal} {{\n    条款")
+    text = text.replace('"设备投入"', f"{literal} 说明 {literal}")
+    text = text.replace('"未验收合格"', literal)
+    text = text.replace('资金来源 "区财政"', f"资金来源 {literal} 解释 {literal}")
     text = text.replace("项目 equipment", f"项目 {programme_id}")
     text = text.replace("investment", field)
     return text

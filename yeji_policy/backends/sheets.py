@@ -343,7 +343,7 @@ def _tables(p: M.Programme) -> list[Table]:
                 if not isinstance(case.outcome, (M.ReviewOutcome, M.IneligibleOutcome)):
                     out += roots(case.outcome)
             return out
-        return [_rule_root(r) for r in a.rules] + roots(a.amount)
+        return [catalogue.rule_expr(r) for r in a.rules] + roots(a.amount)
 
     def walk(e: M.Expr, within: str) -> None:
         if isinstance(e, M.Lookup):
@@ -374,17 +374,9 @@ def _tables(p: M.Programme) -> list[Table]:
         for child in catalogue.children(e):
             walk(child, within)
 
-    for root in [_rule_root(r) for r in p.rules] + roots(p.amount):
+    for root in [catalogue.rule_expr(r) for r in p.rules] + roots(p.amount):
         walk(root, "")
     return tables
-
-
-def _rule_root(rule) -> M.Expr:
-    if isinstance(rule, M.Let):
-        return rule.expr
-    if isinstance(rule, M.Unique):
-        return rule.key
-    return rule.cond
 
 
 def _field_rows(fields, register: _Register, prefix: str = "", label_prefix: str = "") -> list[tuple[str, ...]]:
