@@ -216,3 +216,29 @@ def test_cli_refuses_hostile_files(tmp_path):
                               capture_output=True, text=True, timeout=60, cwd=ROOT)
         assert proc.returncode == 2, (name, proc.stdout, proc.stderr)
         assert "Traceback" not in proc.stderr and "金额：" not in proc.stdout, name
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profile=st.one_of(JSON, st.dictionaries(st.sampled_from(
+    ["equipment_investment", "equipment_audit_passed", "stations", "trainees", "training_days", "claim_from",
+     "claim_to", "sales_channel", "months_in_operation", "demonstration_level", "poor_employees"]), JSON)))
+def test_random_profiles_never_crash_the_calculator(policy, generated_module, profile):
+    outcomes = []
+    for match in (lambda: interpreter.match(policy, profile), lambda: generated_module.match(profile)):
+        try:
+            outcomes.append(("ok", match()))
+        except Exception as exc:
+            assert type(exc).__name__ == "InvalidApplication", repr(exc)
+            outcomes.append(("invalid", exc.errors))
+    assert outcomes[0] == outcomes[1]
+    if outcomes[0][0] == "ok":
+        assert {e["status"] for e in outcomes[0][1]} <= {"eligible", "ineligible", "review", "incomplete", "invalid"}
+
+
+def test_cli_match_refuses_a_bad_profile(tmp_path):
+    path = tmp_path / "profile.json"
+    path.write_text('{"demonstration_level": "county", "zzz": 1}', encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "yeji_policy.cli", "match", str(path)], capture_output=True,
+                          text=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 2
+    assert "zzz" in proc.stderr and "demonstration_level" in proc.stderr and "Traceback" not in proc.stderr
