@@ -73,6 +73,10 @@ def _result(pid, name, article, funding, payment, status, amount, steps, reasons
             "steps": steps, "reasons": reasons, "interpretations": notes}
 
 
+EQUIPMENT_NOTES = [{"article": 9, "subject": "申请主体",
+                    "note": "原文未写申请主体，按受补助的农村电子商务公共服务中心的建设者理解"}]
+
+
 def art09_equipment(app: dict) -> dict:
     errors: list = []
     _check_keys(app, {"equipment_investment", "equipment_audit_passed"}, errors)
@@ -85,7 +89,7 @@ def art09_equipment(app: dict) -> dict:
     head = ("art09_equipment", "农村电商公共服务中心设备设施购置补助", 9, "区财政", "以奖代补；审计验收后")
     if not audited:
         reason = f"设备设施购置未通过审计验收（不满足条件：{audit_text}）【第9条】"
-        return _result(*head, "ineligible", Decimal(0), steps, [reason], [])
+        return _result(*head, "ineligible", Decimal(0), steps, [reason], list(EQUIPMENT_NOTES))
     raw = EXACT.multiply(investment, Decimal("0.8"))
     cap = Decimal(800000)
     amount = min(raw, cap)
@@ -94,9 +98,10 @@ def art09_equipment(app: dict) -> dict:
     steps.append(f"新增软硬件设备设施购置投入 {_yuan(investment)} × 80% = {_yuan(raw)}，{clause}，"
                  f"取 {_yuan(rounded)}【第9条】")
     if rounded <= 0:
-        return _result(*head, "ineligible", Decimal(0), steps,
-                       [f"按规则计算的补助金额为 {_yuan(amount)}，不大于0【第9条】"], [])
-    return _result(*head, "eligible", amount, steps, [], [])
+        zero = (f"按规则计算的补助金额为 {_yuan(amount)}，四舍五入到分为 0.00 元【第9条】" if amount > 0
+                else f"按规则计算的补助金额为 {_yuan(amount)}，不大于0【第9条】")
+        return _result(*head, "ineligible", Decimal(0), steps, [zero], list(EQUIPMENT_NOTES))
+    return _result(*head, "eligible", amount, steps, [], list(EQUIPMENT_NOTES))
 
 
 SALES_TIERS = {
@@ -109,6 +114,8 @@ SALES_TIERS["B2C"] = SALES_TIERS["B2B"]
 CHANNELS = {"B2B": "企业间电子商务", "B2C": "企业对消费者电子商务", "C2C": "个人与个人之间的电子商务"}
 SALES_NOTES = [
     {"article": 14, "subject": "资金来源", "note": "本句未写明出资方，按本章各条“区财政”理解"},
+    {"article": 14, "subject": "输入项“年网上营业额”",
+     "note": "“首次突破”按本句“达到以下标准”理解：年网上营业额等于某档门槛即达到该档"},
 ]
 SALES_FORMULA_NOTE = {"article": 14, "subject": "金额计算",
                       "note": "就高不重复，晋档补差：按已达到的最高档奖励，扣除此前已获本项奖励"}
@@ -148,8 +155,9 @@ def art14_sales_award(app: dict) -> dict:
     steps.append(f"{tier_text}（电子商务形式：{CHANNELS[channel]}） - 此前已获本项奖励金额 {_yuan(received)} = "
                  f"{_yuan(amount)}，取 {_yuan(rounded)}【第14条】")
     if rounded <= 0:
-        return _result(*head, "ineligible", Decimal(0), steps,
-                       [f"按规则计算的补助金额为 {_yuan(amount)}，不大于0【第14条】"], notes)
+        zero = (f"按规则计算的补助金额为 {_yuan(amount)}，四舍五入到分为 0.00 元【第14条】" if amount > 0
+                else f"按规则计算的补助金额为 {_yuan(amount)}，不大于0【第14条】")
+        return _result(*head, "ineligible", Decimal(0), steps, [zero], notes)
     return _result(*head, "eligible", amount, steps, [], notes)
 
 

@@ -123,7 +123,8 @@ def test_explanation_is_checkable_by_hand(policy):
             "取 98,765.42 元【第9条】",
         ],
         "reasons": [],
-        "interpretations": [],
+        "interpretations": [{"article": 9, "subject": "申请主体",
+                             "note": "原文未写申请主体，按受补助的农村电子商务公共服务中心的建设者理解"}],
     }
 
 
@@ -407,3 +408,70 @@ def test_straight_path_validation_matches_the_full_check(policy, generated_modul
         assert fast_errors == full_errors
 
     check()
+
+
+# ---------------------------------------------------------------- found in review
+STATION = {"village": "A", "built_year": 2017, "meets_standard": True, "acceptance_passed": True, "investment": 10000}
+
+
+@pytest.mark.parametrize("investments,amount,if_approved", [((10000, 0), "10000.00", "10000.00"),
+                                                           ((0, 0), "0.00", "0.00")])
+def test_a_station_under_review_makes_a_review_even_when_worth_nothing(policy, generated_module, investments,
+                                                                         amount, if_approved):
+    app = {"stations": [dict(STATION, investment=i) for i in investments]}
+    interpreted, generated = both(policy, generated_module, "art13_rural_stations", app)
+    assert interpreted == generated
+    result = interpreted[1]
+    assert (result["status"], result["amount"], result["amount_if_approved"]) == ("review", amount, if_approved)
+    assert len(result["reasons"]) == 1 and "同一行政村" in result["reasons"][0]
+
+
+def test_an_amount_that_rounds_to_nothing_says_so(policy):
+    result = interpreter.evaluate(policy, "art14_cross_border",
+                                  {"builds_cross_border_platform": True, "cross_border_investment": Decimal("0.03")})
+    assert result["status"] == "ineligible"
+    assert result["reasons"] == ["按规则计算的补助金额为 0.0045 元，四舍五入到分为 0.00 元【第14条】"]
+
+
+def test_match_reports_a_reversed_date_range_as_invalid(policy, generated_module):
+    profile = {"move_in_date": "2018-05-20", "claim_from": "2018-10-31", "claim_to": "2018-05-01"}
+    entries = interpreter.match(policy, profile)
+    assert entries == generated_module.match(profile)
+    rent = next(e for e in entries if e["programme"] == "art10_park_rent")
+    assert rent["status"] == "invalid"
+    assert rent["errors"] == [{"path": "claim_to", "message": "本次申请补助期间的结束日期早于开始日期"}]
+    path_text = CliRunner().invoke(main, ["match", "-"], input=json.dumps(profile)).output
+    assert "    claim_to：本次申请补助期间的结束日期早于开始日期" in path_text.splitlines()
+
+
+def test_lone_surrogates_never_crash_the_cli(tmp_path):
+    app = tmp_path / "app.json"
+    app.write_text('{"stations": [{"village": "A\\ud800", "built_year": 2017, "meets_standard": true, '
+                   '"acceptance_passed": true, "investment": 1}]}', encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "yeji_policy.cli", "evaluate", "art13_rural_stations", str(app)],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "stations[0].village" in proc.stderr and "\\ud800" in proc.stderr
+    lines = tmp_path / "batch.jsonl"
+    lines.write_text('{"programme": "x\\udc00", "application": {}}\n'
+                     '{"programme": "art15_demonstration", "application": {"demonstration_level": "city"}}\n',
+                     encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "yeji_policy.cli", "evaluate", "--batch", str(lines)],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    first, second = (json.loads(line) for line in proc.stdout.splitlines())
+    assert first["status"] == "invalid" and second["amount"] == "20000.00"
+
+
+@pytest.mark.parametrize("content,message", [
+    (b'{"demonstration_level": "city", "demonstration_level": "national"}',
+     "JSON 中有无法处理的值：字段“demonstration_level”出现了两次，无法确定取哪一个"),
+    (b'{"poor_employees": ' + b"9" * 5001 + b"}", "JSON 中有无法处理的值：数字的位数过多"),
+], ids=["duplicate-key", "too-many-digits"])
+def test_cli_refuses_ambiguous_json(tmp_path, content, message):
+    path = tmp_path / "app.json"
+    path.write_bytes(content)
+    proc = subprocess.run([sys.executable, "-m", "yeji_policy.cli", "evaluate", "art15_demonstration", str(path)],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"错误：{path}：{message}"

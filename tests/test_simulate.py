@@ -142,7 +142,7 @@ def test_simulate_report_word_for_word(tmp_path):
         "合计：金额 550,000.00 元",
         "无法读取或无效的行（共 3 行）：",
         "  第5行（equipment）：investment：“设备投入”最多两位小数，此处为 0.001；须为不小于0、最多两位小数的金额（元）",
-        "  第6行第1列：JSON 格式错误",
+        "  第6行第1列：JSON 格式错误（此处缺少逗号）",
         "  第7行（nope）：programme：未知的项目“nope”；可选的项目：equipment",
         "",
     ]

@@ -24,8 +24,55 @@ class Line:
     error: str | None  # why the line could not be read; None when it could
 
 
+JSON_MESSAGES = {
+    "Expecting property name enclosed in double quotes": "此处应为带双引号的字段名",
+    "Expecting value": "此处应为一个值",
+    "Expecting ',' delimiter": "此处缺少逗号",
+    "Expecting ':' delimiter": "此处缺少冒号",
+    "Unterminated string starting at": "字符串没有结束",
+    "Extra data": "JSON 之后有多余的内容",
+    "Invalid control character at": "字符串中有控制字符",
+    "Invalid \\escape": "无效的转义序列",
+    "Invalid \\uXXXX escape": "无效的 \\u 转义序列",
+}
+
+
+class JSONValueError(ValueError):
+    """Well-formed JSON that an application may not contain; the message is Chinese."""
+
+
 def _reject_constant(name: str):
-    raise ValueError(f"不接受 {name}")
+    raise JSONValueError(f"不接受 {name}（JSON 没有这样的数）")
+
+
+def _no_duplicates(pairs):
+    result = {}
+    for key, value in pairs:
+        if key in result:
+            shown = key.encode("utf-8", "backslashreplace").decode("utf-8")
+            raise JSONValueError(f"字段“{shown}”出现了两次，无法确定取哪一个")
+        result[key] = value
+    return result
+
+
+def loads_exact(text: str):
+    """Parse a JSON document the way every yeji-policy input is read: numbers as exact
+    Decimals, NaN and Infinity refused, a repeated key refused (not silently the last).
+
+    Raises json.JSONDecodeError for malformed text, JSONValueError for the above,
+    RecursionError for absurd nesting."""
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant,
+                          object_pairs_hook=_no_duplicates)
+    except ValueError as exc:
+        if isinstance(exc, (json.JSONDecodeError, JSONValueError)):
+            raise
+        # int() refuses numbers longer than the interpreter's digit limit
+        raise JSONValueError("数字的位数过多") from exc
+
+
+def describe_json_error(exc: json.JSONDecodeError) -> str:
+    return f"第{exc.lineno}行第{exc.colno}列：JSON 格式错误（{JSON_MESSAGES.get(exc.msg, exc.msg)}）"
 
 
 def read_lines(stream: IO[bytes]) -> Iterator[Line]:
@@ -42,12 +89,16 @@ def read_lines(stream: IO[bytes]) -> Iterator[Line]:
             yield Line(number, None, None, f"第{number}行不是 UTF-8 编码（第{exc.start + 1}个字节）")
             continue
         try:
-            record = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+            record = loads_exact(text)
         except json.JSONDecodeError as exc:
-            yield Line(number, None, None, f"第{number}行第{exc.colno}列：JSON 格式错误")
+            yield Line(number, None, None, f"第{number}行第{exc.colno}列：JSON 格式错误"
+                                           f"（{JSON_MESSAGES.get(exc.msg, exc.msg)}）")
             continue
-        except (ValueError, RecursionError) as exc:
-            yield Line(number, None, None, f"第{number}行：JSON 中有无法处理的值（{type(exc).__name__}）")
+        except JSONValueError as exc:
+            yield Line(number, None, None, f"第{number}行：{exc}")
+            continue
+        except RecursionError:
+            yield Line(number, None, None, f"第{number}行：JSON 嵌套层数过深")
             continue
         if not isinstance(record, dict) or set(record) != {"programme", "application"}:
             yield Line(number, None, None, f"第{number}行应为 {{\"programme\": …, \"application\": {{…}}}}")

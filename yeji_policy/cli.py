@@ -61,25 +61,8 @@ def _only_policy(policy_file: str | None) -> M.Policy:
     return _load(files[0], show_warnings=False)
 
 
-JSON_MESSAGES = {
-    "Expecting property name enclosed in double quotes": "此处应为带双引号的字段名",
-    "Expecting value": "此处应为一个值",
-    "Expecting ',' delimiter": "此处缺少逗号",
-    "Expecting ':' delimiter": "此处缺少冒号",
-    "Unterminated string starting at": "字符串没有结束",
-    "Extra data": "JSON 之后有多余的内容",
-    "Invalid control character at": "字符串中有控制字符",
-    "Invalid \\escape": "无效的转义序列",
-    "Invalid \\uXXXX escape": "无效的 \\u 转义序列",
-}
-
-
-def _reject_constant(name: str):
-    raise ValueError(f"不接受 {name}")
-
-
 def read_json(path: str):
-    """Read a JSON document exactly: numbers as Decimal, NaN and Infinity refused."""
+    """Read a JSON document exactly (batch.loads_exact); any problem exits 2 naming the file."""
     try:
         data = Path(path).read_bytes() if path != "-" else sys.stdin.buffer.read()
     except OSError as exc:
@@ -92,14 +75,16 @@ def read_json(path: str):
         text = text[1:]
     if not text.strip():
         _fail(f"{path} 是空文件，应为一个 JSON 对象")
+    from . import batch
+
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        return batch.loads_exact(text)
     except json.JSONDecodeError as exc:
-        _fail(f"{path} 第{exc.lineno}行第{exc.colno}列：JSON 格式错误（{JSON_MESSAGES.get(exc.msg, exc.msg)}）")
+        _fail(f"{path} {batch.describe_json_error(exc)}")
     except RecursionError:
         _fail(f"{path}：JSON 嵌套层数过深")
-    except ValueError as exc:
-        _fail(f"{path}：JSON 中有无法处理的值（{exc}）")
+    except batch.JSONValueError as exc:
+        _fail(f"{path}：JSON 中有无法处理的值：{exc}")
 
 
 def _dump(value) -> str:
@@ -128,6 +113,11 @@ def generated_engine(policy: M.Policy) -> types.ModuleType:
 @click.version_option(package_name="yeji-policy", message="yeji-policy %(version)s")
 def main() -> None:
     """yeji-policy：政策即代码编译器（六安市叶集区电子商务政策）。"""
+    # Input may carry characters no UTF-8 stream can write (lone surrogates from a
+    # JSON \ud800 escape); show them escaped rather than fail mid-output.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 @main.command()
@@ -292,6 +282,8 @@ def match(profile: str, as_json: bool, policy_file: str | None) -> None:
         click.echo(line)
         for reason in e.get("reasons", []):
             click.echo(f"    原因：{reason}")
+        for error in e.get("errors", []):
+            click.echo(f"    {error['path']}：{error['message']}")
         if e["missing"]:
             click.echo("    还需：" + "、".join(m["label"] for m in e["missing"]))
 

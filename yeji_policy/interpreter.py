@@ -208,7 +208,7 @@ class _Run:
         total = R.round_cents(counted) if final else counted
         self.steps.append(R.step_item_total(counted, pending, total, self.article))
         if reviews:
-            return "pay", counted, pending, reviews
+            return "partial", counted, pending, reviews
         return "pay", counted, R.ZERO, excluded
 
 
@@ -228,17 +228,22 @@ def _programme(policy: M.Policy, pid) -> M.Programme:
     raise R.unknown_programme(policy.programme_ids, pid)
 
 
+def check_constraints(programme: M.Programme, values: dict, errors: list) -> None:
+    """The form's cross-field rules (校验) whose inputs are all present."""
+    run = _Run(programme, values)
+    for constraint in programme.constraints:
+        if catalogue.inputs_of(constraint.cond) <= set(values):
+            ok, _ = run.ev(constraint.cond)
+            if not ok:
+                errors.append({"path": constraint.path, "message": constraint.message})
+
+
 def _validated(programme: M.Programme, application) -> dict:
     errors: list[dict] = []
     specs = [catalogue.field_spec(f) for f in programme.fields]
     values = R.validate_object(specs, application, "", errors)
     if values is not None:
-        run = _Run(programme, values)
-        for constraint in programme.constraints:
-            if catalogue.inputs_of(constraint.cond) <= set(values):
-                ok, _ = run.ev(constraint.cond)
-                if not ok:
-                    errors.append({"path": constraint.path, "message": constraint.message})
+        check_constraints(programme, values, errors)
     if errors:
         raise R.InvalidApplication(errors)
     return values
@@ -276,5 +281,6 @@ def match(policy: M.Policy, profile) -> list[dict]:
         programmes,
         lambda pid, application: evaluate(policy, pid, application),
         lambda pid, values, known: run_programme(policy.programme(pid), values, known),
+        lambda pid, values, errors: check_constraints(policy.programme(pid), values, errors),
         profile,
     )

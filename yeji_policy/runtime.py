@@ -187,6 +187,19 @@ KIND_RULES = {
 }
 
 
+def _rule_of(field):
+    """What a valid value of this field is, in words: its kind, with its step and minimum."""
+    kind = field["kind"]
+    step, minimum = field.get("step"), field.get("minimum")
+    if kind in ("number", "int") and (step or minimum):
+        unit = field.get("unit") or ""
+        parts = [f"不小于{minimum}{unit}" if minimum else "不小于0"]
+        if step:
+            parts.append(f"为 {step}{unit} 的整数倍")
+        return "、".join(parts) + ("的整数" if kind == "int" else "的数值")
+    return KIND_RULES[kind]
+
+
 def _describe_json(value):
     if value is None:
         return "null"
@@ -206,8 +219,14 @@ def _describe_json(value):
 
 
 def _short(value):
-    text = str(value)
+    """A value as quoted in a message: at most 40 characters, lone surrogates (which
+    no UTF-8 output can carry) written as escapes."""
+    text = str(value).encode("utf-8", "backslashreplace").decode("utf-8")
     return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _has_surrogate(text):
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
 def _number(value, field, path, errors):
@@ -218,7 +237,7 @@ def _number(value, field, path, errors):
             and field.get("minimum") is None:
         return D(value)
     label = field["label"]
-    allowed = f"须为{KIND_RULES[kind]}"
+    allowed = f"须为{_rule_of(field)}"
     if isinstance(value, bool) or not isinstance(value, (int, D, str)):
         errors.append({"path": path, "message": f"“{label}”应为数字，此处为{_describe_json(value)}；{allowed}"})
         return None
@@ -300,6 +319,9 @@ def _scalar(value, field, path, errors):
         if not value.strip():
             errors.append({"path": path, "message": f"“{label}”不能为空"})
             return None
+        if _has_surrogate(value):
+            errors.append({"path": path, "message": f"“{label}”含有无效的 Unicode 字符（孤立的代理码位）：“{_short(value)}”"})
+            return None
         if len(value) > MAX_TEXT:
             errors.append({"path": path, "message": f"“{label}”过长：最多 {MAX_TEXT} 个字符"})
             return None
@@ -350,7 +372,7 @@ def validate_object(fields, obj, path, errors):
             continue
         sub_path = f"{path}.{name}" if path else name
         if value is None:
-            errors.append({"path": sub_path, "message": f"“{f['label']}”不能为 null；须为{KIND_RULES[kind]}"})
+            errors.append({"path": sub_path, "message": f"“{f['label']}”不能为 null；须为{_rule_of(f)}"})
             continue
         checked = _scalar(value, f, sub_path, errors)
         if checked is not None:
@@ -430,7 +452,7 @@ def plain_date(value):
 
 
 def plain_text(value):
-    if value.__class__ is str and value.strip() and len(value) <= MAX_TEXT:
+    if value.__class__ is str and value.strip() and len(value) <= MAX_TEXT and not _has_surrogate(value):
         return value
     raise NotPlain
 
@@ -578,6 +600,8 @@ def step_item_total(counted, pending, total, article):
 
 
 def reason_zero(amount, article):
+    if amount > 0:
+        return f"按规则计算的补助金额为 {show_yuan(amount)}，四舍五入到分为 0.00 元{tag(article)}"
     return f"按规则计算的补助金额为 {show_yuan(amount)}，不大于0{tag(article)}"
 
 
@@ -586,8 +610,9 @@ def decide(meta, steps, failed, reviews, outcome, notes):
 
     failed: reasons of requirements not met; reviews: reasons of review rules
     that applied; outcome: (kind, certain, pending, reasons) of the amount —
-    kind "pay" with the certain amount and the amount pending review,
-    "review" when the text is silent, or "ineligible".
+    kind "pay" with the certain amount; "partial" when some items of a list
+    await review (pending: what they would add; reasons: why); "review" when
+    the text is silent; or "ineligible".
     """
     article = meta["article"]
     if failed:
@@ -597,14 +622,13 @@ def decide(meta, steps, failed, reviews, outcome, notes):
         return result(meta, "ineligible", ZERO, steps, reviews + reasons, notes)
     if kind == "review":
         return result(meta, "review", ZERO, steps, reviews + reasons, notes)
-    total = add(certain, pending) if pending else certain
-    if round_cents(total) <= 0:
-        zero = [reason_zero(total, article)]
-        return result(meta, "ineligible", ZERO, steps, (reasons if not pending else []) + zero, notes)
+    if kind == "partial":  # any item under review makes the whole application a review
+        return result(meta, "review", certain, steps, reviews + reasons, notes,
+                      amount_if_approved=add(certain, pending))
+    if round_cents(certain) <= 0:
+        return result(meta, "ineligible", ZERO, steps, reasons + [reason_zero(certain, article)], notes)
     if reviews:
-        return result(meta, "review", ZERO, steps, reviews, notes, amount_if_approved=total)
-    if pending:
-        return result(meta, "review", certain, steps, reasons, notes, amount_if_approved=total)
+        return result(meta, "review", ZERO, steps, reviews, notes, amount_if_approved=certain)
     return result(meta, "eligible", certain, steps, [], notes)
 
 
@@ -619,12 +643,13 @@ def unknown_programme(programmes, programme_id):
     return InvalidApplication([{"path": "programme", "message": f"未知的项目“{_short(programme_id)}”；可选的项目：{valid}"}])
 
 
-def match_profile(programmes, evaluate, partial, profile):
+def match_profile(programmes, evaluate, partial, constraints, profile):
     """政策计算器: what is already decided for each programme from what is known.
 
     evaluate(pid, application) decides a complete application; partial(pid,
     values, known) runs a programme's rules on the known inputs only and
-    returns (steps, failed, reviews, outcome, notes).  A requirement whose
+    returns (steps, failed, reviews, outcome, notes); constraints(pid, values,
+    errors) checks the form's cross-field rules whose inputs are known.  A requirement whose
     inputs are all known can rule a programme out while others are missing.
     """
     if not isinstance(profile, dict):
@@ -668,6 +693,12 @@ def match_profile(programmes, evaluate, partial, profile):
                 mine[f["name"]] = values[f["name"]]
             elif f.get("default") is not None:
                 mine[f["name"]] = D(f["default"])
+        problems = []
+        constraints(pid, mine, problems)
+        if problems:
+            entry.update({"status": "invalid", "errors": problems, "missing": []})
+            entries.append(entry)
+            continue
         steps, failed, reviews, outcome, notes = partial(pid, mine, frozenset(mine))
         if failed:
             entry.update({"status": "ineligible", "amount": "0.00", "reasons": failed, "missing": []})

@@ -373,7 +373,8 @@ class _Emitter:
         self.close_block()
         total = "round_cents(counted)" if final else "counted"
         self.emit(f"steps.append(step_item_total(counted, pending, {total}, {a}))")
-        self.emit(f"{out} = ('pay', counted, pending, item_reviews_all if item_reviews_all else excluded)")
+        self.emit(f"{out} = ('partial', counted, pending, item_reviews_all) if item_reviews_all else "
+                  f"('pay', counted, ZERO, excluded)")
         return out
 
 
