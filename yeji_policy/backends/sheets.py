@@ -308,7 +308,9 @@ def _formula_lines(a, head: str = "补助金额 = ") -> list[str]:
 
 def _caps(a, each: str = "") -> list[str]:
     if isinstance(a, M.Formula):
-        return [f"{each}{_words(a.cap.limit)}"] if a.cap is not None else []
+        if a.cap is None:
+            return []
+        return [f"{each}{_words(a.cap.limit)}" + ("【解释】" if a.cap.interpretation else "")]
     if isinstance(a, M.Cases):
         found = []
         for case in a.cases:
@@ -466,13 +468,27 @@ def _programme(policy: M.Policy, p: M.Programme, register: _Register) -> Program
     )
 
 
+def _has_review(p: M.Programme) -> bool:
+    """Whether some case of the programme ends in review: a 审核 rule, case or 唯一."""
+    def within(a) -> bool:
+        if isinstance(a, M.Cases):
+            return any(isinstance(c.outcome, M.ReviewOutcome) or
+                       (not isinstance(c.outcome, M.IneligibleOutcome) and within(c.outcome)) for c in a.cases)
+        if isinstance(a, M.PerItem):
+            return any(isinstance(r, (M.Review, M.Unique)) for r in a.rules) or within(a.amount)
+        return False
+    return any(isinstance(r, M.Review) for r in p.rules) or within(p.amount)
+
+
 def _summary(policy: M.Policy) -> Table:
     rows = []
     for p in policy.programmes:
         funding = p.funding_source.value + ("【解释】" if p.funding_source.interpretation else "")
         payment = p.payment_condition.value + ("【解释】" if p.payment_condition.interpretation else "")
-        rows.append((f"第{p.article}条", f"{p.name}（{p.id}）", describe.amount(p.amount, tables=True, caps=False),
-                     _cap_summary(p), funding, payment))
+        standard = describe.amount(p.amount, tables=True, caps=False)
+        if _has_review(p):
+            standard += "（含【需人工审核】的情形）"
+        rows.append((f"第{p.article}条", f"{p.name}（{p.id}）", standard, _cap_summary(p), funding, payment))
     return Table("补助项目一览", ("条款", "项目", "补助标准", "上限", "资金来源", "兑现条件"), tuple(rows))
 
 
