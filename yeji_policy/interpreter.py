@@ -228,6 +228,17 @@ def _programme(policy: M.Policy, pid) -> M.Programme:
     raise R.unknown_programme(policy.programme_ids, pid)
 
 
+_METAS: dict[int, tuple[M.Programme, dict]] = {}
+
+
+def _meta(programme: M.Programme) -> dict:
+    """catalogue.programme_meta, computed once per programme object (not per evaluation)."""
+    cached = _METAS.get(id(programme))
+    if cached is None or cached[0] is not programme:
+        cached = _METAS[id(programme)] = (programme, catalogue.programme_meta(programme))
+    return cached[1]
+
+
 def check_constraints(programme: M.Programme, values: dict, errors: list) -> None:
     """The form's cross-field rules (校验) whose inputs are all present."""
     run = _Run(programme, values)
@@ -240,7 +251,7 @@ def check_constraints(programme: M.Programme, values: dict, errors: list) -> Non
 
 def _validated(programme: M.Programme, application) -> dict:
     errors: list[dict] = []
-    specs = [catalogue.field_spec(f) for f in programme.fields]
+    specs = _meta(programme)["inputs"]
     values = R.validate_object(specs, application, "", errors)
     if values is not None:
         check_constraints(programme, values, errors)
@@ -271,12 +282,12 @@ def evaluate(policy: M.Policy, pid: str, application) -> dict:
     """Decide one application; raises runtime.InvalidApplication when it does not fit the form."""
     programme = _programme(policy, pid)
     values = _validated(programme, application)
-    return R.decide(catalogue.programme_meta(programme), *run_programme(programme, values))
+    return R.decide(_meta(programme), *run_programme(programme, values))
 
 
 def match(policy: M.Policy, profile) -> list[dict]:
     """The policy calculator over the model; see runtime.match_profile."""
-    programmes = {p.id: catalogue.programme_meta(p) for p in policy.programmes}
+    programmes = {p.id: _meta(p) for p in policy.programmes}
     return R.match_profile(
         programmes,
         lambda pid, application: evaluate(policy, pid, application),
