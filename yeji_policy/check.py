@@ -459,27 +459,29 @@ class Checker:
                 self.error("E0505", f"输入项“{node.name.value}”的选项重复", opt.span)
             opts[opt.kind] = opt
 
+        kind_ok = kind in NUM_KINDS
+
         def numeric_option(kind: str) -> Decimal | None:
-            if kind not in opts:
+            """The value of 最小/步长/默认, in the field's own unit; only for numeric fields."""
+            if not kind_ok or kind not in opts:
                 return None
             const = self.literal(opts[kind].value)
             if const is None:
                 return None
             value, literal_dim = const
-            if kind_ok and literal_dim != dim:
+            if literal_dim != dim:
                 self.error("E0302", f"单位不一致：输入项“{node.name.value}”以{describe(dim)}计，此处为{describe(literal_dim)}",
                            opts[kind].span)
             if value < 0:
                 self.error("E0401", "最小值、步长和默认值不能为负数", opts[kind].span)
             return value
 
-        kind_ok = kind in NUM_KINDS
         for key in ("min", "step", "default"):
             if key in opts and not kind_ok:
                 self.error("E0401", f"“{_OPTION_LABELS[key]}”只能用于金额、数值或整数输入项", opts[key].span)
-        minimum = numeric_option("min") if kind_ok else None
-        step = numeric_option("step") if kind_ok else None
-        default = numeric_option("default") if kind_ok else None
+        minimum = numeric_option("min")
+        step = numeric_option("step")
+        default = numeric_option("default")
         if step is not None and step <= 0:
             self.error("E0401", "步长须大于0", opts["step"].span)
         options: list[tuple[str, str]] = []

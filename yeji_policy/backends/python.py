@@ -120,24 +120,18 @@ class _Emitter:
             self.emit(f"{t} = r_let({_lit(e.let.label)}, {self.show(v, e.type)})")
             return v, t
         if isinstance(e, M.Arith):
-            lv, lt = self.expr(e.left, item)
-            rv, rt = self.expr(e.right, item)
-            if catalogue.parenthesised(e.left, e.op, "left"):
-                lt = f"r_paren({lt})"
-            if catalogue.parenthesised(e.right, e.op, "right"):
-                rt = f"r_paren({rt})"
-            v, t = self.fresh()
             func = {"+": "add", "-": "sub", "×": "mul"}[e.op]
-            self.emit(f"{v} = {func}({lv}, {rv})")
-            self.emit(f"{t} = r_arith({_lit(e.op)}, {lt}, {rt})")
-            return v, t
+
+            def shown(text: str, child: M.Expr, side: str) -> str:
+                return f"r_paren({text})" if catalogue.parenthesised(child, e.op, side) else text
+
+            return self.binary(e, item, lambda lv, rv: f"{func}({lv}, {rv})",
+                               lambda lt, rt, v: f"r_arith({_lit(e.op)}, {shown(lt, e.left, 'left')}, "
+                                                 f"{shown(rt, e.right, 'right')})")
         if isinstance(e, M.Logic):
-            lv, lt = self.expr(e.left, item)
-            rv, rt = self.expr(e.right, item)
-            v, t = self.fresh()
-            self.emit(f"{v} = {lv} {'and' if e.op == '且' else 'or'} {rv}")
-            self.emit(f"{t} = r_arith({_lit(e.op)}, {lt}, {rt})")
-            return v, t
+            word = "and" if e.op == "且" else "or"
+            return self.binary(e, item, lambda lv, rv: f"{lv} {word} {rv}",
+                               lambda lt, rt, v: f"r_arith({_lit(e.op)}, {lt}, {rt})")
         if isinstance(e, M.Not):
             ov, ot = self.expr(e.operand, item)
             v, t = self.fresh()
@@ -145,12 +139,8 @@ class _Emitter:
             self.emit(f"{t} = r_not({ot})")
             return v, t
         if isinstance(e, M.Compare):
-            lv, lt = self.expr(e.left, item)
-            rv, rt = self.expr(e.right, item)
-            v, t = self.fresh()
-            self.emit(f"{v} = {lv} {_CMP[e.op]} {rv}")
-            self.emit(f"{t} = r_compare({_lit(e.op)}, {lt}, {rt}, {v})")
-            return v, t
+            return self.binary(e, item, lambda lv, rv: f"{lv} {_CMP[e.op]} {rv}",
+                               lambda lt, rt, v: f"r_compare({_lit(e.op)}, {lt}, {rt}, {v})")
         if isinstance(e, M.Member):
             ov, ot = self.expr(e.operand, item)
             labels = [e.operand.field.option_label(o) for o in e.values]
@@ -209,6 +199,18 @@ class _Emitter:
             self.emit(f"    raise AssertionError({_lit('unreachable: the form admits only declared options')})")
             return v, t
         raise TypeError(e)  # pragma: no cover
+
+    def binary(self, e, item: str | None, value, text) -> tuple[str, str]:
+        """Emit both operands, then the node's value and its explanation text.
+
+        value(lv, rv) and text(lt, rt, v) give the code of each; the text may
+        refer to the node's own value v (a comparison shows what holds)."""
+        lv, lt = self.expr(e.left, item)
+        rv, rt = self.expr(e.right, item)
+        v, t = self.fresh()
+        self.emit(f"{v} = {value(lv, rv)}")
+        self.emit(f"{t} = {text(lt, rt, v)}")
+        return v, t
 
     def ref_text(self, f: M.Field, v: str) -> str:
         """Code for runtime.show_ref(label, v, kind, unit, options), specialised to the field."""
