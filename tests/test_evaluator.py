@@ -20,6 +20,7 @@ from yeji_policy.backends import python as python_backend
 from yeji_policy.cli import main
 
 import strategies
+from cli_process import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated" / "python" / "yeji_ecommerce.py"
@@ -350,8 +351,7 @@ def test_cli_human_explanation(tmp_path):
 def test_cli_unreadable_input(tmp_path, content, message):
     path = tmp_path / "app.json"
     path.write_bytes(content)
-    proc = subprocess.run([sys.executable, "-m", "yeji_policy.cli", "evaluate", "art09_equipment", str(path)],
-                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    proc = run_cli("evaluate", "art09_equipment", str(path))
     assert proc.returncode == 2
     assert message in proc.stderr and str(path) in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -448,16 +448,14 @@ def test_lone_surrogates_never_crash_the_cli(tmp_path):
     app = tmp_path / "app.json"
     app.write_text('{"stations": [{"village": "A\\ud800", "built_year": 2017, "meets_standard": true, '
                    '"acceptance_passed": true, "investment": 1}]}', encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "yeji_policy.cli", "evaluate", "art13_rural_stations", str(app)],
-                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    proc = run_cli("evaluate", "art13_rural_stations", str(app))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "stations[0].village" in proc.stderr and "\\ud800" in proc.stderr
     lines = tmp_path / "batch.jsonl"
     lines.write_text('{"programme": "x\\udc00", "application": {}}\n'
                      '{"programme": "art15_demonstration", "application": {"demonstration_level": "city"}}\n',
                      encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "yeji_policy.cli", "evaluate", "--batch", str(lines)],
-                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    proc = run_cli("evaluate", "--batch", str(lines))
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
     first, second = (json.loads(line) for line in proc.stdout.splitlines())
     assert first["status"] == "invalid" and second["amount"] == "20000.00"
@@ -471,7 +469,6 @@ def test_lone_surrogates_never_crash_the_cli(tmp_path):
 def test_cli_refuses_ambiguous_json(tmp_path, content, message):
     path = tmp_path / "app.json"
     path.write_bytes(content)
-    proc = subprocess.run([sys.executable, "-m", "yeji_policy.cli", "evaluate", "art15_demonstration", str(path)],
-                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    proc = run_cli("evaluate", "art15_demonstration", str(path))
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"错误：{path}：{message}"

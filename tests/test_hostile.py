@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cli_process import run_cli
 from yeji_policy import build as build_mod
 from yeji_policy import check, interpreter
 from yeji_policy.backends import python as python_backend
@@ -212,8 +213,7 @@ def test_cli_refuses_hostile_files(tmp_path):
     for name, content in cases.items():
         path = tmp_path / name
         path.write_bytes(content)
-        proc = subprocess.run([sys.executable, "-m", "yeji_policy.cli", "evaluate", "art09_equipment", str(path)],
-                              capture_output=True, text=True, timeout=60, cwd=ROOT)
+        proc = run_cli("evaluate", "art09_equipment", str(path))
         assert proc.returncode == 2, (name, proc.stdout, proc.stderr)
         assert "Traceback" not in proc.stderr and "金额：" not in proc.stdout, name
 
@@ -238,7 +238,6 @@ def test_random_profiles_never_crash_the_calculator(policy, generated_module, pr
 def test_cli_match_refuses_a_bad_profile(tmp_path):
     path = tmp_path / "profile.json"
     path.write_text('{"demonstration_level": "county", "zzz": 1}', encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "yeji_policy.cli", "match", str(path)], capture_output=True,
-                          text=True, timeout=60, cwd=ROOT)
+    proc = run_cli("match", str(path))
     assert proc.returncode == 2
     assert "zzz" in proc.stderr and "demonstration_level" in proc.stderr and "Traceback" not in proc.stderr
