@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from yeji_policy import check
-from yeji_policy.cli import generated_engine
+from yeji_policy.pipeline import engine as generated_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_FILE = ROOT / "policies" / "yeji_ecommerce.policy"

@@ -14,6 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from . import model as M
+from . import visitor
 
 
 def _dec(value: Decimal | None) -> str | None:
@@ -91,19 +92,8 @@ def parenthesised(child: M.Expr, parent_op: str, side: str) -> bool:
 
 
 def children(expr: M.Expr) -> tuple[M.Expr, ...]:
-    if isinstance(expr, (M.Arith, M.Logic, M.Compare)):
-        return (expr.left, expr.right)
-    if isinstance(expr, (M.Not, M.Member)):
-        return (expr.operand,)
-    if isinstance(expr, M.Cond):
-        return (expr.cond, expr.then, expr.otherwise)
-    if isinstance(expr, M.Call):
-        return expr.args
-    if isinstance(expr, M.Tiers):
-        return (expr.subject,)
-    if isinstance(expr, M.Lookup):
-        return (expr.subject,) + tuple(e for _, e in expr.choices)
-    return ()
+    """The sub-expressions of an expression (visitor.children: read from the node's fields)."""
+    return visitor.children(expr)
 
 
 def _expr_bound(expr: M.Expr) -> tuple[Decimal, str] | None:

@@ -99,13 +99,10 @@ def _invalid(exc: runtime.InvalidApplication) -> NoReturn:
 
 
 def generated_engine(policy: M.Policy) -> types.ModuleType:
-    """Compile the policy's generated module in memory and load it."""
-    from .backends import python as python_backend
+    """The policy's generated module, compiled in memory (pipeline.engine)."""
+    from . import pipeline
 
-    (source,) = python_backend.generate(policy).values()
-    module = types.ModuleType(f"generated_{policy.id}")
-    exec(compile(source, f"<generated {policy.id}>", "exec"), module.__dict__)  # noqa: S102 - our own output
-    return module
+    return pipeline.engine(policy)
 
 
 # ---------------------------------------------------------------- commands
@@ -331,6 +328,23 @@ def programmes(as_json: bool, policy_file: str | None) -> None:
         for f in meta["inputs"]:
             unit = f"，单位：{f['unit']}" if f.get("unit") else ""
             click.echo(f"    {f['name']}：{f['label']}{unit}")
+
+
+@main.command()
+@click.option("--stage", "stage_name", type=click.Choice(["source", "parse", "ast", "model"]), default="model",
+              show_default=True, help="输出哪一个阶段的结果。")
+@click.argument("file", type=click.Path(dir_okay=False))
+def dump(stage_name: str, file: str) -> None:
+    """输出编译流水线某一阶段的结果（源文本、语法树、AST 或检查后的模型），供调试和开发者查看。"""
+    from . import pipeline
+
+    try:
+        text = pipeline.dump(stage_name, file)
+    except pipeline.StageError as exc:
+        for d in exc.diagnostics:
+            click.echo(render(d, file, exc.source), err=True)
+        _fail(f"{file} 在“{exc.stage}”阶段有错误，无法输出“{stage_name}”阶段", 1)
+    click.echo(text)
 
 
 # Drafting tools (fmt, diff, simulate) register their commands on `main`.

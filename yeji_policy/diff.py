@@ -25,7 +25,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
 from typing import IO
 
-from . import batch, describe, interpreter, runtime
+from . import batch, describe, interpreter, runtime, visitor
 from . import model as M
 from .simulate import PROGRESS_EVERY, Tally, Totals, evaluate_record
 from .units import MONEY
@@ -154,7 +154,7 @@ def expr_changes(old: M.Expr, new: M.Expr) -> list[str] | None:
         return None
     if isinstance(old, M.Member) and old.values != new.values:
         return None
-    children = _children(old), _children(new)
+    children = visitor.children(old), visitor.children(new)
     if len(children[0]) != len(children[1]):
         return None
     changes = []
@@ -164,18 +164,6 @@ def expr_changes(old: M.Expr, new: M.Expr) -> list[str] | None:
             return None
         changes += inner
     return changes
-
-
-def _children(e: M.Expr) -> tuple:
-    if isinstance(e, (M.Arith, M.Logic, M.Compare)):
-        return (e.left, e.right)
-    if isinstance(e, (M.Not, M.Member)):
-        return (e.operand,)
-    if isinstance(e, M.Cond):
-        return (e.cond, e.then, e.otherwise)
-    if isinstance(e, M.Call):
-        return e.args
-    return ()
 
 
 def amount_changes(old, new, prefix: str = "") -> list[str]:

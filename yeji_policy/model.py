@@ -10,12 +10,22 @@ Values are exact: numbers are `Decimal` in base units (元, 平方米, 人, 个,
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Union
 
 from .diagnostics import Span
 from .units import Dim
+
+
+# A field marked as a reference names a declaration made elsewhere (an input,
+# a named step); visitor.children() does not walk into it.
+REFERENCE_KEY = "reference"
+
+
+def reference():
+    return dataclasses.field(metadata={REFERENCE_KEY: True})
 
 
 # ---------------------------------------------------------------- types
@@ -101,7 +111,7 @@ class Const:
 
 @dataclass(frozen=True)
 class InputRef:
-    field: Field
+    field: Field = reference()
     type: Type
     span: Span
 
@@ -111,14 +121,14 @@ class ItemRef:
     """A field of the current item inside 逐项 … 为 s { … }."""
 
     var: str
-    field: Field
+    field: Field = reference()
     type: Type
     span: Span
 
 
 @dataclass(frozen=True)
 class LetRef:
-    let: "Let"
+    let: "Let" = reference()
     type: Type
     span: Span
 
@@ -209,7 +219,7 @@ class Lookup:
     """One expression per enum option, in the order the options are declared."""
 
     subject: "Expr"
-    field: Field
+    field: Field = reference()
     choices: tuple[tuple[str, "Expr"], ...]
     type: Type
     span: Span
@@ -303,7 +313,7 @@ Rule = Union[Require, Review, Let, Unique]
 class PerItem:
     """A sum over the items of a list, each item judged by its own rules."""
 
-    list_field: Field
+    list_field: Field = reference()
     var: str
     rules: tuple[Rule, ...]
     amount: "Amount"

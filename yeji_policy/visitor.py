@@ -1,0 +1,102 @@
+"""One way to walk the checked model: children from the dataclass fields, and a
+visitor that refuses node types it was not written for.
+
+A model node's children are the values of its fields that are themselves model
+nodes (or tuples of them, or of `(option, node)` pairs, as in a lookup).  A
+field that *refers* to a declaration made elsewhere — an input's `Field`, the
+`Let` a name stands for — is marked in model.py with `REFERENCE` and is not a
+child: walking an expression never walks into the declaration it names.
+
+`Visitor.visit(node)` calls `visit_<ClassName>`.  A visitor that has no method
+for a node raises `UnhandledNode` instead of silently skipping it, so a new
+node type fails loudly in every pass that has not learnt it yet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import lru_cache
+from typing import Any, Callable, Generic, Iterator, TypeVar
+
+from . import model as M
+
+R = TypeVar("R")
+
+
+class UnhandledNode(TypeError):
+    """A visitor met a node type it has no method for."""
+
+    def __init__(self, visitor: object, node: object):
+        self.visitor = type(visitor).__name__
+        self.node_type = type(node).__name__
+        super().__init__(f"{self.visitor} has no visit_{self.node_type}")
+
+
+def is_node(value: object) -> bool:
+    """Whether value is a node of the checked model (a dataclass defined in model.py or a subclass)."""
+    return dataclasses.is_dataclass(value) and not isinstance(value, type) and _is_model_class(type(value))
+
+
+@lru_cache(maxsize=None)
+def _is_model_class(cls: type) -> bool:
+    return any(base.__module__ == M.__name__ and dataclasses.is_dataclass(base) for base in cls.__mro__)
+
+
+@lru_cache(maxsize=None)
+def _child_fields(cls: type) -> tuple[str, ...]:
+    """Names of the fields of cls that may hold children (everything but references, types and spans)."""
+    return tuple(
+        f.name for f in dataclasses.fields(cls)
+        if not f.metadata.get(M.REFERENCE_KEY) and f.name not in ("type", "span")
+    )
+
+
+def _nodes_in(value: object) -> Iterator[object]:
+    if is_node(value):
+        yield value
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from _nodes_in(item)
+
+
+def children(node: object) -> tuple:
+    """The direct children of a model node, in field order."""
+    found: list[object] = []
+    for name in _child_fields(type(node)):
+        found.extend(_nodes_in(getattr(node, name)))
+    return tuple(found)
+
+
+def walk(node: object) -> Iterator[object]:
+    """node and every node below it, parents before children, in field order (iterative: any depth)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
+
+
+class Visitor(Generic[R]):
+    """Dispatch on the node's exact class name; no method for it is an error, never a silent skip."""
+
+    def visit(self, node: Any) -> R:
+        return self._method(type(node))(self, node)
+
+    @classmethod
+    @lru_cache(maxsize=None)
+    def _method(cls, node_type: type) -> Callable[[Any, Any], R]:
+        # The exact class only: a new node type, even one derived from an old
+        # one, must be taught to each pass, not handled as its base by accident.
+        method = getattr(cls, "visit_" + node_type.__name__, None)
+        if method is not None:
+            return method
+
+        def unhandled(self, node):
+            raise UnhandledNode(self, node)
+
+        return unhandled
+
+    def generic_visit(self, node: Any) -> None:
+        """Visit every child (for passes that only collect)."""
+        for child in children(node):
+            self.visit(child)
