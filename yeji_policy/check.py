@@ -405,7 +405,7 @@ class Checker:
             if list_field is None:
                 self.error("E0201", f"未定义的输入项“{list_name}”{_suggest(list_name, scope.fields)}", node.list_name.span)
             else:
-                self.error("E0401", f"“逐项”须用于列表，“{list_name}”是{list_field.type}", node.list_name.span)
+                self.error("E0409", f"“逐项”须用于列表，“{list_name}”是{list_field.type}", node.list_name.span)
             return None
         scope.used.add(list_name)
         var = node.var.value
@@ -473,17 +473,17 @@ class Checker:
                 self.error("E0302", f"单位不一致：输入项“{node.name.value}”以{describe(dim)}计，此处为{describe(literal_dim)}",
                            opts[kind].span)
             if value < 0:
-                self.error("E0401", "最小值、步长和默认值不能为负数", opts[kind].span)
+                self.error("E0408", "最小值、步长和默认值不能为负数", opts[kind].span)
             return value
 
         for key in ("min", "step", "default"):
             if key in opts and not kind_ok:
-                self.error("E0401", f"“{_OPTION_LABELS[key]}”只能用于金额、数值或整数输入项", opts[key].span)
+                self.error("E0408", f"“{_OPTION_LABELS[key]}”只能用于金额、数值或整数输入项", opts[key].span)
         minimum = numeric_option("min")
         step = numeric_option("step")
         default = numeric_option("default")
         if step is not None and step <= 0:
-            self.error("E0401", "步长须大于0", opts["step"].span)
+            self.error("E0408", "步长须大于0", opts["step"].span)
         options: list[tuple[str, str]] = []
         if kind == "enum":
             seen_options: set[str] = set()
@@ -500,7 +500,7 @@ class Checker:
             item_fields = tuple(self.fields(t.fields, article, pid, prefix=f"{prefix}{node.name.value}."))
             for f in item_fields:
                 if f.kind == "list":
-                    self.error("E0401", "列表的项不能再是列表", f.span)
+                    self.error("E0409", "列表的项不能再是列表", f.span)
         if not node.label.value.strip():
             self.error("E0515", f"输入项“{node.name.value}”缺少中文名称", node.label.span)
         help_text = opts["help"].value.value if "help" in opts else None
@@ -605,7 +605,7 @@ class Checker:
         if name in scope.fields:
             f = scope.fields[name]
             if f.kind == "list":
-                self.error("E0401", f"列表“{name}”不能直接参与计算，请用“逐项 {name} 为 变量 {{ … }}”", node.span)
+                self.error("E0409", f"列表“{name}”不能直接参与计算，请用“逐项 {name} 为 变量 {{ … }}”", node.span)
                 return None
             scope.used.add(name)
             return M.InputRef(f, f.type, node.span)

@@ -347,6 +347,21 @@ def dump(stage_name: str, file: str) -> None:
     click.echo(text)
 
 
+@main.command()
+@click.argument("code", required=False)
+def explain(code: str | None) -> None:
+    """说明一个诊断代码的含义和改法，并给出产生它的例子（如 yeji-policy explain E0401）；不带参数时列出全部代码。"""
+    from . import codes
+
+    if code is None:
+        click.echo(codes.listing())
+        return
+    entry = codes.lookup(code)
+    if entry is None:
+        _fail(f"没有诊断代码“{code}”；运行 yeji-policy explain 列出全部代码")
+    click.echo(codes.explain(entry))
+
+
 # Drafting tools (fmt, diff, simulate) register their commands on `main`.
 from . import cli_drafting  # noqa: E402,F401  (registers fmt, diff, simulate)
 

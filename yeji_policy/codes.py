@@ -1,0 +1,243 @@
+"""The registry of diagnostic codes: one code per kind of mistake.
+
+Every diagnostic the compiler reports carries one of these codes.  Each entry
+says which stage reports it, a short title, what it means and how to fix it —
+`yeji-policy explain CODE` prints the entry with a corpus example that
+produces it (tests/cases/diagnostics/bad/<CODE>*.policy), as `rustc --explain`
+does.  Codes are stable: a code is never reused for another kind of mistake;
+one that is no longer reported stays here marked as retired.
+
+Numbering: E00xx reading a file, E01xx syntax, E02xx names, E03xx units,
+E04xx types and tables, E05xx structure of the document, E06xx embedded
+tests; W… are warnings (the policy still builds); W08xx figure traceability.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    stage: str  # read, parse, names, units, types, structure, tests, trace
+    title: str
+    explanation: str
+
+    @property
+    def example(self) -> tuple[str, str] | None:
+        """(text in EXAMPLE_POLICY, what it becomes): an edit that produces this code; None for read errors."""
+        return _EXAMPLES.get(self.code)
+
+    @property
+    def severity(self) -> str:
+        return "warning" if self.code.startswith("W") else "error"
+
+
+_ENTRIES = [
+    # ---------------------------------------------------------------- reading
+    Code("E0001", "read", "文件不是 UTF-8 编码",
+         "政策文件须以 UTF-8 编码保存。诊断指出第一个无法解码的字节及其位置。\n"
+         "修改：在编辑器中以 UTF-8（无 BOM 或带 BOM 均可）另存该文件。"),
+    Code("E0002", "read", "无法读取或处理文件",
+         "文件无法打开（不存在、无权限、不是普通文件），或内容超出编译器能处理的范围。\n"
+         "修改：检查路径和权限；若是后者，诊断会说明原因。"),
+    # ---------------------------------------------------------------- syntax
+    Code("E0101", "parse", "此处不应出现该内容",
+         "语法分析遇到不合语法的词：诊断列出此处可以出现的内容。常见原因是漏写关键字、括号或引号。\n"
+         "修改：按“期望”所列改写此处。"),
+    Code("E0102", "parse", "无法识别的字符",
+         "文件中有语言不认识的字符，常见的是全角标点（如全角括号、全角冒号、中文引号）。\n"
+         "修改：换成半角字符；原文引文请写在以“>”开头的行里。"),
+    Code("E0103", "parse", "文件意外结束",
+         "文件在一个块（“{ … }”）内部结束，通常是缺少右花括号。诊断指出没有配对的“{”。\n"
+         "修改：在块的末尾补上“}”。"),
+    Code("E0104", "parse", "字符串没有结束",
+         "字符串以半角双引号开始，但本行内没有结束的双引号。字符串不能跨行。\n"
+         "修改：补上右侧的半角双引号；换行写作 \\n。"),
+    Code("E0105", "parse", "文字中含有不可见或控制字符",
+         "字符串或原文行中有控制字符、双向文字控制符、零宽字符等看不见的字符，它们会改变文字的显示，"
+         "或在生成的表单和说明中造成错误。\n修改：删除诊断所指的字符。"),
+    # ---------------------------------------------------------------- names
+    Code("E0201", "names", "未定义的输入项",
+         "规则引用了项目“输入 { … }”中没有声明的名称。诊断会给出最接近的已声明名称。\n"
+         "修改：改正拼写，或在“输入”中声明该项。"),
+    Code("E0202", "names", "输入项重复定义",
+         "同一项目（或同一列表项）中两次声明了同名输入项。\n修改：删去或改名其中一个。"),
+    Code("E0203", "names", "项目重复定义",
+         "两个项目使用了同一个项目编号。项目编号是申请表单和计算接口的公开名称，须唯一。\n"
+         "修改：改用不同的编号（见政策办公室的项目目录）。"),
+    Code("E0204", "names", "未知的选项",
+         "“属于”“按”或比较中写的选项不是该选项输入项声明的选项之一。\n修改：改正拼写，或在输入项中增加该选项。"),
+    Code("E0208", "names", "名称已被使用",
+         "“令”的步骤名或“逐项”的变量名与已有的输入项或步骤重名。\n修改：换一个名称。"),
+    Code("E0209", "names", "选项重复",
+         "一个选项输入项中两次声明了同一个选项编号。\n修改：删去重复的一个。"),
+    Code("E0210", "names", "未定义的逐项变量",
+         "“变量.字段”中的变量不是所在“逐项 … 为 变量”块引入的变量。\n修改：使用该块的变量名。"),
+    Code("E0211", "names", "引用的条款不存在",
+         "项目的“条款”写了政策中没有的条款号。\n修改：改为该项目所依据条款的编号。"),
+    # ---------------------------------------------------------------- units
+    Code("E0301", "units", "未知或不可用的单位",
+         "数字后的单位不在单位表中，或输入项使用了须换算的单位（如“年”）。\n"
+         "修改：使用单位表中的单位（元、万元、平方米、人、个、天、个月、年……）；输入项用基本单位。"),
+    Code("E0302", "units", "单位或类型不一致",
+         "运算、比较、“若…则…否则”的两支或函数参数的单位或类型不同，例如“元 + 人”或“金额 ≥ 3人”。\n"
+         "修改：让两边以同一单位计，或改正引用的输入项。"),
+    Code("E0303", "units", "金额或上限不以元计",
+         "“金额 = …”和“最高不超过 …”的结果须以元计。\n修改：检查公式中的单位，例如漏乘了面积或月数。"),
+    # ---------------------------------------------------------------- types and tables
+    Code("E0401", "types", "类型不符",
+         "某处需要一种类型（数值、是否值、日期、选项、列表），写的却是另一种。诊断说明此处需要什么。\n"
+         "修改：改用正确类型的输入项或表达式。"),
+    Code("E0402", "types", "函数参数个数不对",
+         "内置函数（最小、最大、月数、重叠月数）的参数个数不符。\n修改：按诊断所说的个数写参数。"),
+    Code("E0403", "types", "“按”未覆盖全部选项",
+         "“按 选项输入项 { … }”须为每个选项给出结果，诊断列出遗漏的选项。\n修改：为遗漏的选项补一行，或与已有选项合写在一行。"),
+    Code("E0404", "types", "档位门槛不是严格递增",
+         "“分档”的门槛须从低到高严格递增。\n修改：按门槛从小到大排列，删去重复的档。"),
+    Code("E0405", "types", "高档奖励低于低档",
+         "“分档”中门槛更高的档，奖励不能更低。\n修改：核对原文的档位和金额。"),
+    Code("E0406", "types", "上限不大于0",
+         "“最高不超过”后的上限须大于0。\n修改：核对原文的上限金额。"),
+    Code("E0407", "types", "“按”中选项重复出现",
+         "同一选项在“按”中出现了两次，两个结果中哪一个适用无从判断。\n修改：每个选项只写一次。"),
+    # ---------------------------------------------------------------- structure
+    Code("E0408", "types", "输入项的最小值、步长或默认值不当",
+         "“最小”“步长”“默认”只能用于金额、数值和整数输入项，不能为负数，步长须大于0。\n修改：按诊断所说改正或删去该选项。"),
+    Code("E0409", "types", "列表的用法不对",
+         "列表输入项只能用“逐项 列表 为 变量 { … }”逐项计算：它不能直接参与运算，列表的项也不能再是列表。\n"
+         "修改：改用“逐项”，或把嵌套的列表拆成单独的输入项。"),
+    Code("E0501", "structure", "条款编号不连续",
+         "条款须从第1条起连续编号，诊断指出缺少的条款。\n修改：补上缺少的条款（原文照录），或改正编号。"),
+    Code("E0502", "structure", "条款重复", "同一条款号出现了两次。\n修改：删去或改正其中一个。"),
+    Code("E0503", "structure", "条款顺序错误", "条款须按编号顺序排列。\n修改：把该条移到正确的位置。"),
+    Code("E0504", "structure", "缺少必需的项",
+         "项目缺少必需的属性（条款、申请主体、资金来源、兑现条件等）或“金额 = …”规则。\n修改：补上诊断所说的项。"),
+    Code("E0505", "structure", "重复的项", "同一块中某个属性、选项或“金额 = …”写了两次。\n修改：删去重复的一个。"),
+    Code("E0506", "structure", "“唯一”用在“逐项”之外", "“唯一”只能写在“逐项 … { … }”块内。\n修改：把它移入逐项块。"),
+    Code("E0507", "structure", "摘录不是原文的一部分",
+         "项目的“摘录”须逐字出现在所引条款的原文中。\n修改：从原文复制摘录，不改动任何字符。"),
+    Code("E0509", "structure", "缺少“文件”块或其必需项",
+         "政策须有一个“文件 { … }”块，写明发文机关、标题和版本。\n修改：补上诊断所说的项。"),
+    Code("E0510", "structure", "章序号错误", "章须按一、二、三……顺序编号。\n修改：改为诊断所说的序号。"),
+    Code("E0512", "structure", "“金额 = …”不是最后一条规则", "项目和逐项块中，“金额 = …”须写在其他规则之后。\n修改：把它移到最后。"),
+    Code("E0513", "structure", "说明不能为空",
+         "“解释”或“非规范数字”须写明理由：审核人员要据此判断这一解读是否成立。\n修改：写出理由。"),
+    Code("E0514", "structure", "“情形”缺少或错放“其他”",
+         "“情形”须以“其他: …”结尾，说明其余情形如何处理（原文未规定的，写“审核”）。\n修改：补上或移动“其他”。"),
+    Code("E0515", "structure", "缺少中文名称", "输入项和选项须有中文名称，表单和说明用它显示。\n修改：补上中文名称。"),
+    # ---------------------------------------------------------------- tests
+    Code("E0601", "tests", "测试引用了不存在的项目", "测试用例的“项目”不是已定义的项目编号。\n修改：改正项目编号。"),
+    Code("E0602", "tests", "测试的预期写法有误",
+         "预期金额须精确到分；只有预期“无效”的测试才能写“路径”，且不能写金额；测试输入中的键不能重复。\n"
+         "修改：按诊断所说改正。"),
+    Code("E0603", "tests", "测试输入中有未知的输入项", "测试输入的键须是该项目声明的输入项。\n修改：改正拼写或删去。"),
+    Code("E0604", "tests", "测试输入缺少输入项", "测试输入须给出项目的全部输入项（有默认值的除外）。\n修改：补上诊断列出的输入项。"),
+    Code("E0605", "tests", "测试输入的类型不符", "测试输入的值须符合输入项的类型（金额为数字、日期为“YYYY-MM-DD”、选项为已声明的选项）。\n修改：改正该值。"),
+    # ---------------------------------------------------------------- warnings
+    Code("W0301", "units", "比例超过100%", "比例大于100%，多半是笔误。\n若原文确是如此，可忽略此警告。"),
+    Code("W0508", "structure", "条款标题与原文开头不一致", "条款的标题应与原文开头的标题一致，便于核对。\n修改：改正标题或原文。"),
+    Code("W0701", "names", "输入项未被使用", "声明了却没有任何规则使用的输入项会出现在申请表单上，却不影响结果。\n修改：删去它，或补上使用它的规则。"),
+    Code("W0801", "trace", "原文中的数字未被采用",
+         "条款原文中的数字没有被任何规则或措施采用，也没有声明为非规范数字：可能漏编了一项规定。\n"
+         "修改：编写使用它的规则，或写“非规范数字 \"…\" 因 \"理由\"”。"),
+    Code("W0802", "trace", "规则中的数字不见于原文",
+         "项目中的数字在所引条款的原文中找不到：它可能是笔误，或来自别处。\n修改：核对原文；确需时用“解释”说明来源。"),
+    Code("W0803", "trace", "非规范数字声明有误", "声明为非规范数字的文字不在原文中，或其中没有数字。\n修改：从原文复制该文字。"),
+]
+
+REGISTRY: dict[str, Code] = {entry.code: entry for entry in _ENTRIES}
+
+STAGE_LABELS = {"read": "读取文件", "parse": "语法分析", "names": "名称检查", "units": "单位检查",
+                "types": "类型与分档检查", "structure": "文件结构检查", "tests": "测试用例检查", "trace": "数字溯源"}
+
+# A clean policy; each code's example is one edit of it.
+EXAMPLE_POLICY = '文件 {\n  发文机关 "示例区人民政府"\n  标题 "示例政策"\n  版本 "1.0"\n}\n\n章 一 "扶持措施" {\n  条 1 "设备补助" {\n    > 1．设备补助。对电子商务企业的设备投入给予50%补助，最高不超过50万元；入驻满12个月的，另按每平方米15元给予补助。\n  }\n  项目 equipment "设备补助" {\n    条款 1\n    摘录 "对电子商务企业的设备投入给予50%补助，最高不超过50万元"\n    申请主体 "电子商务企业"\n    资金来源 "区财政"\n    兑现条件 "验收后"\n    输入 {\n      kind: 选项 { ecommerce "电子商务企业" other "其他企业" } "企业类型"\n      investment: 金额 "设备投入"\n      area: 数值 平方米 "面积"\n      months: 整数 个月 "入驻月数"\n      accepted: 是否 "验收合格"\n    }\n    要求 kind 属于 { ecommerce } 否则 不符合 "不是电子商务企业"\n    要求 accepted 否则 不符合 "未验收合格"\n    金额 = investment × 50% + (若 months ≥ 12个月 则 15元/平方米 × area 否则 0元) 最高不超过 50万元\n  }\n}\n\n测试 "一般情形" {\n  项目 equipment\n  输入 { kind: "ecommerce" investment: 100000 area: 10 months: 1 accepted: 是 }\n  预期 符合 金额 50000.00\n}\n'
+
+_EXAMPLES: dict[str, tuple[str, str]] = {
+    "E0101": ("    要求 accepted 否则", "    要求 accepted 否 否则"),
+    "E0102": ("最高不超过 50万元\n", "最高不超过（50万元）\n"),
+    "E0103": ("  预期 符合 金额 50000.00\n}\n", "  预期 符合 金额 50000.00\n"),
+    "E0104": ('申请主体 "电子商务企业"', '申请主体 "电子商务企业'),
+    "E0105": ('申请主体 "电子商务企业"', '申请主体 "电子商务\u202e企业"'),
+    "E0201": ("金额 = investment × 50%", "金额 = investmnt × 50%"),
+    "E0202": ('      accepted: 是否 "验收合格"', '      accepted: 是否 "验收合格"\n      accepted: 是否 "审计合格"'),
+    "E0203": ("\n测试 ", "\n项目 equipment \"重复\" { 条款 1 }\n\n测试 "),
+    "E0204": ("kind 属于 { ecommerce }", "kind 属于 { ecomerce }"),
+    "E0208": ("    要求 accepted 否则", "    令 investment \"投入\" = investment × 1\n    要求 accepted 否则"),
+    "E0209": ('other "其他企业" }', 'other "其他企业" other "其它" }'),
+    "E0210": ("    金额 = investment × 50%", "    金额 = s.investment × 50%"),
+    "E0211": ("    条款 1\n", "    条款 2\n"),
+    "E0301": ('months: 整数 个月 "入驻月数"', 'months: 整数 年 "入驻年数"'),
+    "E0302": ("要求 accepted 否则", "要求 investment ≥ 3人 否则"),
+    "E0303": ("最高不超过 50万元", "最高不超过 50"),
+    "E0401": ("要求 accepted 否则", "要求 investment 否则"),
+    "E0402": ("金额 = investment × 50%", "金额 = 最小(investment) × 50%"),
+    "E0403": ("金额 = investment × 50%", "金额 = 按 kind { ecommerce: investment } × 50%"),
+    "E0404": ("金额 = investment × 50%", "金额 = 分档 investment { 达到 20万元 → 1万元 达到 10万元 → 2万元 } + investment × 50%"),
+    "E0405": ("金额 = investment × 50%", "金额 = 分档 investment { 达到 10万元 → 2万元 达到 20万元 → 1万元 } + investment × 50%"),
+    "E0406": ("最高不超过 50万元", "最高不超过 0元"),
+    "E0407": ("金额 = investment × 50%", "金额 = 按 kind { ecommerce: investment  ecommerce, other: 0元 } × 50%"),
+    "E0408": ('area: 数值 平方米 "面积"', 'area: 数值 平方米 "面积" 步长 0平方米'),
+    "E0409": ('      accepted: 是否 "验收合格"\n    }', '      accepted: 是否 "验收合格"\n      items: 列表 { item: 文本 "名称" } "明细"\n    }\n    要求 items 否则 不符合 "无明细"'),
+    "E0501": ("  条 1 \"设备补助\"", "  条 2 \"设备补助\""),
+    "E0502": ('  项目 equipment "设备补助"', '  条 1 "设备补助" {\n    > 1．设备补助。\n  }\n  项目 equipment "设备补助"'),
+    "E0503": ('  项目 equipment "设备补助"', '  条 3 "其他" {\n    > 3．其他。\n  }\n  条 2 "另一" {\n    > 2．另一。\n  }\n  项目 equipment "设备补助"'),
+    "E0504": ('    申请主体 "电子商务企业"\n', ""),
+    "E0505": ('    申请主体 "电子商务企业"\n', '    申请主体 "电子商务企业"\n    申请主体 "企业"\n'),
+    "E0506": ("    要求 accepted 否则", "    唯一 kind 否则 审核 \"重复\"\n    要求 accepted 否则"),
+    "E0507": ('摘录 "对电子商务企业的设备投入给予50%补助', '摘录 "对电商企业的设备投入给予50%补助'),
+    "E0509": ('  版本 "1.0"\n', ""),
+    "E0510": ('章 一 "扶持措施"', '章 二 "扶持措施"'),
+    "E0512": ("最高不超过 50万元\n  }", "最高不超过 50万元\n    要求 accepted 否则 不符合 \"未验收合格\"\n  }"),
+    "E0513": ('    资金来源 "区财政"', '    资金来源 "区财政" 解释 ""'),
+    "E0514": ("金额 = investment × 50% + (若 months ≥ 12个月 则 15元/平方米 × area 否则 0元) 最高不超过 50万元", "金额 = 情形 {\n      当 months ≥ 12个月: investment × 50% + 15元/平方米 × area\n      当 months < 12个月: investment × 50%\n    }"),
+    "E0515": ('accepted: 是否 "验收合格"', 'accepted: 是否 ""'),
+    "E0601": ("  项目 equipment\n  输入", "  项目 equipmnt\n  输入"),
+    "E0602": ("预期 符合 金额 50000.00", "预期 符合 金额 50000.001"),
+    "E0603": ("accepted: 是 }", "accepted: 是 acceptd: 是 }"),
+    "E0604": (" accepted: 是 }", " }"),
+    "E0605": ("investment: 100000 area", "investment: \"十万\" area"),
+    "W0301": ("investment × 50%", "investment × 150%"),
+    "W0508": ('  条 1 "设备补助"', '  条 1 "设备购置补助"'),
+    "W0701": ('      accepted: 是否 "验收合格"', '      accepted: 是否 "验收合格"\n      audited: 是否 "审计合格"'),
+    "W0801": ("入驻满12个月的，另按每平方米15元给予补助", "入驻满12个月的，另按每平方米15元给予补助，每年不超过3次"),
+    "W0802": ("最高不超过 50万元", "最高不超过 60万元"),
+    "W0803": ('  }\n  项目 equipment "设备补助"', '    非规范数字 "每年3次" 因 "不是补助标准"\n  }\n  项目 equipment "设备补助"'),
+}
+
+
+
+def lookup(code: str) -> Code | None:
+    return REGISTRY.get(code.strip().upper())
+
+
+def example_source(entry: Code) -> str | None:
+    if entry.example is None:
+        return None
+    before, after = entry.example
+    return EXAMPLE_POLICY.replace(before, after, 1)
+
+
+def explain(entry: Code) -> str:
+    """What `yeji-policy explain CODE` prints: the meaning, the fix, and a real diagnostic from the example."""
+    from . import check
+    from .diagnostics import render
+
+    kind = "警告" if entry.severity == "warning" else "错误"
+    out = [f"{entry.code}：{entry.title}（{kind}，{STAGE_LABELS[entry.stage]}）", "", entry.explanation]
+    source = example_source(entry)
+    if source is not None:
+        before, after = entry.example  # type: ignore[misc]
+        _, diagnostics = check.check_source(source, "例子.policy")
+        shown = [d for d in diagnostics if d.code == entry.code][:1]
+        out += ["", "例子：把", *("    " + line for line in before.strip("\n").split("\n")), "改为",
+                *("    " + line for line in after.strip("\n").split("\n")), "检查时报告："]
+        out += [render(d, "例子.policy", source) for d in shown]
+    return "\n".join(out)
+
+
+def listing() -> str:
+    """Every code with its title, one a line."""
+    return "\n".join(f"{c.code}  {c.title}" for c in REGISTRY.values())
