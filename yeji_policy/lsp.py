@@ -576,7 +576,7 @@ def complete(current: Analysis, good: Analysis | None, line: int, column: int,
     whose names are offered while the text being typed does not parse."""
     lines = current.lines
     prefix = lines[line - 1][: column - 1] if 1 <= line <= len(lines) else ""
-    index = current.index or (good.index if good is not None else None)
+    index = current.index or _index_without_line(lines, line) or (good.index if good is not None else None)
     pid = _enclosing_programme(lines, line)
     if index is None:
         return [] if triggered else _keywords()
@@ -602,6 +602,15 @@ def complete(current: Analysis, good: Analysis | None, line: int, column: int,
     if triggered:
         return []
     return names + _keywords()
+
+
+def _index_without_line(lines: list[str], line: int) -> Index | None:
+    """The index of the text less the line being typed, which is what usually keeps it from parsing."""
+    tree, _ = parser.parse("\n".join(lines[: line - 1] + [""] + lines[line:]))
+    try:
+        return Index(A.build(tree)) if tree is not None else None
+    except Exception:  # noqa: BLE001 - a tree the checker would refuse; the last good version serves then
+        return None
 
 
 def _keywords() -> list[Completion]:
