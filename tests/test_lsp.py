@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lsp_client import ROOT, LspClient
@@ -104,6 +104,21 @@ def test_columns_are_utf16_code_units_after_an_astral_character(client):
     found = client.result("textDocument/definition", _at(uri, 116, 16))
     assert found == [{"uri": uri, "range": _range(110, 6, 26)}]
     assert client.result("textDocument/definition", _at(uri, 116, 14)) is None  # on the string, not the name
+
+
+def test_a_client_that_counts_code_points_gets_code_points():
+    # Eglot offers utf-32 first: the server then counts code points, the emoji as one.
+    server = LspClient()
+    try:
+        capabilities = server.initialize({"general": {"positionEncodings": ["utf-32", "utf-16"]}})["capabilities"]
+        assert capabilities["positionEncoding"] == "utf-32"
+        uri = "file:///tmp/astral32.policy"
+        server.open(uri, _source().replace(AMOUNT_LINE, '    令 s "😀" = equipment_investmnt\n' + AMOUNT_LINE))
+        errors = [d for d in server.diagnostics(uri, 1) if d["code"] == "E0201"]
+        assert [e["range"] for e in errors] == [_range(116, 14, 33)]
+        assert server.shutdown() == 0
+    finally:
+        server.kill()
 
 
 def test_diagnostics_follow_every_change(client):
@@ -279,3 +294,60 @@ def test_textmate_grammar(tmp_path):
     result = subprocess.run([str(runner), "--grammar", "syntaxes/yeji-policy.tmLanguage.json", "tests/*.test.policy"],
                             capture_output=True, text=True, cwd=VSCODE, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _completions(text: str, line: int, column: int, triggered: bool = False) -> list[tuple[str, str]]:
+    """Completions in `text`, the shipped policy being the last version that parsed (as in an editor)."""
+    analysis = lsp.Analysis(text, "policies/x.policy")
+    good = lsp.Analysis(_source(), "policies/x.policy")
+    return [(c.label, c.kind) for c in lsp.complete(analysis, good, line, column, triggered)]
+
+
+def test_completion_of_keywords_units_programmes_and_item_fields():
+    source = _source()
+    lines = source.split("\n")
+    # at the start of a statement: the grammar's keywords and the programme's fields
+    blank = source.replace(AMOUNT_LINE, "    \n" + AMOUNT_LINE)
+    found = _completions(blank, 117, 5)
+    assert ("要求", "keyword") in found and ("最高不超过", "keyword") in found and ("令", "keyword") in found
+    assert ("equipment_investment", "field") in found
+    assert _completions(blank, 117, 5, triggered=True) == []  # a typed space alone offers nothing there
+    # after a number: units
+    typed = source.replace(AMOUNT_LINE, AMOUNT_LINE.replace("80万元", "80万"))
+    assert ("万元", "unit") in _completions(typed, 117, len(AMOUNT_LINE.replace("80万元", "80万")))
+    # in a test case after 项目: the programme ids
+    test_line = next(n for n, text in enumerate(lines, 1) if text.strip() == "项目 art09_equipment")
+    ids = _completions(source.replace("    项目 art09_equipment\n", "    项目 \n", 1), test_line, 8)
+    assert ("art09_equipment", "programme") in ids and ("art17_training", "programme") in ids
+    # inside 逐项 … 为 s: after "s." the list item's fields
+    per_item = next(n for n, text in enumerate(lines, 1) if "= 逐项 " in text)
+    var = lines[per_item - 1].split(" 为 ")[1].split()[0]
+    inner = lines[per_item]
+    typed = source.replace(inner + "\n", inner + "\n" + f"      令 t \"t\" = {var}.\n", 1)
+    items = _completions(typed, per_item + 1, len(f"      令 t \"t\" = {var}.") + 1)
+    assert items and all(kind == "field" for _, kind in items)
+    assert "village" in [label for label, _ in items]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_every_request_survives_any_edit(data):
+    """Whatever is typed — a slice deleted, a fragment inserted — hover, outline and completion
+    answer without raising, and the diagnostics are check's."""
+    source = _source()
+    start = data.draw(st.integers(0, len(source)))
+    end = data.draw(st.integers(start, min(len(source), start + 400)))
+    fragment = data.draw(st.sampled_from(["", "{", "}", "\"", "80万", "条款 99", "属于 {", "s.", "😀", "解释 \"\""]))
+    text = source[:start] + fragment + source[end:]
+    analysis = lsp.Analysis(text, "policies/x.policy")
+    from yeji_policy import check
+
+    assert analysis.diagnostics == check.check_source(text, "policies/x.policy")[1]
+    lines = text.split("\n")
+    for _ in range(5):
+        line = data.draw(st.integers(1, len(lines)))
+        column = data.draw(st.integers(1, len(lines[line - 1]) + 1))
+        lsp.hover(analysis, line, column)
+        lsp.complete(analysis, None, line, column)
+    if analysis.index is not None:
+        lsp.outline(analysis.index)

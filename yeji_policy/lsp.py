@@ -32,6 +32,7 @@ from urllib.parse import urlparse
 from . import __version__
 from . import ast as A
 from . import check, parser, trace
+from . import units as units_mod
 from . import model as M
 from .diagnostics import Diagnostic, Span
 
@@ -87,16 +88,17 @@ def path_of(uri: str) -> str:
 KIND_LABELS = {"money": "金额", "number": "数值", "int": "整数", "bool": "是否", "date": "日期",
                "text": "文本", "enum": "选项", "list": "列表"}
 
-KEYWORDS = (
-    "文件", "发文机关", "标题", "版本", "依据", "主送", "引言", "非规范数字", "因", "章", "条",
-    "目标", "任务", "指标", "达到", "责任单位", "对象", "项目", "条款", "摘录", "申请主体", "资金来源",
-    "兑现条件", "输入", "校验", "于", "要求", "否则", "不符合", "审核", "若", "则", "令", "唯一", "金额",
-    "最高不超过", "情形", "当", "其他", "逐项", "为", "解释", "说明", "默认", "最小", "步长", "数值", "整数",
-    "是否", "日期", "文本", "选项", "列表", "且", "或", "非", "属于", "是", "否", "分档", "按", "测试",
-    "预期", "符合", "需审核", "无效", "批准后", "原因", "路径",
-)
-FUNCTIONS = ("最小", "最大", "月数", "重叠月数")
-UNITS = ("元", "万元", "%", "元/人", "元/人/天", "元/平方米/月", "平方米", "个月", "年", "天", "人", "个", "月")
+FUNCTIONS = tuple(check.FUNCTIONS)
+# The units a literal may carry, then the compound rates the policy writes.
+UNITS = ("%", *units_mod.UNITS, "元/人", "元/人/天", "元/平方米/月")
+
+
+def keywords() -> list[str]:
+    """The grammar's Chinese keywords, read from the parser's terminals (the grammar stays the one list)."""
+    from lark.lexer import PatternStr
+
+    return sorted({t.pattern.value for t in parser.policy_parser().terminals
+                   if isinstance(t.pattern, PatternStr) and re.search(r"[\u4e00-\u9fff]", t.pattern.value)})
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,11 @@ class Index:
             elif isinstance(entry, (A.Require, A.Review, A.Let, A.Unique, A.AmountRule)):
                 self._rule(entry, pid, {})
         if article is not None:
-            self.figures += [Figure(lit, pid, article, covered) for lit, covered in trace.programme_figures(programme)]
+            try:
+                self.figures += [Figure(lit, pid, article, covered)
+                                 for lit, covered in trace.programme_figures(programme)]
+            except (units_mod.UnitError, ArithmeticError):
+                pass  # a literal with an unknown unit (E0301): no figure hovers in this programme until it is fixed
 
     def _declare(self, pid: str, f: A.Field, prefix: tuple, declared: dict) -> None:
         key = prefix + (f.name.value,)
@@ -614,7 +620,7 @@ def _index_without_line(lines: list[str], line: int) -> Index | None:
 
 
 def _keywords() -> list[Completion]:
-    return [Completion(k, "keyword") for k in KEYWORDS]
+    return [Completion(k, "keyword") for k in keywords()]
 
 
 def _names(index: Index, pid: str | None) -> list[Completion]:
@@ -676,7 +682,8 @@ def build_server():
     pending: dict[str, asyncio.Task] = {}
 
     def encoding() -> str:
-        return str(server.workspace.position_encoding or "utf-16")
+        negotiated = server.workspace.position_encoding or "utf-16"
+        return str(getattr(negotiated, "value", negotiated))
 
     def lsp_range(analysis: Analysis, span: Span):
         enc = encoding()
@@ -724,7 +731,7 @@ def build_server():
 
     def schedule(uri: str) -> None:
         if uri not in pending:
-            pending[uri] = asyncio.get_event_loop().create_task(check_soon(uri))
+            pending[uri] = asyncio.get_running_loop().create_task(check_soon(uri))
 
     @server.feature(T.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls, params: T.DidOpenTextDocumentParams) -> None:
@@ -753,29 +760,24 @@ def build_server():
         text, span = found
         return T.Hover(T.MarkupContent(T.MarkupKind.Markdown, text), lsp_range(analysis, span))
 
-    def key_at(params):
+    def locations(params, occurrences):
+        """The locations of `occurrences(index, key)` for the name at the request's position."""
         analysis = analysis_of(params.text_document.uri)
         if analysis.index is None:
-            return analysis, None
+            return None
         occurrence = analysis.index.at(*position(analysis, params.position))
-        return analysis, occurrence.key if occurrence is not None else None
+        if occurrence is None:
+            return None
+        return [T.Location(params.text_document.uri, lsp_range(analysis, o.span))
+                for o in occurrences(analysis.index, occurrence.key)]
 
     @server.feature(T.TEXT_DOCUMENT_DEFINITION)
     def on_definition(ls, params: T.DefinitionParams):
-        analysis, key = key_at(params)
-        if key is None:
-            return None
-        uri = params.text_document.uri
-        return [T.Location(uri, lsp_range(analysis, o.span)) for o in analysis.index.definitions(key)] or None
+        return locations(params, Index.definitions) or None
 
     @server.feature(T.TEXT_DOCUMENT_REFERENCES)
     def on_references(ls, params: T.ReferenceParams):
-        analysis, key = key_at(params)
-        if key is None:
-            return None
-        uri = params.text_document.uri
-        return [T.Location(uri, lsp_range(analysis, o.span))
-                for o in analysis.index.references(key, params.context.include_declaration)]
+        return locations(params, lambda index, key: index.references(key, params.context.include_declaration))
 
     symbol_kinds = {"namespace": T.SymbolKind.Namespace, "module": T.SymbolKind.Module, "class": T.SymbolKind.Class,
                     "field": T.SymbolKind.Field, "variable": T.SymbolKind.Variable, "event": T.SymbolKind.Event}
