@@ -131,6 +131,23 @@ def test_diagnostics_follow_every_change(client):
     assert [d for d in client.diagnostics(uri, 3) if d["severity"] == 1] == []
 
 
+def test_a_burst_of_changes_ends_with_the_diagnostics_of_the_last_one(client):
+    uri = "file:///tmp/burst.policy"
+    broken = _source().replace(AMOUNT_LINE, AMOUNT_LINE.replace("equipment_investment", "equipment_investmnt"))
+    client.open(uri, _source())
+    client.diagnostics(uri, 1)
+    for version in range(2, 8):
+        client.change(uri, broken if version % 2 else _source(), version)
+    # version 7 is the misspelt text; whatever versions were checked on the way, each
+    # published set belongs to its version, and the last one is published.
+    while True:
+        params = client.wait_for("textDocument/publishDiagnostics", lambda p: p["uri"] == uri)
+        codes = [d["code"] for d in params["diagnostics"] if d["severity"] == 1]
+        assert codes == (["E0201"] if params["version"] % 2 else [])
+        if params["version"] == 7:
+            break
+
+
 def test_hover_on_a_field_use(client, shipped):
     hover = client.result("textDocument/hover", _at(shipped, 116, 12))
     assert hover == {"contents": {"kind": "markdown", "value": (

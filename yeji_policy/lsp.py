@@ -665,6 +665,9 @@ def format_edit(source: str, filename: str) -> tuple[str | None, str | None]:
 
 
 # ---------------------------------------------------------------- the server
+BURST = 0.05  # seconds: changes closer than this are one burst, checked once it ends
+
+
 def serve() -> None:  # pragma: no cover - run as a subprocess by tests/test_lsp.py
     """Run the language server on stdin/stdout until the client says exit."""
     build_server().start_io()
@@ -680,6 +683,7 @@ def build_server():
     current: dict[str, Analysis] = {}
     good: dict[str, Analysis] = {}
     pending: dict[str, asyncio.Task] = {}
+    last_change: dict[str, float] = {}
 
     def encoding() -> str:
         negotiated = server.workspace.position_encoding or "utf-16"
@@ -722,16 +726,28 @@ def build_server():
         server.text_document_publish_diagnostics(T.PublishDiagnosticsParams(
             uri=uri, version=version, diagnostics=[to_lsp(analysis, uri, d) for d in analysis.diagnostics]))
 
-    async def check_soon(uri: str) -> None:
-        # Yield once: changes already waiting are applied first, and only the latest text is checked.
-        await asyncio.sleep(0)
+    async def check_soon(uri: str, delay: float) -> None:
+        await asyncio.sleep(delay)
         pending.pop(uri, None)
         document = server.workspace.get_text_document(uri)
         publish(uri, document.version)
 
     def schedule(uri: str) -> None:
-        if uri not in pending:
-            pending[uri] = asyncio.get_running_loop().create_task(check_soon(uri))
+        """Check the document on the loop's next turn; during a burst of changes, once they stop.
+
+        Changes that come while a check runs wait in the pipe and are then read back to back:
+        less than BURST apart.  Those are debounced, so that only the latest text is checked;
+        a change typed after a pause is checked at once, with no delay added."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        burst = now - last_change.get(uri, float("-inf")) < BURST
+        last_change[uri] = now
+        task = pending.get(uri)
+        if task is not None:
+            if not burst:
+                return
+            task.cancel()
+        pending[uri] = loop.create_task(check_soon(uri, BURST if burst else 0))
 
     @server.feature(T.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls, params: T.DidOpenTextDocumentParams) -> None:
@@ -746,6 +762,9 @@ def build_server():
         uri = params.text_document.uri
         current.pop(uri, None)
         good.pop(uri, None)
+        last_change.pop(uri, None)
+        if uri in pending:
+            pending.pop(uri).cancel()
         server.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     def position(analysis: Analysis, pos) -> tuple[int, int]:
