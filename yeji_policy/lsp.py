@@ -25,15 +25,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from pathlib import Path
 from urllib.parse import unquote as url_unquote
 from urllib.parse import urlparse
 
 from . import __version__
 from . import ast as A
 from . import check, parser, trace
-from . import units as units_mod
 from . import model as M
+from . import units as units_mod
 from .diagnostics import Diagnostic, Span
 
 
@@ -240,7 +239,7 @@ class Index:
             return f"{items[node.var.value]}.{node.name.value}"
         return None
 
-    def _options_of(self, pid: str, owner: str) -> dict[str, str]:
+    def options_of(self, pid: str, owner: str) -> dict[str, str]:
         f = self.field_node(pid, owner)
         return {o.name.value: o.label.value for o in f.type.options} if f is not None else {}
 
@@ -271,7 +270,7 @@ class Index:
             for side, other in ((node.left, node.right), (node.right, node.left)):
                 owner = self._enum_owner(other, pid, items)
                 if (owner is not None and isinstance(side, A.Ref) and side.name.value not in self.fields.get(pid, {})
-                        and side.name.value in self._options_of(pid, owner)):
+                        and side.name.value in self.options_of(pid, owner)):
                     self.add(side.name.span, ("option", pid, owner, side.name.value))
                 else:
                     self._expr(side, pid, items)
@@ -309,7 +308,7 @@ class Index:
         elif value.kind == "list":
             for item in value.value:
                 self._values(item, pid, ("item", pid, owner), owner)
-        elif value.kind == "string" and owner and value.value in self._options_of(pid, owner):
+        elif value.kind == "string" and owner and value.value in self.options_of(pid, owner):
             self.add(value.span, ("option", pid, owner, value.value))
 
     def _collect_interps(self, node: object) -> None:
@@ -464,7 +463,7 @@ def _describe(analysis: Analysis, index: Index, key: tuple) -> str | None:
             text += f"\n\n解释：{let.interp.note}"
         return text
     if kind == "option":
-        options = index._options_of(key[1], key[2])
+        options = index.options_of(key[1], key[2])
         if key[3] not in options:
             return None
         node = index.field_node(key[1], key[2])
@@ -591,7 +590,7 @@ def complete(current: Analysis, good: Analysis | None, line: int, column: int,
         owner = _item_owner(lines, line, owner) if "." in owner else owner
         if pid is None or owner is None:
             return []
-        return [Completion(o, "option", label) for o, label in index._options_of(pid, owner).items()]
+        return [Completion(o, "option", label) for o, label in index.options_of(pid, owner).items()]
     if (match := _ITEM.search(prefix)) is not None and pid is not None:
         owner = _item_owner(lines, line, match.group(1) + ".x")
         node = index.field_node(pid, owner.split(".")[0]) if owner else None
