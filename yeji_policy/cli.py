@@ -362,6 +362,15 @@ def explain(code: str | None) -> None:
     click.echo(codes.explain(entry))
 
 
+@main.command("lsp")
+@click.option("--stdio", is_flag=True, help="经标准输入输出通信（默认，也是唯一的方式；为兼容编辑器而接受）。")
+def lsp_cmd(stdio: bool) -> None:
+    """启动语言服务器（LSP，经标准输入输出），供编辑器显示诊断、悬停说明、跳转、补全和格式化。"""
+    from . import lsp  # pygls is imported here only, so that `check` starts fast
+
+    lsp.serve()
+
+
 # Drafting tools (fmt, diff, simulate) register their commands on `main`.
 from . import cli_drafting  # noqa: E402,F401  (registers fmt, diff, simulate)
 

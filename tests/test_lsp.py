@@ -1,0 +1,380 @@
+"""The language server as an editor sees it: `yeji-policy lsp` in a subprocess, driven
+over stdio by a JSON-RPC client (tests/lsp_client.py), answers checked word for word
+and position for position.  Plus the VS Code grammar's own test (vscode-tmgrammar-test)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lsp_client import ROOT, LspClient
+from yeji_policy import lsp
+
+POLICY = ROOT / "policies" / "yeji_ecommerce.policy"
+ORIGINAL_TEXT = ROOT / "policies" / "source" / "yeji_ecommerce_opinions.txt"
+VSCODE = ROOT / "editors" / "vscode"
+AMOUNT_LINE = "    金额 = equipment_investment × 80% 最高不超过 80万元\n"  # art09_equipment, line 117
+
+
+@pytest.fixture(scope="module")
+def client():
+    server = LspClient()
+    server.initialize({"general": {"positionEncodings": ["utf-16"]}})
+    yield server
+    server.kill()
+
+
+@pytest.fixture(scope="module")
+def shipped(client) -> str:
+    """The shipped policy, opened once; its URI."""
+    uri = POLICY.as_uri()
+    client.open(uri, POLICY.read_text(encoding="utf-8"))
+    client.diagnostics(uri, 1)
+    return uri
+
+
+def _source() -> str:
+    text = POLICY.read_text(encoding="utf-8")
+    assert text.count(AMOUNT_LINE) == 1
+    return text
+
+
+def _at(uri: str, line: int, character: int) -> dict:
+    return {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}
+
+
+def _range(line: int, start: int, end: int, end_line: int | None = None) -> dict:
+    return {"start": {"line": line, "character": start},
+            "end": {"line": line if end_line is None else end_line, "character": end}}
+
+
+def test_initialize_announces_the_features_and_utf16():
+    server = LspClient()
+    try:
+        capabilities = server.initialize()["capabilities"]
+        assert capabilities["positionEncoding"] == "utf-16"
+        for provider in ("hoverProvider", "definitionProvider", "referencesProvider", "documentSymbolProvider",
+                         "documentFormattingProvider"):
+            assert capabilities[provider], provider
+        assert "{" in capabilities["completionProvider"]["triggerCharacters"]
+        assert capabilities["textDocumentSync"]["change"] == 1  # full text on every change
+        assert server.shutdown() == 0
+    finally:
+        server.kill()
+
+
+def test_the_shipped_policy_has_no_error_and_the_same_warnings_as_check(client, shipped):
+    uri = POLICY.as_uri()
+    client.change(uri, _source(), 2)
+    published = client.diagnostics(uri, 2)
+    assert [d for d in published if d["severity"] == 1] == []
+    result = subprocess.run([sys.executable, "-m", "yeji_policy.cli", "check", str(POLICY)], capture_output=True,
+                            text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 0
+    assert len(published) == result.stderr.count(": 警告 W")
+
+
+def test_a_misspelt_field_is_E0201_at_its_exact_range(client):
+    uri = "file:///tmp/misspelt.policy"
+    client.open(uri, _source().replace(AMOUNT_LINE, AMOUNT_LINE.replace("equipment_investment", "equipment_investmnt")))
+    errors = [d for d in client.diagnostics(uri, 1) if d["severity"] == 1]
+    assert errors == [{
+        "range": _range(116, 9, 28),
+        "message": "未定义的输入项“equipment_investmnt”，是否指“equipment_investment”？",
+        "severity": 1, "code": "E0201", "source": "yeji-policy",
+    }]
+
+
+def test_columns_are_utf16_code_units_after_an_astral_character(client):
+    # "😀" is one code point (check's column 15) but two UTF-16 units (LSP character 15, 0-based).
+    uri = "file:///tmp/astral.policy"
+    step = '    令 s "😀" = equipment_investmnt\n'
+    client.open(uri, _source().replace(AMOUNT_LINE, step + AMOUNT_LINE))
+    errors = [d for d in client.diagnostics(uri, 1) if d["code"] == "E0201"]
+    assert [e["range"] for e in errors] == [_range(116, 15, 34)]
+    # and back: hovering the step's name after the emoji-free prefix, and the field after the emoji
+    client.change(uri, _source().replace(AMOUNT_LINE, step.replace("investmnt", "investment") + AMOUNT_LINE), 2)
+    assert [d for d in client.diagnostics(uri, 2) if d["severity"] == 1] == []
+    found = client.result("textDocument/definition", _at(uri, 116, 16))
+    assert found == [{"uri": uri, "range": _range(110, 6, 26)}]
+    assert client.result("textDocument/definition", _at(uri, 116, 14)) is None  # on the string, not the name
+
+
+def test_a_client_that_counts_code_points_gets_code_points():
+    # Eglot offers utf-32 first: the server then counts code points, the emoji as one.
+    server = LspClient()
+    try:
+        capabilities = server.initialize({"general": {"positionEncodings": ["utf-32", "utf-16"]}})["capabilities"]
+        assert capabilities["positionEncoding"] == "utf-32"
+        uri = "file:///tmp/astral32.policy"
+        server.open(uri, _source().replace(AMOUNT_LINE, '    令 s "😀" = equipment_investmnt\n' + AMOUNT_LINE))
+        errors = [d for d in server.diagnostics(uri, 1) if d["code"] == "E0201"]
+        assert [e["range"] for e in errors] == [_range(116, 14, 33)]
+        assert server.shutdown() == 0
+    finally:
+        server.kill()
+
+
+def test_diagnostics_follow_every_change(client):
+    uri = "file:///tmp/changes.policy"
+    client.open(uri, _source())
+    assert [d for d in client.diagnostics(uri, 1) if d["severity"] == 1] == []
+    client.change(uri, _source().replace("章 一", "章 一 {"), 2)
+    assert [d["code"] for d in client.diagnostics(uri, 2)] == ["E0101"]
+    client.change(uri, _source(), 3)
+    assert [d for d in client.diagnostics(uri, 3) if d["severity"] == 1] == []
+
+
+def test_a_burst_of_changes_ends_with_the_diagnostics_of_the_last_one(client):
+    uri = "file:///tmp/burst.policy"
+    broken = _source().replace(AMOUNT_LINE, AMOUNT_LINE.replace("equipment_investment", "equipment_investmnt"))
+    client.open(uri, _source())
+    client.diagnostics(uri, 1)
+    for version in range(2, 8):
+        client.change(uri, broken if version % 2 else _source(), version)
+    # version 7 is the misspelt text; whatever versions were checked on the way, each
+    # published set belongs to its version, and the last one is published.
+    while True:
+        params = client.wait_for("textDocument/publishDiagnostics", lambda p: p["uri"] == uri)
+        codes = [d["code"] for d in params["diagnostics"] if d["severity"] == 1]
+        assert codes == (["E0201"] if params["version"] % 2 else [])
+        if params["version"] == 7:
+            break
+
+
+def test_hover_on_a_field_use(client, shipped):
+    hover = client.result("textDocument/hover", _at(shipped, 116, 12))
+    assert hover == {"contents": {"kind": "markdown", "value": (
+        "**equipment_investment**：新增软硬件设备设施购置投入\n\n"
+        "类型：金额，单位：元\n\n"
+        "说明：电脑、打（复）印机、扫描设备、音像设备、网络接入设备、相关软件、办公桌椅等设备设施的新增购置投入，单位：元\n\n"
+        "使用此输入项的项目：`art09_equipment`（第9条，农村电商公共服务中心设备设施购置补助）")},
+        "range": _range(116, 9, 29)}
+
+
+def test_hover_on_an_article_reference_shows_its_verbatim_text(client, shipped):
+    text_line = next(line for line in ORIGINAL_TEXT.read_text(encoding="utf-8").splitlines()
+                     if line.startswith("9．鼓励支持电子商务产业园建设"))
+    expected = f"**第9条 鼓励支持电子商务产业园建设**\n\n> {text_line}"
+    lines = _source().split("\n")
+    assert lines[104] == "    条款 9"
+    on_reference = client.result("textDocument/hover", _at(shipped, 104, 7))
+    assert on_reference["contents"]["value"] == expected
+    assert lines[82].startswith("  条 9 ")
+    on_article = client.result("textDocument/hover", _at(shipped, 82, 4))
+    assert on_article["contents"]["value"] == expected
+    assert on_article["range"] == _range(82, 2, 5)
+
+
+def test_hover_on_a_figure_and_an_interpretation(client, shipped):
+    lines = _source().split("\n")
+    figure = client.result("textDocument/hover", _at(shipped, 116, lines[116].index("80%") + 1))
+    assert figure["contents"]["value"] == (
+        "数字 `80%`：第9条原文中的\n\n> …设备设施购置新增投入部分，审计验收后给予**80%**补助，补助金额最高不超过…")
+    line = next(n for n, text in enumerate(lines) if "申请主体" in text and "解释" in text)
+    interp = client.result("textDocument/hover", _at(shipped, line, lines[line].index("解释") + 1))
+    assert interp["contents"]["value"] == (
+        "**解释**：申请主体（第9条，项目 `art09_venue_fitout`）\n\n"
+        "原文未写申请主体，按受补助的农村电子商务公共服务中心的建设者理解")
+
+
+def test_definition_and_references_of_a_field(client, shipped):
+    assert client.result("textDocument/definition", _at(shipped, 116, 20)) == [
+        {"uri": shipped, "range": _range(110, 6, 26)}]
+    references = client.result("textDocument/references",
+                               {**_at(shipped, 110, 8), "context": {"includeDeclaration": True}})
+    # the declaration, the amount, and the inputs of the four test cases of art09_equipment
+    assert [r["range"]["start"]["line"] for r in references] == [110, 116, 146, 151, 156, 161]
+
+
+def test_definition_of_a_programme_an_option_and_a_step(client, shipped):
+    lines = _source().split("\n")
+    test_line = next(n for n, text in enumerate(lines) if text.strip() == "项目 art09_equipment")
+    declared = next(n for n, text in enumerate(lines) if text.startswith("  项目 art09_equipment "))
+    assert client.result("textDocument/definition", _at(shipped, test_line, 8)) == [
+        {"uri": shipped, "range": _range(declared, 5, 20)}]
+    member = next(n for n, text in enumerate(lines) if "enterprise_kind 属于 {" in text)
+    use = lines[member].index("support_service") + 2
+    option = next(n for n, text in enumerate(lines) if text.strip().startswith("support_service \""))
+    column = lines[option].index("support_service")
+    assert client.result("textDocument/definition", _at(shipped, member, use)) == [
+        {"uri": shipped, "range": _range(option, column, column + len("support_service"))}]
+    let = next(n for n, text in enumerate(lines) if "令 subsidy_months" in text)
+    use_line = next(n for n in range(let + 1, len(lines)) if "subsidy_months" in lines[n])
+    column = lines[use_line].index("subsidy_months")
+    assert client.result("textDocument/definition", _at(shipped, use_line, column)) == [
+        {"uri": shipped, "range": _range(let, 6, 20)}]
+
+
+def test_outline_is_chapters_articles_programmes(client, shipped):
+    symbols = client.result("textDocument/documentSymbol", {"textDocument": {"uri": shipped}})
+    assert [s["name"] for s in symbols] == ["第一章", "第二章", "第三章", "第四章", "第五章", "第六章"]
+    fifth = symbols[4]
+    assert fifth["detail"] == "健全激励机制，提高发展水平"
+    assert [a["name"] for a in fifth["children"]][:2] == ["第9条", "第10条"]
+    programmes = fifth["children"][0]["children"]
+    assert [p["name"] for p in programmes] == ["art09_venue_fitout", "art09_equipment"]
+    assert [c["name"] for c in programmes[1]["children"]][:2] == ["equipment_investment", "equipment_audit_passed"]
+
+
+def test_completion_after_amount_equals_offers_the_programmes_fields(client):
+    uri = "file:///tmp/completion.policy"
+    typing = "    金额 = \n"
+    client.open(uri, _source().replace(AMOUNT_LINE, typing))  # does not parse while being typed
+    assert client.diagnostics(uri, 1)[0]["code"].startswith("E01")
+    items = client.result("textDocument/completion", _at(uri, 116, len(typing) - 1))["items"]
+    labels = [i["label"] for i in items]
+    assert {"equipment_investment", "equipment_audit_passed"} <= set(labels)
+    assert "venue_fitout_investment" not in labels  # another programme's field
+    assert next(i for i in items if i["label"] == "equipment_investment")["detail"] == "新增软硬件设备设施购置投入"
+
+
+def test_completion_after_member_brace_offers_the_options(client, shipped):
+    lines = _source().split("\n")
+    member = next(n for n, text in enumerate(lines) if "enterprise_kind 属于 {" in text)
+    column = lines[member].index("{") + 2
+    items = client.result("textDocument/completion", _at(shipped, member, column))["items"]
+    assert [(i["label"], i["detail"]) for i in items] == [
+        ("ecommerce", "电子商务企业"), ("support_service", "配套服务企业"), ("other", "其他")]
+
+
+def _misformatted() -> str:
+    text = _source()
+    text = text.replace("    金额 = equipment_investment × 80% 最高不超过 80万元",
+                        "金额   =   equipment_investment*80%   最高不超过 80万元")
+    text = text.replace("\n\n章 二", "\n\n\n\n章 二").replace("  条 9 ", "\t条 9 ")
+    return text.replace(" ≥ ", " >= ")
+
+
+def test_formatting_gives_one_edit_equal_to_fmt(client):
+    uri = "file:///tmp/misformatted.policy"
+    text = _misformatted()
+    assert text != _source()
+    client.open(uri, text)
+    edits = client.result("textDocument/formatting",
+                          {"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": True}})
+    expected = subprocess.run([sys.executable, "-m", "yeji_policy.cli", "fmt", "-"], input=text, capture_output=True,
+                              text=True, cwd=ROOT, timeout=60)
+    assert expected.returncode == 0, expected.stderr
+    lines = text.split("\n")
+    assert edits == [{"range": _range(0, 0, len(lines[-1]), len(lines) - 1), "newText": expected.stdout}]
+
+
+def test_formatting_refuses_a_file_with_errors(client):
+    uri = "file:///tmp/unformattable.policy"
+    client.open(uri, _source().replace(AMOUNT_LINE, AMOUNT_LINE.replace("equipment_investment", "equipment_investmnt")))
+    edits = client.result("textDocument/formatting",
+                          {"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": True}})
+    assert edits == []
+    message = client.wait_for("window/showMessage")
+    assert message == {"type": 2, "message": "未格式化：/tmp/unformattable.policy 有 1 个错误，未格式化"}
+
+
+def test_shutdown_and_exit_end_the_server():
+    server = LspClient()
+    try:
+        server.initialize()
+        assert server.shutdown() == 0
+    finally:
+        server.kill()
+
+
+CODECS = {"utf-8": ("utf-8", 1), "utf-16": ("utf-16-le", 2), "utf-32": ("utf-32-le", 4)}
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("a中😀\t𝄞é"), max_size=12), min_size=1, max_size=4))
+def test_position_conversion_round_trips(lines):
+    for number, line in enumerate(lines, start=1):
+        for column in range(1, len(line) + 2):
+            for encoding in ("utf-16", "utf-8", "utf-32"):
+                position = lsp.lsp_position(lines, number, column, encoding)
+                codec, width = CODECS[encoding]
+                assert position == (number - 1, len(line[: column - 1].encode(codec)) // width)
+                assert lsp.source_position(lines, *position, encoding) == (number, column)
+
+
+def test_vscode_extension_starts_the_server():
+    """editors/vscode/tests/extension.test.js: activation with VS Code stood in for (node's own test runner)."""
+    node = shutil.which("node")
+    if node is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("node is missing: .ci/run installs it for editors/vscode")
+        pytest.skip("node is not installed")
+    result = subprocess.run([node, "--test", "tests/"], capture_output=True, text=True, cwd=VSCODE, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "# pass 3" in result.stdout
+
+
+def test_textmate_grammar():
+    """editors/vscode/tests/*.test.policy through vscode-tmgrammar-test (npm ci in editors/vscode first)."""
+    runner = VSCODE / "node_modules" / ".bin" / "vscode-tmgrammar-test"
+    if not runner.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("editors/vscode/node_modules is missing: .ci/run must run `npm ci` in editors/vscode")
+        pytest.skip("editors/vscode/node_modules is missing: run `npm ci` in editors/vscode")
+    result = subprocess.run([str(runner), "--grammar", "syntaxes/yeji-policy.tmLanguage.json", "tests/*.test.policy"],
+                            capture_output=True, text=True, cwd=VSCODE, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _completions(text: str, line: int, column: int, triggered: bool = False) -> list[tuple[str, str]]:
+    """Completions in `text`, the shipped policy being the last version that parsed (as in an editor)."""
+    analysis = lsp.Analysis(text, "policies/x.policy")
+    good = lsp.Analysis(_source(), "policies/x.policy")
+    return [(c.label, c.kind) for c in lsp.complete(analysis, good, line, column, triggered)]
+
+
+def test_completion_of_keywords_units_programmes_and_item_fields():
+    source = _source()
+    lines = source.split("\n")
+    # at the start of a statement: the grammar's keywords and the programme's fields
+    blank = source.replace(AMOUNT_LINE, "    \n" + AMOUNT_LINE)
+    found = _completions(blank, 117, 5)
+    assert ("要求", "keyword") in found and ("最高不超过", "keyword") in found and ("令", "keyword") in found
+    assert ("equipment_investment", "field") in found
+    assert _completions(blank, 117, 5, triggered=True) == []  # a typed space alone offers nothing there
+    # after a number: units
+    typed = source.replace(AMOUNT_LINE, AMOUNT_LINE.replace("80万元", "80万"))
+    assert ("万元", "unit") in _completions(typed, 117, len(AMOUNT_LINE.replace("80万元", "80万")))
+    # in a test case after 项目: the programme ids
+    test_line = next(n for n, text in enumerate(lines, 1) if text.strip() == "项目 art09_equipment")
+    ids = _completions(source.replace("    项目 art09_equipment\n", "    项目 \n", 1), test_line, 8)
+    assert ("art09_equipment", "programme") in ids and ("art17_training", "programme") in ids
+    # inside 逐项 … 为 s: after "s." the list item's fields
+    per_item = next(n for n, text in enumerate(lines, 1) if "= 逐项 " in text)
+    var = lines[per_item - 1].split(" 为 ")[1].split()[0]
+    inner = lines[per_item]
+    typed = source.replace(inner + "\n", inner + "\n" + f"      令 t \"t\" = {var}.\n", 1)
+    items = _completions(typed, per_item + 1, len(f"      令 t \"t\" = {var}.") + 1)
+    assert items and all(kind == "field" for _, kind in items)
+    assert "village" in [label for label, _ in items]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_every_request_survives_any_edit(data):
+    """Whatever is typed — a slice deleted, a fragment inserted — hover, outline and completion
+    answer without raising, and the diagnostics are check's."""
+    source = _source()
+    start = data.draw(st.integers(0, len(source)))
+    end = data.draw(st.integers(start, min(len(source), start + 400)))
+    fragment = data.draw(st.sampled_from(["", "{", "}", "\"", "80万", "条款 99", "属于 {", "s.", "😀", "解释 \"\""]))
+    text = source[:start] + fragment + source[end:]
+    analysis = lsp.Analysis(text, "policies/x.policy")
+    from yeji_policy import check
+
+    assert analysis.diagnostics == check.check_source(text, "policies/x.policy")[1]
+    lines = text.split("\n")
+    for _ in range(5):
+        line = data.draw(st.integers(1, len(lines)))
+        column = data.draw(st.integers(1, len(lines[line - 1]) + 1))
+        lsp.hover(analysis, line, column)
+        lsp.complete(analysis, None, line, column)
+    if analysis.index is not None:
+        lsp.outline(analysis.index)
