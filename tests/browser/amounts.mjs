@@ -12,7 +12,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { customizeValidator } from "@rjsf/validator-ajv8";
+import { validator as rjsf } from "./recipe.mjs";
 
 const [formsDir, countText, seedText] = process.argv.slice(2);
 const count = Number(countText);
@@ -29,8 +29,6 @@ const randomInt = (low, high) => low + Math.floor(random() * (high - low + 1)); 
 // The README's set-up.
 const ajv = new Ajv2020({ multipleOfPrecision: 3, allErrors: true });
 addFormats(ajv);
-// recipe.jsx's set-up (rjsf's defaults, Ajv2020, multipleOfPrecision 3).
-const rjsf = customizeValidator({ AjvClass: Ajv2020, ajvOptionsOverrides: { multipleOfPrecision: 3 } });
 
 const fields = [];
 for (const file of readdirSync(formsDir).filter((f) => f.endsWith(".schema.json")).sort()) {
