@@ -348,3 +348,25 @@ def test_ten_thousand_random_amounts_pass_ajv_in_node():
     assert report["refused"] == [] and report["rjsf_refused"] == []
     assert report["controls"] == 1000 and report["controls_accepted"] == []
     assert report["over_maximum_accepted"] == []
+
+
+def test_the_readme_recipe_is_the_tested_page():
+    """The settings that make the forms work in rjsf are the same in the
+    README's recipe and in the page this test renders."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    recipe = (BROWSER / "recipe.mjs").read_text(encoding="utf-8") + (BROWSER / "recipe.jsx").read_text(encoding="utf-8")
+    block = readme.split("### Rendering a form with react-jsonschema-form 6", 1)[1].split("```jsx", 1)[1].split("```")[0]
+    squash = lambda text: re.sub(r"\s+", " ", text)  # noqa: E731
+    for setting in ['{ AjvClass: Ajv2020, ajvOptionsOverrides: { multipleOfPrecision: 3 } }, localizeZh',
+                    'constAsDefaults: "never"', 'requiredBooleanDefault: "skip"',
+                    'arrayMinItems: { populate: "requiredOnly" }', "noHtml5Validate",
+                    'const option = path.match(/^(.*)\\/oneOf\\/\\d+\\/const$/);',
+                    'let pointer = path.slice(0, path.lastIndexOf("/"));',
+                    'if (keyword === "required") pointer += `/properties/${error.params.missingProperty}`;',
+                    'const message = (messages[pointer] || {})[keyword] || "此项填写有误，请检查";',
+                    "experimental_defaultFormStateBehavior={defaultFormStateBehavior}",
+                    "transformErrors={transformErrorsWith(messages)}", "translateString={translateString}"]:
+        assert squash(setting) in squash(block), setting
+        assert squash(setting) in squash(recipe), setting
+    for line in re.findall(r"\[TranslatableString\.\w+\]: \"[^\"]*\"", recipe):
+        assert line in block, line
