@@ -336,7 +336,9 @@ def test_index_lists_every_form(policy, artifacts, forms):
         assert f"forms/{entry['file']}" in artifacts
         assert entry["schema_id"] == forms[f"forms/{entry['file']}"]["$id"]
         assert entry["fields"] == [f.name for f in p.fields]
-    assert f"forms/{index['profile']['file']}" in artifacts
+        assert {f"forms/{entry['uischema']}", f"forms/{entry['messages']}"} <= set(artifacts)
+    for key in ("file", "uischema", "messages"):
+        assert f"forms/{index['profile'][key]}" in artifacts
 
 
 def test_profile_has_every_field_optional_with_the_same_definitions(policy, forms):

@@ -42,18 +42,18 @@ TECHNICAL = re.compile(r"\\u|\[\^|integer|number|string|boolean|object|array|nul
                        re.IGNORECASE)
 
 
-def _missing() -> str | None:
+def _missing(browser: bool) -> str | None:
     if shutil.which("node") is None:
         return "node is not installed (.ci/run installs Debian's nodejs and npm)"
     if not (BROWSER / "node_modules" / "@rjsf" / "core").is_dir():
         return "tests/browser/node_modules is missing (run `npm ci` in tests/browser, as .ci/run does)"
-    if not Path(CHROMIUM).exists():
+    if browser and not Path(CHROMIUM).exists():
         return f"{CHROMIUM} is not installed (.ci/run installs Debian's chromium)"
     return None
 
 
-def _require_tools():
-    missing = _missing()
+def _require_tools(browser: bool = True):
+    missing = _missing(browser)
     if missing is None:
         return
     if os.environ.get("CI") == "true":
@@ -338,7 +338,7 @@ def test_ten_thousand_random_amounts_pass_ajv_in_node():
     it: every two-decimal amount of every magnitude up to the maximum passes
     every money field of every form; three-decimal amounts and amounts over the
     maximum are refused."""
-    _require_tools()
+    _require_tools(browser=False)
     done = subprocess.run(["node", "amounts.mjs", str(FORMS), "10000", "20261130"], cwd=BROWSER,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -370,3 +370,15 @@ def test_the_readme_recipe_is_the_tested_page():
         assert squash(setting) in squash(recipe), setting
     for line in re.findall(r"\[TranslatableString\.\w+\]: \"[^\"]*\"", recipe):
         assert line in block, line
+
+
+def test_draft_07_copies_give_ajv_the_same_verdicts(browser_run):
+    """ajv's draft-07 class (rjsf's default validator) on the draft-07 copies
+    and Ajv2020 on the forms agree on every application the browser test tries
+    and on every example (also as a calculator profile)."""
+    done = subprocess.run(["node", "drafts.mjs", str(OUT / "cases.json")], cwd=BROWSER,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["tried"] > 300 and report["accepted"] > 100
+    assert report["different"] == []
