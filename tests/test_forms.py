@@ -29,9 +29,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from jsonschema import Draft202012Validator, FormatChecker, validators
+from jsonschema import Draft7Validator, Draft202012Validator, FormatChecker, validators
 
 from yeji_policy import check, describe, runtime
+from yeji_policy.backends import form_ui
 from yeji_policy.backends import schema as backend
 
 
@@ -114,8 +115,9 @@ def assert_same_verdict(module, programme, form, application):
 
 # ---------------------------------------------------------------- files and bytes
 def test_one_form_per_programme_plus_profile_and_index(policy, artifacts):
-    expected = {f"forms/{p.id}.schema.json" for p in policy.programmes}
-    expected |= {"forms/profile.schema.json", "forms/index.json"}
+    names = [p.id for p in policy.programmes] + ["profile"]
+    expected = {f"forms/{n}.{kind}.json" for n in names for kind in ("schema", "uischema", "messages")}
+    expected |= {f"forms/draft-07/{n}.schema.json" for n in names} | {"forms/index.json"}
     assert set(artifacts) == expected
 
 
@@ -123,16 +125,34 @@ def test_output_is_deterministic(policy, artifacts):
     assert backend.generate(policy) == artifacts
 
 
-def test_json_text_is_sorted_two_space_utf8_with_trailing_newline(artifacts):
+def _is_in_policy_order(path, key, value, parent_key):
+    """The objects written in the policy's order: a schema's properties, a messages file."""
+    return parent_key == "properties" or (path.endswith(".messages.json") and parent_key is None)
+
+
+def test_json_text_is_two_space_utf8_with_trailing_newline_keys_sorted_but_fields_in_order(artifacts):
     """Re-dumping with the standard library gives the same bytes, numbers kept
-    as the exact text they were written with."""
+    as the exact text they were written with; every object's keys are sorted
+    except a schema's `properties` and a messages file, in the policy's order."""
     for path, data in artifacts.items():
         text = data.decode("utf-8")
         assert text.endswith("}\n") and not text.endswith("\n\n"), path
         assert "\\u" not in text.replace("\\\\u", ""), f"{path}: non-ASCII must be written as is"
         marked = json.loads(text, parse_float=lambda s: f"@@{s}@@", parse_int=lambda s: f"@@{s}@@")
-        again = json.dumps(marked, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+        again = json.dumps(marked, ensure_ascii=False, indent=2) + "\n"
         assert re.sub(r'"@@([^@]*)@@"', r"\1", again) == text, path
+
+        def walk(node, parent_key):
+            if isinstance(node, dict):
+                keys = list(node)
+                if not _is_in_policy_order(path, None, node, parent_key):
+                    assert keys == sorted(keys), (path, parent_key, keys)
+                for key, child in node.items():
+                    walk(child, key)
+            elif isinstance(node, list):
+                for child in node:
+                    walk(child, None)
+        walk(marked, None)
 
 
 def test_numbers_are_written_exactly(forms, artifacts):
@@ -145,7 +165,7 @@ def test_numbers_are_written_exactly(forms, artifacts):
     assert raw and not [t for t in raw if "e" in t.lower()], "no exponents"
     money = form_of(forms, "art09_equipment")["properties"]["equipment_investment"]
     assert money["multipleOf"] == Decimal("0.01") and isinstance(money["multipleOf"], Decimal)
-    assert money["maximum"] == runtime.MAX_NUMBER and isinstance(money["maximum"], int)
+    assert money["maximum"] == runtime.MAX_NUMBER == Decimal("9999999999.99")
 
 
 def test_exact_json_writer():
@@ -184,10 +204,13 @@ def test_header_names_policy_programme_and_article(policy, forms):
         assert policy.content_hash in form["$comment"]
         assert form["title"] == p.name
         assert f"第{p.article}条" in form["description"]
-        assert describe.programme_rule(p) in form["description"]
+        assert describe.amount(p.amount) in form["description"]
         assert form["type"] == "object" and form["additionalProperties"] is False
         assert form["required"] == [f.name for f in p.fields if f.default is None]
-        assert list(form["properties"]) == sorted(f.name for f in p.fields)
+        assert list(form["properties"]) == [f.name for f in p.fields]  # the policy's order
+        for f in p.fields:
+            if f.kind == "list":
+                assert list(form["properties"][f.name]["items"]["properties"]) == [g.name for g in f.item_fields]
     ids = [form["$id"] for form in forms.values() if "$id" in form]
     assert len(ids) == len(set(ids))
 
@@ -313,7 +336,9 @@ def test_index_lists_every_form(policy, artifacts, forms):
         assert f"forms/{entry['file']}" in artifacts
         assert entry["schema_id"] == forms[f"forms/{entry['file']}"]["$id"]
         assert entry["fields"] == [f.name for f in p.fields]
-    assert f"forms/{index['profile']['file']}" in artifacts
+        assert {f"forms/{entry['uischema']}", f"forms/{entry['messages']}"} <= set(artifacts)
+    for key in ("file", "uischema", "messages"):
+        assert f"forms/{index['profile'][key]}" in artifacts
 
 
 def test_profile_has_every_field_optional_with_the_same_definitions(policy, forms):
@@ -372,8 +397,13 @@ CASES = [
     ("art09_equipment", ("equipment_investment",), "0.29", True),
     ("art09_equipment", ("equipment_investment",), "123456.78", True),
     ("art09_equipment", ("equipment_investment",), "1.2345678E+5", True),
-    ("art09_equipment", ("equipment_investment",), "1000000000000000", True),  # the limit
-    ("art09_equipment", ("equipment_investment",), "1000000000000000.01", False),
+    ("art09_equipment", ("equipment_investment",), "9999999999.99", True),  # the limit
+    ("art09_equipment", ("equipment_investment",), "10000000000", False),
+    ("art09_equipment", ("equipment_investment",), "1000000000000000", False),  # the limit until issue 12
+    ("art11_service_center_operation", ("online_pavilions",), "9999999999", True),
+    ("art11_service_center_operation", ("online_pavilions",), "10000000000", False),
+    ("art13_rural_stations", ("stations", 0, "village"), '"\\ud800"', False),  # a lone surrogate
+    ("art13_rural_stations", ("stations", 0, "village"), '"村\\ud83d\\ude00"', True),  # a pair is one character
     ("art09_equipment", ("equipment_investment",), "1e400", False),
     ("art10_park_rent", ("leased_area_m2",), "80.25", True),
     ("art10_park_rent", ("leased_area_m2",), "80.255", False),
@@ -571,6 +601,7 @@ WILD = [
     Decimal("0.07"), Decimal("-0.01"), Decimal("0.001"), Decimal("100.123"), Decimal("1.230"), Decimal("-0"),
     Decimal("12.0"), Decimal("12.5"), Decimal("0.5"), Decimal("0.7"), Decimal("1E+2"), Decimal("1E+400"),
     Decimal("1E-2000000"), Decimal("1000000000000000.01"), Decimal("NaN"), Decimal("Infinity"),
+    Decimal("9999999999.99"), Decimal("10000000000.00"), 10**10, 9999999999,
     Decimal("-Infinity"),
     "", " ", "\u3000", "\x1c", "\ufeff", "a", "村" * (runtime.MAX_TEXT + 1), "2018-02-30", "2017-02-29",
     "2016-02-29", "0000-01-01", "0001-01-01", "2018-1-1", "2018-01-01\n", "２０１８-01-01", "2018-01-01T00:00",
@@ -758,3 +789,235 @@ def test_profile_schema_and_match_agree(env, data):
     except env.module.InvalidApplication as exc:
         errors = exc.errors
     assert bool(schema_errors) == bool(errors), (profile, [e.message for e in schema_errors][:3], errors[:3])
+
+
+
+# ---------------------------------------------------------------- draft-07 copies (issue 12)
+def _with_integers(validator_class):
+    return validators.extend(validator_class, type_checker=validator_class.TYPE_CHECKER.redefine("integer", _integer))
+
+
+Draft7FormValidator = _with_integers(Draft7Validator)
+
+
+def draft_07_errors(schema, application):
+    with decimal.localcontext(_EXACT):
+        return list(Draft7FormValidator(schema, format_checker=FormatChecker()).iter_errors(application))
+
+
+def test_draft_07_copies_differ_only_in_dialect_and_id(forms):
+    names = [path for path in forms if path.startswith("forms/draft-07/")]
+    assert len(names) == len([p for p in forms if p.endswith(".schema.json")]) // 2
+    for path in names:
+        copy07, original = forms[path], forms[path.replace("draft-07/", "")]
+        Draft7Validator.check_schema(copy07)
+        assert copy07["$schema"] == "http://json-schema.org/draft-07/schema#"
+        assert copy07["$id"] == original["$id"] + ":draft-07"
+        assert {k: v for k, v in copy07.items() if k not in ("$schema", "$id")} == \
+            {k: v for k, v in original.items() if k not in ("$schema", "$id")}
+
+
+@pytest.mark.parametrize("pid", PROGRAMME_IDS + ["profile"])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_draft_07_and_2020_12_accept_and_reject_the_same(env, pid, data):
+    if pid == "profile":
+        fields = tuple(data.draw(st.lists(st.sampled_from(backend.profile_fields(env.policy)),
+                                          unique_by=lambda f: f.name, max_size=6), label="fields"))
+    else:
+        fields = env.policy.programme(pid).fields
+    application = data.draw(mutated(fields), label="application")
+    new = env.forms[f"forms/{pid}.schema.json"]
+    old = env.forms[f"forms/draft-07/{pid}.schema.json"]
+    assert sorted(e.message for e in form_errors(new, application)) == \
+        sorted(e.message for e in draft_07_errors(old, application))
+
+
+# ---------------------------------------------------------------- uiSchema (issue 12)
+def _forms_with_fields(policy):
+    return [(p.id, p.fields) for p in policy.programmes] + [("profile", tuple(backend.profile_fields(policy)))]
+
+
+def test_uischema_orders_fields_and_chooses_widgets(policy, forms):
+    def check_object(ui, fields, where):
+        assert ui["ui:order"] == [f.name for f in fields], where  # every field, the policy's order
+        for f in fields:
+            field_ui = ui.get(f.name, {})
+            if f.kind == "bool":  # 是/否 radio buttons, neither chosen (no default in the schema)
+                assert field_ui == {"ui:widget": "radio", "ui:enumNames": ["是", "否"], "ui:options": {"inline": True}}
+            elif f.kind == "enum":  # a drop-down whose empty first entry says 请选择
+                assert field_ui == {"ui:widget": "select", "ui:placeholder": "请选择"}
+            elif f.kind in ("money", "number", "int"):
+                assert field_ui.get("ui:help") == (f"单位：{f.unit}" if f.unit else None), (where, f.name)
+                assert field_ui["ui:widget"] == "updown"
+            elif f.kind == "list":
+                assert field_ui["ui:options"] == {"addable": True, "removable": True, "orderable": False,
+                                                  "copyable": False}
+                check_object(field_ui["items"], f.item_fields, f"{where}.{f.name}")
+        assert set(ui) - {"ui:order", "ui:submitButtonOptions", "$comment"} <= {f.name for f in fields}
+
+    for name, fields in _forms_with_fields(policy):
+        ui = forms[f"forms/{name}.uischema.json"]
+        assert ui["ui:submitButtonOptions"] == {"submitText": "提交"}
+        assert policy.content_hash in ui["$comment"]
+        check_object(ui, fields, name)
+        for f in fields:
+            assert "default" not in forms[f"forms/{name}.schema.json"]["properties"][f.name] or f.kind == "money"
+
+
+# ---------------------------------------------------------------- messages (issue 12)
+_CONSTRAINTS = {"type", "minimum", "maximum", "multipleOf", "format", "pattern", "minLength", "maxLength", "oneOf",
+                "minItems", "maxItems", "additionalProperties"}
+_TECHNICAL = re.compile(r"\\u|\[\^|integer|number|string|boolean|object|array|null|true|false|pattern|JSON",
+                        re.IGNORECASE)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def message_for(messages, error) -> str | None:
+    """The Chinese message of one jsonschema error — the lookup the README's
+    transformErrors makes with ajv's schemaPath and keyword."""
+    path = [str(p) for p in error.absolute_schema_path]
+    keyword = path.pop()
+    pointer = "#" + "".join(f"/{p}" for p in path)
+    if keyword == "required":
+        missing = re.match(r"'(.*)' is a required property", error.message).group(1)
+        pointer += f"/properties/{missing}"
+    return messages.get(pointer, {}).get(keyword)
+
+
+def test_messages_cover_every_constraint_in_chinese_naming_the_field(policy, forms):
+    for name, fields in _forms_with_fields(policy):
+        messages, schema = forms[f"forms/{name}.messages.json"], forms[f"forms/{name}.schema.json"]
+        assert policy.content_hash in messages["$comment"]
+
+        def walk(node, pointer):
+            is_field = pointer != "#" and not pointer.endswith("/items")
+            keywords = (set(node) & _CONSTRAINTS) | ({"required"} if is_field else set())
+            assert keywords <= set(messages[pointer]), (name, pointer, keywords - set(messages[pointer]))
+            for keyword, message in messages[pointer].items():
+                assert CJK.search(message) and not _TECHNICAL.search(message), (pointer, keyword, message)
+                if is_field:
+                    assert f"“{node['title']}”" in message, (pointer, keyword, message)
+            for key, child in node.get("properties", {}).items():
+                walk(child, f"{pointer}/properties/{key}")
+            if "items" in node:
+                walk(node["items"], f"{pointer}/items")
+
+        walk(schema, "#")
+        assert list(messages)[1:] == [k for k in messages if k.startswith("#")]  # every pointer is in the schema
+
+
+@pytest.mark.parametrize("pid", PROGRAMME_IDS)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_every_error_a_validator_reports_has_its_message(env, pid, data):
+    application = data.draw(mutated(env.policy.programme(pid).fields), label="application")
+    messages = env.forms[f"forms/{pid}.messages.json"]
+    for error in form_errors(env.forms[f"forms/{pid}.schema.json"], application):
+        assert message_for(messages, error), (error.message, list(error.absolute_schema_path))
+
+
+def test_the_messages_say_what_the_evaluator_says(policy, forms, generated_module):
+    """Where the form and the evaluator judge the same thing, the words match."""
+    app = _base(policy, "art13_rural_stations")
+    app["stations"][0]["village"] = " "
+    del app["stations"][0]["investment"]
+    messages = forms["forms/art13_rural_stations.messages.json"]
+    station = "#/properties/stations/items/properties"
+    assert [e["message"] for e in evaluator_errors(generated_module, "art13_rural_stations", app)] == [
+        messages[f"{station}/village"]["minLength"], messages[f"{station}/investment"]["required"]]
+    assert messages[f"{station}/village"]["minLength"] == "“所在行政村”不能为空"
+    app = _set(_base(policy, "art09_equipment"), ("equipment_investment",), Decimal("100.123"))
+    (error,) = evaluator_errors(generated_module, "art09_equipment", app)
+    money = forms["forms/art09_equipment.messages.json"]["#/properties/equipment_investment"]
+    assert error["message"].startswith(money["multipleOf"] + "，")
+
+
+# ---------------------------------------------------------------- descriptions for people (issue 11, finding 10)
+def test_descriptions_are_for_people_not_json_editors(forms):
+    for path, form in forms.items():
+        if not path.endswith(".schema.json"):
+            continue
+        texts = [form["description"]] + [f["description"] for f in form["properties"].values()]
+        for f in form["properties"].values():
+            if "items" in f:
+                texts += [g["description"] for g in f["items"]["properties"].values()]
+        for text in texts:
+            for word in ("true", "false", "英文代码", "JSON", "须为以下可选项", "至少含1项"):
+                assert word not in text, (path, word, text)
+
+
+def test_every_interpretation_is_in_its_form_marked(policy, forms):
+    for p in policy.programmes:
+        description = form_of(forms, p.id)["description"]
+        interpretations = backend.programme_interpretations(policy, p)
+        assert interpretations == [i for i in policy.interpretations if i.programme == p.id]
+        for i in interpretations:
+            assert f"【解释】{i.note.rstrip('。')}" in description or \
+                f"【解释】{i.subject}：{i.note.rstrip('。')}" in description, (p.id, i.note)
+        assert description.count("【解释】") == len(interpretations), p.id
+        # an attribute that is a reading says so where it is stated
+        for label, attribute in (("资金来源", p.funding_source), ("申请主体", p.applicant),
+                                 ("兑现方式", p.payment_condition)):
+            stated = f"{label}：{attribute.value}"
+            assert stated in description
+            assert description.split(stated, 1)[1].startswith("（【解释】") == (attribute.interpretation is not None)
+        for f in p.fields:
+            if f.interpretation is not None:
+                assert f"【解释】{f.interpretation.note}" in form_of(forms, p.id)["properties"][f.name]["description"]
+
+
+def test_the_readings_the_review_named_are_marked(forms):
+    """Finding 10: '× 100%', '最高不超过2万元' and '区财政' were stated as rules."""
+    stations = form_of(forms, "art13_rural_stations")["description"]
+    assert "× 100%" in stations and "【解释】金额计算：原文未写补助比例，按投入全额补助理解" in stations
+    assert "最高不超过2万元" in stations and "【解释】上限：原文为“原则上每个站点不超过2万元”" in stations
+    assert "资金来源：区财政（【解释】本句未写明出资方" in stations
+    venue = form_of(forms, "art09_venue_fitout")["properties"]["venue_fitout_investment"]["description"]
+    assert venue == ("办公、培训、产品展示、数据采集统计等场所建设装修的新增投入，单位：元；不含土建。"
+                     "填写金额，不小于0，最多两位小数（精确到分）。")
+    days = form_of(forms, "art17_training")["properties"]["training_days"]["description"]
+    assert "不小于0.5天，按0.5天的整数倍填写" in days
+
+
+# ---------------------------------------------------------------- JSON input follows the form (issue 12)
+def test_the_command_line_refuses_money_as_a_json_string_with_the_forms_message(policy, forms, generated_module):
+    from click.testing import CliRunner
+
+    from yeji_policy.cli import main
+
+    runner = CliRunner()
+    message = forms["forms/art09_equipment.messages.json"]["#/properties/equipment_investment"]["type"]
+    assert message == "“新增软硬件设备设施购置投入”应为数字金额（单位：元），不能是文字"
+    app = '{"equipment_investment": "123456.78", "equipment_audit_passed": 1}'
+    out = runner.invoke(main, ["evaluate", "art09_equipment", "-"], input=app)
+    assert out.exit_code == 2
+    assert f"equipment_investment：{message}" in out.output
+    assert "equipment_audit_passed：“审计验收合格”应为 true 或 false" in out.output  # every problem, not the first
+    # the Python API keeps taking a decimal string
+    assert generated_module.evaluate("art09_equipment", {"equipment_investment": "123456.78",
+                                                         "equipment_audit_passed": True})["amount"] == "98765.42"
+    station = json.dumps({"stations": [{"village": "平岗村", "built_year": 2017, "meets_standard": True,
+                                        "acceptance_passed": True, "investment": "5000"}]})
+    out = runner.invoke(main, ["evaluate", "art13_rural_stations", "-", "--json"], input=station)
+    item = forms["forms/art13_rural_stations.messages.json"]["#/properties/stations/items/properties/investment"]
+    assert out.exit_code == 2 and f"stations[0].investment：{item['type']}" in out.output
+    line = json.dumps({"programme": "art09_equipment", "application": json.loads(app)}, ensure_ascii=False)
+    out = runner.invoke(main, ["evaluate", "--batch", "-"], input=line + "\n")
+    record = json.loads(out.stdout.splitlines()[0])
+    assert record["status"] == "invalid" and record["errors"][0] == {"path": "equipment_investment",
+                                                                     "message": message}
+    out = runner.invoke(main, ["match", "-"], input='{"rent_paid": "5"}')
+    assert out.exit_code == 2 and "rent_paid：“申请期间实际支付租金”应为数字金额（单位：元），不能是文字" in out.output
+    out = runner.invoke(main, ["evaluate", "art09_equipment", "-", "--json"],
+                        input='{"equipment_investment": 123456.78, "equipment_audit_passed": true}')
+    assert out.exit_code == 0 and json.loads(out.output)["amount"] == "98765.42"
+
+
+def test_json_money_strings_leaves_its_input_alone():
+    fields = _POLICY.programme("art13_rural_stations").fields
+    app = {"stations": [{"investment": "5"}, "x", {"investment": 5}]}
+    errors, patched = form_ui.json_money_strings(fields, app)
+    assert [e["path"] for e in errors] == ["stations[0].investment"]
+    assert app == {"stations": [{"investment": "5"}, "x", {"investment": 5}]}
+    assert patched["stations"][0]["investment"] == 0 and patched["stations"][1:] == ["x", {"investment": 5}]

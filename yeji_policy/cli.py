@@ -98,6 +98,31 @@ def _invalid(exc: runtime.InvalidApplication) -> NoReturn:
     sys.exit(2)
 
 
+def json_as_form(fields, run):
+    """JSON input follows the form: money sent as a JSON string is refused with
+    the form's own message (the Python API still takes "12.50"), together with
+    every other problem the engine `run` finds."""
+    from .backends import form_ui
+
+    def checked(data):
+        errors, data = form_ui.json_money_strings(fields, data)
+        try:
+            result = run(data)
+        except Exception as exc:  # an InvalidApplication of either engine
+            if not errors or getattr(exc, "errors", None) is None:
+                raise
+            raise runtime.InvalidApplication(errors + exc.errors) from None
+        if errors:
+            raise runtime.InvalidApplication(errors)
+        return result
+
+    return checked
+
+
+def _fields(policy: M.Policy, pid) -> tuple:
+    return next((p.fields for p in policy.programmes if p.id == pid), ())
+
+
 def generated_engine(policy: M.Policy) -> types.ModuleType:
     """The policy's generated module, compiled in memory (pipeline.engine)."""
     from . import pipeline
@@ -212,7 +237,7 @@ def evaluate(programme: str | None, application: str | None, as_json: bool, batc
     policy = _only_policy(policy_file)
     data = read_json(application)
     try:
-        result = interpreter.evaluate(policy, programme, data)
+        result = json_as_form(_fields(policy, programme), lambda d: interpreter.evaluate(policy, programme, d))(data)
     except runtime.InvalidApplication as exc:
         _invalid(exc)
     if as_json:
@@ -228,7 +253,10 @@ def _evaluate_batch(policy: M.Policy, batch_file: str) -> None:
     """Stream a JSONL population through the generated module: one result line per input line."""
     from . import batch
 
-    engine = generated_engine(policy).evaluate
+    generated = generated_engine(policy).evaluate
+
+    def engine(pid, application):
+        return json_as_form(_fields(policy, pid), lambda d: generated(pid, d))(application)
     try:
         stream = open(batch_file, "rb") if batch_file != "-" else sys.stdin.buffer  # noqa: SIM115
     except OSError as exc:
@@ -263,7 +291,9 @@ def match(profile: str, as_json: bool, policy_file: str | None) -> None:
     policy = _only_policy(policy_file)
     data = read_json(profile)
     try:
-        entries = interpreter.match(policy, data)
+        from .backends.schema import profile_fields
+
+        entries = json_as_form(profile_fields(policy), lambda d: interpreter.match(policy, d))(data)
     except runtime.InvalidApplication as exc:
         _invalid(exc)
     if as_json:

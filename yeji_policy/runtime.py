@@ -30,7 +30,9 @@ CENT = D("0.01")
 ZERO = D(0)
 
 # Limits an application must keep; beyond them a value is refused, not computed.
-MAX_NUMBER = D(10) ** 15  # 1,000 万亿 — no real amount, area or count comes close
+# Below 10^10 a browser's binary double still tells every amount of two decimals
+# apart, so a form (ajv, <input type="number">) and this check agree on what is valid.
+MAX_NUMBER = D("9999999999.99")  # just under 100 亿 — no real amount, area or count comes close
 MAX_ITEMS = 10000
 MAX_TEXT = 200
 

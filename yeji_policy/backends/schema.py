@@ -7,9 +7,16 @@ For a policy it writes, under generated/forms/:
   valid test applications as `examples`;
 - `profile.schema.json`: the input of the policy calculator (`match`): every
   input of every programme, all optional, with the same definitions;
-- `index.json`: the forms with their Chinese names, articles and field order
-  (a schema's `properties` is an object, written with sorted keys, so the
-  order of the fields on the form lives here).
+- `<programme id>.uischema.json` and `<programme id>.messages.json`: for
+  react-jsonschema-form, the field order and widgets, and a Chinese message
+  for every constraint a validator can report (see form_ui.py);
+- `index.json`: the forms with their Chinese names, articles and field order;
+- `draft-07/<name>.schema.json`: the same forms in JSON Schema draft-07, for
+  renderers that speak only draft-07 (the keywords used mean the same there).
+
+`properties` are written in the order the policy declares the fields (also
+inside a list's items); every other object with sorted keys.  The policy's
+order is fixed, so the output stays deterministic.
 
 The schemas accept and reject what `runtime.validate_object` accepts and
 rejects, with the limits taken from runtime.py itself, except for what JSON
@@ -18,7 +25,9 @@ in order) are named in the description and left to the evaluator.
 
 Numbers are exact: model values are `Decimal` and are written by `dumps`, a
 small JSON writer that never goes through a binary float (0.01 is written
-0.01, 500000 as 500000).  Everything comes from the model; no programme or
+0.01, 500000 as 500000).  Every number is at most runtime.MAX_NUMBER
+(9,999,999,999.99): below 10^10 a browser's double still tells every amount of
+two decimals apart (ajv with multipleOfPrecision 3 accepts them all; README).  Everything comes from the model; no programme or
 field is named here.
 """
 
@@ -32,6 +41,8 @@ from .. import describe, runtime
 from .. import model as M
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
+DRAFT_07 = "http://json-schema.org/draft-07/schema#"
+DRAFT_07_DIR = "draft-07"
 FORMS_DIR = "forms"
 PROFILE = "profile"
 INDEX = "index.json"
@@ -43,6 +54,12 @@ DATE_PATTERN = "^(?!0000)[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 # ---------------------------------------------------------------- exact JSON
+class InOrder(dict):
+    """A JSON object written in insertion order (the policy's), not sorted."""
+
+    __slots__ = ()
+
+
 def _number_text(value: Decimal) -> str:
     if not value.is_finite():
         raise ValueError(f"not a finite number: {value}")
@@ -77,9 +94,9 @@ def _write(value, level: int, out: list[str]) -> None:
         if not value:
             out.append("{}")
             return
-        keys = sorted(value)
-        if not all(isinstance(k, str) for k in keys):
+        if not all(isinstance(k, str) for k in value):
             raise TypeError("JSON object keys must be strings")
+        keys = list(value) if isinstance(value, InOrder) else sorted(value)
         out.append("{\n")
         for index, key in enumerate(keys):
             out.append(pad + json.dumps(key, ensure_ascii=False) + ": ")
@@ -91,8 +108,9 @@ def _write(value, level: int, out: list[str]) -> None:
 
 
 def dumps(value) -> bytes:
-    """Deterministic, exact JSON: sorted keys, two-space indent, UTF-8 text
-    (ensure_ascii=False), trailing newline; Decimals as their exact text."""
+    """Deterministic, exact JSON: sorted keys (an InOrder object keeps its
+    order), two-space indent, UTF-8 text (ensure_ascii=False), trailing
+    newline; Decimals as their exact text."""
     out: list[str] = []
     _write(value, 0, out)
     out.append("\n")
@@ -116,42 +134,53 @@ def _whitespace_class() -> str:
     return "".join(parts)
 
 
-NON_BLANK_PATTERN = "[^" + _whitespace_class() + "]"
+# Non-blank, and no lone surrogate (runtime refuses those: no UTF-8 output can
+# carry them).  ajv compiles patterns with the `u` flag, so in both Python and
+# JavaScript a class ranges over code points and a surrogate pair is one.
+_SURROGATES = "\\ud800-\\udfff"
+NON_BLANK_PATTERN = (f"^[^{_SURROGATES}]*[^{_whitespace_class()}{_SURROGATES}][^{_SURROGATES}]*$")
 
 
 # ---------------------------------------------------------------- descriptions
+# Written for the person filling the form: what to enter, in which unit, and
+# the readings of the text that affect it, each marked 【解释】.  No JSON
+# vocabulary (true/false, codes, types): a renderer shows options by label.
+INTERPRETATION = "【解释】"
+
+
 def _show(value: Decimal, unit: str | None) -> str:
-    return runtime.show_number(value, unit) if unit else runtime.group(value)
+    """0.5天, 0元, 10,000元: the figure as a person writes it, with its unit."""
+    return runtime.group(value) + (unit or "")
 
 
-def _rule_text(f: M.Field) -> str:
-    """What a valid value is, in the words of runtime's messages."""
-    if f.kind in ("money", "number"):
-        if f.step is None and f.minimum is None:
-            return runtime.KIND_RULES[f.kind]
+def what_to_enter(f: M.Field) -> str:
+    """What a valid value is, as an instruction."""
+    if f.kind in ("money", "number", "int"):
         lowest = f.minimum if f.minimum is not None else Decimal(0)
-        what = "金额（元）" if f.kind == "money" else "数值"
-        grain = f"{runtime.group(f.step)}的整数倍" if f.step is not None else "最多两位小数"
-        return f"不小于{_show(lowest, f.unit).replace(' ', '')}、{grain}的{what}"
-    if f.kind == "int":
-        if f.step is None and f.minimum is None:
-            return runtime.KIND_RULES["int"]
-        lowest = f.minimum if f.minimum is not None else Decimal(0)
-        grain = f"、{runtime.group(f.step)}的整数倍" if f.step is not None else ""
-        return f"不小于{runtime.group(lowest)}{grain}的整数"
+        what = {"money": "填写金额", "number": "填写数值", "int": "填写整数"}[f.kind]
+        parts = [what, f"不小于{_show(lowest, f.unit) if lowest else 0}"]
+        if f.step is not None:
+            parts.append(f"按{_show(f.step, f.unit)}的整数倍填写")
+        elif f.kind == "money":
+            parts.append("最多两位小数（精确到分）")
+        elif f.kind == "number":
+            parts.append("最多两位小数")
+        return "，".join(parts)
     if f.kind == "bool":
-        return " true（是）或 false（否）"
+        return "请选择“是”或“否”"
+    if f.kind == "date":
+        return "填写日期，格式为 年-月-日（YYYY-MM-DD）"
     if f.kind == "text":
-        return f"非空文字，最多 {runtime.MAX_TEXT} 个字符"
+        return f"填写文字，不能为空，最多{runtime.MAX_TEXT}个字"
     if f.kind == "enum":
-        return "以下可选项之一（填写英文代码）：" + "、".join(f"{o}（{t}）" for o, t in f.options)
+        return "从以下选项中选择一项：" + "、".join(label for _, label in f.options)
     if f.kind == "list":
-        return f"至少含1项、最多 {runtime.MAX_ITEMS} 项的列表"
-    return runtime.KIND_RULES[f.kind]
+        return f"逐项填写，至少1项、最多{runtime.group(Decimal(runtime.MAX_ITEMS))}项"
+    raise ValueError(f"unknown field kind {f.kind!r}")
 
 
 def _sentence(parts: list[str]) -> str:
-    """Join parts into sentences, each ending in 。 (or the … it already ends with)."""
+    """Join parts into sentences, each ending in 。 (or the ！/？ it already ends with)."""
     out = []
     for part in parts:
         part = part.strip().rstrip("。；;，,")
@@ -160,18 +189,22 @@ def _sentence(parts: list[str]) -> str:
     return "".join(out)
 
 
+def unit_help(f: M.Field) -> str | None:
+    """The unit, shown beside the input."""
+    return f"单位：{f.unit}" if f.unit else None
+
+
 def field_description(f: M.Field) -> str:
-    """Unit, help text (what counts), what a valid value is, default, interpretation."""
+    """Help text (what counts), what to enter and its unit, default, interpretation."""
     parts: list[str] = []
-    if f.unit and f"单位：{f.unit}" not in (f.help or ""):
-        parts.append(f"单位：{f.unit}")
     if f.help:
         parts.append(f.help)
-    parts.append("须为" + _rule_text(f))
+    unit = unit_help(f)
+    parts.append(what_to_enter(f) + (f"，{unit}" if unit and unit not in (f.help or "") else ""))
     if f.default is not None:
-        parts.append(f"未填写时按{_show(f.default, f.unit).replace(' ', '')}计")
+        parts.append(f"未填写时按{_show(f.default, f.unit)}计")
     if f.interpretation is not None:
-        parts.append(f"解释：{f.interpretation.note}")
+        parts.append(f"{INTERPRETATION}{f.interpretation.note}")
     return _sentence(parts)
 
 
@@ -212,7 +245,7 @@ def object_schema(fields, title: str, description: str, all_optional: bool = Fal
         "type": "object",
         "title": title,
         "description": description,
-        "properties": {f.name: field_schema(f) for f in fields},
+        "properties": InOrder((f.name, field_schema(f)) for f in fields),
         "additionalProperties": False,
     }
     required = [] if all_optional else [f.name for f in fields if f.default is None]
@@ -235,15 +268,41 @@ def _examples(policy: M.Policy, programme: M.Programme) -> list:
             if t.programme == programme.id and t.expect.status != "invalid"]
 
 
+def _attribute(name: str, a: M.Attribute) -> str:
+    text = f"{name}：{a.value}"
+    if a.interpretation is not None:
+        text += f"（{INTERPRETATION}{a.interpretation.note}）"
+    return text
+
+
+def programme_interpretations(policy: M.Policy, p: M.Programme) -> list[M.Interpretation]:
+    """Every reading of the text that this programme applies, in source order."""
+    return [i for i in policy.interpretations if i.programme == p.id]
+
+
 def programme_description(policy: M.Policy, p: M.Programme) -> str:
-    text = f"《{policy.document.title}》" + describe.programme_rule(p)
+    """The rule in words, the clause it comes from, and every interpretation
+    the programme applies, marked 【解释】: those of the applicant, funding
+    source and payment condition beside them, the others listed after."""
+    article = policy.article(p.article)
+    parts = [f"《{policy.document.title}》第{p.article}条（{article.title}）"]
+    requirements = [describe.condition(r.cond) for r in p.rules if isinstance(r, M.Require)]
+    if requirements:
+        parts.append("申请条件：" + "；".join(requirements))
+    parts.append(f"补助标准：{describe.amount(p.amount)}")
+    parts.append("；".join([_attribute("申请主体", p.applicant), _attribute("资金来源", p.funding_source),
+                           _attribute("兑现方式", p.payment_condition)]))
     if p.excerpt:
-        text += f"原文：“{p.excerpt}”。"
-    text += f"申请主体：{p.applicant.value}；兑现方式：{p.payment_condition.value}。"
+        parts.append(f"原文：“{p.excerpt}”")
+    attributes = {id(a.interpretation) for a in (p.applicant, p.funding_source, p.payment_condition)}
+    others = [i for i in programme_interpretations(policy, p) if id(i) not in attributes]
+    if others:
+        parts.append("以下是对原文的解释（原文未写明或可有不同理解之处，按此执行）："
+                     + "；".join(f"{INTERPRETATION}{i.subject}：{i.note.rstrip('。')}" for i in others))
     if p.constraints:
         checks = "；".join(describe.condition(c.cond) for c in p.constraints)
-        text += f"提交后另行检查（JSON Schema 无法表达，由评估程序检查）：{checks}。"
-    return text
+        parts.append(f"提交后另行检查：{checks}")
+    return _sentence(parts)
 
 
 def programme_schema(policy: M.Policy, p: M.Programme) -> dict:
@@ -271,12 +330,25 @@ def profile_schema(policy: M.Policy) -> dict:
     description = (
         f"政策计算器（match）的输入：《{policy.document.title}》全部 {len(policy.programmes)} 个补助项目的申请信息，"
         "每一项都可不填；已填写的项须符合所在项目申请表的要求。"
-        "计算器据已知情况给出每个项目的结果，或列出尚缺的输入项及最高可得金额。")
+        "计算器据已知情况给出每个项目的结果，或列出尚缺的输入项及最高可得金额。"
+        "各项目适用的解释见该项目的申请表。")
     s = object_schema(profile_fields(policy), "政策计算器：申请人情况", description, all_optional=True)
     s["$schema"] = DIALECT
     s["$id"] = schema_id(policy, PROFILE)
     s["$comment"] = provenance(policy)
     return s
+
+
+def draft_07(schema: dict) -> dict:
+    """The same form in JSON Schema draft-07.  Every keyword the forms use
+    (type, properties, required, additionalProperties, items as one schema,
+    minimum, maximum, multipleOf, oneOf/const, format, pattern, min/maxLength,
+    min/maxItems, default, examples, title, description, $comment) means the
+    same in both drafts, so only the dialect and the id change."""
+    copy = dict(schema)
+    copy["$schema"] = DRAFT_07
+    copy["$id"] = schema["$id"] + ":draft-07"
+    return copy
 
 
 def index(policy: M.Policy) -> dict:
@@ -290,6 +362,8 @@ def index(policy: M.Policy) -> dict:
             "citation": f"第{p.article}条",
             "article_title": article.title,
             "file": f"{p.id}.schema.json",
+            "uischema": f"{p.id}.uischema.json",
+            "messages": f"{p.id}.messages.json",
             "schema_id": schema_id(policy, p.id),
             "fields": [f.name for f in p.fields],
         })
@@ -306,6 +380,8 @@ def index(policy: M.Policy) -> dict:
         "profile": {
             "name": "政策计算器",
             "file": f"{PROFILE}.schema.json",
+            "uischema": f"{PROFILE}.uischema.json",
+            "messages": f"{PROFILE}.messages.json",
             "schema_id": schema_id(policy, PROFILE),
             "fields": [f.name for f in profile_fields(policy)],
         },
@@ -313,12 +389,21 @@ def index(policy: M.Policy) -> dict:
 
 
 def generate(policy: M.Policy) -> dict[str, bytes]:
+    from . import form_ui
+
     ids = [p.id for p in policy.programmes]
     if PROFILE in ids:
         raise ValueError(f"项目编号“{PROFILE}”与政策计算器的表单文件名冲突")
     if len(set(ids)) != len(ids):
         raise ValueError("项目编号重复")
-    out = {f"{FORMS_DIR}/{p.id}.schema.json": dumps(programme_schema(policy, p)) for p in policy.programmes}
-    out[f"{FORMS_DIR}/{PROFILE}.schema.json"] = dumps(profile_schema(policy))
+    forms = [(p.id, programme_schema(policy, p), p.fields) for p in policy.programmes]
+    forms.append((PROFILE, profile_schema(policy), tuple(profile_fields(policy))))
+    out: dict[str, bytes] = {}
+    comment = provenance(policy)
+    for name, schema, fields in forms:
+        out[f"{FORMS_DIR}/{name}.schema.json"] = dumps(schema)
+        out[f"{FORMS_DIR}/{DRAFT_07_DIR}/{name}.schema.json"] = dumps(draft_07(schema))
+        out[f"{FORMS_DIR}/{name}.uischema.json"] = dumps(dict(form_ui.uischema(fields), **{"$comment": comment}))
+        out[f"{FORMS_DIR}/{name}.messages.json"] = dumps(form_ui.messages(fields, comment))
     out[f"{FORMS_DIR}/{INDEX}"] = dumps(index(policy))
     return out
