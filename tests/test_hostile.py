@@ -574,3 +574,189 @@ def test_money_strings_are_matched_in_full(policy, generated_module, text, valid
 def test_programme_ids_are_matched_in_full():
     with pytest.raises(ValueError):
         python_backend._ident("equipment\n")
+
+
+# ---------------------------------------------------------------- a generator of hostile applications
+# Each class of input that once broke an engine, drawn at random: JSON texts for
+# the reader and the batch path, Python objects for the API, and the caller's
+# decimal context.  The invariant everywhere: a result or an InvalidApplication
+# with Chinese messages — never another exception — and both engines agree.
+FIELD_NAMES = sorted({spec["name"] for pid in ("art09_equipment", "art10_park_rent", "art13_rural_stations",
+                                                  "art14_sales_award", "art17_training", "art15_demonstration")
+                      for spec in interpreter._meta(check.load(ROOT / "policies" / "yeji_ecommerce.policy")[0]
+                                                    .programme(pid))["inputs"]} | {"village", "built_year"})
+PIDS = st.sampled_from(["art09_equipment", "art10_park_rent", "art13_rural_stations", "art14_sales_award",
+                        "art17_training", "art15_demonstration", "art09_equipment\n", "\u202eart09", ""])
+NUMBER_TEXT = st.one_of(
+    st.sampled_from(["1e9999999999999999999", "-1e9999999999999999999", "1e-9999999999999999999", "-0", "-0.0",
+                     "1E+400", "0e-999999999999", "0e9999999999999999999", "12e999999999999999999",
+                     "1e999999999999999999", "-1e-999999999999999999", "9" * 5000, "-" + "9" * 4301,
+                     "0." + "0" * 3000 + "1", "1" + "0" * 4400, "100.000000000000000000000000001", "2017.0",
+                     "0.5", "999999999999999.99", "1000000000000000.01"]),
+    st.from_regex(r"-?(0|[1-9][0-9]{0,40})(\.[0-9]{1,40})?([eE][-+]?[0-9]{1,25})?", fullmatch=True),
+)
+ODD_TEXT = st.text(st.sampled_from(list("a平0-.\x00\x1b\x07\x7f\x85\u061c\u202e\u2066\u2028\ufeff\ud800\udfff\n ")),
+                   max_size=8)
+JSON_KEY = st.one_of(st.sampled_from(FIELD_NAMES), ODD_TEXT)
+STRING_TEXT = st.one_of(ODD_TEXT, st.sampled_from(["100\n", " 100", "100", "2018-01-01", "2018-01-01\n", "city",
+                                                   "平岗村", "B2C"])).map(json.dumps)
+SCALAR_TEXT = st.one_of(NUMBER_TEXT, STRING_TEXT, st.sampled_from(["true", "false", "null"]))
+
+
+def _object_text(pairs) -> str:
+    return "{" + ", ".join(f"{json.dumps(k)}: {v}" for k, v in pairs) + "}"
+
+
+JSON_TEXT = st.recursive(
+    SCALAR_TEXT,
+    lambda children: st.one_of(st.lists(children, max_size=4).map(lambda xs: "[" + ", ".join(xs) + "]"),
+                               st.lists(st.tuples(JSON_KEY, children), max_size=4).map(_object_text)),
+    max_leaves=8,
+)
+DEEP_TEXT = st.integers(1, 3000).map(lambda n: "[" * n + "]" * n)
+STATION_TEXT = st.lists(st.tuples(st.sampled_from(["village", "built_year", "meets_standard", "acceptance_passed",
+                                                   "investment"]), SCALAR_TEXT), max_size=6).map(_object_text)
+MANY_TEXT = st.tuples(st.sampled_from([0, 1, 3, 10_001]), STATION_TEXT).map(
+    lambda t: "[" + ", ".join([t[1]] * t[0]) + "]")
+VALUE_TEXT = st.one_of(JSON_TEXT, DEEP_TEXT, MANY_TEXT, st.lists(STATION_TEXT, min_size=1, max_size=3).map(
+    lambda xs: "[" + ", ".join(xs) + "]"))
+APPLICATION_TEXT = st.one_of(st.lists(st.tuples(JSON_KEY, VALUE_TEXT), max_size=8).map(_object_text), VALUE_TEXT)
+
+
+def _records(line: bytes, engines) -> list[dict]:
+    """The output record of one JSONL line on each engine, as `evaluate --batch` writes it."""
+    (read,) = batch.read_lines(io.BytesIO(line))
+    records = []
+    for evaluate in engines:
+        record = batch.evaluate_line(read, evaluate)
+        text = batch.terminal_json(json.dumps(record, ensure_ascii=False, default=cli._decimal_text))
+        assert json.loads(text) == json.loads(json.dumps(record, default=cli._decimal_text))
+        assert record["status"] != "invalid" or all(_is_chinese(e["message"]) for e in record["errors"])
+        records.append(record)
+    return records
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(pid=PIDS, text=APPLICATION_TEXT)
+def test_hostile_json_on_both_engines_and_the_batch_path(policy, generated_module, pid, text):
+    line = _object_text([("programme", json.dumps(pid)), ("application", text)]).encode("utf-8", "surrogatepass")
+    first, second = _records(line, _engines(policy, generated_module).values())
+    assert first == second
+    try:
+        application = batch.loads_exact(text)
+    except (json.JSONDecodeError, batch.JSONValueError, RecursionError):
+        assert first["status"] == "invalid" and first["errors"][0]["path"] == ""  # a line error
+        return
+    profiles = [_outcome(lambda: interpreter.match(policy, application)), _outcome(lambda: generated_module.match(application))]
+    assert profiles[0] == profiles[1]
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(lines=st.lists(st.tuples(PIDS, APPLICATION_TEXT), min_size=1, max_size=25))
+def test_hostile_json_through_the_cli_batch(policy, generated_module, lines):
+    data = b"".join(_object_text([("programme", json.dumps(pid)), ("application", text)]).encode("utf-8", "surrogatepass")
+                    + b"\n" for pid, text in lines)
+    result = CliRunner().invoke(cli.main, ["evaluate", "--batch", "-"], input=data)
+    assert result.exit_code == 0, result.output
+    out = result.stdout.splitlines()
+    assert not any(UNSAFE.search(line) for line in out)
+    expected = [batch.evaluate_line(line, generated_module.evaluate) for line in batch.read_lines(io.BytesIO(data))]
+    assert [json.loads(line) for line in out] == [json.loads(json.dumps(r, default=cli._decimal_text)) for r in expected]
+
+
+class OddInt(int):
+    def __eq__(self, other):
+        raise RuntimeError("__eq__")
+
+    __hash__ = int.__hash__
+
+    def __abs__(self):
+        raise RuntimeError("__abs__")
+
+
+class OddDecimal(Decimal):
+    def __lt__(self, other):
+        raise RuntimeError("__lt__")
+
+
+class OddList(list):
+    def __iter__(self):
+        raise RuntimeError("__iter__")
+
+
+class OddDict(dict):
+    def get(self, *args):
+        raise RuntimeError("get")
+
+    def __iter__(self):
+        raise RuntimeError("__iter__")
+
+
+def _nest(depth: int):
+    value: object = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+PY_KEY = st.one_of(st.sampled_from(FIELD_NAMES), st.sampled_from(FIELD_NAMES).map(PlainStr),
+                   st.sampled_from(FIELD_NAMES).map(LyingStr), st.sampled_from(FIELD_NAMES).map(RaisingStr),
+                   st.just(10 ** 4300), st.integers(), st.none(), st.tuples(st.integers()), ODD_TEXT)
+PY_SCALAR = st.one_of(
+    NUMBER_TEXT.map(batch.loads_exact), st.integers(-10 ** 20, 10 ** 20), st.integers(0, 10 ** 6).map(OddInt),
+    st.decimals(allow_nan=True, places=3).map(OddDecimal), st.floats(), ODD_TEXT, ODD_TEXT.map(PlainStr),
+    st.sampled_from(["平岗村", "2018-01-01", "city", "B2C"]).map(RaisingStr), st.booleans(), st.none(),
+    st.integers(1, 5000).map(_nest), st.builds(object),
+)
+PY_STATION = st.lists(st.tuples(st.sampled_from(["village", "built_year", "meets_standard", "acceptance_passed",
+                                                 "investment"]), PY_SCALAR), max_size=6)
+
+
+def _dict(pairs, kind=dict):
+    """A dict of pairs, or None when the keys themselves refuse to be put in one (a raising __eq__)."""
+    try:
+        return kind(pairs)
+    except RuntimeError:
+        return None
+
+
+PY_VALUE = st.one_of(PY_SCALAR, PY_STATION.map(_dict), PY_STATION.map(lambda p: _dict(p, OddDict)),
+                     st.lists(PY_STATION.map(_dict), max_size=3), st.lists(PY_STATION.map(_dict), max_size=3).map(tuple),
+                     st.lists(PY_STATION.map(_dict), max_size=3).map(OddList))
+ROUNDINGS = [decimal.ROUND_CEILING, decimal.ROUND_DOWN, decimal.ROUND_FLOOR, decimal.ROUND_HALF_DOWN,
+             decimal.ROUND_HALF_EVEN, decimal.ROUND_HALF_UP, decimal.ROUND_UP, decimal.ROUND_05UP]
+SIGNALS = [decimal.Clamped, decimal.DivisionByZero, decimal.Inexact, decimal.Overflow, decimal.Rounded,
+           decimal.Underflow, decimal.InvalidOperation, decimal.Subnormal, decimal.FloatOperation]
+CONTEXTS = st.builds(decimal.Context, prec=st.integers(1, 30), rounding=st.sampled_from(ROUNDINGS),
+                     Emax=st.integers(0, 40), Emin=st.integers(-40, 0), traps=st.lists(st.sampled_from(SIGNALS)))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(pid=st.one_of(PIDS, PIDS.map(RaisingStr), PIDS.map(PlainStr), st.just(10 ** 4300), st.none()),
+       pairs=st.lists(st.tuples(PY_KEY, PY_VALUE), max_size=8), kind=st.sampled_from([dict, OddDict]),
+       context=CONTEXTS)
+def test_hostile_python_objects_on_both_engines(policy, generated_module, pid, pairs, kind, context):
+    application = _dict(pairs, kind)
+    if application is None:
+        return
+    engines = list(_engines(policy, generated_module).values())
+    reference = _outcome(lambda: engines[0](pid, application))
+    with decimal.localcontext(context):
+        outcomes = [_outcome(lambda e=e: e(pid, application)) for e in engines]
+        profiles = [_outcome(lambda: interpreter.match(policy, application)),
+                    _outcome(lambda: generated_module.match(application))]
+    assert outcomes == [reference, reference]
+    assert profiles[0] == profiles[1]
+
+
+@settings(max_examples=100, deadline=None)
+@given(pid=st.sampled_from(["art09_equipment", "art10_park_rent", "art14_sales_award", "art17_training",
+                            "art13_rural_stations"]), data=st.data(), context=CONTEXTS)
+def test_valid_applications_in_any_decimal_context(policy, generated_module, pid, data, context):
+    from strategies import for_programme
+
+    application = data.draw(for_programme(policy.programme(pid)))
+    reference = _outcome(lambda: interpreter.evaluate(policy, pid, application))
+    with decimal.localcontext(context):
+        for evaluate in _engines(policy, generated_module).values():
+            assert _outcome(lambda: evaluate(pid, application)) == reference
