@@ -284,7 +284,7 @@ def _short(value):
     described, and any other object is named by its kind."""
     kind = type(value)
     if issubclass(kind, str):
-        text = str.__str__(value)[:41]
+        text = str.__str__(value)
     elif issubclass(kind, D):
         text = D.__str__(value)
     elif value is None or kind is bool:
@@ -296,7 +296,7 @@ def _short(value):
         text = int.__repr__(value) if bits <= 2000 else f"约 {int(bits * 0.30103) + 1} 位的整数"
     else:
         return _describe_json(value)
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = text[:41].encode("utf-8", "backslashreplace").decode("utf-8")
     return text if len(text) <= 40 else text[:40] + "…"
 
 
