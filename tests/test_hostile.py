@@ -324,9 +324,14 @@ def test_a_huge_exponent_never_stops_a_run(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert f"  第1行（art09_equipment）：equipment_investment：{OUT_OF_RANGE_MESSAGE}" in proc.stdout.splitlines()
     assert "结论：符合条件 1，不符合条件 0，需人工审核 0，无效申请 1" in proc.stdout.splitlines()
-    policy_file = ROOT / "policies" / "yeji_ecommerce.policy"
-    proc = run_cli("diff", str(policy_file), str(policy_file), "--population", str(population))
-    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    old = ROOT / "policies" / "yeji_ecommerce.policy"
+    new = tmp_path / "new.policy"  # art09_equipment at 70% instead of 80%
+    new.write_text(old.read_text(encoding="utf-8").replace("equipment_investment × 80%", "equipment_investment × 70%"),
+                   encoding="utf-8")
+    proc = run_cli("diff", str(old), str(new), "--population", str(population))
+    assert proc.returncode == 0, proc.stderr
+    assert f"申请样本 {population}：共 2 行；结果变化 1 份" in proc.stdout.splitlines()
+    assert "合计：金额 80.00 元 → 70.00 元（-10.00 元）" in proc.stdout.splitlines()
 
 
 # -------- unbounded input
