@@ -1,19 +1,25 @@
 """Streaming over JSON Lines populations: one {"programme", "application"} per line.
 
 Used by `evaluate --batch` (one result per line, in order) and by the drafting
-tools (`simulate`, `diff --population`).  Lines are read one at a time, so
+tools (`simulate`, `diff --population`).  Lines are read one at a time, each
+at most MAX_LINE bytes (the rest of a longer line is skipped, never held), so
 memory does not grow with the file; a bad line becomes an error record and
-never stops the run.
+never stops the run.  Also here: the exact JSON reader every input goes
+through, and `terminal_text`, which makes application text safe to print.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Callable, Iterator
 
-MAX_LINE = 10 * 1024 * 1024  # bytes; a longer line is refused, not parsed
+from . import runtime
+
+MAX_LINE = 10 * 1024 * 1024  # bytes; a longer line (or single document) is refused, not parsed
+CHUNK = 1024 * 1024  # bytes read at a time while skipping the rest of an overlong line
 
 
 @dataclass(frozen=True)
@@ -49,36 +55,46 @@ def _no_duplicates(pairs):
     result = {}
     for key, value in pairs:
         if key in result:
-            shown = key.encode("utf-8", "backslashreplace").decode("utf-8")
-            raise JSONValueError(f"字段“{shown}”出现了两次，无法确定取哪一个")
+            raise JSONValueError(f"字段“{runtime._short(key)}”出现了两次，无法确定取哪一个")
         result[key] = value
     return result
 
 
 def loads_exact(text: str):
     """Parse a JSON document the way every yeji-policy input is read: numbers as exact
-    Decimals, NaN and Infinity refused, a repeated key refused (not silently the last).
+    Decimals (or ints), NaN and Infinity refused, a repeated key refused (not silently
+    the last).  Any number text is read without raising: one too large for Decimal
+    becomes runtime.NUMBER_OUT_OF_RANGE, which the form check refuses by field.
 
     Raises json.JSONDecodeError for malformed text, JSONValueError for the above,
     RecursionError for absurd nesting."""
-    try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant,
-                          object_pairs_hook=_no_duplicates)
-    except ValueError as exc:
-        if isinstance(exc, (json.JSONDecodeError, JSONValueError)):
-            raise
-        # int() refuses numbers longer than the interpreter's digit limit
-        raise JSONValueError("数字的位数过多") from exc
+    return json.loads(text, parse_float=runtime.json_number, parse_int=runtime.json_int,
+                      parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
 
 
 def describe_json_error(exc: json.JSONDecodeError) -> str:
     return f"第{exc.lineno}行第{exc.colno}列：JSON 格式错误（{JSON_MESSAGES.get(exc.msg, exc.msg)}）"
 
 
+def _raw_lines(stream: IO[bytes]) -> Iterator[bytes | None]:
+    """Each line of stream, newline included; None for a line longer than MAX_LINE
+    bytes, whose rest is read in chunks and dropped."""
+    while True:
+        raw = stream.readline(MAX_LINE + 1)
+        if not raw:
+            return
+        if len(raw) <= MAX_LINE or raw.endswith(b"\n"):
+            yield raw
+            continue
+        while raw and not raw.endswith(b"\n"):
+            raw = stream.readline(CHUNK)
+        yield None
+
+
 def read_lines(stream: IO[bytes]) -> Iterator[Line]:
     """Yield each line of a JSONL byte stream as a Line, in order."""
-    for number, raw in enumerate(stream, start=1):
-        if len(raw) > MAX_LINE:
+    for number, raw in enumerate(_raw_lines(stream), start=1):
+        if raw is None:
             yield Line(number, None, None, f"第{number}行超过 {MAX_LINE} 字节，未处理")
             continue
         if not raw.strip():
@@ -133,3 +149,34 @@ def evaluate_line(line: Line, evaluate: Callable[[str, object], dict]) -> dict:
             raise
         return {"line": line.number, "programme": line.programme, "status": "invalid", "errors": errors}
     return dict({"line": line.number}, **result)
+
+
+# Characters that a terminal acts on or that reorder what is shown: C0 and C1
+# controls, DEL, bidirectional controls and the line and paragraph separators.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: str) -> str:
+    """Text derived from an application, safe to print for a person: every control
+    character written as an escape (ESC as \\x1b, RLO as \\u202e), so a village
+    name can neither drive the terminal nor forge a line of output."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+# json.dumps escapes C0 controls itself; the rest can only occur inside strings.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def terminal_json(text: str) -> str:
+    """Text of json.dumps with the controls it leaves raw (DEL, C1, bidirectional) as
+    \\uXXXX escapes: still valid JSON, and the same data."""
+    return _UNSAFE_IN_JSON.sub(_json_escape, text)
+
+
+def _json_escape(match: re.Match) -> str:
+    return f"\\u{ord(match.group()):04x}"

@@ -8,6 +8,8 @@ invalid application.
 from __future__ import annotations
 
 import json
+import os
+import stat
 import sys
 import types
 from decimal import Decimal
@@ -30,7 +32,9 @@ OUT_DIR = Path("generated")
 
 # ---------------------------------------------------------------- helpers
 def _fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"错误：{message}", err=True)
+    from .batch import terminal_text  # a message may quote a file name or input text
+
+    click.echo(f"错误：{terminal_text(message)}", err=True)
     sys.exit(code)
 
 
@@ -61,12 +65,28 @@ def _only_policy(policy_file: str | None) -> M.Policy:
     return _load(files[0], show_warnings=False)
 
 
-def read_json(path: str):
-    """Read a JSON document exactly (batch.loads_exact); any problem exits 2 naming the file."""
+def _read_bounded(path: str, limit: int) -> bytes:
+    """At most limit + 1 bytes of a regular file, or of stdin for "-"; exits 2 for anything
+    else (a device such as /dev/zero or a FIFO could be endless)."""
+    if path == "-":
+        return sys.stdin.buffer.read(limit + 1)
     try:
-        data = Path(path).read_bytes() if path != "-" else sys.stdin.buffer.read()
+        # O_NONBLOCK: opening a FIFO must not wait for a writer before it is refused.
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                _fail(f"{path} 不是普通文件（设备、管道或目录），无法作为申请读取；标准输入请用 -")
+            return stream.read(limit + 1)
     except OSError as exc:
         _fail(f"无法读取文件 {path}：{exc.strerror or exc}")
+
+
+def read_json(path: str):
+    """Read a JSON document exactly (batch.loads_exact); any problem exits 2 naming the file."""
+    from . import batch
+
+    data = _read_bounded(path, batch.MAX_LINE)
+    if len(data) > batch.MAX_LINE:
+        _fail(f"{path} 超过 {batch.MAX_LINE:,} 字节，未处理")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -75,8 +95,6 @@ def read_json(path: str):
         text = text[1:]
     if not text.strip():
         _fail(f"{path} 是空文件，应为一个 JSON 对象")
-    from . import batch
-
     try:
         return batch.loads_exact(text)
     except json.JSONDecodeError as exc:
@@ -88,13 +106,23 @@ def read_json(path: str):
 
 
 def _dump(value) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2, default=_decimal_text)
+    """JSON for --json output; controls from application text stay escaped (batch.terminal_json)."""
+    from .batch import terminal_json
+
+    return terminal_json(json.dumps(value, ensure_ascii=False, indent=2, default=_decimal_text))
+
+
+def _say(text: str, err: bool = False) -> None:
+    """One line of human output that may hold application text, its controls escaped."""
+    from .batch import terminal_text
+
+    click.echo(terminal_text(text), err=err)
 
 
 def _invalid(exc: runtime.InvalidApplication) -> NoReturn:
-    click.echo(f"申请无效，共 {len(exc.errors)} 处问题：", err=True)
+    _say(f"申请无效，共 {exc.count} 处问题：", err=True)
     for e in exc.errors:
-        click.echo(f"  - {e['path'] or '（申请整体）'}：{e['message']}", err=True)
+        _say(f"  - {e['path'] or '（申请整体）'}：{e['message']}", err=True)
     sys.exit(2)
 
 
@@ -195,24 +223,24 @@ def build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
 
 
 def _print_result(result: dict) -> None:
-    click.echo(f"项目：{result['programme_name']}（{result['programme']}，第{result['article']}条）")
-    click.echo(f"结论：{M.STATUS_LABELS[result['status']]}")
-    click.echo(f"金额：{runtime.show_yuan(Decimal(result['amount']))}")
+    _say(f"项目：{result['programme_name']}（{result['programme']}，第{result['article']}条）")
+    _say(f"结论：{M.STATUS_LABELS[result['status']]}")
+    _say(f"金额：{runtime.show_yuan(Decimal(result['amount']))}")
     if "amount_if_approved" in result:
-        click.echo(f"审核通过后金额：{runtime.show_yuan(Decimal(result['amount_if_approved']))}")
-    click.echo(f"资金来源：{result['funding_source']}")
-    click.echo(f"兑现条件：{result['payment_condition']}")
-    click.echo("计算过程：")
+        _say(f"审核通过后金额：{runtime.show_yuan(Decimal(result['amount_if_approved']))}")
+    _say(f"资金来源：{result['funding_source']}")
+    _say(f"兑现条件：{result['payment_condition']}")
+    _say("计算过程：")
     for number, step in enumerate(result["steps"], start=1):
-        click.echo(f"  {number}. {step}")
+        _say(f"  {number}. {step}")
     if result["reasons"]:
-        click.echo("原因：")
+        _say("原因：")
         for reason in result["reasons"]:
-            click.echo(f"  - {reason}")
+            _say(f"  - {reason}")
     if result["interpretations"]:
-        click.echo("适用的解释：")
+        _say("适用的解释：")
         for note in result["interpretations"]:
-            click.echo(f"  【解释】第{note['article']}条 {note['subject']}：{note['note']}")
+            _say(f"  【解释】第{note['article']}条 {note['subject']}：{note['note']}")
 
 
 @main.command()
@@ -266,7 +294,7 @@ def _evaluate_batch(policy: M.Policy, batch_file: str) -> None:
     with stream:
         for line in batch.read_lines(stream):
             record = batch.evaluate_line(line, engine)
-            out.write(json.dumps(record, ensure_ascii=False, default=_decimal_text) + "\n")
+            out.write(batch.terminal_json(json.dumps(record, ensure_ascii=False, default=_decimal_text)) + "\n")
             count += 1
             invalid += record["status"] == "invalid"
             if count % PROGRESS_EVERY == 0:
@@ -306,13 +334,13 @@ def match(profile: str, as_json: bool, policy_file: str | None) -> None:
             line += f"，{runtime.show_yuan(Decimal(e['amount']))}"
         if "max_amount_text" in e:
             line += f"，{e['max_amount_text']}"
-        click.echo(line)
+        _say(line)
         for reason in e.get("reasons", []):
-            click.echo(f"    原因：{reason}")
+            _say(f"    原因：{reason}")
         for error in e.get("errors", []):
-            click.echo(f"    {error['path']}：{error['message']}")
+            _say(f"    {error['path']}：{error['message']}")
         if e["missing"]:
-            click.echo("    还需：" + "、".join(m["label"] for m in e["missing"]))
+            _say("    还需：" + "、".join(m["label"] for m in e["missing"]))
 
 
 @main.command("test")

@@ -222,9 +222,12 @@ def _show(value, t: M.Type) -> str:
 
 # ---------------------------------------------------------------- public API
 def _programme(policy: M.Policy, pid) -> M.Programme:
-    for p in policy.programmes:
-        if p.id == pid:
-            return p
+    # Only a plain str names a programme, as in the generated module: a subclass's
+    # own __eq__ never runs (it may raise).
+    if type(pid) is str:
+        for p in policy.programmes:
+            if p.id == pid:
+                return p
     raise R.unknown_programme(policy.programme_ids, pid)
 
 

@@ -13,6 +13,7 @@ rounded once, to 0.01 元, half up.
 
 import datetime
 import decimal
+import heapq
 import re
 
 D = decimal.Decimal
@@ -35,18 +36,58 @@ ZERO = D(0)
 MAX_NUMBER = D("9999999999.99")  # just under 100 亿 — no real amount, area or count comes close
 MAX_ITEMS = 10000
 MAX_TEXT = 200
+MAX_ERRORS = 100  # problems listed one by one; the rest are counted
 
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_DECIMAL_STRING = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DECIMAL_STRING = re.compile(r"[0-9]+(\.[0-9]+)?")  # always fullmatch: "$" would allow a final newline
 
 
 class InvalidApplication(ValueError):
-    """The application does not fit the form; `.errors` lists every problem."""
+    """The application does not fit the form; `.errors` lists every problem — the
+    first MAX_ERRORS of them, then one entry counting the rest; `.count` is the total."""
 
     def __init__(self, errors):
-        self.errors = list(errors)
+        errors = list(errors)
+        self.count = sum(getattr(e, "unlisted", 1) for e in errors)
+        if len(errors) > MAX_ERRORS:
+            errors = errors[:MAX_ERRORS]
+            errors.append({"path": "", "message": f"另有 {self.count - MAX_ERRORS} 个问题未列出"})
+        self.errors = errors
         lines = [f"{e['path'] or '（申请整体）'}：{e['message']}" for e in self.errors]
         super().__init__("申请无效：\n" + "\n".join(lines))
+
+
+class _Unlisted(dict):
+    """An error entry standing for `unlisted` problems that were counted, not worded
+    (it comes after MAX_ERRORS entries, so InvalidApplication counts it and drops it)."""
+
+    def __init__(self, count):
+        super().__init__(path="", message=f"另有 {count} 个问题未列出")
+        self.unlisted = count
+
+
+# ---------------------------------------------------------------- reading JSON numbers
+# json.loads(text, parse_float=json_number, parse_int=json_int) reads every
+# number exactly and never raises: a number beyond what Decimal can hold (an
+# exponent of 19 digits or more) becomes NUMBER_OUT_OF_RANGE, which the form
+# check refuses, naming the field.
+NUMBER_OUT_OF_RANGE = D("NaN1")  # a NaN with payload 1: JSON itself has no NaN
+_READ = decimal.Context(traps=[decimal.InvalidOperation])
+_INT_DIGITS = 640  # int() of a longer text may raise (sys.set_int_max_str_digits); Decimal never does
+
+
+def json_number(text):
+    """A JSON number with a fraction or an exponent, as an exact Decimal."""
+    try:
+        return D(text, _READ)
+    except decimal.InvalidOperation:  # the exponent is beyond Decimal's range
+        mantissa = text.lower().partition("e")[0]
+        return ZERO if not mantissa.strip("+-0.") else NUMBER_OUT_OF_RANGE
+
+
+def json_int(text):
+    """A JSON integer: an int, or an exact Decimal when too long for int()."""
+    return int(text) if len(text) <= _INT_DIGITS else D(text)
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -62,6 +103,8 @@ def mul(a, b):
     return EXACT.multiply(a, b)
 
 
+# Every operation names its context: the caller's decimal context (precision 3,
+# say) never changes a result.
 _ROUNDING = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_UP)
 # Exact remainders whatever the exponent: 0.5000…0001 (a million digits) is not a multiple of 0.5.
 _REMAINDER = decimal.Context(prec=200, Emin=decimal.MIN_EMIN, Emax=decimal.MAX_EMAX)
@@ -77,7 +120,7 @@ def cents_string(value):
     """'98765.42' — exactly two places, no exponent, no thousands separator."""
     rounded = round_cents(value)
     if rounded == 0:
-        rounded = abs(rounded)  # never "-0.00"
+        rounded = rounded.copy_abs()  # never "-0.00"
     return f"{rounded:f}"
 
 
@@ -202,29 +245,106 @@ def _rule_of(field):
     return KIND_RULES[kind]
 
 
+# The checks below look at type(value), never value.__class__ or isinstance: an
+# object can claim any __class__, and a subclass's own methods may raise or lie.
 def _describe_json(value):
+    kind = type(value)
     if value is None:
         return "null"
-    if isinstance(value, bool):
+    if kind is bool:
         return "true" if value else "false"
-    if isinstance(value, (int, D)):
+    if issubclass(kind, (int, D)):
         return "数字"
-    if isinstance(value, float):
+    if issubclass(kind, float):
         return "二进制浮点数（float）"
-    if isinstance(value, str):
+    if issubclass(kind, str):
         return "文字"
-    if isinstance(value, (list, tuple)):
+    if issubclass(kind, (list, tuple)):
         return "列表"
-    if isinstance(value, dict):
+    if issubclass(kind, dict):
         return "对象"
-    return type(value).__name__
+    return kind.__name__
 
 
 def _short(value):
     """A value as quoted in a message: at most 40 characters, lone surrogates (which
-    no UTF-8 output can carry) written as escapes."""
-    text = str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+    no UTF-8 output can carry) written as escapes.  Safe on anything a caller
+    passes: no method of a subclass runs, an int too long to convert is
+    described, and any other object is named by its kind."""
+    kind = type(value)
+    if issubclass(kind, str):
+        text = str.__str__(value)
+    elif issubclass(kind, D):
+        text = D.__str__(value)
+    elif value is None or kind is bool:
+        text = repr(value)
+    elif issubclass(kind, float):
+        text = float.__repr__(value)
+    elif issubclass(kind, int):
+        bits = int.bit_length(value)
+        text = int.__repr__(value) if bits <= 2000 else f"约 {int(bits * 0.30103) + 1} 位的整数"
+    else:
+        return _describe_json(value)
+    text = text[:41].encode("utf-8", "backslashreplace").decode("utf-8")
     return text if len(text) <= 40 else text[:40] + "…"
+
+
+_JSON_TYPES = frozenset((str, int, bool, float, D, list, dict, type(None)))
+_TEXT_ONLY = frozenset((str,))
+
+
+def _as_json(value):
+    """A value of a subclass of str, int, float, Decimal, list or tuple as the plain
+    value it stands for (a tuple as a list), copied without calling any method the
+    subclass defines; anything else unchanged."""
+    kind = type(value)
+    if issubclass(kind, str):
+        return str.__str__(value)
+    if issubclass(kind, int):
+        return int.__index__(value)
+    if issubclass(kind, float):
+        return float.__float__(value)
+    if issubclass(kind, D):
+        return D(value)
+    if issubclass(kind, list):
+        return list.copy(value)
+    if issubclass(kind, tuple):
+        return list(tuple.__iter__(value))
+    return value
+
+
+def _members(obj, path, errors):
+    """The members of a JSON object keyed by plain str, and its keys that are not text.
+
+    For a dict subclass or keys that are str subclasses: every key is read as the
+    text it holds, without calling its methods (a hostile __eq__ or __hash__ never
+    runs); two keys with the same text are an error."""
+    members, odd = {}, []
+    for key, value in dict.items(obj):
+        if type(key) is not str:
+            if not issubclass(type(key), str):
+                odd.append(key)
+                continue
+            key = str.__str__(key)
+        if key in members:
+            errors.append({"path": f"{path}.{_short(key)}" if path else _short(key),
+                           "message": f"字段“{_short(key)}”出现了两次，无法确定取哪一个"})
+            continue
+        members[key] = value
+    return members, odd
+
+
+def _report_unknown(keys, path, errors, message):
+    """One error per unknown key, in the order of their text, while fewer than MAX_ERRORS
+    errors are listed; the rest are counted in one entry, never worded (memory stays
+    bounded however many keys an object has)."""
+    room = max(MAX_ERRORS - len(errors), 0)
+    first = heapq.nsmallest(room, keys, key=lambda k: (0, k) if type(k) is str else (1, _short(k)))
+    for name in first:
+        shown = _short(name)
+        errors.append({"path": f"{path}.{shown}" if path else shown, "message": message(shown)})
+    if len(keys) > len(first):
+        errors.append(_Unlisted(len(keys) - len(first)))
 
 
 def _has_surrogate(text):
@@ -235,7 +355,7 @@ def _number(value, field, path, errors):
     """Check a numeric input; return it as an exact Decimal, or None after an error."""
     kind = field["kind"]
     # Fast path: a whole number within bounds, as JSON integers usually are.
-    if value.__class__ is int and 0 <= value <= MAX_NUMBER and field.get("step") is None \
+    if type(value) is int and 0 <= value <= MAX_NUMBER and field.get("step") is None \
             and field.get("minimum") is None:
         return D(value)
     label = field["label"]
@@ -244,7 +364,7 @@ def _number(value, field, path, errors):
         errors.append({"path": path, "message": f"“{label}”应为数字，此处为{_describe_json(value)}；{allowed}"})
         return None
     if isinstance(value, str):
-        if kind != "money" or not _DECIMAL_STRING.match(value) or len(value) > 40:
+        if kind != "money" or len(value) > 40 or not _DECIMAL_STRING.fullmatch(value):
             errors.append({"path": path, "message": f"“{label}”应为数字，此处为文字“{_short(value)}”；{allowed}"})
             return None
         value = D(value)
@@ -254,7 +374,10 @@ def _number(value, field, path, errors):
             return None
         value = D(value)
     if not value.is_finite():
-        errors.append({"path": path, "message": f"“{label}”不是有限的数字（NaN 或无穷大）；{allowed}"})
+        if value.is_qnan() and value.as_tuple().digits == (1,):  # NUMBER_OUT_OF_RANGE
+            errors.append({"path": path, "message": f"“{label}”的数值超出可以处理的范围（指数过大或过小）；{allowed}"})
+        else:
+            errors.append({"path": path, "message": f"“{label}”不是有限的数字（NaN 或无穷大）；{allowed}"})
         return None
     if value == 0:
         value = ZERO  # -0 is 0
@@ -265,10 +388,10 @@ def _number(value, field, path, errors):
         errors.append({"path": path, "message": f"“{label}”超过允许的最大值 {group(MAX_NUMBER)}"})
         return None
     if kind == "int":
-        if value != value.to_integral_value():
+        if value != value.to_integral_value(context=_REMAINDER):
             errors.append({"path": path, "message": f"“{label}”应为整数，此处为 {_short(value)}"})
             return None
-        value = value.quantize(D(1))
+        value = value.quantize(D(1), context=_REMAINDER)
     step = field.get("step")
     if step is not None:
         step = D(step)
@@ -289,6 +412,12 @@ def _number(value, field, path, errors):
 def _scalar(value, field, path, errors):
     kind = field["kind"]
     label = field["label"]
+    if type(value) not in _JSON_TYPES:
+        value = _as_json(value)
+        if type(value) not in _JSON_TYPES and not issubclass(type(value), dict):
+            errors.append({"path": path, "message": f"“{label}”此处为 Python 对象 {_describe_json(value)}，"
+                                                    f"不是 JSON 的值；须为{_rule_of(field)}"})
+            return None
     if kind in ("money", "number", "int"):
         return _number(value, field, path, errors)
     if kind == "bool":
@@ -348,9 +477,12 @@ def validate_object(fields, obj, path, errors):
     """Validate one JSON object against a list of field specs, appending every
     problem to errors.  Returns the values that are valid (defaults filled in),
     or None when obj is not an object at all."""
-    if not isinstance(obj, dict):
+    if not issubclass(type(obj), dict):
         errors.append({"path": path, "message": f"应为对象（JSON object），此处为{_describe_json(obj)}"})
         return None
+    odd = ()
+    if type(obj) is not dict or not set(map(type, obj)) <= _TEXT_ONLY:
+        obj, odd = _members(obj, path, errors)
     values = {}
     seen = 0
     for f in fields:
@@ -365,10 +497,10 @@ def validate_object(fields, obj, path, errors):
         seen += 1
         kind = f["kind"]
         # Fast paths for values that are plainly valid; anything else takes the full check below.
-        if kind == "bool" and value.__class__ is bool:
+        if kind == "bool" and type(value) is bool:
             values[name] = value
             continue
-        if kind == "money" and value.__class__ is D and value.is_finite() and ZERO <= value <= MAX_NUMBER \
+        if kind == "money" and type(value) is D and value.is_finite() and ZERO <= value <= MAX_NUMBER \
                 and _has_at_most(value, 2):
             values[name] = value if value else ZERO
             continue
@@ -379,13 +511,11 @@ def validate_object(fields, obj, path, errors):
         checked = _scalar(value, f, sub_path, errors)
         if checked is not None:
             values[name] = checked
-    if seen != len(obj):
+    if seen != len(obj) or odd:
         known = {f["name"] for f in fields}
         allowed = "、".join(sorted(known))
-        for name in sorted((k for k in obj if k not in known), key=str):
-            shown = _short(name) if isinstance(name, str) else repr(name)
-            errors.append({"path": f"{path}.{shown}" if path else shown,
-                           "message": f"未知的输入项“{shown}”；允许的输入项：{allowed}"})
+        _report_unknown([k for k in obj if k not in known] + list(odd), path, errors,
+                        lambda shown: f"未知的输入项“{shown}”；允许的输入项：{allowed}")
     return values
 
 
@@ -399,24 +529,24 @@ class NotPlain(Exception):
 
 
 def plain_money(value):
-    if value.__class__ is D:
+    if type(value) is D:
         if value.is_finite() and ZERO <= value <= MAX_NUMBER and _has_at_most(value, 2):
             return value if value else ZERO
-    elif value.__class__ is int and 0 <= value <= MAX_NUMBER:
+    elif type(value) is int and 0 <= value <= MAX_NUMBER:
         return D(value)
     raise NotPlain
 
 
 def plain_int(value):
-    if value.__class__ is int and 0 <= value <= MAX_NUMBER:
+    if type(value) is int and 0 <= value <= MAX_NUMBER:
         return D(value)
     raise NotPlain
 
 
 def plain_number(value, step, minimum):
-    if value.__class__ is int:
+    if type(value) is int:
         value = D(value)
-    elif value.__class__ is not D:
+    elif type(value) is not D:
         raise NotPlain
     if value.is_finite() and ZERO <= value <= MAX_NUMBER \
             and (_REMAINDER.remainder(value, step) == 0 if step is not None else _has_at_most(value, 2)) \
@@ -427,25 +557,25 @@ def plain_number(value, step, minimum):
 
 def plain_int_value(value):
     """A whole number with a step or minimum: plain_number's value, if whole."""
-    if value == value.to_integral_value():
-        return value.quantize(D(1))
+    if value == value.to_integral_value(context=_REMAINDER):
+        return value.quantize(D(1), context=_REMAINDER)
     raise NotPlain
 
 
 def plain_bool(value):
-    if value.__class__ is bool:
+    if type(value) is bool:
         return value
     raise NotPlain
 
 
 def plain_option(value, options):
-    if value.__class__ is str and value in options:
+    if type(value) is str and value in options:
         return value
     raise NotPlain
 
 
 def plain_date(value):
-    if value.__class__ is str and _DATE.fullmatch(value):
+    if type(value) is str and _DATE.fullmatch(value):
         try:
             return datetime.date.fromisoformat(value)
         except ValueError:
@@ -454,7 +584,7 @@ def plain_date(value):
 
 
 def plain_text(value):
-    if value.__class__ is str and value.strip() and len(value) <= MAX_TEXT and not _has_surrogate(value):
+    if type(value) is str and value.strip() and len(value) <= MAX_TEXT and not _has_surrogate(value):
         return value
     raise NotPlain
 
@@ -641,8 +771,13 @@ def add_note(notes, entry):
 
 # ---------------------------------------------------------------- the policy calculator
 def unknown_programme(programmes, programme_id):
+    """The error for an id that is not a programme's (any object: only a plain str can be one)."""
     valid = "、".join(programmes)
-    return InvalidApplication([{"path": "programme", "message": f"未知的项目“{_short(programme_id)}”；可选的项目：{valid}"}])
+    if issubclass(type(programme_id), str):
+        return InvalidApplication([{"path": "programme",
+                                    "message": f"未知的项目“{_short(programme_id)}”；可选的项目：{valid}"}])
+    return InvalidApplication([{"path": "programme", "message": f"项目编号应为文字，此处为{_describe_json(programme_id)}"
+                                                                f"；可选的项目：{valid}"}])
 
 
 def match_profile(programmes, evaluate, partial, constraints, profile):
@@ -654,7 +789,7 @@ def match_profile(programmes, evaluate, partial, constraints, profile):
     errors) checks the form's cross-field rules whose inputs are known.  A requirement whose
     inputs are all known can rule a programme out while others are missing.
     """
-    if not isinstance(profile, dict):
+    if not issubclass(type(profile), dict):
         raise InvalidApplication([{"path": "", "message": f"应为对象（JSON object），此处为{_describe_json(profile)}"}])
     specs = {}
     for meta in programmes.values():
@@ -662,9 +797,12 @@ def match_profile(programmes, evaluate, partial, constraints, profile):
             specs.setdefault(spec["name"], spec)
     errors = []
     values = {}
-    for name in sorted((k for k in profile if k not in specs), key=str):
-        shown = _short(name) if isinstance(name, str) else repr(name)
-        errors.append({"path": shown, "message": f"未知的输入项“{shown}”：没有任何项目使用它"})
+    odd = ()
+    if type(profile) is not dict or not set(map(type, profile)) <= _TEXT_ONLY:
+        profile, odd = _members(profile, "", errors)
+    unknown = [k for k in profile if k not in specs] + list(odd)
+    if unknown:
+        _report_unknown(unknown, "", errors, lambda shown: f"未知的输入项“{shown}”：没有任何项目使用它")
     for name, spec in specs.items():
         if name in profile:
             checked = validate_object([spec], {name: profile[name]}, "", errors)

@@ -152,9 +152,9 @@ def report(tally: Tally, name: str) -> list[str]:
     if tally.problem_count:
         shown = f"前 {len(tally.problems)} 行，" if len(tally.problems) < tally.problem_count else ""
         lines.append(f"无法读取或无效的行（{shown}共 {tally.problem_count} 行）：")
-        for problem in tally.problems:
+        for problem in tally.problems:  # application text: controls escaped (batch.terminal_text)
             if problem.programme is None:  # batch.py's message names the line
-                lines.append(f"  {'；'.join(problem.messages)}")
+                lines.append(batch.terminal_text(f"  {'；'.join(problem.messages)}"))
             else:
-                lines.append(f"  第{problem.line}行（{problem.programme}）：{'；'.join(problem.messages)}")
+                lines.append(batch.terminal_text(f"  第{problem.line}行（{problem.programme}）：{'；'.join(problem.messages)}"))
     return lines

@@ -3,12 +3,11 @@
     pip install atheris
     python tests/fuzz/fuzz_evaluate.py -max_total_time=3600
 
-Each input is read as JSON exactly as the CLI reads it (Decimal numbers) and
+Each input is read as JSON exactly as the CLI reads it (batch.loads_exact) and
 given to every programme on both engines.  Both must return the same result or
 raise InvalidApplication with the same errors; anything else is a bug.
 """
 
-import json
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from yeji_policy import check, interpreter
+    from yeji_policy import batch, check, interpreter
     from yeji_policy.cli import generated_engine
 
 POLICY, _, _ = check.load(Path(__file__).resolve().parents[2] / "policies" / "yeji_ecommerce.policy")
@@ -59,8 +58,8 @@ def structured(fdp: "atheris.FuzzedDataProvider", depth: int = 0):
 
 def test_one_input(data: bytes) -> None:
     try:
-        application = json.loads(data.decode("utf-8"), parse_float=Decimal)
-    except (ValueError, RecursionError):
+        application = batch.loads_exact(data.decode("utf-8"))
+    except (ValueError, RecursionError):  # malformed JSON: shape a value from the bytes instead
         application = structured(atheris.FuzzedDataProvider(data))
     for pid in POLICY.programme_ids:
         a = outcome(lambda: interpreter.evaluate(POLICY, pid, application))

@@ -23,7 +23,7 @@ from .. import model as M
 from .. import runtime as R
 from ..units import display_unit
 
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # fullmatch: "$" would allow a final newline
 _CMP = {">=": ">=", "<=": "<=", ">": ">", "<": "<", "=": "==", "!=": "!="}
 
 
@@ -43,7 +43,7 @@ def _lit(value) -> str:
 
 
 def _ident(pid: str) -> str:
-    if not _IDENT.match(pid):
+    if not _IDENT.fullmatch(pid):
         raise ValueError(f"unsafe programme id {pid!r}")
     return pid
 
@@ -431,17 +431,18 @@ def _validator_body(programme: M.Programme, constants: _Constants) -> str:
     names = tuple(f.name for f in programme.fields)
     required = tuple(f.name for f in programme.fields if f.default is None)
     lines = [
-        f"    if application.__class__ is dict and "
-        f"{constants.literal(f'frozenset({_lit(names)})')} >= application.keys() >= "
-        f"{constants.literal(f'frozenset({_lit(required)})')}:",
+        "    if type(application) is dict:",
         "        try:",
-        "            return {",
+        f"            if {constants.literal(f'frozenset({_lit(names)})')} >= application.keys() >= "
+        f"{constants.literal(f'frozenset({_lit(required)})')}:",
+        "                return {",
     ]
     for f in programme.fields:
         read = (f"application[{_lit(f.name)}]" if f.default is None
                 else f"application.get({_lit(f.name)}, {constants.name(f.default)})")
-        lines.append(f"                {_lit(f.name)}: {_plain_check(f, read, constants)},")
-    lines += ["            }", "        except NotPlain:", "            pass", "    " + full]
+        lines.append(f"                    {_lit(f.name)}: {_plain_check(f, read, constants)},")
+    # NotPlain; or a key whose own __eq__ or __hash__ raises, which the full check reads as plain text
+    lines += ["                }", "        except Exception:", "            pass", "    " + full]
     return "\n".join(lines)
 
 
