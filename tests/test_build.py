@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import random
+import re
 import shutil
 import signal
 import stat
@@ -144,14 +145,18 @@ def test_build_refuses_an_output_directory_it_did_not_create(project, out, reaso
         assert snapshot(project.parent) == before
 
 
-def test_build_refuses_a_repository_root_and_a_directory_holding_the_sources(project, tmp_path):
+def test_build_refuses_a_repository_root_a_file_and_a_parent_of_the_cwd(project, tmp_path):
     other = tmp_path / "other-clone"
     (other / ".git").mkdir(parents=True)
     (other / build_mod.MARKER).write_bytes(build_mod.MARKER_TEXT)  # even one that looks like ours
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me", encoding="utf-8")
     before = snapshot(tmp_path)
     result = CliRunner().invoke(main, ["build", "--out", str(other)])
     assert result.exit_code == 2
     assert result.stderr == f"错误：拒绝写入 {other}/：它是 git 仓库的根目录，构建会整体替换输出目录\n"
+    with pytest.raises(build_mod.OutputError, match=re.escape(f"拒绝写入 {a_file}/：它是文件，不是目录")):
+        build_mod.write({"x.txt": b"x"}, a_file)
     result = CliRunner().invoke(main, ["build", "--check", "--out", str(tmp_path), str(POLICY_FILE)])
     assert result.exit_code == 2
     assert result.stderr == f"错误：拒绝写入 {tmp_path}/：它是当前目录或其上级目录，构建会整体替换输出目录\n"
@@ -306,6 +311,21 @@ def test_interrupted_write_in_the_two_rename_window_keeps_a_complete_tree(tmp_pa
     assert tree(out) == trees["new"]
     build_mod.write(trees["new"], out)
     assert os.listdir(tmp_path) == ["generated"]
+
+
+def test_ctrl_c_is_one_line_saying_the_tree_is_complete(tmp_path, monkeypatch, two_versions):
+    files, trees = two_versions
+    out = tmp_path / "generated"
+    build_mod.write(trees["old"], out)
+
+    def interrupted(policies):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build_mod, "render", interrupted)
+    result = CliRunner().invoke(main, ["build", "--out", str(out), str(files["new"])])
+    assert result.exit_code == 130
+    assert result.stderr == f"错误：构建被中断；{out}/ 是完整的旧版本或新版本\n"
+    assert tree(out) == trees["old"]
 
 
 def test_next_build_restores_what_a_kill_between_the_two_renames_left(tmp_path, monkeypatch, two_versions):

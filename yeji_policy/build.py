@@ -109,18 +109,23 @@ def compare(artifacts: dict[str, bytes], out_dir: Path) -> Staleness:
     return Staleness(tuple(changed), tuple(extra))
 
 
-def check_location(out_dir: Path, sources: Iterable[Path] = ()) -> None:
-    """Refuse an output directory whose replacement would delete the project itself."""
+def check_output(out_dir: Path, sources: Iterable[Path] = (), replacing: bool = True) -> None:
+    """Refuse an output directory whose replacement would delete the project itself
+    or (replacing) anything the build did not create.  Raises OutputError."""
     out = out_dir.resolve()
-    shown = f"{out_dir}/"
     cwd = Path.cwd().resolve()
     if out == cwd or out in cwd.parents:
-        raise OutputError(f"拒绝写入 {shown}：它是当前目录或其上级目录，构建会整体替换输出目录")
+        raise OutputError(f"拒绝写入 {out_dir}/：它是当前目录或其上级目录，构建会整体替换输出目录")
     for source in sources:
         if out in source.resolve().parents:
-            raise OutputError(f"拒绝写入 {shown}：其中有政策源文件 {source}，构建会整体替换输出目录")
+            raise OutputError(f"拒绝写入 {out_dir}/：其中有政策源文件 {source}，构建会整体替换输出目录")
     if (out / ".git").exists():
-        raise OutputError(f"拒绝写入 {shown}：它是 git 仓库的根目录，构建会整体替换输出目录")
+        raise OutputError(f"拒绝写入 {out_dir}/：它是 git 仓库的根目录，构建会整体替换输出目录")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"拒绝写入 {out_dir}/：它是文件，不是目录")
+    if replacing and out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise OutputError(f"拒绝写入 {out_dir}/：它不是空目录，也没有 yeji-policy build 的标记文件 {MARKER}，"
+                          "构建会删除其中的文件；如其中没有要保留的文件，请先手工删除它")
 
 
 def write(artifacts: dict[str, bytes], out_dir: Path, sources: Iterable[Path] = ()) -> None:
@@ -129,14 +134,12 @@ def write(artifacts: dict[str, bytes], out_dir: Path, sources: Iterable[Path] = 
     Raises OutputError when out_dir may not be replaced, OSError when writing
     failed (a full disk): either way out_dir is left as it was.
     """
-    check_location(out_dir, sources)
+    check_output(out_dir, sources, replacing=False)
     out = out_dir.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     with _locked(out_dir):
         _recover(out)
-        if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
-            raise OutputError(f"拒绝写入 {out_dir}/：它不是空目录，也没有 yeji-policy build 的标记文件 {MARKER}，"
-                              "构建会删除其中的文件；如其中没有要保留的文件，请先手工删除它")
+        check_output(out_dir, sources)  # again, now that no other build can be half-way
         staging = _stage(expected(artifacts), out)
         try:
             displaced = _swap(staging, out)
@@ -164,7 +167,8 @@ def _recover(out: Path) -> None:
     leftovers = _leftovers(out)
     if not os.path.lexists(out):
         # After a kill between the fallback's two renames both trees are complete: prefer the new one.
-        complete = sorted((p for p in leftovers if _complete(p)), key=lambda p: "-new-" not in p.name)
+        new = f".{out.name}-new-"
+        complete = sorted((p for p in leftovers if _complete(p)), key=lambda p: not p.name.startswith(new))
         if complete:
             os.rename(complete[0], out)
             leftovers.remove(complete[0])

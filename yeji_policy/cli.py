@@ -148,12 +148,19 @@ def check(files: tuple[str, ...]) -> None:
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 def build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
     """从政策文件生成全部产物（计算模块、申请表单、规则说明）。"""
+    try:
+        _build(check_only, out, files)
+    except KeyboardInterrupt:
+        _fail(f"构建被中断；{out}/ 是完整的旧版本或新版本", 130)
+
+
+def _build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
     from . import build as build_mod
 
     sources = _policy_files(files)
     out_dir = Path(out)
     try:
-        build_mod.check_location(out_dir, sources)
+        build_mod.check_output(out_dir, sources, replacing=not check_only)
     except build_mod.OutputError as exc:
         _fail(str(exc))
     policies = [_load(path) for path in sources]
@@ -178,8 +185,6 @@ def build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
         _fail(str(exc))
     except OSError as exc:
         _fail(write_failure(exc, f"{out}/"))
-    except KeyboardInterrupt:
-        _fail(f"构建被中断；{out}/ 是完整的旧版本或新版本", 130)
     click.echo(f"已生成 {len(artifacts)} 个文件到 {out}/（{len(stale.changed)} 个有变化）：")
     for path in artifacts:
         click.echo(f"  {out}/{path}")
