@@ -1,12 +1,13 @@
 """The yeji-policy command line: check, build, evaluate, match, test, programmes.
 
 Output is Chinese.  Exit codes: 0 success; 1 the policy has errors, a test
-failed, or generated/ is stale; 2 a usage error, an unreadable input or an
-invalid application.
+failed, or generated/ is stale; 2 a usage error, an unreadable input, an output
+that may not or cannot be written (build, fmt), or an invalid application.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -197,14 +198,26 @@ def check(files: tuple[str, ...]) -> None:
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 def build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
     """从政策文件生成全部产物（计算模块、申请表单、规则说明）。"""
+    try:
+        _build(check_only, out, files)
+    except KeyboardInterrupt:
+        _fail(f"构建被中断；{out}/ 是完整的旧版本或新版本", 130)
+
+
+def _build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
     from . import build as build_mod
 
-    policies = [_load(path) for path in _policy_files(files)]
+    sources = _policy_files(files)
+    out_dir = Path(out)
+    try:
+        build_mod.check_output(out_dir, sources, replacing=not check_only)
+    except build_mod.OutputError as exc:
+        _fail(str(exc))
+    policies = [_load(path) for path in sources]
     try:
         artifacts = build_mod.render(policies)
     except build_mod.BuildError as exc:
         _fail(f"{exc}；{out}/ 保持不变", 1)
-    out_dir = Path(out)
     stale = build_mod.compare(artifacts, out_dir)
     if check_only:
         if stale.changed or stale.extra:
@@ -216,10 +229,25 @@ def build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
             sys.exit(1)
         click.echo(f"{out}/ 是最新的（{len(artifacts)} 个文件）")
         return
-    build_mod.write(artifacts, out_dir)
+    try:
+        build_mod.write(artifacts, out_dir, sources)
+    except build_mod.OutputError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(write_failure(exc, f"{out}/"))
     click.echo(f"已生成 {len(artifacts)} 个文件到 {out}/（{len(stale.changed)} 个有变化）：")
     for path in artifacts:
         click.echo(f"  {out}/{path}")
+
+
+_WRITE_ERRORS = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EACCES: "没有写入权限",
+                 errno.EPERM: "没有写入权限", errno.EROFS: "文件系统是只读的"}
+
+
+def write_failure(exc: OSError, path: str) -> str:
+    """One Chinese line for a write that failed and changed nothing (build, fmt)."""
+    reason = _WRITE_ERRORS.get(exc.errno) or exc.strerror or str(exc)
+    return f"无法写入 {path}：{reason}；{path} 保持不变"
 
 
 def _print_result(result: dict) -> None:

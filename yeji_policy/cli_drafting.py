@@ -81,12 +81,15 @@ class _Progress:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    """Replace the file's content in one step, keeping its mode; through a symlink, the
+    file it points to (the link stays a link).  On failure the file is left as it was."""
+    target = Path(os.path.realpath(path))
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(text.encode("utf-8"))
-        shutil.copymode(path, temporary)
-        os.replace(temporary, path)
+        shutil.copymode(target, temporary)
+        os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
@@ -132,12 +135,17 @@ def fmt_cmd(check_only: bool, files: tuple[str, ...]) -> None:
         if formatted.encode("utf-8") == data:
             unchanged += 1
             continue
-        unformatted.append(shown)
         if check_only:
             click.echo(f"未按规范格式排版：{shown}")
         else:
-            _write_atomically(Path(name), formatted)
+            try:
+                _write_atomically(Path(name), formatted)
+            except OSError as exc:
+                click.echo(f"错误：{cli.write_failure(exc, shown)}", err=True)
+                status = 2
+                continue
             click.echo(f"已排版：{shown}")
+        unformatted.append(shown)
     if check_only:
         if unformatted:
             click.echo(f"{len(unformatted)} 个文件未按规范格式排版；运行 yeji-policy fmt 即可排版")
