@@ -172,13 +172,17 @@ def build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
         click.echo(f"  {out}/{path}")
 
 
-def _print_result(result: dict) -> None:
+def _print_result(result: dict, wording: str | None = None) -> None:
     click.echo(f"项目：{result['programme_name']}（{result['programme']}，第{result['article']}条）")
     click.echo(f"结论：{M.STATUS_LABELS[result['status']]}")
     click.echo(f"金额：{runtime.show_yuan(Decimal(result['amount']))}")
     if "amount_if_approved" in result:
         click.echo(f"审核通过后金额：{runtime.show_yuan(Decimal(result['amount_if_approved']))}")
     click.echo(f"资金来源：{result['funding_source']}")
+    if wording and result["status"] == "eligible":  # who pays, in words: 可协助申报市财政一次性奖励 20,000.00 元
+        click.echo(f"结果：{wording} {runtime.show_yuan(Decimal(result['amount']))}")
+    elif wording and "amount_if_approved" in result:
+        click.echo(f"结果：经审核批准后，{wording} {runtime.show_yuan(Decimal(result['amount_if_approved']))}")
     click.echo(f"兑现条件：{result['payment_condition']}")
     click.echo("计算过程：")
     for number, step in enumerate(result["steps"], start=1):
@@ -221,7 +225,7 @@ def evaluate(programme: str | None, application: str | None, as_json: bool, batc
     if as_json:
         click.echo(_dump(result))
     else:
-        _print_result(result)
+        _print_result(result, policy.programme(programme).money_wording)
 
 
 PROGRESS_EVERY = 100_000
