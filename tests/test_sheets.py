@@ -911,7 +911,7 @@ def test_html_prints_to_pdf_with_every_article_and_the_signoff_block(policy, pag
         assert f"第{article.number}条{article.title}" in squeezed, article.number
     signoff = squeezed[squeezed.rindex("附：解释与需人工审核事项索引及审核签字"):]
     for words in ("审核人员逐项填写审核意见（同意/不同意及理由）、签名和日期；最后一行对本说明全文签署意见。",
-                  "序号条款项目类别事项内容审核意见审核人日期", "全文审核"):
+                  "序号条款项目类别事项内容审核意见审核人日期", "对本说明全文的审核意见"):
         assert words in signoff, words
     assert len(re.findall(r"第\d+条", signoff)) >= len(sheets.build_sheet(policy).index)
     pages = re.findall(r"第(\d+)页，共(\d+)页", squeezed)  # the page numbers of the print stylesheet
