@@ -637,9 +637,11 @@ def test_finding2_reading_guide_says_how_each_yuanzeshang_is_read(policy, text):
     assert "原文留有裁量（如“原则上”）" not in legend  # the old guide: every 原则上 a review case
     review = "同一行政村原则上只建设1个网点，本村已有符合条件的网点"
     cap = "原文为“原则上每个站点不超过2万元”，按每个网点上限2万元执行"
+    review_reading = next(i.note for i in policy.interpretations if i.note.startswith("按列表顺序，每个行政村第一个"))
     assert ("原文“原则上”共2处：第13条“每个行政村原则上建设1个农村电子商务网点”、第13条“原则上每个站点不超过2万元”。"
             "处理方式不同，并非一律需人工审核："
-            f"列为【需人工审核】：{review}（索引第{_index_number(policy, review)}项）；"
+            f"列为【需人工审核】：{review}（索引第{_index_number(policy, review)}项；"
+            f"其【解释】见索引第{_index_number(policy, review_reading)}项）；"
             f"按硬性规定执行，为【解释】：{cap}（索引第{_index_number(policy, cap)}项）。") in legend
     assert text.count(DISCRETION_IN_TEXT) >= 2
 

@@ -52,6 +52,7 @@ class Marked:
     anchor: str  # HTML id of the section it belongs to
     subject: str
     note: str
+    related: int | None = None  # a review case: the number of the 解释 of its rule, if it has one
 
     @property
     def is_review(self) -> bool:
@@ -188,10 +189,11 @@ class _Register:
             found.append(((interp.article, order.get(interp.programme, -1), interp.span.line, interp.span.column),
                           INTERPRETATION, interp.article, interp.programme, interp.subject, interp.note, interp))
         for p in policy.programmes:
-            for span, when, reason in review_cases(p):
+            for span, when, reason, interp in review_cases(p):
                 found.append(((p.article, order[p.id], span.line, span.column),
-                              REVIEW, p.article, p.id, when, reason, None))
+                              REVIEW, p.article, p.id, when, reason, interp))
         found.sort(key=lambda f: f[0])
+        numbers = {id(f[6]): n for n, f in enumerate(found, start=1) if f[1] == INTERPRETATION}
         self.marked: list[Marked] = []
         self._owners: list[str | None] = []  # programme id of each marked item
         self._by_interp: dict[int, Marked] = {}
@@ -201,10 +203,11 @@ class _Register:
             else:
                 p = policy.programme(pid)
                 name, anchor = f"{p.name}（{p.id}）", _programme_anchor(p)
-            marked = Marked(number, kind, article, name, anchor, subject, note)
+            related = numbers.get(id(interp)) if kind == REVIEW and interp is not None else None
+            marked = Marked(number, kind, article, name, anchor, subject, note, related)
             self.marked.append(marked)
             self._owners.append(pid)
-            if interp is not None:
+            if interp is not None and kind == INTERPRETATION:
                 self._by_interp[id(interp)] = marked
 
     def of(self, pid: str | None, article: int, kind: str) -> tuple[Marked, ...]:
@@ -219,27 +222,29 @@ class _Register:
         return f"〔{INTERPRETATION}，索引第{self._by_interp[id(interp)].number}项〕"
 
 
-def review_cases(p: M.Programme) -> list[tuple[object, str, str]]:
-    """(span, when, reason) of every case the rules leave to a reviewer, in source order.
+def review_cases(p: M.Programme) -> list[tuple[object, str, str, M.Interpretation | None]]:
+    """(span, when, reason, the rule's 解释) of every case the rules leave to a reviewer, in source order.
 
     M.Review rules (top level or per item), M.ReviewOutcome cases, and
     M.Unique keys inside a sum over items.
     """
-    found: list[tuple[object, str, str]] = []
+    found: list[tuple[object, str, str, M.Interpretation | None]] = []
 
     def rules(items, each: str) -> None:
         for rule in items:
             if isinstance(rule, M.Review):
-                found.append((rule.span, f"{each}{describe.condition(rule.cond, words=True)}", rule.reason))
+                found.append((rule.span, f"{each}{describe.condition(rule.cond, words=True)}", rule.reason,
+                              rule.interpretation))
             elif isinstance(rule, M.Unique):
-                found.append((rule.span, f"{each}{describe.expr(rule.key)}与在前已计入的一项相同", rule.reason))
+                found.append((rule.span, f"{each}{describe.expr(rule.key)}与在前已计入的一项相同", rule.reason,
+                              rule.interpretation))
 
     def amount(a, each: str) -> None:
         if isinstance(a, M.Cases):
             for case in a.cases:
                 when = describe.other_case() if case.cond is None else describe.condition(case.cond, words=True)
                 if isinstance(case.outcome, M.ReviewOutcome):
-                    found.append((case.outcome.span, f"{each}{when}", case.outcome.reason))
+                    found.append((case.outcome.span, f"{each}{when}", case.outcome.reason, case.outcome.interpretation))
                 elif not isinstance(case.outcome, M.IneligibleOutcome):
                     amount(case.outcome, each)
         elif isinstance(a, M.PerItem):
@@ -630,7 +635,8 @@ def _discretion(policy: M.Policy, marked: tuple[Marked, ...]) -> str:
     for m in marked:
         if DISCRETION in m.note:
             how = f"列为【{REVIEW}】" if m.is_review else f"按硬性规定执行，为【{INTERPRETATION}】"
-            readings.append(f"{how}：{m.note}（索引第{m.number}项）")
+            related = f"；其【{INTERPRETATION}】见索引第{m.related}项" if m.related else ""
+            readings.append(f"{how}：{m.note}（索引第{m.number}项{related}）")
     return (f"原文“{DISCRETION}”共{len(clauses)}处：" + "、".join(clauses) + "。处理方式不同，并非一律需人工审核：" +
             "；".join(readings) + "。")
 
