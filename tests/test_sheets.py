@@ -966,6 +966,14 @@ def test_docx_holds_the_articles_programmes_interpretations_and_signoff(policy, 
     assert all(c.text == "" for row in signoff.rows[1:] for c in row.cells[6:])
     assert headings.get("附：解释与需人工审核事项索引及审核签字") == "Heading 1"
     assert policy.content_hash in everything
+    sheet = sheets.build_sheet(policy)  # the same content as the other sheets: guide, document block, money
+    for line in sheet.legend:
+        assert line in everything
+    for table in (sheet.summary, sheet.money, sheet.money_by_source):
+        for row in table.rows:
+            assert all(cell in everything for cell in row)
+    for label, value in sheet.header + sheet.provenance:
+        assert f"{label}\n{value}" in everything
 
 
 def test_docx_names_chinese_fonts_for_east_asian_text(docx_bytes):
