@@ -74,7 +74,13 @@ def _result(pid, name, article, funding, payment, status, amount, steps, reasons
 
 
 EQUIPMENT_NOTES = [{"article": 9, "subject": "申请主体",
-                    "note": "原文未写申请主体，按受补助的农村电子商务公共服务中心的建设者理解"}]
+                    "note": "原文未写申请主体，按受补助的农村电子商务公共服务中心的建设者理解"},
+                   {"article": 9, "subject": "条件", "note": "原文为“审计验收后给予80%补助”，未写“合格”；按审计验收合格理解"}]
+
+
+def _taken(amount, rounded, capped=False) -> str:
+    """The end of an amount step: rounding said in words when it changes the amount."""
+    return f"取 {_yuan(rounded)}" if capped or rounded == amount else f"按分四舍五入，取 {_yuan(rounded)}"
 
 
 def art09_equipment(app: dict) -> dict:
@@ -96,7 +102,7 @@ def art09_equipment(app: dict) -> dict:
     rounded = amount.quantize(CENT, context=HALF_UP)
     clause = f"超过上限 {_yuan(cap)}，按上限计" if raw > cap else f"未超过上限 {_yuan(cap)}"
     steps.append(f"新增软硬件设备设施购置投入 {_yuan(investment)} × 80% = {_yuan(raw)}，{clause}，"
-                 f"取 {_yuan(rounded)}【第9条】")
+                 f"{_taken(raw, rounded, raw > cap)}【第9条】")
     if rounded <= 0:
         zero = (f"按规则计算的补助金额为 {_yuan(amount)}，四舍五入到分为 0.00 元【第9条】" if amount > 0
                 else f"按规则计算的补助金额为 {_yuan(amount)}，不大于0【第9条】")
@@ -113,12 +119,14 @@ SALES_TIERS = {
 SALES_TIERS["B2C"] = SALES_TIERS["B2B"]
 CHANNELS = {"B2B": "企业间电子商务", "B2C": "企业对消费者电子商务", "C2C": "个人与个人之间的电子商务"}
 SALES_NOTES = [
-    {"article": 14, "subject": "资金来源", "note": "本句未写明出资方，按本章各条“区财政”理解"},
+    {"article": 14, "subject": "资金来源",
+     "note": "原文本句未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解"},
     {"article": 14, "subject": "输入项“年网上营业额”",
      "note": "“首次突破”按本句“达到以下标准”理解：年网上营业额等于某档门槛即达到该档"},
 ]
 SALES_FORMULA_NOTE = {"article": 14, "subject": "金额计算",
-                      "note": "就高不重复，晋档补差：按已达到的最高档奖励，扣除此前已获本项奖励"}
+                      "note": "就高不重复，晋档补差：按已达到的最高档奖励，扣除此前已获本项奖励（不论此前按哪种电子商务形式获得）；"
+                              "“首次突破”不核对以前年度的销售额，由审核人员按申报材料核对"}
 
 
 def art14_sales_award(app: dict) -> dict:
@@ -135,7 +143,7 @@ def art14_sales_award(app: dict) -> dict:
         raise InvalidApplication(errors)
     head = ("art14_sales_award", "网商年销售额首次突破奖励", 14, "区财政", "一次性")
     notes = list(SALES_NOTES)
-    months_text = f"实际运行月数 {months:,f} 个月 {'≥' if months >= 12 else '<'} 1年"
+    months_text = f"实际运行月数 {months:,f} 个月 {'≥' if months >= 12 else '<'} 1年（12 个月）"
     steps = [f"{'满足条件' if months >= 12 else '不满足条件'}：{months_text}【第14条】"]
     if months < 12:
         return _result(*head, "ineligible", Decimal(0), steps,
@@ -152,8 +160,8 @@ def art14_sales_award(app: dict) -> dict:
     amount = EXACT.subtract(award, received)
     notes.append(SALES_FORMULA_NOTE)
     rounded = amount.quantize(CENT, context=HALF_UP)
-    steps.append(f"{tier_text}（电子商务形式：{CHANNELS[channel]}） - 此前已获本项奖励金额 {_yuan(received)} = "
-                 f"{_yuan(amount)}，取 {_yuan(rounded)}【第14条】")
+    steps.append(f"{tier_text}（电子商务形式：{CHANNELS[channel]}） 扣除 此前已获本项奖励金额 {_yuan(received)} = "
+                 f"{_yuan(amount)}，{_taken(amount, rounded)}【第14条】")
     if rounded <= 0:
         zero = (f"按规则计算的补助金额为 {_yuan(amount)}，四舍五入到分为 0.00 元【第14条】" if amount > 0
                 else f"按规则计算的补助金额为 {_yuan(amount)}，不大于0【第14条】")
@@ -161,7 +169,10 @@ def art14_sales_award(app: dict) -> dict:
     return _result(*head, "eligible", amount, steps, [], notes)
 
 
-TRAINING_NOTES = [{"article": 17, "subject": "资金来源", "note": "本条未写明出资方，按区级政策由区财政承担理解"}]
+TRAINING_NOTES = [{"article": 17, "subject": "资金来源",
+                   "note": "原文本条未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解"},
+                  {"article": 17, "subject": "输入项“培训人数”",
+                   "note": "受训人员是否属于本条所列培训对象，以培训主体的陈述为准，由审核人员按申报材料核对"}]
 TRAINING_DAYS_NOTE = {"article": 17, "subject": "金额计算",
                       "note": "超过整天的半天按0.5天计；就餐和上机操作已含在200元/人/天内，不另行要求"}
 
@@ -205,7 +216,7 @@ def art17_training(app: dict) -> dict:
         return _result(*head, "review", Decimal(0), steps, ["培训1天以上但未安排食宿，原文未规定补助标准【第17条】"],
                        notes)
     rounded = amount.quantize(CENT, context=HALF_UP)
-    steps.append(f"{text} = {_yuan(amount)}，取 {_yuan(rounded)}【第17条】")
+    steps.append(f"{text} = {_yuan(amount)}，{_taken(amount, rounded)}【第17条】")
     return _result(*head, "eligible", amount, steps, [], notes)
 
 

@@ -121,11 +121,13 @@ def test_explanation_is_checkable_by_hand(policy):
         "steps": [
             "满足条件：审计验收合格（是）【第9条】",
             "新增软硬件设备设施购置投入 123,456.78 元 × 80% = 98,765.424 元，未超过上限 800,000.00 元，"
-            "取 98,765.42 元【第9条】",
+            "按分四舍五入，取 98,765.42 元【第9条】",
         ],
         "reasons": [],
         "interpretations": [{"article": 9, "subject": "申请主体",
-                             "note": "原文未写申请主体，按受补助的农村电子商务公共服务中心的建设者理解"}],
+                             "note": "原文未写申请主体，按受补助的农村电子商务公共服务中心的建设者理解"},
+                            {"article": 9, "subject": "条件",
+                             "note": "原文为“审计验收后给予80%补助”，未写“合格”；按审计验收合格理解"}],
     }
 
 
@@ -133,7 +135,7 @@ def test_reasons_name_the_failed_condition(policy):
     result = interpreter.evaluate(policy, "art14_sales_award",
                                   {"sales_channel": "B2B", "months_in_operation": 11, "annual_online_sales": 9000000})
     assert result["status"] == "ineligible"
-    assert result["reasons"] == ["实际运行未满1年（不满足条件：实际运行月数 11 个月 < 1年）【第14条】"]
+    assert result["reasons"] == ["实际运行未满1年（不满足条件：实际运行月数 11 个月 < 1年（12 个月））【第14条】"]
 
 
 def test_interpretations_applied_are_listed(policy):
@@ -142,7 +144,8 @@ def test_interpretations_applied_are_listed(policy):
         "sales_awards_received": 5000})
     assert result["amount"] == "5000.00"
     assert {"article": 14, "subject": "金额计算",
-            "note": "就高不重复，晋档补差：按已达到的最高档奖励，扣除此前已获本项奖励"} in result["interpretations"]
+            "note": "就高不重复，晋档补差：按已达到的最高档奖励，扣除此前已获本项奖励（不论此前按哪种电子商务形式获得）；"
+                    "“首次突破”不核对以前年度的销售额，由审核人员按申报材料核对"} in result["interpretations"]
     assert all(step.endswith("【第14条】") for step in result["steps"])
 
 
@@ -237,7 +240,7 @@ def test_match_decides_what_it_can(policy, generated_module):
     by_id = {e["programme"]: e for e in entries}
     award = by_id.pop("art14_sales_award")
     assert award["status"] == "ineligible"
-    assert award["reasons"] == ["实际运行未满1年（不满足条件：实际运行月数 6 个月 < 1年）【第14条】"]
+    assert award["reasons"] == ["实际运行未满1年（不满足条件：实际运行月数 6 个月 < 1年（12 个月））【第14条】"]
     assert all(e["status"] == "incomplete" and e["missing"] for e in by_id.values())
     assert by_id["art09_equipment"]["max_amount_text"] == "最高 80万元"
     assert by_id["art15_demonstration"]["missing"] == [{"field": "demonstration_level", "label": "示范企业级别"}]

@@ -397,6 +397,14 @@ class Module:
     span: Span
 
 
+# Optional entries, each one string: the keyword of each kind, for the checker,
+# the formatter and diff (one table, so that a new entry is added in one place).
+DOC_DETAILS = {"doc_number": "文号", "date_written": "成文日期", "date_effective": "施行日期", "validity": "有效期"}
+PROGRAMME_DETAILS = {
+    "payment_method": "兑现方式", "duration": "补助期限", "precondition": "兑现前提", "office": "受理部门",
+    "materials": "申报材料", "combination": "重复享受", "money_wording": "资金表述",
+}
+
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 
 
@@ -465,6 +473,10 @@ class _Builder(Transformer):
     doc_addressees = _entry("addressees")
     doc_preamble = _entry("preamble")
     doc_figure_note = _entry("figure_note")
+    doc_number = _entry("doc_number")
+    doc_date_written = _entry("date_written")
+    doc_date_effective = _entry("date_effective")
+    doc_validity = _entry("validity")
 
     def text(self, meta, lines):
         return Text(tuple(_text_line(t) for t in lines), self._span(meta), tuple(_text_line_span(t) for t in lines))
@@ -511,6 +523,13 @@ class _Builder(Transformer):
     prog_applicant = _prog_entry("applicant")
     prog_funding = _prog_entry("funding_source")
     prog_payment = _prog_entry("payment_condition")
+    prog_payment_method = _prog_entry("payment_method")
+    prog_duration = _prog_entry("duration")
+    prog_precondition = _prog_entry("precondition")
+    prog_office = _prog_entry("office")
+    prog_materials = _prog_entry("materials")
+    prog_combination = _prog_entry("combination")
+    prog_money_wording = _prog_entry("money_wording")
 
     def prog_inputs(self, meta, fields):
         return Entry("inputs", tuple(fields), self._span(meta))

@@ -15,6 +15,21 @@ from decimal import Decimal
 
 from . import model as M
 from . import visitor
+from . import runtime
+from .units import BASE_NAMES, MONEY, UNITS
+
+
+def const_text(c: M.Const) -> str:
+    """A constant as the text writes it, and where its unit is not the unit the
+    inputs are counted in (1年 against 个月), also in that unit: 1年（12 个月）.
+    Money in 万元 stays as written (the amount beside it is in 元)."""
+    if not isinstance(c.value, Decimal) or c.type.dim == MONEY or len(c.type.dim) != 1 or c.type.dim[0][1] != 1:
+        return c.text
+    unit = c.text.lstrip("0123456789.")
+    base = BASE_NAMES[c.type.dim[0][0]]
+    if unit in UNITS and UNITS[unit][1] != 1:
+        return f"{c.text}（{runtime.show_number(c.value, base)}）"
+    return c.text
 
 
 def _dec(value: Decimal | None) -> str | None:

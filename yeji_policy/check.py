@@ -194,8 +194,9 @@ class Checker:
             v = single[kind].values[0]
             return v.value if isinstance(v, (A.Str, A.Text)) else str(v)
 
+        details = tuple((label, value(kind)) for kind, label in A.DOC_DETAILS.items())
         return M.Document(value("issuer"), value("title"), value("version"), tuple(basis),
-                          value("addressees"), value("preamble"))
+                          value("addressees"), value("preamble"), details)
 
     def chapters(self, chapters: list[A.Chapter], module: A.Module):
         m_chapters: list[M.Chapter] = []
@@ -306,8 +307,13 @@ class Checker:
                 self.warning("W0701", f"输入项“{f.name}”（{f.label}）没有被任何规则使用", f.span)
         if missing or amount is None or article not in articles:
             return None
+        details = tuple((label, attribute(kind, label) if kind in entries else None)
+                        for kind, label in A.PROGRAMME_DETAILS.items() if kind not in ("materials", "money_wording"))
+        materials = tuple(v.value for v in entries["materials"].values) if "materials" in entries else ()
+        wording = entries["money_wording"].values[0].value if "money_wording" in entries else None
         return M.Programme(pid, prog.name.value, article, excerpt, applicant, funding, payment,
-                           tuple(fields), tuple(constraints), tuple(rules), amount, prog.span)
+                           tuple(fields), tuple(constraints), tuple(rules), amount, prog.span,
+                           details, materials, wording)
 
     def rules(self, rules_ast, scope: _Scope, owner: Span, top_level: bool):
         rules: list[M.Rule] = []
@@ -881,6 +887,7 @@ _ENTRY_LABELS = {
     "issuer": "发文机关", "title": "标题", "version": "版本", "addressees": "主送", "preamble": "引言",
     "article": "条款", "excerpt": "摘录", "applicant": "申请主体", "funding_source": "资金来源",
     "payment_condition": "兑现条件", "inputs": "输入", "basis": "依据", "figure_note": "非规范数字",
+    **A.DOC_DETAILS, **A.PROGRAMME_DETAILS,
 }
 _OPTION_LABELS = {"min": "最小", "step": "步长", "default": "默认"}
 _KIND_LABELS = {"money": "金额（数字）", "number": "数值", "int": "整数", "bool": "是或否", "date": "日期（\"YYYY-MM-DD\"）",

@@ -250,13 +250,17 @@ def write_failure(exc: OSError, path: str) -> str:
     return f"无法写入 {path}：{reason}；{path} 保持不变"
 
 
-def _print_result(result: dict) -> None:
+def _print_result(result: dict, wording: str | None = None) -> None:
     _say(f"项目：{result['programme_name']}（{result['programme']}，第{result['article']}条）")
     _say(f"结论：{M.STATUS_LABELS[result['status']]}")
     _say(f"金额：{runtime.show_yuan(Decimal(result['amount']))}")
     if "amount_if_approved" in result:
         _say(f"审核通过后金额：{runtime.show_yuan(Decimal(result['amount_if_approved']))}")
     _say(f"资金来源：{result['funding_source']}")
+    if wording and result["status"] == "eligible":  # who pays, in words: 可协助申报市财政一次性奖励 20,000.00 元
+        _say(f"结果：{wording} {runtime.show_yuan(Decimal(result['amount']))}")
+    elif wording and "amount_if_approved" in result:
+        _say(f"结果：经审核批准后，{wording} {runtime.show_yuan(Decimal(result['amount_if_approved']))}")
     _say(f"兑现条件：{result['payment_condition']}")
     _say("计算过程：")
     for number, step in enumerate(result["steps"], start=1):
@@ -299,7 +303,7 @@ def evaluate(programme: str | None, application: str | None, as_json: bool, batc
     if as_json:
         click.echo(_dump(result))
     else:
-        _print_result(result)
+        _print_result(result, policy.programme(programme).money_wording)
 
 
 PROGRESS_EVERY = 100_000

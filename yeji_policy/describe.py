@@ -7,13 +7,21 @@ Two registers: the default spells every tier table and lookup out in full (a
 form's description must stand alone); with `tables=True` a tier table or a
 lookup is named in one phrase, for a reader who has the tables beside it (the
 rule sheets print them as tables right below the formula).
+
+With `words=True` (the rule sheets, which a legal reviewer signs) comparisons
+and subtraction read as an official writes them — 不少于、大于、扣除 — and a
+figure in another unit than the inputs also shows that unit: 1年（12 个月）.
 """
 
 from __future__ import annotations
 
+from . import catalogue
 from . import model as M
 
 _CMP_WORDS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "=", "!=": "≠"}
+# In words: quantities, and dates (a date is not "more" than another, it is later).
+_CMP_PLAIN = {">=": "不少于", "<=": "不超过", ">": "大于", "<": "少于", "=": "为", "!=": "不为"}
+_CMP_DATES = {">=": "不早于", "<=": "不晚于", ">": "晚于", "<": "早于", "=": "为", "!=": "不为"}
 
 
 def lookup_groups(e: M.Lookup) -> list[tuple[tuple[str, ...], M.Expr]]:
@@ -47,47 +55,53 @@ def lookup_name(e: M.Lookup) -> str:
     return f"按{e.field.label}确定"
 
 
-def _operand(e: M.Expr, tables: bool) -> str:
+def _operand(e: M.Expr, tables: bool, words: bool = False) -> str:
     """An operand of + - ×: a spelled-out table is bracketed so the operator is not read as part of it."""
-    text = expr(e, tables)
+    text = expr(e, tables, words)
     if isinstance(e, (M.Tiers, M.Lookup)) and not tables:
         return f"［{text}］"
     return text
 
 
-def expr(e: M.Expr, tables: bool = False) -> str:  # noqa: C901 - one branch per node kind
+def expr(e: M.Expr, tables: bool = False, words: bool = False) -> str:  # noqa: C901 - one branch per node kind
     if isinstance(e, M.Const):
-        return e.text
+        return catalogue.const_text(e) if words else e.text
     if isinstance(e, (M.InputRef, M.ItemRef)):
         return e.field.label
     if isinstance(e, M.LetRef):
         return e.let.label
     if isinstance(e, M.Arith):
-        left, right = _operand(e.left, tables), _operand(e.right, tables)
+        left, right = _operand(e.left, tables, words), _operand(e.right, tables, words)
         if isinstance(e.left, M.Arith) and e.left.op in "+-" and e.op == "×":
             left = f"（{left}）"
         if isinstance(e.right, M.Arith) and e.right.op in "+-" and e.op in "×-":
             right = f"（{right}）"
+        if words and e.op == "-":
+            return f"{left}，扣除{right}"
         return f"{left} {e.op} {right}"
     if isinstance(e, M.Logic):
-        return f"{expr(e.left, tables)}{'，且' if e.op == '且' else '，或'}{expr(e.right, tables)}"
+        return f"{expr(e.left, tables, words)}{'，且' if e.op == '且' else '，或'}{expr(e.right, tables, words)}"
     if isinstance(e, M.Not):
         if isinstance(e.operand, (M.InputRef, M.ItemRef)):
             return f"“{e.operand.field.label}”为否"
-        return f"并非“{expr(e.operand, tables)}”"
+        return f"并非“{expr(e.operand, tables, words)}”"
     if isinstance(e, M.Compare):
         if e.left.type.kind == "enum" and isinstance(e.right, M.Const):
             verb = "为" if e.op == "=" else "不为"
             label = e.right.text  # the option's Chinese label, as the checker writes it
-            return f"{expr(e.left, tables)}{verb}“{label}”"
+            return f"{expr(e.left, tables, words)}{verb}“{label}”"
+        if words:
+            verbs = _CMP_DATES if e.left.type.kind == "date" else _CMP_PLAIN
+            return f"{expr(e.left, tables, words)}{verbs[e.op]}{expr(e.right, tables, words)}"
         return f"{expr(e.left, tables)} {_CMP_WORDS[e.op]} {expr(e.right, tables)}"
     if isinstance(e, M.Member):
         labels = "或".join(f"“{e.operand.field.option_label(o)}”" for o in e.values)
-        return f"{expr(e.operand, tables)}为{labels}"
+        return f"{expr(e.operand, tables, words)}为{labels}"
     if isinstance(e, M.Cond):
-        return f"（{expr(e.cond, tables)}的，{expr(e.then, tables)}；否则 {expr(e.otherwise, tables)}）"
+        return (f"（{expr(e.cond, tables, words)}的，{expr(e.then, tables, words)}；"
+                f"否则 {expr(e.otherwise, tables, words)}）")
     if isinstance(e, M.Call):
-        args = [expr(a, tables) for a in e.args]
+        args = [expr(a, tables, words) for a in e.args]
         if e.func == "min":
             return "、".join(args) + "中的较小者"
         if e.func == "max":
@@ -108,9 +122,9 @@ def expr(e: M.Expr, tables: bool = False) -> str:  # noqa: C901 - one branch per
     raise TypeError(e)  # pragma: no cover
 
 
-def condition(e: M.Expr) -> str:
+def condition(e: M.Expr, words: bool = False) -> str:
     """A condition as a sentence: a yes/no input reads as its label."""
-    return expr(e)
+    return expr(e, words=words)
 
 
 def cap(c: M.Cap, tables: bool = False) -> str:
@@ -121,32 +135,32 @@ def other_case() -> str:
     return "其他情形（不属于以上任何情形）"
 
 
-def amount(a, tables: bool = False, caps: bool = True) -> str:
+def amount(a, tables: bool = False, caps: bool = True, words: bool = False) -> str:
     """The amount rule in one sentence; `caps=False` leaves the caps out (a table shows them apart)."""
     if isinstance(a, M.Formula):
-        text = expr(a.expr, tables)
+        text = expr(a.expr, tables, words)
         if a.cap is not None and caps:
             text += "，" + cap(a.cap, tables)
         return text
     if isinstance(a, M.Cases):
         parts = []
         for case in a.cases:
-            head = other_case() if case.cond is None else f"{condition(case.cond)}时"
+            head = other_case() if case.cond is None else f"{condition(case.cond, words)}时"
             outcome = case.outcome
             if isinstance(outcome, M.ReviewOutcome):
                 parts.append(f"{head}，需人工审核（{outcome.reason}）")
             elif isinstance(outcome, M.IneligibleOutcome):
                 parts.append(f"{head}，不予补助（{outcome.reason}）")
             else:
-                parts.append(f"{head}，{amount(outcome, tables, caps)}")
+                parts.append(f"{head}，{amount(outcome, tables, caps, words)}")
         return "；".join(parts)
-    conditions = [condition(r.cond) for r in a.rules if isinstance(r, M.Require)]
+    conditions = [condition(r.cond, words) for r in a.rules if isinstance(r, M.Require)]
     each = f"{a.list_field.label}逐项计算："
     if conditions:
         each += "满足条件（" + "；".join(conditions) + "）的各项"
     else:
         each += "每项"
-    return f"{each}按 {amount(a.amount, tables, caps)}，各项合计"
+    return f"{each}按 {amount(a.amount, tables, caps, words)}，各项合计"
 
 
 def programme_rule(p: M.Programme) -> str:

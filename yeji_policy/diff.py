@@ -27,7 +27,7 @@ from typing import IO
 
 from . import batch, describe, interpreter, runtime, visitor
 from . import model as M
-from .simulate import PROGRESS_EVERY, Tally, Totals, evaluate_record
+from .simulate import PROGRESS_EVERY, SEPARATE_SOURCES, Tally, Totals, evaluate_record
 from .units import MONEY
 
 KIND_LABELS = {"money": "金额", "number": "数值", "int": "整数", "bool": "是否", "date": "日期", "text": "文本",
@@ -329,10 +329,19 @@ def programme_changes(old: M.Programme, new: M.Programme) -> list[str]:
         else:
             changes.append("摘录有改动：" + " ".join(text_changes(old.excerpt, new.excerpt, context=6)))
     for label, a, b in (("申请主体", old.applicant, new.applicant), ("资金来源", old.funding_source, new.funding_source),
-                        ("兑现条件", old.payment_condition, new.payment_condition)):
+                        ("兑现条件", old.payment_condition, new.payment_condition),
+                        *((label, old.detail(label), new.detail(label)) for label, _ in new.details)):
+        if a is None or b is None:  # an optional detail declared or removed
+            if (a is None) != (b is None):
+                changes.append(f"{label} {q(a and a.value)} → {q(b and b.value)}")
+            continue
         if a.value != b.value:
             changes.append(f"{label} “{a.value}” → “{b.value}”")
         changes += interp_changes(label, a.interpretation, b.interpretation)
+    if old.materials != new.materials:
+        changes.append(f"申报材料 {q('；'.join(old.materials) or None)} → {q('；'.join(new.materials) or None)}")
+    if old.money_wording != new.money_wording:
+        changes.append(f"资金表述 {q(old.money_wording)} → {q(new.money_wording)}")
     changes += field_changes(old.fields, new.fields)
     before = list(old.constraints)
     for c in new.constraints:
@@ -351,7 +360,8 @@ def _document_changes(old: M.Document, new: M.Document) -> list[str]:
     lines = []
     parts = [f"{label} {q(a)} → {q(b)}" for label, a, b in (
         ("发文机关", old.issuer, new.issuer), ("标题", old.title, new.title), ("版本", old.version, new.version),
-        ("主送", old.addressees, new.addressees)) if a != b]
+        ("主送", old.addressees, new.addressees),
+        *((label, old.detail(label), new.detail(label)) for label, _ in new.details)) if a != b]
     parts += [f"删除依据 “{number}”" for number, _ in old.basis if number not in dict(new.basis)]
     parts += [f"新增依据 “{number}”" for number, _ in new.basis if number not in dict(old.basis)]
     parts += [f"依据 “{number}” 的标题 “{dict(old.basis)[number]}” → “{title}”"
@@ -541,5 +551,6 @@ def population_effects(old: M.Policy, new: M.Policy, stream: IO[bytes], name: st
     lines.append("按资金来源（旧 → 新）：")
     for source in sorted(set(before.sources) | set(after.sources)):
         lines.append(f"  {source}：{compare(before.sources.get(source, Totals()), after.sources.get(source, Totals()))}")
-    lines.append(f"合计：{compare(before.total, after.total)}")
+    sources = set(before.sources) | set(after.sources)
+    lines.append(f"合计：{compare(before.total, after.total)}" if len(sources) <= 1 else SEPARATE_SOURCES)
     return lines

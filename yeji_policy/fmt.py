@@ -184,7 +184,8 @@ class _Printer:
                           [self.doc_entry(e, indent + INDENT) for e in doc.entries], indent, doc.span)
 
     def doc_entry(self, entry: A.Entry, indent: int) -> Frag:
-        keyword = {"issuer": "发文机关", "title": "标题", "version": "版本", "basis": "依据", "addressees": "主送"}
+        keyword = {"issuer": "发文机关", "title": "标题", "version": "版本", "basis": "依据", "addressees": "主送",
+                   **A.DOC_DETAILS}
         if entry.kind == "preamble":
             frag = Frag("引言")
             self.text(frag, entry.values[0], indent + INDENT)
@@ -250,7 +251,7 @@ class _Printer:
             fields = [self.field(f, indent + INDENT) for f in entry.values]
             return self.statement(self.block(Frag("输入"), fields, indent, entry.span), entry.span)
         keyword = {"article": "条款", "excerpt": "摘录", "applicant": "申请主体", "funding_source": "资金来源",
-                   "payment_condition": "兑现条件"}[entry.kind]
+                   "payment_condition": "兑现条件", **A.PROGRAMME_DETAILS}[entry.kind]
         parts = [keyword]
         for value in entry.values:
             if isinstance(value, A.Interp):

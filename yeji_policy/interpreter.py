@@ -35,7 +35,7 @@ class _Run:
     # ------------------------------------------------------------ expressions
     def ev(self, e: M.Expr) -> tuple[object, str]:  # noqa: C901 - one branch per node kind
         if isinstance(e, M.Const):
-            return e.value, e.text
+            return e.value, catalogue.const_text(e)
         if isinstance(e, M.InputRef):
             f = e.field
             value = self.values[f.name]

@@ -383,6 +383,15 @@ class Programme:
     rules: tuple[Rule, ...]  # Require, Review and Let, in order
     amount: Amount
     span: Span
+    # For reviewers (rule sheets): 兑现方式, 补助期限, 兑现前提, 受理部门, 重复享受
+    # as declared (None: not declared), 申报材料, and 资金表述 — how a result names
+    # its money ("由市电子商务发展专项资金补贴"; None: "补助金额").
+    details: tuple[tuple[str, Attribute | None], ...] = ()
+    materials: tuple[str, ...] = ()
+    money_wording: str | None = None
+
+    def detail(self, label: str) -> Attribute | None:
+        return dict(self.details).get(label)
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -414,6 +423,11 @@ class Document:
     basis: tuple[tuple[str, str], ...]  # (document number, title)
     addressees: str | None
     preamble: str | None
+    # 文号, 成文日期, 施行日期, 有效期 as the policy declares them (None: not declared)
+    details: tuple[tuple[str, str | None], ...] = ()
+
+    def detail(self, label: str) -> str | None:
+        return dict(self.details).get(label)
 
 
 @dataclass(frozen=True)

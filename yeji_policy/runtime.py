@@ -626,7 +626,7 @@ def r_paren(text):
 
 
 def r_arith(op, left, right):
-    return f"{left} {op} {right}"
+    return f"{left} {'扣除' if op == '-' else op} {right}"  # "-" reads as code; an official writes 扣除
 
 
 def r_cond(branch, cond):
@@ -646,7 +646,11 @@ def r_member(operand, labels, holds):
 
 
 def r_not(operand):
-    return f"非（{operand}）"
+    # A yes/no input comes as show_ref made it, "标签（是）": say what it is in words,
+    # "“已获本项一次性补助”为是", not "非（已获本项一次性补助（是））".
+    if operand.endswith(("（是）", "（否）")):
+        return f"“{operand[:-3]}”为{operand[-2]}"
+    return f"并非“{operand}”"
 
 
 def r_call(func, args):
@@ -713,6 +717,8 @@ def step_formula(text, value, cap_shown, capped, taken, article):
     out = f"{text} = {show_yuan(value)}"
     if cap_shown is not None:
         out += f"，超过上限 {cap_shown}，按上限计" if capped else f"，未超过上限 {cap_shown}"
+    if not capped and taken != value:  # say so: 299,999.9985 元 → 300,000.00 元 is rounding, not the cap
+        return out + f"，按分四舍五入，取 {show_yuan(taken)}{tag(article)}"
     return out + f"，取 {show_yuan(taken)}{tag(article)}"
 
 

@@ -134,6 +134,9 @@ def money(totals: Totals) -> str:
     return text
 
 
+SEPARATE_SOURCES = "合计：资金来源不同，金额分别列示（见“按资金来源”），不相加"
+
+
 def report(tally: Tally, name: str) -> list[str]:
     """The tally in Chinese, one line per item."""
     lines = [f"{name}：共 {tally.lines} 行" + (f"，其中 {tally.unreadable} 行无法读取" if tally.unreadable else "")]
@@ -148,7 +151,8 @@ def report(tally: Tally, name: str) -> list[str]:
     lines.append("按资金来源：")
     for source, totals in sorted(tally.sources.items()):
         lines.append(f"  {source}：{totals.count} 份；{money(totals)}")
-    lines.append(f"合计：{money(tally.total)}")
+    # Money of different payers is never added up: 市财政 is not the district's budget.
+    lines.append(f"合计：{money(tally.total)}" if len(tally.sources) <= 1 else SEPARATE_SOURCES)
     if tally.problem_count:
         shown = f"前 {len(tally.problems)} 行，" if len(tally.problems) < tally.problem_count else ""
         lines.append(f"无法读取或无效的行（{shown}共 {tally.problem_count} 行）：")

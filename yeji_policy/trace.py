@@ -23,6 +23,8 @@ calendar year (2017年) is the plain number 2017.
 W0801  a figure of the text that nothing accounts for
 W0802  a figure of a rule that is not in its article's text
 W0803  a 非规范数字 declaration whose words are not in the text, or hold no figure
+W0804  a figure of a programme's rules, taken from its article, that its 摘录 leaves out
+       (an excerpt is what a reviewer compares the rules with: it must hold every figure)
 """
 
 from __future__ import annotations
@@ -264,9 +266,18 @@ def trace_figures(module: A.Module) -> list[Diagnostic]:
     for programme in programmes:
         number = next(int(e.values[0]) for e in programme.entries if isinstance(e, A.Entry) and e.kind == "article")
         text_keys = {f.key for line in texts.get(number, []) for f in figures_in(line)}
+        excerpt = next((e.values[0] for e in programme.entries if isinstance(e, A.Entry) and e.kind == "excerpt"), None)
+        excerpt_keys = {f.key for f in figures_in(excerpt.value)} if excerpt is not None else set()
         for literal, covered in programme_figures(programme):
             key = literal_key(literal)
             used.setdefault(number, set()).add(key)
+            if excerpt is not None and key in text_keys and key not in excerpt_keys:
+                diagnostics.append(Diagnostic(
+                    "W0804", f"项目“{programme.id.value}”的摘录没有包含它使用的数字“{literal.text}”",
+                    excerpt.span, "warning",
+                    (f"摘录须包含项目用到的每个数字：请把第{number}条原文中含“{literal.text}”的部分一并摘录",),
+                ))
+                excerpt_keys.add(key)  # one diagnostic per figure
             if key not in text_keys and not covered:
                 diagnostics.append(Diagnostic(
                     "W0802", f"项目“{programme.id.value}”中的数字“{literal.text}”不见于第{number}条原文",

@@ -102,7 +102,7 @@ class _Emitter:
     def expr(self, e: M.Expr, item: str | None) -> tuple[str, str]:  # noqa: C901
         """Emit statements computing e; return (value code, text code)."""
         if isinstance(e, M.Const):
-            return self.const(e.value), _lit(e.text)
+            return self.const(e.value), _lit(catalogue.const_text(e))
         if isinstance(e, (M.InputRef, M.ItemRef)):
             f = e.field
             source = "values" if isinstance(e, M.InputRef) else item

@@ -18,6 +18,7 @@ that it does.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +34,10 @@ _STEM = re.compile(r"^\w[\w.-]*$")
 
 INTERPRETATION = "解释"
 REVIEW = "需人工审核"
+NOT_DECLARED = "政策源文件未声明"
+UNBOUNDED = "未设上限"
+PAYMENT_LABELS = ("兑现方式", "补助期限", "兑现前提")  # finding: one 兑现条件 column mixed all three
+DISCRETION = "原则上"
 
 
 # ---------------------------------------------------------------- the view
@@ -47,6 +52,7 @@ class Marked:
     anchor: str  # HTML id of the section it belongs to
     subject: str
     note: str
+    related: int | None = None  # a review case: the number of the 解释 of its rule, if it has one
 
     @property
     def is_review(self) -> bool:
@@ -73,6 +79,7 @@ class Example:
     status: str
     amount: str
     amount_if_approved: str | None
+    result: str  # 符合条件，可协助申报市财政一次性奖励 20,000.00 元
     reasons: tuple[str, ...]
     notes: tuple[str, ...]  # interpretations applied
     problems: tuple[str, ...]  # where the result differs from the test case's expectation
@@ -84,14 +91,15 @@ class ProgrammeSheet:
     anchor: str
     name: str
     article: int
-    applicant: str  # 申请主体, with its interpretation referenced
+    term: str  # 补助, 奖励 or 补贴: what the programme pays, as its name says
+    details: tuple[tuple[str, str], ...]  # 条款, 申请主体, 资金来源, 兑现方式 … 重复享受, each with its 解释 referenced
+    statements: str  # the yes/no answers that are the applicant's statements
     excerpt: str | None
     constraints: tuple[str, ...]
     conditions: tuple[str, ...]
+    steps: tuple[str, ...]  # named calculation steps (令)
     formula: tuple[str, ...]
     tables: tuple[Table, ...]
-    funding_source: str
-    payment_condition: str
     fields: Table
     interpretations: tuple[Marked, ...]
     reviews: tuple[Marked, ...]
@@ -119,13 +127,18 @@ class ChapterSheet:
 @dataclass(frozen=True)
 class Sheet:
     title: str
-    header: tuple[tuple[str, str], ...]
+    header: tuple[tuple[str, str], ...]  # the document block
+    provenance: tuple[tuple[str, str], ...]
     preamble: tuple[str, ...]
     legend: tuple[str, ...]
     summary: Table
+    money: Table  # the most one application can receive, per programme
+    money_by_source: Table
     chapters: tuple[ChapterSheet, ...]
     index: tuple[Marked, ...]
     index_header: tuple[str, ...]
+    signoff_note: str
+    whole_sheet: str  # the label of the sign-off line for the whole sheet
 
 
 # ---------------------------------------------------------------- figures
@@ -140,7 +153,7 @@ def _words(e: M.Expr) -> str:
     """An expression in words, with 万元 constants also shown in 元."""
     if isinstance(e, M.Const) and isinstance(e.value, Decimal):
         return figure(e.text, e.value, e.type.dim == MONEY)
-    return describe.expr(e, tables=True)
+    return describe.expr(e, tables=True, words=True)
 
 
 def _cap_words(cap: M.Cap) -> str:
@@ -176,10 +189,11 @@ class _Register:
             found.append(((interp.article, order.get(interp.programme, -1), interp.span.line, interp.span.column),
                           INTERPRETATION, interp.article, interp.programme, interp.subject, interp.note, interp))
         for p in policy.programmes:
-            for span, when, reason in review_cases(p):
+            for span, when, reason, interp in review_cases(p):
                 found.append(((p.article, order[p.id], span.line, span.column),
-                              REVIEW, p.article, p.id, when, reason, None))
+                              REVIEW, p.article, p.id, when, reason, interp))
         found.sort(key=lambda f: f[0])
+        numbers = {id(f[6]): n for n, f in enumerate(found, start=1) if f[1] == INTERPRETATION}
         self.marked: list[Marked] = []
         self._owners: list[str | None] = []  # programme id of each marked item
         self._by_interp: dict[int, Marked] = {}
@@ -189,10 +203,11 @@ class _Register:
             else:
                 p = policy.programme(pid)
                 name, anchor = f"{p.name}（{p.id}）", _programme_anchor(p)
-            marked = Marked(number, kind, article, name, anchor, subject, note)
+            related = numbers.get(id(interp)) if kind == REVIEW and interp is not None else None
+            marked = Marked(number, kind, article, name, anchor, subject, note, related)
             self.marked.append(marked)
             self._owners.append(pid)
-            if interp is not None:
+            if interp is not None and kind == INTERPRETATION:
                 self._by_interp[id(interp)] = marked
 
     def of(self, pid: str | None, article: int, kind: str) -> tuple[Marked, ...]:
@@ -207,27 +222,29 @@ class _Register:
         return f"〔{INTERPRETATION}，索引第{self._by_interp[id(interp)].number}项〕"
 
 
-def review_cases(p: M.Programme) -> list[tuple[object, str, str]]:
-    """(span, when, reason) of every case the rules leave to a reviewer, in source order.
+def review_cases(p: M.Programme) -> list[tuple[object, str, str, M.Interpretation | None]]:
+    """(span, when, reason, the rule's 解释) of every case the rules leave to a reviewer, in source order.
 
     M.Review rules (top level or per item), M.ReviewOutcome cases, and
     M.Unique keys inside a sum over items.
     """
-    found: list[tuple[object, str, str]] = []
+    found: list[tuple[object, str, str, M.Interpretation | None]] = []
 
     def rules(items, each: str) -> None:
         for rule in items:
             if isinstance(rule, M.Review):
-                found.append((rule.span, f"{each}{describe.condition(rule.cond)}", rule.reason))
+                found.append((rule.span, f"{each}{describe.condition(rule.cond, words=True)}", rule.reason,
+                              rule.interpretation))
             elif isinstance(rule, M.Unique):
-                found.append((rule.span, f"{each}{describe.expr(rule.key)}与在前已计入的一项相同", rule.reason))
+                found.append((rule.span, f"{each}{describe.expr(rule.key)}与在前已计入的一项相同", rule.reason,
+                              rule.interpretation))
 
     def amount(a, each: str) -> None:
         if isinstance(a, M.Cases):
             for case in a.cases:
-                when = describe.other_case() if case.cond is None else describe.condition(case.cond)
+                when = describe.other_case() if case.cond is None else describe.condition(case.cond, words=True)
                 if isinstance(case.outcome, M.ReviewOutcome):
-                    found.append((case.outcome.span, f"{each}{when}", case.outcome.reason))
+                    found.append((case.outcome.span, f"{each}{when}", case.outcome.reason, case.outcome.interpretation))
                 elif not isinstance(case.outcome, M.IneligibleOutcome):
                     amount(case.outcome, each)
         elif isinstance(a, M.PerItem):
@@ -255,15 +272,29 @@ def _rule_lines(rules, each: str, per_item: bool) -> list[str]:
     for rule in rules:
         if isinstance(rule, M.Require):
             effect = "该项不计入" if per_item else "不符合条件"
-            lines.append(f"{each}{describe.condition(rule.cond)}（不满足时{effect}：{rule.reason}）")
-        elif isinstance(rule, M.Let):
-            lines.append(f"{each}计算“{rule.label}”= {describe.expr(rule.expr, tables=True)}")
+            lines.append(f"{each}{describe.condition(rule.cond, words=True)}（不满足时{effect}：{rule.reason}）")
         elif isinstance(rule, M.Review):
-            lines.append(f"{each}若{describe.condition(rule.cond)}，{REVIEW}（{rule.reason}）")
+            lines.append(f"{each}若{describe.condition(rule.cond, words=True)}，{REVIEW}（{rule.reason}）")
         elif isinstance(rule, M.Unique):
             lines.append(f"{each}{describe.expr(rule.key)}相同的，按列表顺序仅第一个符合条件的计入，"
                          f"其后各项{REVIEW}（{rule.reason}）")
     return lines
+
+
+def _let_lines(p: M.Programme) -> list[str]:
+    """The named calculation steps (令): a calculation, not a condition of eligibility."""
+    return [f"{rule.label} = {describe.expr(rule.expr, tables=True, words=True)}"
+            for rule in p.rules if isinstance(rule, M.Let)]
+
+
+def term(p: M.Programme) -> str:
+    """What the programme pays — 奖励, 补贴 or 补助 — as its name (the text's word) says."""
+    return next((word for word in ("奖励", "补贴", "补助") if p.name.endswith(word)), "补助")
+
+
+def money_wording(p: M.Programme) -> str:
+    """How a result names the money: the policy's 资金表述, else “补助金额”."""
+    return p.money_wording or f"{term(p)}金额"
 
 
 def _conditions(p: M.Programme) -> list[str]:
@@ -282,16 +313,16 @@ def _conditions(p: M.Programme) -> list[str]:
     return lines
 
 
-def _formula_lines(a, head: str = "补助金额 = ") -> list[str]:
+def _formula_lines(a, head: str) -> list[str]:
     if isinstance(a, M.Formula):
-        text = f"{head}{describe.expr(a.expr, tables=True)}"
+        text = f"{head}{describe.expr(a.expr, tables=True, words=True)}"
         if a.cap is not None:
             text += "，" + _cap_words(a.cap)
         return [text]
     if isinstance(a, M.Cases):
         lines = []
         for case in a.cases:
-            when = describe.other_case() if case.cond is None else describe.condition(case.cond)
+            when = describe.other_case() if case.cond is None else describe.condition(case.cond, words=True)
             outcome = case.outcome
             if isinstance(outcome, M.ReviewOutcome):
                 lines.append(f"{when}：{REVIEW}（{outcome.reason}）")
@@ -301,8 +332,9 @@ def _formula_lines(a, head: str = "补助金额 = ") -> list[str]:
                 lines.extend(f"{when}：{line}" for line in _formula_lines(outcome, head))
         return lines
     label = a.list_field.label
-    lines = _formula_lines(a.amount, f"每项{label}的补助金额 = ")
-    lines.append(f"补助金额 = 计入补助的各项{label}金额合计（{REVIEW}的各项，经批准后计入）")
+    word = head.split(" = ")[0]
+    lines = _formula_lines(a.amount, f"每项{label}的{word} = ")
+    lines.append(f"{word} = 计入的各项{label}金额合计（{REVIEW}的各项，经批准后计入）")
     return lines
 
 
@@ -328,7 +360,7 @@ def _cap_summary(p: M.Programme) -> str:
     if bound is not None:
         value, text = bound
         return f"未单列上限；按标准最多{figure(text, value, True)}"
-    return "未规定上限"
+    return UNBOUNDED
 
 
 def _tables(p: M.Programme) -> list[Table]:
@@ -368,7 +400,7 @@ def _tables(p: M.Programme) -> list[Table]:
                 (f"第{i}档", figure(r.threshold_text, r.threshold, subject_money), figure(r.award_text, r.award, money))
                 for i, r in enumerate(e.rows, start=1))
             caption = f"分档表：{describe.tiers_name(e)}" + (f"（{within}）" if within else "")
-            note = (f"{describe.expr(e.subject)}达到（≥）某档门槛即适用该档，取所达到的最高一档；"
+            note = (f"{describe.expr(e.subject)}达到某档门槛（等于门槛即为达到）即适用该档，取所达到的最高一档；"
                     f"未达到最低档（{e.rows[0].threshold_text}）的为0。")
             tables.append(Table(caption, ("档位", f"{describe.expr(e.subject)}达到", "金额"), rows, note))
             walk(e.subject, "")
@@ -426,16 +458,21 @@ def _example(policy: M.Policy, p: M.Programme, case: M.TestCase) -> Example:
         inputs += shown
     result = outcome.result
     if result is None:  # the application was refused as invalid
-        return Example(case.name, tuple(inputs), (), M.STATUS_LABELS["invalid"], "—", None, (), (),
-                       outcome.problems)
+        return Example(case.name, tuple(inputs), (), M.STATUS_LABELS["invalid"], "—", None,
+                       M.STATUS_LABELS["invalid"], (), (), outcome.problems)
     approved = result.get("amount_if_approved")
+    status, amount = M.STATUS_LABELS[result["status"]], R.show_yuan(Decimal(result["amount"]))
+    shown = f"{status}，{money_wording(p)} {amount}"
+    if approved is not None:
+        shown += f"；经审核批准后 {R.show_yuan(Decimal(approved))}"
     return Example(
         name=case.name,
         inputs=tuple(inputs),
         steps=tuple(result["steps"]),
-        status=M.STATUS_LABELS[result["status"]],
-        amount=R.show_yuan(Decimal(result["amount"])),
+        status=status,
+        amount=amount,
         amount_if_approved=None if approved is None else R.show_yuan(Decimal(approved)),
+        result=shown,
         reasons=tuple(result["reasons"]),
         notes=tuple(f"{n['subject']}：{n['note']}" for n in result["interpretations"]),
         problems=outcome.problems,
@@ -444,23 +481,34 @@ def _example(policy: M.Policy, p: M.Programme, case: M.TestCase) -> Example:
 
 # ---------------------------------------------------------------- the whole sheet
 def _programme(policy: M.Policy, p: M.Programme, register: _Register) -> ProgrammeSheet:
-    constraints = tuple(f"{describe.condition(c.cond)}（不满足时为无效申请：{c.message}）" for c in p.constraints)
+    constraints = tuple(f"{describe.condition(c.cond, words=True)}（不满足时为无效申请：{c.message}）" for c in p.constraints)
     examples = tuple(_example(policy, p, case) for case in policy.tests
                      if case.programme == p.id and case.expect.status != "invalid")
     fields = Table("申请表单", ("字段", "名称", "类型", "说明"), tuple(_field_rows(p.fields, register)))
+
+    def shown(a: M.Attribute | None) -> str:
+        return NOT_DECLARED if a is None else a.value + register.ref(a.interpretation)
+
+    details = [("条款", f"第{p.article}条"), ("申请主体", shown(p.applicant)), ("资金来源", shown(p.funding_source)),
+               ("结果的表述", f"“{money_wording(p)} ……元”"),
+               ("兑现条件（计算结果所列）", shown(p.payment_condition))]
+    details += [(label, shown(a)) for label, a in p.details if label != "重复享受"]
+    details.append(("申报材料", "；".join(p.materials) if p.materials else NOT_DECLARED))
+    details += [(label, shown(a)) for label, a in p.details if label == "重复享受"]
     return ProgrammeSheet(
         id=p.id,
         anchor=_programme_anchor(p),
         name=p.name,
         article=p.article,
-        applicant=p.applicant.value + register.ref(p.applicant.interpretation),
+        term=term(p),
+        details=tuple(details),
+        statements=_statements(p),
         excerpt=p.excerpt,
         constraints=constraints,
         conditions=tuple(_conditions(p)),
-        formula=tuple(_formula_lines(p.amount)),
+        steps=tuple(_let_lines(p)),
+        formula=tuple(_formula_lines(p.amount, f"{term(p)}金额 = ")),
         tables=tuple(_tables(p)),
-        funding_source=p.funding_source.value + register.ref(p.funding_source.interpretation),
-        payment_condition=p.payment_condition.value + register.ref(p.payment_condition.interpretation),
         fields=fields,
         interpretations=register.of(p.id, p.article, INTERPRETATION),
         reviews=register.of(p.id, p.article, REVIEW),
@@ -480,16 +528,56 @@ def _has_review(p: M.Programme) -> bool:
     return any(isinstance(r, M.Review) for r in p.rules) or within(p.amount)
 
 
+def _marked_value(a: M.Attribute | None) -> str:
+    if a is None:
+        return NOT_DECLARED
+    return a.value + ("【解释】" if a.interpretation else "")
+
+
 def _summary(policy: M.Policy) -> Table:
     rows = []
     for p in policy.programmes:
-        funding = p.funding_source.value + ("【解释】" if p.funding_source.interpretation else "")
-        payment = p.payment_condition.value + ("【解释】" if p.payment_condition.interpretation else "")
-        standard = describe.amount(p.amount, tables=True, caps=False)
+        standard = describe.amount(p.amount, tables=True, caps=False, words=True)
         if _has_review(p):
             standard += "（含【需人工审核】的情形）"
-        rows.append((f"第{p.article}条", f"{p.name}（{p.id}）", standard, _cap_summary(p), funding, payment))
-    return Table("补助项目一览", ("条款", "项目", "补助标准", "上限", "资金来源", "兑现条件"), tuple(rows))
+        rows.append((f"第{p.article}条", f"{p.name}（{p.id}）", standard, _cap_summary(p),
+                     _marked_value(p.funding_source), *(_marked_value(p.detail(label)) for label in PAYMENT_LABELS)))
+    return Table("资金项目一览", ("条款", "项目", "计算标准", "上限", "资金来源", *PAYMENT_LABELS), tuple(rows))
+
+
+def _bound(p: M.Programme) -> Decimal | None:
+    bound = catalogue.amount_bound(p.amount)
+    return None if bound is None else R.round_cents(bound[0])
+
+
+def _money(policy: M.Policy) -> tuple[Table, Table]:
+    """The most one application can receive: per programme, and per funding source.
+
+    Computed from the model (caps, tiers, lookups), never typed: where the
+    rules do not bound the amount (per trainee, per station, up to the rent
+    paid) it says 未设上限.  Funding sources are never added together.
+    """
+    rows = []
+    sources: dict[str, list[M.Programme]] = {}
+    for p in policy.programmes:
+        bound = _bound(p)
+        rows.append((f"第{p.article}条", f"{p.name}（{p.id}）", p.funding_source.value, money_wording(p),
+                     UNBOUNDED if bound is None else R.show_yuan(bound)))
+        sources.setdefault(p.funding_source.value, []).append(p)
+    by_source = []
+    for source, programmes in sources.items():
+        bounds = [_bound(p) for p in programmes]
+        unbounded = [p for p, b in zip(programmes, bounds) if b is None]
+        if unbounded:
+            total = UNBOUNDED + "（" + "、".join(f"{p.name}" for p in unbounded) + "未设上限）"
+        else:
+            total = R.show_yuan(sum(bounds, Decimal(0)))
+        by_source.append((source, "、".join(f"{p.name}（{p.id}）" for p in programmes), total))
+    return (Table("每份申请最多可得金额（按项目）", ("条款", "项目", "资金来源", "结果的表述", "每份申请最多"), tuple(rows),
+                  "按政策源文件中的上限、分档和对照表计算；“未设上限”表示原文未规定上限，金额随人数、网点数或实际支出增长。"),
+            Table("按资金来源汇总（各资金来源分别列示，不相加）", ("资金来源", "项目", "各项目各一份申请最多合计"),
+                  tuple(by_source),
+                  "不同资金来源的金额分别列示，不相加；每个项目的“结果的表述”写明由谁出资。"))
 
 
 def _measures(article: M.Article) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -510,16 +598,64 @@ def _measures(article: M.Article) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((label, tuple(values)) for label, values in out)
 
 
-LEGEND = (
-    "原文以引用块逐字列出，须与政策原文逐字一致；其后是编码后的措施和补助项目。",
-    f"【{INTERPRETATION}】标出起草人对原文有歧义之处所作的理解，并非原文字面规定，须经审核确认。",
-    f"【{REVIEW}】标出原文留有裁量（如“原则上”）或未作规定的情形：计算结果为“需人工审核”，由审核人员决定；"
-    "能够计算的，同时列出经批准后的金额。",
-    "金额单位为元，千分位分隔；原文以万元表述的，同时注明元。计算精确进行，最终金额只在最后按分四舍五入一次，"
-    "上限和合计在取整之前适用。",
-    "计算示例由编译器在生成本说明时，用参考解释器按政策源文件中的测试用例计算，不是手工填写。",
-    f"文末索引列出全部【{INTERPRETATION}】和【{REVIEW}】事项，供逐项审核签字。",
-)
+def _statements(p: M.Programme) -> str:
+    """The yes/no answers of the form are what the applicant says, to be proven by documents."""
+    labels = [f.label for f in p.fields if f.kind == "bool"]
+    labels += [g.label for f in p.fields if f.kind == "list" for g in f.item_fields if g.kind == "bool"]
+    if not labels:
+        return ""
+    return ("表单中的是否项（" + "、".join(f"“{label}”" for label in labels) +
+            "）是申请人的陈述，本系统按所填答案计算；须由受理部门以证明材料核实。")
+
+
+def original_text(policy: M.Policy) -> str:
+    """The law's text alone, line by line as published: issuer, title, preamble, chapter headings, articles.
+
+    Its hash tells a reviewer whether a new version changed the law's text or only the encoding.
+    """
+    doc = policy.document
+    lines = [doc.issuer, doc.title] + (doc.preamble.split("\n") if doc.preamble else [])
+    for chapter in policy.chapters:
+        lines.append(f"{chapter.numeral}、{chapter.title}")
+        for number in chapter.articles:
+            lines += policy.article(number).text.split("\n")
+    return "\n".join(lines) + "\n"
+
+
+def _discretion(policy: M.Policy, marked: tuple[Marked, ...]) -> str:
+    """How each 原则上 of the text is read: a review case, or a rule applied as binding."""
+    clauses = []
+    for a in policy.articles:
+        for clause in re.split(r"[，。；：]", a.text):
+            if DISCRETION in clause:
+                clauses.append(f"第{a.number}条“{clause}”")
+    if not clauses:
+        return ""
+    readings = []
+    for m in marked:
+        if DISCRETION in m.note:
+            how = f"列为【{REVIEW}】" if m.is_review else f"按硬性规定执行，为【{INTERPRETATION}】"
+            related = f"；其【{INTERPRETATION}】见索引第{m.related}项" if m.related else ""
+            readings.append(f"{how}：{m.note}（索引第{m.number}项{related}）")
+    return (f"原文“{DISCRETION}”共{len(clauses)}处：" + "、".join(clauses) + "。处理方式不同，并非一律需人工审核：" +
+            "；".join(readings) + "。")
+
+
+def _legend(policy: M.Policy, marked: tuple[Marked, ...]) -> tuple[str, ...]:
+    lines = [
+        "原文以引用块逐字列出，须与政策原文逐字一致；其后是编码后的措施和资金项目。",
+        f"【{INTERPRETATION}】标出起草人对原文所作的理解，并非原文字面规定，须经审核确认。",
+        f"【{REVIEW}】标出原文留有裁量或未作规定、须由审核人员决定的情形：计算结果为“需人工审核”；能够计算的，同时列出经批准后的金额。",
+        _discretion(policy, marked),
+        "金额单位为元，千分位分隔；原文以万元表述的，同时注明元。计算精确进行，最终金额只在最后按分四舍五入一次，"
+        "上限和合计在取整之前适用；计算过程中写明“按分四舍五入”的一步，即是取整之处。",
+        "“资金来源”和“结果的表述”写明每个项目由谁出资：不由区财政出资的项目，结果写明资金渠道或“可协助申报”，金额汇总按资金来源分列。",
+        "表单中的是否项（验收合格、机构健全等）和申请人类别是申请人的陈述，本系统按所填答案计算，须由受理部门以证明材料核实。",
+        f"“{NOT_DECLARED}”表示政策源文件没有写这一项；“原文未规定”“原文未载明”表示原文没有这一内容，由起草人在政策源文件中声明。",
+        "计算示例由编译器在生成本说明时，用参考解释器按政策源文件中的测试用例计算，不是手工填写。",
+        f"文末审核签字栏逐项列出全部【{INTERPRETATION}】和【{REVIEW}】事项，另有一行供对全文签署审核意见。",
+    ]
+    return tuple(line for line in lines if line)
 
 
 def build_sheet(policy: M.Policy) -> Sheet:
@@ -529,11 +665,17 @@ def build_sheet(policy: M.Policy) -> Sheet:
     header = (
         ("发文机关", doc.issuer),
         ("标题", doc.title),
+        *((label, NOT_DECLARED if value is None else value) for label, value in doc.details),
         ("依据", basis),
         ("主送", doc.addressees or "—"),
-        ("版本", doc.version),
-        ("内容哈希（SHA-256）", policy.content_hash),
+    )
+    provenance = (
         ("政策源文件", policy.source_file),
+        ("编码版本", doc.version),
+        ("政策源文件哈希（SHA-256）", policy.content_hash),
+        ("原文哈希（SHA-256）", hashlib.sha256(original_text(policy).encode("utf-8")).hexdigest()),
+        ("说明", "政策源文件哈希随编码的任何改动而变；原文哈希只对原文（发文机关、标题、引言、各章标题和各条原文，"
+                "按行排列，每行以换行符结尾，UTF-8）计算，新版本中不变即表示原文未改、只改了编码。"),
     )
     programmes = {p.id: _programme(policy, p, register) for p in policy.programmes}
     chapters = []
@@ -551,15 +693,21 @@ def build_sheet(policy: M.Policy) -> Sheet:
                 programmes=tuple(programmes[pid] for pid in a.programmes),
             ))
         chapters.append(ChapterSheet(chapter.numeral, chapter.title, tuple(articles)))
+    money, money_by_source = _money(policy)
     return Sheet(
         title=f"{doc.issuer}{doc.title}",
         header=header,
+        provenance=provenance,
         preamble=tuple(doc.preamble.split("\n")) if doc.preamble else (),
-        legend=LEGEND,
+        legend=_legend(policy, tuple(register.marked)),
         summary=_summary(policy),
+        money=money,
+        money_by_source=money_by_source,
         chapters=tuple(chapters),
         index=tuple(register.marked),
-        index_header=("序号", "条款", "项目", "类别", "事项", "内容", "签字/审核意见"),
+        index_header=("序号", "条款", "项目", "类别", "事项", "内容", "审核意见", "审核人", "日期"),
+        signoff_note="审核人员逐项填写审核意见（同意 / 不同意及理由）、签名和日期；最后一行对本说明全文签署意见。",
+        whole_sheet="本说明全文（含原文、各项目、计算示例和以上各项）",
     )
 
 
@@ -567,10 +715,12 @@ def build_sheet(policy: M.Policy) -> Sheet:
 # Characters that Markdown (CommonMark + GFM tables, strikethrough, autolinks,
 # footnotes, math, emoji) may interpret anywhere in a line; CommonMark lets a
 # backslash escape any ASCII punctuation, so escaping them is always safe.
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&$:#!])")
+_MD_INLINE = re.compile(r"([\\`*_\[\]<|~&$:#!])")
 # Interpreted only at the start of a line (or of a list item or table cell,
 # where a value may stand): bullets "- " "+ ", ordered lists "1. " "1) ",
-# setext underlines and thematic breaks made of "=" or "-".
+# setext underlines and thematic breaks made of "=" or "-", and ">" (a
+# quote).  ">" elsewhere is plain text (without "<" it opens no tag), so it is
+# not escaped: a reviewer reading the raw file sees "补助月数 > 0", not "\>".
 _MD_LIST_MARKER = re.compile(r"^([-+]|\d{1,9}[.)])(?=[ \t]|$)")
 _MD_UNDERLINE = re.compile(r"^[=-]+[ \t]*$")
 _LEADING_SPACE = re.compile(r"^[ \t]+")
@@ -588,7 +738,7 @@ def md_escape(value) -> str:
     for line in _NEWLINE.split(str(value)):
         line = _MD_INLINE.sub(r"\\\1", line)
         line = _LEADING_SPACE.sub(lambda m: "&#32;" * len(m.group(0).expandtabs(4)), line)
-        if _MD_UNDERLINE.match(line):
+        if _MD_UNDERLINE.match(line) or line.startswith(">"):
             line = "\\" + line
         else:
             line = _MD_LIST_MARKER.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], line)
@@ -622,7 +772,10 @@ def generate(policy: M.Policy) -> dict[str, bytes]:
     if not _STEM.match(policy.id):
         raise ValueError(f"unsafe policy id {policy.id!r}")
     sheet = build_sheet(policy)
+    from . import sheet_docx  # python-docx and lxml load only when a sheet is built
+
     return {
         f"sheets/{policy.id}.md": render_markdown(sheet).encode("utf-8"),
         f"sheets/{policy.id}.html": render_html(sheet).encode("utf-8"),
+        f"sheets/{policy.id}.docx": sheet_docx.render(sheet, policy.content_hash),
     }
