@@ -19,7 +19,8 @@ import click
 from . import check as check_mod
 from . import model as M
 from . import runtime
-from .diagnostics import render
+from .diagnostics import render_all
+from .parser import deep_call
 
 # Each command imports the stages it needs when it runs, so that a drafter's
 # `check` does not pay for the backends (jinja2, jsonschema) at start-up.
@@ -45,9 +46,9 @@ def _policy_files(files: tuple[str, ...]) -> list[Path]:
 
 def _load(path: Path, show_warnings: bool = True) -> M.Policy:
     policy, diagnostics, source = check_mod.load(path)
-    for d in diagnostics:
-        if d.is_error or show_warnings:
-            click.echo(render(d, str(path), source), err=True)
+    shown = [d for d in diagnostics if d.is_error or show_warnings]
+    for text in render_all(shown, str(path), source):
+        click.echo(text, err=True)
     if policy is None:
         errors = sum(d.is_error for d in diagnostics)
         _fail(f"{path} 有 {errors} 个错误，无法继续", 1)
@@ -102,9 +103,10 @@ def generated_engine(policy: M.Policy) -> types.ModuleType:
     """Compile the policy's generated module in memory and load it."""
     from .backends import python as python_backend
 
-    (source,) = python_backend.generate(policy).values()
+    (source,) = deep_call(python_backend.generate, policy).values()
     module = types.ModuleType(f"generated_{policy.id}")
-    exec(compile(source, f"<generated {policy.id}>", "exec"), module.__dict__)  # noqa: S102 - our own output
+    code = deep_call(compile, source, f"<generated {policy.id}>", "exec")
+    exec(code, module.__dict__)  # noqa: S102 - our own output
     return module
 
 
@@ -127,8 +129,8 @@ def check(files: tuple[str, ...]) -> None:
     total_errors = total_warnings = 0
     for path in _policy_files(files):
         policy, diagnostics, source = check_mod.load(path)
-        for d in diagnostics:
-            click.echo(render(d, str(path), source))
+        for text in render_all(diagnostics, str(path), source):
+            click.echo(text)
         errors = sum(d.is_error for d in diagnostics)
         warnings = len(diagnostics) - errors
         total_errors += errors
@@ -151,7 +153,7 @@ def build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
 
     policies = [_load(path) for path in _policy_files(files)]
     try:
-        artifacts = build_mod.render(policies)
+        artifacts = deep_call(build_mod.render, policies)  # backends recurse once per level of nesting
     except build_mod.BuildError as exc:
         _fail(f"{exc}；{out}/ 保持不变", 1)
     out_dir = Path(out)
@@ -215,7 +217,7 @@ def evaluate(programme: str | None, application: str | None, as_json: bool, batc
     policy = _only_policy(policy_file)
     data = read_json(application)
     try:
-        result = interpreter.evaluate(policy, programme, data)
+        result = deep_call(interpreter.evaluate, policy, programme, data)
     except runtime.InvalidApplication as exc:
         _invalid(exc)
     if as_json:
@@ -266,7 +268,7 @@ def match(profile: str, as_json: bool, policy_file: str | None) -> None:
     policy = _only_policy(policy_file)
     data = read_json(profile)
     try:
-        entries = interpreter.match(policy, data)
+        entries = deep_call(interpreter.match, policy, data)
     except runtime.InvalidApplication as exc:
         _invalid(exc)
     if as_json:
@@ -302,7 +304,7 @@ def test_cmd(files: tuple[str, ...]) -> None:
                    ("生成模块", module.evaluate)]
         for case in policy.tests:
             for name, engine in engines:
-                outcome = testing.run_case(case, name, engine)
+                outcome = deep_call(testing.run_case, case, name, engine)  # room for deeply nested policies
                 total += 1
                 mark = "通过" if outcome.passed else "失败"
                 click.echo(f"{mark}  [{name}] {case.programme}：{case.name}（第{case.span.line}行）")

@@ -534,6 +534,10 @@ def _shape(text: str) -> tuple[object, list[str]] | None:
 
 def format_source(source: str, filename: str = "<policy>") -> str:
     """The canonical layout of a policy; raises FormatError if it has errors."""
+    return parser.deep_call(_format_source, source, filename)
+
+
+def _format_source(source: str, filename: str) -> str:
     tree, tokens, diagnostics = parser.parse_with_comments(source)
     if tree is not None:
         _, diagnostics = check.check_tree(tree, source, filename)
