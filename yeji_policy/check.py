@@ -10,12 +10,11 @@ from __future__ import annotations
 import bisect
 import difflib
 import functools
+import hashlib
 import keyword
 import re
-import hashlib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-
 
 from . import ast as A
 from . import model as M
@@ -141,7 +140,7 @@ class Checker:
         return result
 
     def invisible_characters(self, tree) -> None:
-        """E0105 for every string or original-text line holding an invisible control character."""
+        """E0105 for every string or original-text line holding an invisible control, bidirectional or zero-width character."""
         for token in parser.tokens_of(tree, ("STRING", "TEXT_LINE")):
             value = A.unquote(token) if token.type == "STRING" else str(token)
             for ch in value:

@@ -160,7 +160,7 @@ def fmt_cmd(check_only: bool, files: tuple[str, ...]) -> None:
 def diff_cmd(old: str, new: str, population: str | None, exit_code: bool) -> None:
     """比较政策的两个版本：逐条、逐项目列出改动，以及对测试用例和申请样本结果的影响。"""
     before, after = _read_policy(old), _read_policy(new)
-    # Both walk the models recursively: deep_call gives them room for any nesting the parser accepts.
+    # The differ and the engines recurse per level of nesting: deep_call gives them room for any the parser accepts.
     lines = deep_call(_stage("diff").changes, before, after)
     cases, effects = deep_call(_stage("diff").test_effects, before, after)
     if not lines and not effects:
@@ -177,7 +177,8 @@ def diff_cmd(old: str, new: str, population: str | None, exit_code: bool) -> Non
     if population is not None:
         progress = _Progress()
         with _population(population) as stream:
-            report = _stage("diff").population_effects(before, after, stream, population, progress.callback())
+            report = deep_call(_stage("diff").population_effects, before, after, stream, population,
+                               progress.callback())
         progress.done()
         for line in report:
             click.echo(line)
@@ -194,7 +195,7 @@ def simulate_cmd(population: str, as_json: bool, policy_file: str | None) -> Non
     policy = cli._only_policy(policy_file)
     progress = _Progress()
     with _population(population) as stream:
-        tally = _stage("simulate").simulate(policy, stream, progress.callback())
+        tally = deep_call(_stage("simulate").simulate, policy, stream, progress.callback())  # room for deep nesting
     progress.done()
     if as_json:
         click.echo(cli._dump(tally.as_json()))
