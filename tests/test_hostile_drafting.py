@@ -10,6 +10,7 @@ benchmarks/drafting.py, not here.
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -244,8 +245,7 @@ def hostile_files(draw):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_hostile_policies_never_give_a_traceback(tmp_path, hostile):
     name, data = hostile
-    folder = tmp_path / str(abs(hash((name, data))))
-    folder.mkdir()
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example: hypothesis may repeat an input
     path = folder / name
     path.write_bytes(data)
     base = folder / "base.policy"
