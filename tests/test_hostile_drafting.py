@@ -255,3 +255,29 @@ def test_hostile_policies_never_give_a_traceback(tmp_path, hostile):
     for result in runs:
         assert result.exit_code in (0, 1, 2), result.output
         assert "Traceback" not in result.output and CHINESE.search(result.output), result.output
+
+
+# ---------------------------------------------------------------- quoting source lines
+def test_only_newline_ends_a_line_for_positions():
+    assert diagnostics.source_line("甲\u2028乙\r丙\n丁", 1) == "甲\u2028乙\r丙"
+    assert diagnostics.source_line("甲\u2028乙\r丙\n丁", 2) == "丁"
+    assert diagnostics.source_line("甲\n", 2) is None and diagnostics.source_line("", 1) is None
+
+
+@given(st.text(st.sampled_from("a中\t\u200b\u2028é"), max_size=400), st.data())
+@settings(max_examples=300, deadline=None)
+def test_the_caret_stays_under_its_character_in_a_window_of_bounded_width(line, data):
+    start = data.draw(st.integers(0, len(line)))
+    end = data.draw(st.integers(start, len(line)))
+    span = diagnostics.Span(1, start + 1, 1, end + 1)
+    head, quoted, carets = diagnostics.render(diagnostics.Diagnostic("E0000", "x", span), "f", line + "\n").split("\n")
+    shown, marks = quoted[len(" 1 | "):], carets[len("   | "):]
+    assert diagnostics.display_width(shown) <= diagnostics.MAX_SOURCE_WIDTH
+    pad = len(marks) - len(marks.lstrip(" "))
+    assert set(marks[pad:]) == {"^"}
+    if start < len(line):  # the first marked character starts at the caret's column
+        column, at = 0, 0
+        while column < pad:
+            column += diagnostics.display_width(shown[at])
+            at += 1
+        assert column == pad and shown[at] == diagnostics._printable(line[start])
