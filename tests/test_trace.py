@@ -72,11 +72,15 @@ def test_a_figure_left_out_word_for_word(policy_source):
     rule_line, rule = line_of(text, "最高不超过 90万元")
     figure_column = article.index("80万元。") + 1
     caret = " " * (len(str(article_line)) + 2)
-    width = sum(2 if ord(ch) > 0x2E80 else 1 for ch in article[:figure_column - 1])
+    # The article's line is wider than a terminal: the diagnostic quotes a
+    # window of 120 columns that ends with the figure, the cut shown as "…".
+    window = "…%补助，补助金额最高不超过50万元；对软硬件等设备设施购置新增投入部分，审计验收后给予80%补助，补助金额最高不超过80万元。"
+    assert article.endswith(window[1:])
+    width = sum(2 if ord(ch) > 0x2E80 else 1 for ch in window[: window.index("80万元。")])
     assert diagnostics_text(text, "p.policy") == (
         f"p.policy:{article_line}:{figure_column}: 警告 W0801: 第9条原文中的数字“80万元”没有被任何规则或措施采用，"
         "也没有声明为非规范数字：“…补助，补助金额最高不超过80万元。”\n"
-        f" {article_line} | {article}\n"
+        f" {article_line} | {window}\n"
         f"{caret}| {' ' * width}^^^^^^\n"
         "  = 提示：若它不是规范性内容，请在第9条原文之后写：非规范数字 \"80万元\" 因 \"……\"\n"
         f"p.policy:{rule_line}:43: 警告 W0802: 项目“art09_equipment”中的数字“90万元”不见于第9条原文\n"

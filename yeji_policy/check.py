@@ -7,12 +7,14 @@ stops at the first problem: a drafter sees all of them at once.
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import functools
 import hashlib
+import keyword
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-
-from lark import Token
 
 from . import ast as A
 from . import model as M
@@ -30,8 +32,42 @@ NUM_KINDS = ("money", "number", "int")
 
 
 def _suggest(name: str, candidates) -> str:
-    close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
-    return f"，是否指“{close[0]}”？" if close else ""
+    close = _closest(name, candidates)
+    return f"，是否指“{close}”？" if close else ""
+
+
+SUGGEST_POOL = 64  # known names compared in full with an unknown one
+SUGGEST_NEIGHBOURS = 8  # from a larger set: this many either side, by spelling and by ending
+SUGGEST_MAX_LENGTH = 64  # a longer unknown name is no typo of a known one
+
+
+def _closest(name: str, candidates) -> str | None:
+    """The known name most like `name` (difflib's ratio at least 0.6), by a bounded search.
+
+    Up to SUGGEST_POOL known names are all compared.  From a larger set, only
+    the names next to `name` in alphabetical order and in the order of their
+    reversed spellings: a typo leaves either the beginning or the end of a
+    name as it was.  A thousand unknown names among a thousand known ones
+    then cost a few comparisons each, not a thousand.
+    """
+    if not 0 < len(name) <= SUGGEST_MAX_LENGTH:
+        return None
+    pool = list(candidates)
+    if len(pool) > SUGGEST_POOL:
+        forward, backward = _spelling_index(tuple(pool))
+        i = bisect.bisect_left(forward, name)
+        j = bisect.bisect_left(backward, name[::-1])
+        k = SUGGEST_NEIGHBOURS
+        pool = forward[max(0, i - k) : i + k] + [c[::-1] for c in backward[max(0, j - k) : j + k]]
+    close = difflib.get_close_matches(name, sorted(set(pool)), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+@functools.lru_cache(maxsize=8)
+def _spelling_index(names: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    # Built once per set of known names (the fields of a programme, say), not per unknown name.
+    unique = set(names)
+    return sorted(unique), sorted(c[::-1] for c in unique)
 
 
 class _Scope:
@@ -63,10 +99,18 @@ class _Scope:
 BIDI_CONTROLS = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
 
 
+# Characters that take no room: a name or figure with one inside looks right
+# and compares wrong.  U+FEFF is accepted only as the byte order mark that
+# begins a file (`decode` removes it).
+ZERO_WIDTH = {0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF}
+
+
 def _invisible(ch: str) -> str | None:
     code = ord(ch)
     if code in BIDI_CONTROLS:
         return "双向文本控制符"
+    if code in ZERO_WIDTH:
+        return "零宽字符"
     if (code < 0x20 and ch not in "\n\t") or 0x7F <= code < 0xA0:
         return "控制字符"
     return None
@@ -96,9 +140,8 @@ class Checker:
         return result
 
     def invisible_characters(self, tree) -> None:
-        """E0105 for every string or original-text line holding an invisible control character."""
-        tokens = tree.scan_values(lambda v: isinstance(v, Token) and v.type in ("STRING", "TEXT_LINE"))
-        for token in tokens:
+        """E0105 for every string or original-text line holding an invisible control, bidirectional or zero-width character."""
+        for token in parser.tokens_of(tree, ("STRING", "TEXT_LINE")):
             value = A.unquote(token) if token.type == "STRING" else str(token)
             for ch in value:
                 kind = _invisible(ch)
@@ -106,6 +149,15 @@ class Checker:
                     self.error("E0105", f"文字中含有不可见的{kind} U+{ord(ch):04X}", A.span_of(token),
                                "这类字符会改变文字的显示或在生成的表单、说明中造成错误，请删除")
                     break
+
+    def file_name(self) -> None:
+        """W0003 when the file's name cannot name the generated module, saying the name used instead."""
+        stem, pid = Path(self.filename).stem, policy_id(self.filename)
+        if stem != pid:
+            shown = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in stem)
+            self.warning("W0003", f"文件名“{shown}”不能用作模块名，生成的计算模块、表单和规则说明改以“{pid}”命名",
+                         Span.point(1, 1), "模块名只能由英文字母、数字和下划线组成，且不以数字开头；"
+                         "如需别的名称，请按此给文件改名")
 
     # ------------------------------------------------------------ document
     def run(self, module: A.Module) -> M.Policy | None:
@@ -119,6 +171,7 @@ class Checker:
         programmes.sort(key=lambda p: (p.span.line, p.span.column))
         tests.sort(key=lambda t: (t.span.line, t.span.column))
 
+        self.file_name()
         document = self.document(documents, module)
         m_chapters, articles = self.chapters(chapters, module)
         article_map = {a.number: a for a in articles}
@@ -152,7 +205,7 @@ class Checker:
             return None
         self.interpretations.sort(key=lambda i: (i.span.line, i.span.column))
         return M.Policy(
-            id=Path(self.filename).stem,
+            id=policy_id(self.filename),
             source_file=Path(self.filename).name,
             content_hash=hashlib.sha256(self.source.encode("utf-8")).hexdigest(),
             document=document,
@@ -902,6 +955,30 @@ def _chinese_numeral(n: int) -> str:
     return CHAPTER_NUMERALS[n // 10 - 1] + "十" + (CHAPTER_NUMERALS[n % 10 - 1] if n % 10 else "")
 
 
+# ---------------------------------------------------------------- the policy's id
+_MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def policy_id(filename: str) -> str:
+    """The policy's id, which names its generated module, forms and sheets.
+
+    The file's stem when that is a Python module name (yeji_ecommerce), as
+    the public contract has it.  Otherwise a module name made from it, so
+    that any file a drafter saves can be checked, tested, compared and built:
+    its ASCII letters, digits and "_" (other runs become "_"), "policy" in
+    front when that would not begin with a letter, and 8 hex digits of the
+    stem's SHA-256, so that two file names never give one id:
+    my-policy → my_policy_<hex>, 叶集 → policy_<hex>, 2024 → policy_2024_<hex>.
+    """
+    stem = Path(filename).stem
+    if _MODULE_NAME.fullmatch(stem) and not keyword.iskeyword(stem):
+        return stem
+    readable = re.sub(r"[^A-Za-z0-9_]+", "_", stem).strip("_")[:40].rstrip("_")
+    digest = hashlib.sha256(stem.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    parts = ([] if readable[:1].isalpha() else ["policy"]) + ([readable] if readable else []) + [digest]
+    return "_".join(parts)
+
+
 # ---------------------------------------------------------------- entry points
 def check_source(source: str, filename: str) -> tuple[M.Policy | None, list[Diagnostic]]:
     """Parse and check one policy; the policy is None when there is any error."""
@@ -913,9 +990,13 @@ def check_source(source: str, filename: str) -> tuple[M.Policy | None, list[Diag
 
 def check_tree(tree, source: str, filename: str) -> tuple[M.Policy | None, list[Diagnostic]]:
     """Check a parse tree of `source` (for callers that parsed it themselves, such as fmt)."""
+    return parser.deep_call(_check_tree, tree, source, filename)
+
+
+def _check_tree(tree, source: str, filename: str) -> tuple[M.Policy | None, list[Diagnostic]]:
     checker = Checker(filename, source)
-    checker.invisible_characters(tree)
     try:
+        checker.invisible_characters(tree)
         policy = checker.run(A.build(tree))
     except (InvalidOperation, RecursionError) as exc:  # pathological literals or nesting
         checker.error("E0002", f"无法处理此文件：{type(exc).__name__}", Span.point(1, 1))
@@ -935,7 +1016,9 @@ def decode(data: bytes) -> tuple[str | None, list[Diagnostic]]:
                                  Span.point(line, column))]
     if text.startswith("\ufeff"):
         text = text[1:]
-    return text, []
+    # One kind of line break from here on: a file saved with CRLF reads as the
+    # same policy (and fmt writes it back with LF).
+    return text.replace("\r\n", "\n"), []
 
 
 def load(path: str | Path) -> tuple[M.Policy | None, list[Diagnostic], str]:

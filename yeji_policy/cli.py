@@ -22,7 +22,8 @@ import click
 from . import check as check_mod
 from . import model as M
 from . import runtime
-from .diagnostics import render
+from .diagnostics import render_all
+from .parser import deep_call
 
 # Each command imports the stages it needs when it runs, so that a drafter's
 # `check` does not pay for the backends (jinja2, jsonschema) at start-up.
@@ -50,9 +51,9 @@ def _policy_files(files: tuple[str, ...]) -> list[Path]:
 
 def _load(path: Path, show_warnings: bool = True) -> M.Policy:
     policy, diagnostics, source = check_mod.load(path)
-    for d in diagnostics:
-        if d.is_error or show_warnings:
-            click.echo(render(d, str(path), source), err=True)
+    shown = [d for d in diagnostics if d.is_error or show_warnings]
+    for text in render_all(shown, str(path), source):
+        click.echo(text, err=True)
     if policy is None:
         errors = sum(d.is_error for d in diagnostics)
         _fail(f"{path} 有 {errors} 个错误，无法继续", 1)
@@ -178,8 +179,8 @@ def check(files: tuple[str, ...]) -> None:
     total_errors = total_warnings = 0
     for path in _policy_files(files):
         policy, diagnostics, source = check_mod.load(path)
-        for d in diagnostics:
-            click.echo(render(d, str(path), source))
+        for text in render_all(diagnostics, str(path), source):
+            click.echo(text)
         errors = sum(d.is_error for d in diagnostics)
         warnings = len(diagnostics) - errors
         total_errors += errors
@@ -215,7 +216,7 @@ def _build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
         _fail(str(exc))
     policies = [_load(path) for path in sources]
     try:
-        artifacts = build_mod.render(policies)
+        artifacts = deep_call(build_mod.render, policies)  # backends recurse once per level of nesting
     except build_mod.BuildError as exc:
         _fail(f"{exc}；{out}/ 保持不变", 1)
     stale = build_mod.compare(artifacts, out_dir)
@@ -297,7 +298,8 @@ def evaluate(programme: str | None, application: str | None, as_json: bool, batc
     policy = _only_policy(policy_file)
     data = read_json(application)
     try:
-        result = json_as_form(_fields(policy, programme), lambda d: interpreter.evaluate(policy, programme, d))(data)
+        result = json_as_form(_fields(policy, programme),
+                              lambda d: deep_call(interpreter.evaluate, policy, programme, d))(data)
     except runtime.InvalidApplication as exc:
         _invalid(exc)
     if as_json:
@@ -353,7 +355,7 @@ def match(profile: str, as_json: bool, policy_file: str | None) -> None:
     try:
         from .backends.schema import profile_fields
 
-        entries = json_as_form(profile_fields(policy), lambda d: interpreter.match(policy, d))(data)
+        entries = json_as_form(profile_fields(policy), lambda d: deep_call(interpreter.match, policy, d))(data)
     except runtime.InvalidApplication as exc:
         _invalid(exc)
     if as_json:
@@ -389,7 +391,7 @@ def test_cmd(files: tuple[str, ...]) -> None:
                    ("生成模块", module.evaluate)]
         for case in policy.tests:
             for name, engine in engines:
-                outcome = testing.run_case(case, name, engine)
+                outcome = deep_call(testing.run_case, case, name, engine)  # room for deeply nested policies
                 total += 1
                 mark = "通过" if outcome.passed else "失败"
                 click.echo(f"{mark}  [{name}] {case.programme}：{case.name}（第{case.span.line}行）")
@@ -429,10 +431,10 @@ def dump(stage_name: str, file: str) -> None:
     from . import pipeline
 
     try:
-        text = pipeline.dump(stage_name, file)
+        text = deep_call(pipeline.dump, stage_name, file)  # the AST and the model nest as deep as the policy
     except pipeline.StageError as exc:
-        for d in exc.diagnostics:
-            click.echo(render(d, file, exc.source), err=True)
+        for text in render_all(exc.diagnostics, file, exc.source):
+            click.echo(text, err=True)
         _fail(f"{file} 在“{exc.stage}”阶段有错误，无法输出“{stage_name}”阶段", 1)
     click.echo(text)
 

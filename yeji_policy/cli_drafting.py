@@ -20,7 +20,8 @@ import click
 from . import check as check_mod
 from . import cli
 from . import model as M
-from .diagnostics import render
+from .diagnostics import render_all
+from .parser import deep_call
 
 STDIN = "-"
 
@@ -43,8 +44,8 @@ def _read_policy(path: str) -> M.Policy:
         policy, diagnostics = check_mod.check_source(text, path)
     errors = [d for d in diagnostics if d.is_error]
     if policy is None:
-        for d in errors:
-            click.echo(render(d, path, text or ""), err=True)
+        for shown in render_all(errors, path, text or ""):
+            click.echo(shown, err=True)
         cli._fail(f"{path} 有 {len(errors)} 个错误，无法继续", 1)
     return policy
 
@@ -124,8 +125,8 @@ def fmt_cmd(check_only: bool, files: tuple[str, ...]) -> None:
                 raise _stage("fmt").FormatError(f"{shown} 不是 UTF-8 编码，未格式化", diagnostics)
             formatted = _stage("fmt").format_source(text, shown)
         except _stage("fmt").FormatError as exc:
-            for d in exc.diagnostics:
-                click.echo(render(d, shown, text or ""), err=True)
+            for line in render_all(exc.diagnostics, shown, text or ""):
+                click.echo(line, err=True)
             click.echo(f"错误：{exc}", err=True)
             status = max(status, 1)
             continue
@@ -167,8 +168,9 @@ def fmt_cmd(check_only: bool, files: tuple[str, ...]) -> None:
 def diff_cmd(old: str, new: str, population: str | None, exit_code: bool) -> None:
     """比较政策的两个版本：逐条、逐项目列出改动，以及对测试用例和申请样本结果的影响。"""
     before, after = _read_policy(old), _read_policy(new)
-    lines = _stage("diff").changes(before, after)
-    cases, effects = _stage("diff").test_effects(before, after)
+    # The differ and the engines recurse per level of nesting: deep_call gives them room for any the parser accepts.
+    lines = deep_call(_stage("diff").changes, before, after)
+    cases, effects = deep_call(_stage("diff").test_effects, before, after)
     if not lines and not effects:
         click.echo("无变化")
         return
@@ -183,7 +185,8 @@ def diff_cmd(old: str, new: str, population: str | None, exit_code: bool) -> Non
     if population is not None:
         progress = _Progress()
         with _population(population) as stream:
-            report = _stage("diff").population_effects(before, after, stream, population, progress.callback())
+            report = deep_call(_stage("diff").population_effects, before, after, stream, population,
+                               progress.callback())
         progress.done()
         for line in report:
             click.echo(line)
@@ -200,7 +203,7 @@ def simulate_cmd(population: str, as_json: bool, policy_file: str | None) -> Non
     policy = cli._only_policy(policy_file)
     progress = _Progress()
     with _population(population) as stream:
-        tally = _stage("simulate").simulate(policy, stream, progress.callback())
+        tally = deep_call(_stage("simulate").simulate, policy, stream, progress.callback())  # room for deep nesting
     progress.done()
     if as_json:
         click.echo(cli._dump(tally.as_json()))

@@ -10,6 +10,8 @@ CLI prints them in the form
 
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -52,33 +54,121 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+# Bounds on what one run prints, whatever the source: a policy with thousands
+# of mistakes, or one line of a megabyte, still gives a readable report.
+MAX_SHOWN = 100  # diagnostics printed per file; then one line counts the rest
+MAX_SOURCE_WIDTH = 120  # terminal columns of a quoted source line
+MAX_MESSAGE = 1000  # characters of one message (names come from the source)
+ELLIPSIS = "…"
+
+
 def render(diagnostic: Diagnostic, filename: str, source: str) -> str:
     """Format a diagnostic with its source line and a caret under the spot."""
     span = diagnostic.span
     label = SEVERITY_LABEL[diagnostic.severity]
-    head = f"{filename}:{span.line}:{span.column}: {label} {diagnostic.code}: {diagnostic.message}"
-    lines = source.splitlines()
+    message = diagnostic.message
+    if len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE] + ELLIPSIS
+    head = f"{filename}:{span.line}:{span.column}: {label} {diagnostic.code}: {message}"
     out = [head]
-    if 1 <= span.line <= len(lines):
-        text = _printable(lines[span.line - 1])
-        gutter = str(span.line)
-        pad = " " * len(gutter)
-        before = text[: span.column - 1]
+    line = source_line(source, span.line)
+    if line is not None:
+        start = min(max(span.column - 1, 0), len(line))
         if span.end_line == span.line and span.end_column > span.column:
-            marked = text[span.column - 1 : span.end_column - 1]
+            end = min(span.end_column - 1, len(line))
         else:
-            marked = text[span.column - 1 : span.column]
-        carets = "^" * max(1, display_width(marked))
-        out.append(f" {gutter} | {text}")
-        out.append(f" {pad} | {' ' * display_width(before)}{carets}")
+            end = min(start + 1, len(line))
+        shown, pad, marked = _window(line, start, end)
+        gutter = str(span.line)
+        out.append(f" {gutter} | {shown}")
+        out.append(f" {' ' * len(gutter)} | {' ' * pad}{'^' * max(1, marked)}")
     for note in diagnostic.notes:
         out.append(f"  = 提示：{note}")
     return "\n".join(out)
 
 
+def render_all(diagnostics: list[Diagnostic], filename: str, source: str, limit: int = MAX_SHOWN) -> list[str]:
+    """Every diagnostic rendered, in order, up to `limit` of them; then one line
+    counting the rest.  Errors are kept before warnings, so that a flood of
+    warnings never hides an error."""
+    errors = [d for d in diagnostics if d.is_error]
+    warnings = [d for d in diagnostics if not d.is_error]
+    kept = {id(d) for d in errors[:limit]} | {id(d) for d in warnings[: max(0, limit - len(errors))]}
+    out = [render(d, filename, source) for d in diagnostics if id(d) in kept]
+    hidden_errors = max(0, len(errors) - limit)
+    hidden_warnings = len(warnings) - max(0, min(len(warnings), limit - len(errors)))
+    if hidden_errors or hidden_warnings:
+        parts = [f"{n} 个{what}" for n, what in ((hidden_errors, "错误"), (hidden_warnings, "警告")) if n]
+        out.append(f"{filename}：另有 {'、'.join(parts)}未显示（每个文件最多显示 {limit} 条）")
+    return out
+
+
+def source_line(source: str, number: int) -> str | None:
+    """Line `number` (from 1) of `source`, or None past its end.
+
+    Only "\\n" ends a line, as for the parser's positions (a U+2028 or a lone
+    "\\r" is a character of its line).  The line index is computed once per
+    source, so a thousand diagnostics cost one pass over the text.
+    """
+    starts = _line_starts(source)
+    if not 1 <= number < len(starts):
+        return None
+    return source[starts[number - 1] : starts[number] - 1]
+
+
+@functools.lru_cache(maxsize=4)
+def _line_starts(source: str) -> tuple[int, ...]:
+    """Where each line begins, then one past the end of the last line."""
+    ends = [m.start() for m in re.finditer("\n", source)]
+    if source and not source.endswith("\n"):
+        ends.append(len(source))
+    return (0, *(end + 1 for end in ends))
+
+
+def _window(line: str, start: int, end: int) -> tuple[str, int, int]:
+    """The part of `line` to show around characters [start, end): the text,
+    the columns before the mark and the columns of the mark.  A line wider
+    than MAX_SOURCE_WIDTH is cut around the mark, the cuts shown as "…"."""
+    if len(line) <= MAX_SOURCE_WIDTH and display_width(line) <= MAX_SOURCE_WIDTH:
+        text = _printable(line)
+        return text, display_width(text[:start]), display_width(text[start:end])
+    budget = MAX_SOURCE_WIDTH - 2 * display_width(ELLIPSIS)
+    # The mark itself takes at most two thirds of the room.
+    used = 0
+    stop = start
+    while stop < end and (stop == start or used + _width(line[stop]) <= budget * 2 // 3):
+        used += _width(line[stop])
+        stop += 1
+    first = start
+    while first > 0 and start - first < budget and used + _width(line[first - 1]) <= budget // 3:
+        first -= 1
+        used += _width(line[first])
+    last = stop
+    while last < len(line) and used + _width(line[last]) <= budget:
+        used += _width(line[last])
+        last += 1
+    while first > 0 and used + _width(line[first - 1]) <= budget:
+        first -= 1
+        used += _width(line[first])
+    before = ELLIPSIS if first > 0 else ""
+    after = ELLIPSIS if last < len(line) else ""
+    text = _printable(line[first:last])
+    pad = display_width(before) + display_width(text[: start - first])
+    return before + text + after, pad, display_width(text[start - first : stop - first])
+
+
+def _width(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
 def _printable(line: str) -> str:
-    # Control characters would corrupt the terminal; show them as U+FFFD.
-    return "".join("\ufffd" if unicodedata.category(ch) == "Cc" and ch != "\t" else ch for ch in line).replace("\t", " ")
+    # Control and format characters (bidirectional controls, zero-width
+    # spaces, line separators) would corrupt the terminal or reorder the line:
+    # show them as U+FFFD.  A tab is one space, so that the caret lines up.
+    return "".join("\ufffd" if unicodedata.category(ch) in _HIDDEN and ch != "\t" else ch for ch in line).replace("\t", " ")
+
+
+_HIDDEN = {"Cc", "Cf", "Zl", "Zp"}
 
 
 @dataclass
@@ -111,4 +201,4 @@ class PolicyError(Exception):
         super().__init__(self.report())
 
     def report(self) -> str:
-        return "\n".join(render(d, self.filename, self.source) for d in self.diagnostics)
+        return "\n".join(render_all(self.diagnostics, self.filename, self.source))

@@ -19,6 +19,7 @@ the text.
 from __future__ import annotations
 
 import difflib
+import itertools
 import json
 import re
 from dataclasses import dataclass, fields, is_dataclass
@@ -74,12 +75,22 @@ def _tokens(text: str) -> list[str]:
     return re.findall(r"[0-9]+(?:\.[0-9]+)?|.", text, flags=re.S)
 
 
+# A character diff compares every token of one text with every token of the
+# other, in the worst case: past this many pairs a long article is compared in
+# parts (its unchanged beginning and end set aside, then sentence by
+# sentence), and a change too large even for that is reported by its size.
+DIFF_CELLS = 4_000_000
+SENTENCE_END = frozenset("。；！？\n")
+
+
 def text_changes(old: str, new: str, context: int = 10) -> list[str]:
     """The changed places of a text, each with some context: …给予[-80%-]{+70%+}补助…"""
     a, b = _tokens(old), _tokens(new)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    codes = _opcodes(a, b)
+    if codes is None:
+        return [f"全文已修改：原文 {len(old):,} 字 → {len(new):,} 字（改动范围太大，不逐字列出）"]
     hunks = []
-    for group in matcher.get_grouped_opcodes(context):
+    for group in _Opcodes(codes).get_grouped_opcodes(context):
         parts = []
         for tag, i1, i2, j1, j2 in group:
             removed, added = "".join(a[i1:i2]), "".join(b[j1:j2])
@@ -92,6 +103,87 @@ def text_changes(old: str, new: str, context: int = 10) -> list[str]:
         start, end = group[0][1] > 0, group[-1][2] < len(a)
         hunks.append(("…" if start else "") + "".join(parts).replace("\n", "↵") + ("…" if end else ""))
     return hunks
+
+
+Opcode = tuple[str, int, int, int, int]
+
+
+class _Opcodes(difflib.SequenceMatcher):
+    """difflib's grouping of opcodes into hunks, over opcodes computed here."""
+
+    def __init__(self, codes: list[Opcode]):  # noqa: D107 - nothing to match: the opcodes are given
+        self._codes = codes
+
+    def get_opcodes(self) -> list[Opcode]:
+        return self._codes
+
+
+def _opcodes(a: list[str], b: list[str]) -> list[Opcode] | None:
+    """How b differs from a, as difflib opcodes; None when too large to say within DIFF_CELLS."""
+    if len(a) * len(b) <= DIFF_CELLS:
+        return difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    middle = _middle(a[head : len(a) - tail], b[head : len(b) - tail])
+    if middle is None:
+        return None
+    codes = [("equal", 0, head, 0, head)]
+    codes += [(tag, i1 + head, i2 + head, j1 + head, j2 + head) for tag, i1, i2, j1, j2 in middle]
+    codes.append(("equal", len(a) - tail, len(a), len(b) - tail, len(b)))
+    return _tidy(codes)
+
+
+def _middle(a: list[str], b: list[str]) -> list[Opcode] | None:
+    """Opcodes of the changed middle: a character diff if small enough, else sentence by sentence."""
+    if len(a) * len(b) <= DIFF_CELLS:
+        return difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    sa, sb = _sentences(a), _sentences(b)
+    if len(sa) * len(sb) > DIFF_CELLS:
+        return None
+    # Offsets of each sentence's first token.
+    oa = [0, *itertools.accumulate(len(x) for x in sa)]
+    ob = [0, *itertools.accumulate(len(x) for x in sb)]
+    codes: list[Opcode] = []
+    matcher = difflib.SequenceMatcher(None, ["".join(x) for x in sa], ["".join(x) for x in sb], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        x1, x2, y1, y2 = oa[i1], oa[i2], ob[j1], ob[j2]
+        if tag == "equal":
+            codes.append((tag, x1, x2, y1, y2))
+            continue
+        if (x2 - x1) * (y2 - y1) > DIFF_CELLS:
+            return None
+        inner = difflib.SequenceMatcher(None, a[x1:x2], b[y1:y2], autojunk=False).get_opcodes()
+        codes += [(t, i + x1, j + x1, k + y1, m + y1) for t, i, j, k, m in inner]
+    return codes
+
+
+def _sentences(tokens: list[str]) -> list[list[str]]:
+    out: list[list[str]] = [[]]
+    for token in tokens:
+        out[-1].append(token)
+        if token in SENTENCE_END:
+            out.append([])
+    return [x for x in out if x]
+
+
+def _tidy(codes: list[Opcode]) -> list[Opcode]:
+    """Empty opcodes dropped; neighbours of one kind (equal, or changed) merged into one."""
+    out: list[Opcode] = []
+    for code in codes:
+        tag, i1, i2, j1, j2 = code
+        if i1 == i2 and j1 == j2:
+            continue
+        if out and (out[-1][0] == "equal") == (tag == "equal"):
+            _, p1, _, q1, _ = out.pop()
+            i1, j1 = p1, q1
+            if tag != "equal":
+                tag = "replace" if i2 > i1 and j2 > j1 else ("delete" if i2 > i1 else "insert")
+        out.append((tag, i1, i2, j1, j2))
+    return out
 
 
 # ---------------------------------------------------------------- expressions and amounts

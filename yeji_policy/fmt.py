@@ -25,6 +25,8 @@ policy.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import unicodedata
 from dataclasses import dataclass
 
@@ -473,14 +475,25 @@ def _attach(lines: list[Line], comments: list[Comment]) -> list[Line]:
     before: dict[int, list[Comment]] = {}
     at_end: list[Comment] = []
     coded = [i for i, line in enumerate(lines) if not line.blank and line.first is not None]
+    # Indexes built once, so that each comment finds its place without a scan
+    # of the whole file: the last printed line covering each source line, and
+    # the running maximum of the last source line covered.
+    holder: dict[int, int] = {}
+    if any(not c.own_line for c in comments):
+        for i in coded:
+            for number in range(lines[i].first, lines[i].last + 1):
+                holder[number] = i
+    reach = list(itertools.accumulate((lines[i].last for i in coded), max))
     for comment in comments:
         if not comment.own_line:
-            holders = [i for i in coded if lines[i].first <= comment.line <= lines[i].last]
+            i = holder.get(comment.line)
             # A ">" line runs to the end of its line: a comment after it would become original text.
-            if holders and lines[holders[-1]].comment is None and not lines[holders[-1]].text.startswith(">"):
-                lines[holders[-1]].comment = comment.text
+            if i is not None and lines[i].comment is None and not lines[i].text.startswith(">"):
+                lines[i].comment = comment.text
                 continue
-        target = next((i for i in coded if lines[i].last >= comment.line), None)
+        # The first printed line that reaches the comment's line.
+        k = bisect.bisect_left(reach, comment.line)
+        target = coded[k] if k < len(coded) else None
         if target is None:
             at_end.append(comment)
         else:
@@ -535,6 +548,10 @@ def _shape(text: str) -> tuple[object, list[str]] | None:
 
 def format_source(source: str, filename: str = "<policy>") -> str:
     """The canonical layout of a policy; raises FormatError if it has errors."""
+    return parser.deep_call(_format_source, source, filename)
+
+
+def _format_source(source: str, filename: str) -> str:
     tree, tokens, diagnostics = parser.parse_with_comments(source)
     if tree is not None:
         _, diagnostics = check.check_tree(tree, source, filename)

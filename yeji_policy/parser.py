@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import sys
 import threading
 from importlib import resources
 from pathlib import Path
@@ -14,6 +15,15 @@ from lark import lexer as lark_lexer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from .diagnostics import Diagnostic, Span
+
+# Nesting: the parser itself is iterative, but the passes after it (the AST
+# builder, checker, formatter, differ and backends) recurse once per level of
+# an expression.  They run in a thread with room for MAX_NESTING levels
+# (`deep_call`); a source nested deeper is refused by `parse` with E0106
+# before any of them runs.  A 1,000-term sum `a + a + …` nests 1,000 deep.
+MAX_NESTING = 5_000
+_STACK_BYTES = 512 * 1024 * 1024  # address space only: pages are used as the recursion reaches them
+_RECURSION_LIMIT = 20 * MAX_NESTING  # frames: a few per level in each pass, with room to spare
 
 # Named terminals as a drafter would call them.
 TERMINAL_NAMES = {
@@ -155,9 +165,86 @@ def _expected(expected: set[str] | frozenset[str]) -> str:
 def parse(text: str) -> tuple[Tree | None, list[Diagnostic]]:
     """Parse `text`; return the tree, or None and one syntax diagnostic."""
     try:
-        return policy_parser().parse(text), []
+        tree = policy_parser().parse(text)
     except UnexpectedInput as exc:
         return None, [syntax_diagnostic(exc, text)]
+    too_deep = _first_too_deep(tree)
+    if too_deep is not None:
+        return None, [too_deep]
+    return tree, []
+
+
+def _first_too_deep(tree: Tree) -> Diagnostic | None:
+    """E0106 at the first node (in source order) nested deeper than MAX_NESTING."""
+    stack: list[tuple[Tree | Token, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            meta = node if isinstance(node, Token) else node.meta
+            span = Span.point(getattr(meta, "line", 1), getattr(meta, "column", 1))
+            return Diagnostic("E0106", f"嵌套层数超过{MAX_NESTING}层，无法处理", span, "error",
+                              ("请把表达式拆成几个用“令”定义的中间量",))
+        if isinstance(node, Tree):
+            stack.extend((child, depth + 1) for child in reversed(node.children))
+    return None
+
+
+def tokens_of(tree: Tree, types: tuple[str, ...]) -> list[Token]:
+    """The tokens of the given types, in source order, without recursion (any depth)."""
+    found: list[Token] = []
+    stack: list[Tree | Token] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tree):
+            stack.extend(reversed(node.children))
+        elif isinstance(node, Token) and node.type in types:
+            found.append(node)
+    return found
+
+
+_deep = threading.local()
+
+
+def deep_call(function, *args):
+    """`function(*args)`, run where recursion has room for MAX_NESTING levels.
+
+    A thread with a large stack and, while it runs, a higher recursion limit;
+    the caller waits for it, so this is a plain call with more room.  Its
+    result or exception passes back to the caller.  Calls made inside it run
+    directly.
+    """
+    if getattr(_deep, "inside", False):
+        return function(*args)
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        _deep.inside = True
+        try:
+            outcome["value"] = function(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller as is
+            outcome["error"] = exc
+
+    try:
+        previous_size = threading.stack_size(_STACK_BYTES)
+    except (ValueError, RuntimeError):  # stacks of this size are not allowed here
+        return function(*args)
+    previous_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous_limit, _RECURSION_LIMIT))
+    try:
+        worker = threading.Thread(target=run, name="yeji-policy-deep", daemon=True)
+        try:
+            worker.start()
+        except RuntimeError:  # no memory for such a thread: run here, as deep as the stack allows
+            sys.setrecursionlimit(previous_limit)
+            return function(*args)
+        finally:
+            threading.stack_size(previous_size)
+        worker.join()
+    finally:
+        sys.setrecursionlimit(previous_limit)
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]
 
 
 def syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:

@@ -54,9 +54,13 @@ def engine(policy: M.Policy) -> types.ModuleType:
     """The policy's generated Python module, compiled in memory and loaded (nothing written)."""
     from .backends import python as python_backend
 
-    (source,) = python_backend.generate(policy).values()
+    from .parser import deep_call
+
+    # Generating and compiling recurse once per level of nesting: deep_call gives them a deep stack.
+    (source,) = deep_call(python_backend.generate, policy).values()
     module = types.ModuleType(f"generated_{policy.id}")
-    exec(compile(source, f"<generated {policy.id}>", "exec"), module.__dict__)  # noqa: S102 - our own output
+    code = deep_call(compile, source, f"<generated {policy.id}>", "exec")
+    exec(code, module.__dict__)  # noqa: S102 - our own output
     return module
 
 
