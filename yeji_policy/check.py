@@ -442,7 +442,7 @@ class Checker:
                 return None
             return M.Formula(expr, interp, cap, node.span)
         if isinstance(node, A.Cases):
-            return self.nested(node, lambda: self.cases(node, scope))
+            return self.nested(node, scope, lambda: self.cases(node, scope))
         # PerItem
         if self.in_per_item:
             self.error("E0518", "“逐项”内不能再有“逐项”", node.span, "每一项的金额须直接算出；对另一个列表的计算请写成另一条规则或另一个项目")
@@ -610,11 +610,14 @@ class Checker:
             self.error("E0301", f"未知单位“{exc.unit}”", node.span, f"可用的单位：{known}；复合单位如 15元/平方米/月")
             return None
 
-    def nested(self, node, check):
-        """check() one level deeper in 若/按/情形; E0517 beyond MAX_NESTING levels."""
-        if self.nesting >= MAX_NESTING:
+    def nested(self, node, scope: _Scope, check):
+        """check() one level deeper in 若/按/情形.  Beyond MAX_NESTING levels: E0517,
+        and what lies deeper is not checked (so that no depth can exhaust the
+        stack), only its inputs count as used."""
+        if self.nesting == MAX_NESTING:
             self.error("E0517", f"嵌套过深：“若”“按”“情形”最多相互嵌套{MAX_NESTING}层", node.span,
                        "请用“令”把内层的计算写成具名的步骤，或把条件并列写在同一个“情形”中")
+            _mark_used(node, scope)
             return None
         self.nesting += 1
         try:
@@ -656,7 +659,7 @@ class Checker:
             scope.used.add(f"{scope.item_list}.{f.name}")
             return M.ItemRef(var, f, f.type, node.span)
         if isinstance(node, A.If):
-            return self.nested(node, lambda: self.conditional(node, scope))
+            return self.nested(node, scope, lambda: self.conditional(node, scope))
         if isinstance(node, A.BinOp):
             return self.binop(node, scope)
         if isinstance(node, A.Not):
@@ -684,7 +687,7 @@ class Checker:
         if isinstance(node, A.Tiers):
             return self.tiers(node, scope)
         if isinstance(node, A.Lookup):
-            return self.nested(node, lambda: self.lookup(node, scope))
+            return self.nested(node, scope, lambda: self.lookup(node, scope))
         raise TypeError(node)  # pragma: no cover - the grammar has no other node
 
     def conditional(self, node: A.If, scope: _Scope):
@@ -986,6 +989,22 @@ _ENTRY_LABELS = {
 _OPTION_LABELS = {"min": "最小", "step": "步长", "default": "默认"}
 _KIND_LABELS = {"money": "金额（数字）", "number": "数值", "int": "整数", "bool": "是或否", "date": "日期（\"YYYY-MM-DD\"）",
                 "text": "文字", "enum": "选项", "list": "列表"}
+
+
+def _mark_used(node, scope: _Scope) -> None:
+    """Count every input named inside an AST node as used, without checking it
+    (iteratively: the node may be nested deeper than the stack allows)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, A.Ref) and item.name.value in scope.fields:
+            scope.used.add(item.name.value)
+        elif isinstance(item, A.ItemRef) and item.var.value == scope.item_var:
+            scope.used.add(f"{scope.item_list}.{item.name.value}")
+        elif isinstance(item, (tuple, list)):
+            stack.extend(item)
+        elif hasattr(item, "__dataclass_fields__"):
+            stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
 
 
 _KIND_NAMES = {"money": "金额", "number": "数值", "int": "整数", "bool": "是否", "date": "日期", "text": "文本",

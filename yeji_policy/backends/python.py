@@ -320,9 +320,12 @@ class _Emitter:
                     self.close_block()
                     break
                 self.emit(f"if {out} is None:")
+                header = len(self.lines)
                 self.open_block()
                 cv, ct = self.expr(case.cond, item)
                 self.close_block()
+                if len(self.lines) == header:  # the condition was already computed: nothing to guard
+                    self.lines.pop()
                 self.emit(f"if {out} is None and {cv}:")  # cv was computed just above
                 self.open_block()
                 self.emit(f"steps.append({prefix}step_case({ct}, {a}))")
