@@ -58,6 +58,20 @@ def many_cases(count: int) -> str:
     return edit("金额 = 情形 {\n" + cases + "      其他: 0元\n    }")
 
 
+def many_tiers(count: int) -> str:
+    """分档 of `count` rows (an elif ladder of a few thousand exhausts CPython's compiler)."""
+    rows = "".join(f"      达到 {i}元 → {i // 2}元\n" for i in range(1, count + 1))
+    return edit("金额 = 分档 investment {\n" + rows + "    }")
+
+
+def many_options(count: int) -> str:
+    """按 over an option input of `count` options."""
+    options = " ".join(f'o{i} "选项{i}"' for i in range(count))
+    choices = "\n".join(f"      o{i}: investment × {i % 100}%" for i in range(count))
+    kind = (f'kind: 选项 {{ {options} }} "类型"', '"o0"')
+    return edit(f"金额 = 按 kind {{\n{choices}\n    }}", fields=(kind,))
+
+
 def deep_if(depth: int) -> str:
     """若 nested `depth` levels; a large investment takes every then-branch."""
     expr = "investment × 50%"
@@ -226,6 +240,12 @@ def test_many_cases_build_and_run(count):
     assert holds(many_cases(count)) == ("built", set())
 
 
+@pytest.mark.parametrize("count", [1, 1000, 6000])
+def test_many_tiers_and_options_build_and_run(count):
+    assert holds(many_tiers(count)) == ("built", set())
+    assert holds(many_options(count)) == ("built", set())
+
+
 @pytest.mark.parametrize("depth", [1, 49, 50])
 def test_nested_conditionals_up_to_the_limit_build_and_run(depth):
     assert holds(deep_if(depth)) == ("built", set())
@@ -309,6 +329,8 @@ def test_surrogate_escape_through_the_command_line(tmp_path):
 HOSTILE = st.one_of(
     st.integers(1, 300).map(many_cases),
     st.integers(1, 120).map(deep_if),
+    st.integers(1, 3000).map(many_tiers),
+    st.integers(1, 3000).map(many_options),
     st.integers(1, 60).map(deep_mixed),
     st.integers(1, 80).map(long_literal),
     st.integers(1, 80).map(long_rate),

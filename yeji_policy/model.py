@@ -11,6 +11,7 @@ Values are exact: numbers are `Decimal` in base units (元, 平方米, 人, 个,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from typing import Union
 
@@ -87,7 +88,12 @@ class Field:
         return Type(self.kind)
 
     def option_label(self, option: str) -> str:
-        return dict(self.options)[option]
+        return self._option_labels[option]
+
+    @cached_property
+    def _option_labels(self) -> dict[str, str]:
+        # built once: a lookup over n options asks for every label (n² with a dict per call)
+        return dict(self.options)
 
 
 # ---------------------------------------------------------------- expressions
