@@ -280,7 +280,7 @@ EXPECTED = {
         '  = 提示：代理码位（U+D800–U+DFFF）只能成对出现在 UTF-16 中，不能单独表示字符；请直接写出该字符\n'
     ),
     'field_redefined': (
-        'policies/x.policy:35:7: 错误 E0213: 输入项“accepted”在项目“other”中的定义与项目“equipment”不同：类型为是否与日期\n'
+        'policies/x.policy:35:7: 错误 E0213: 输入项“accepted”在项目“other”中的定义与项目“equipment”不同：类型为“是否”与“日期”\n'
         ' 35 |       accepted: 日期 "验收日期"\n'
         '    |       ^^^^^^^^\n'
         '  = 提示：首次定义于 policies/x.policy:24:7\n'
@@ -378,3 +378,22 @@ def test_article_number_of_thousands_of_digits():
     for old, new in (("条款 2", "条款 2" + "0" * 5000), ('条 2 "设备补助"', '条 2' + "0" * 5000 + ' "设备补助"')):
         policy, diagnostics = check.check_source(BASE.replace(old, new), "policies/x.policy")
         assert policy is None and "E0519" in {d.code for d in diagnostics}
+
+
+@pytest.mark.parametrize("first,second,difference", [
+    ('数值 平方米 "面积"', '数值 人 "人数"', '单位为“平方米”与“人”'),
+    ('选项 { a "甲" b "乙" } "类型"', '选项 { a "甲" c "丙" } "类型"', '选项为 a、b 与 a、c'),
+    ('数值 天 "天数" 步长 0.5天', '数值 天 "天数"', '步长为“0.5”与“无”'),
+    ('金额 "投入" 默认 0元', '金额 "投入"', '默认值为“0”与“无”'),
+    ('列表 { cost: 金额 "费用" } "明细"', '列表 { cost: 整数 "费用" } "明细"', '列表项“cost”的类型为“金额”与“整数”'),
+])
+def test_one_input_name_one_definition(first, second, difference):
+    """E0213 names what differs; the same definition under another Chinese name is the same input."""
+    field = 'x: {}\n    }}\n    要求 accepted 否则 不符合 "未验收合格"'
+    text = BASE.replace('accepted: 是否 "验收合格"\n    }\n    要求 accepted 否则 不符合 "未验收合格"',
+                        'accepted: 是否 "验收合格"\n      ' + field.format(first))
+    text = text.replace("  测试 ", SECOND_PROGRAMME.replace('accepted: 日期 "验收日期"', field.format(second).split("\n")[0])
+                        .replace("当 accepted ≥ accepted", "当 是 = 是") + "  测试 ", 1)
+    policy, diagnostics = check.check_source(text, "policies/x.policy")
+    assert [d.message for d in diagnostics if d.code == "E0213"] == [
+        f"输入项“x”在项目“other”中的定义与项目“equipment”不同：{difference}"]

@@ -33,7 +33,7 @@ MAX_NESTING = 50
 # Articles are numbered 1, 2, … consecutively: no real policy comes near this.
 MAX_ARTICLE = 9999
 
-# A \uXXXX escape in a string literal, and the escapes that name no character.
+# An escape in a string literal: \uXXXX (group 2: the hex digits) or a backslash and one character.
 _ESCAPE = re.compile(r"\\(u([0-9A-Fa-f]{4})|.)")
 
 FUNCTIONS = {"最小": "min", "最大": "max", "月数": "months", "重叠月数": "overlap_months"}
@@ -1015,15 +1015,15 @@ def _field_difference(a: M.Field, b: M.Field) -> str:
     """What makes two definitions of one input name different, in Chinese; "" when they agree.
     Labels, help and interpretations are wording and may differ."""
     if a.kind != b.kind:
-        return f"类型为{_KIND_NAMES[a.kind]}与{_KIND_NAMES[b.kind]}"
+        return f"类型为“{_KIND_NAMES[a.kind]}”与“{_KIND_NAMES[b.kind]}”"
     if a.dim != b.dim:
-        return f"单位为{describe(a.dim)}与{describe(b.dim)}"
+        return f"单位为“{describe(a.dim)}”与“{describe(b.dim)}”"
     if tuple(o for o, _ in a.options) != tuple(o for o, _ in b.options):
         return f"选项为 {'、'.join(o for o, _ in a.options)} 与 {'、'.join(o for o, _ in b.options)}"
     for attribute, label in (("minimum", "最小值"), ("step", "步长"), ("default", "默认值")):
         x, y = getattr(a, attribute), getattr(b, attribute)
         if x != y:
-            return f"{label}为{_shown(x)}与{_shown(y)}"
+            return f"{label}为“{_shown(x)}”与“{_shown(y)}”"
     a_items, b_items = {f.name: f for f in a.item_fields}, {f.name: f for f in b.item_fields}
     if a_items.keys() != b_items.keys():
         return f"列表项为 {'、'.join(a_items)} 与 {'、'.join(b_items)}"

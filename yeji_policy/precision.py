@@ -59,7 +59,7 @@ class Bounds:
 
     def expr(self, e) -> Digits:  # noqa: C901 - one branch per node kind
         if isinstance(e, M.Const):
-            return of_value(e.value) if isinstance(e.value, Decimal) and not isinstance(e.value, bool) else (0, 0)
+            return of_value(e.value) if isinstance(e.value, Decimal) else (0, 0)
         if isinstance(e, (M.InputRef, M.ItemRef)):
             return of_field(e.field)
         if isinstance(e, M.LetRef):
