@@ -347,3 +347,30 @@ HOSTILE = st.one_of(
 @given(HOSTILE)
 def test_every_hostile_policy_is_refused_or_runs(text):
     holds(text)
+
+
+# ---------------------------------------------------------------- arithmetic of any shape
+def arithmetic(expr: str, step: str) -> str:
+    """investment × a dimensionless expression over an input `rate` with the given step."""
+    rate = (f'rate: 数值 "系数" 步长 {step}', "1")
+    return edit(f"金额 = investment × {expr}", fields=(rate,))
+
+
+DIMENSIONLESS = st.recursive(
+    st.sampled_from(["rate", "1", "0.5", "99999999999999.99", "0.000001", "3%", "0.0000000001%",
+                     "(rate × rate × rate)", "(99999999999999.99 × rate × rate)"]),
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(["+", "-", "×"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        st.tuples(inner, inner).map(lambda t: f"最大({t[0]}, {t[1]})"),
+        st.tuples(inner, inner).map(lambda t: f"(若 accepted 则 {t[0]} 否则 {t[1]})"),
+    ),
+    max_leaves=14,
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DIMENSIONLESS, st.sampled_from(["1", "0.01", "0.5", "0.0001", "0.00000001"]))
+def test_precision_bound_is_sound(expr, step):
+    """Whatever the checker accepts computes without decimal.Inexact, inputs at their largest included."""
+    outcome, codes = holds(arithmetic(expr, step))
+    assert outcome == "built" or codes == {"E0307"}, codes
