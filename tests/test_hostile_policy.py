@@ -293,6 +293,14 @@ def test_precision_is_bounded(factors, step_decimals, expected):
                                                         else ("refused", {expected}))
 
 
+def test_precision_counts_a_default():
+    # a left-out input takes its default, which may have more decimals than the form admits
+    small = ('rate: 数值 "系数" 默认 0.25', "1")
+    fine = ('rate: 数值 "系数" 默认 0.0000000000000000000000000001', "1")
+    assert holds(edit("金额 = investment × rate × rate × rate", fields=(small,))) == ("built", set())
+    assert holds(edit("金额 = investment × rate × rate × rate", fields=(fine,))) == ("refused", {"E0307"})
+
+
 @pytest.mark.parametrize("count", [10, 99, 100, 101, 110, 111, 200])
 def test_many_chapters(count):
     assert holds(chapters(count)) == ("built", set())

@@ -38,11 +38,14 @@ def of_value(value: Decimal) -> Digits:
 
 
 def of_field(field: M.Field) -> Digits:
+    """The digits of an input's value: what its form admits, or its default when it is left out."""
     if field.kind == "int":
-        return INPUT_DIGITS, 0
-    if field.kind == "number" and field.step is not None:
-        return INPUT_DIGITS, of_value(field.step)[1]  # a multiple of the step has no more decimals than it
-    return INPUT_DIGITS, 2
+        admitted = (INPUT_DIGITS, 0)
+    elif field.kind == "number" and field.step is not None:
+        admitted = (INPUT_DIGITS, of_value(field.step)[1])  # a multiple of the step has no more decimals than it
+    else:
+        admitted = (INPUT_DIGITS, 2)
+    return _widest(admitted, of_value(field.default)) if field.default is not None else admitted
 
 
 def _widest(*bounds: Digits) -> Digits:
