@@ -15,6 +15,31 @@ BASE = (Path(__file__).parent / "fixtures" / "minimal.policy").read_text(encodin
 
 KIND_FIELD = 'accepted: 是否 "验收合格"\n      kind: 选项 { ecommerce "电子商务企业" other "其他" } "企业类型"'
 
+# A second programme reusing the name "accepted" for a date.
+SECOND_PROGRAMME = '''  项目 other "其他补助" {
+    条款 2
+    申请主体 "企业"
+    资金来源 "区财政"
+    兑现条件 "验收后"
+    输入 {
+      accepted: 日期 "验收日期"
+    }
+    金额 = 情形 {
+      当 accepted ≥ accepted: 1元
+      其他: 审核 "日期倒置"
+    }
+  }
+'''
+
+# 51 若 inside one another, one per line: one level more than the checker allows.
+DEEP_CONDITIONAL = "".join("若 accepted 则\n      " for _ in range(51)) + "investment × 50%" + " 否则 0元" * 51
+
+# Extra inputs some edits need, added after "accepted".
+EXTRA_FIELDS = {
+    'precision_overflow': 'rate: 数值 "系数"',
+    'per_item_in_per_item': 'items: 列表 { cost: 金额 "费用" } "明细"',
+}
+
 EDITS = {
  'misspelt': ('金额 = investment × 50%', '金额 = investmnt × 50%'),
  'unit_mismatch': ('金额 = investment × 50%', '金额 = investment + 3人'),
@@ -40,6 +65,15 @@ EDITS = {
  'cases_without_otherwise': ('金额 = investment × 50% 最高不超过 50万元', '金额 = 情形 {\n      当 accepted: investment × 50%\n    }'),
  'unknown_option': ('要求 accepted 否则', '要求 accepted 且 kind 属于 { ecommrce } 否则'),
  'unexpected_token': ('条款 2', '条款 2 2'),
+ 'surrogate_escape': ('申请主体 "企业"', '申请主体 "企业\\ud800"'),
+ 'field_redefined': ('  测试 "设备', SECOND_PROGRAMME + '  测试 "设备'),
+ 'literal_too_long': ('最高不超过 50万元\n', '最高不超过 1' + '0' * 40 + '元\n'),
+ 'literal_not_exact': ('最高不超过 50万元\n', '最高不超过 0.01元/年 × 6个月\n'),
+ 'precision_overflow': ('金额 = investment × 50%', '金额 = investment × rate × rate × rate × rate × rate × rate'),
+ 'nesting_too_deep': ('金额 = investment × 50%', '金额 = ' + DEEP_CONDITIONAL),
+ 'per_item_in_per_item': ('金额 = investment × 50% 最高不超过 50万元',
+                          '金额 = 逐项 items 为 s {\n      金额 = 逐项 items 为 t {\n        金额 = t.cost\n      }\n    }'),
+ 'article_number_too_large': ('条款 2', '条款 10000'),
 }
 
 
@@ -52,7 +86,10 @@ def mutated(name: str) -> str:
     if name == "unknown_option":
         return BASE.replace('accepted: 是否 "验收合格"', KIND_FIELD).replace(old, new)
     assert old in BASE, name
-    return BASE.replace(old, new, 1)
+    text = BASE.replace(old, new, 1)
+    if name in EXTRA_FIELDS:
+        text = text.replace('accepted: 是否 "验收合格"', 'accepted: 是否 "验收合格"\n      ' + EXTRA_FIELDS[name])
+    return text
 
 
 def diagnostics_text(text: str) -> str:
@@ -236,6 +273,62 @@ EXPECTED = {
         ' 17 |     条款 2 2\n'
         '    |            ^\n'
     ),
+    'surrogate_escape': (
+        'policies/x.policy:19:13: 错误 E0108: 转义“\\ud800”不是有效的字符：U+D800 是代理码位\n'
+        ' 19 |     申请主体 "企业\\ud800"\n'
+        '    |                   ^^^^^^\n'
+        '  = 提示：代理码位（U+D800–U+DFFF）只能成对出现在 UTF-16 中，不能单独表示字符；请直接写出该字符\n'
+    ),
+    'field_redefined': (
+        'policies/x.policy:35:7: 错误 E0213: 输入项“accepted”在项目“other”中的定义与项目“equipment”不同：类型为“是否”与“日期”\n'
+        ' 35 |       accepted: 日期 "验收日期"\n'
+        '    |       ^^^^^^^^\n'
+        '  = 提示：首次定义于 policies/x.policy:24:7\n'
+        '  = 提示：政策计算器按名称合并各项目的输入项：同一名称须表示同一输入（类型、单位、选项、最小值、步长、默认值都相同）；'
+        '不同的输入请另起名称\n'
+    ),
+    'literal_too_long': (
+        'policies/x.policy:27:33: 错误 E0305: 数字“10000000000000000000…”过长：有41位数字，最多30位\n'
+        ' 27 |     金额 = investment × 50% 最高不超过 10000000000000000000000000000000000000000元\n'
+        '    |                                        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n'
+        '  = 提示：政策中的数字（含小数位）不超过30位；金额、比例和步长都用不到更多\n'
+    ),
+    'literal_not_exact': (
+        'policies/x.policy:27:33: 错误 E0306: “0.01元/年”换算为基本单位后不是有限小数：等于 1/1200 元/个月\n'
+        ' 27 |     金额 = investment × 50% 最高不超过 0.01元/年 × 6个月\n'
+        '    |                                        ^^^^^^^^^\n'
+        '  = 提示：计算以基本单位（元/个月）精确进行，无法表示无限小数；请直接以基本单位书写，'
+        '或选用换算后能除尽的数值（如 12元/年 = 1元/个月）\n'
+    ),
+    'precision_overflow': (
+        'policies/x.policy:28:10: 错误 E0307: 这一步计算最多需要108位有效数字，超过计算引擎的100位精度\n'
+        ' 28 |     金额 = investment × rate × rate × rate × rate × rate × rate 最高不超过 50万元\n'
+        '    |            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n'
+        '  = 提示：每个输入项最大为 9,999,999,999.99；请减少相乘的输入项，或减少数字、步长的小数位数\n'
+        'policies/x.policy:32:8: 错误 E0604: 测试输入缺少输入项：rate\n'
+        ' 32 |     输入 { investment: 100000 accepted: 是 }\n'
+        '    |          ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n'
+    ),
+    'nesting_too_deep': (
+        'policies/x.policy:77:7: 错误 E0517: 嵌套过深：“若”“按”“情形”最多相互嵌套50层\n'
+        ' 77 |       若 accepted 则\n'
+        '    |       ^^\n'
+        '  = 提示：请用“令”把内层的计算写成具名的步骤，或把条件并列写在同一个“情形”中\n'
+    ),
+    'per_item_in_per_item': (
+        'policies/x.policy:23:7: 警告 W0701: 输入项“investment”（设备投入）没有被任何规则使用\n'
+        ' 23 |       investment: 金额 "设备投入"\n'
+        '    |       ^^^^^^^^^^\n'
+        'policies/x.policy:29:12: 错误 E0518: “逐项”内不能再有“逐项”\n'
+        ' 29 |       金额 = 逐项 items 为 t {\n'
+        '    |              ^^\n'
+        '  = 提示：每一项的金额须直接算出；对另一个列表的计算请写成另一条规则或另一个项目\n'
+    ),
+    'article_number_too_large': (
+        'policies/x.policy:17:8: 错误 E0519: 条款编号“10000”过大：最大为第9999条\n'
+        ' 17 |     条款 10000\n'
+        '    |          ^^^^^\n'
+    ),
 }
 
 
@@ -257,3 +350,50 @@ def test_empty_file():
         'policies/x.policy:1:1: 错误 E0501: 政策中没有任何条款：至少须有第1条\n'
         'policies/x.policy:1:1: 错误 E0509: 缺少“文件 { … }”块：须写明发文机关、标题和版本\n'
     )
+
+
+
+def with_chapters(count: int, written: dict[int, str]) -> str:
+    """The base policy followed by empty chapters so that it has `count`;
+    `written` replaces the numeral of some of them."""
+    numeral = {n: check._chinese_numeral(n) for n in range(2, count + 1)} | written
+    return BASE + "".join(f'章 {numeral[n]} "第{n}章" {{\n}}\n' for n in range(2, count + 1))
+
+
+def test_chapters_beyond_ninety_nine():
+    # 110 chapters raised IndexError, and chapter 100 was expected as "十十".
+    assert diagnostics_text(with_chapters(120, {})) == ""
+    assert diagnostics_text(with_chapters(110, {100: "十十", 110: "一百十"})) == (
+        'policies/x.policy:231:3: 错误 E0510: 章序号应为“一百”，此处为“十十”\n'
+        ' 231 | 章 十十 "第100章" {\n'
+        '     |    ^^^^\n'
+        'policies/x.policy:251:3: 错误 E0510: 章序号应为“一百一十”，此处为“一百十”\n'
+        ' 251 | 章 一百十 "第110章" {\n'
+        '     |    ^^^^^^\n'
+    )
+
+
+def test_article_number_of_thousands_of_digits():
+    # int() refuses more than 4,300 digits: this raised ValueError.
+    for old, new in (("条款 2", "条款 2" + "0" * 5000), ('条 2 "设备补助"', '条 2' + "0" * 5000 + ' "设备补助"')):
+        policy, diagnostics = check.check_source(BASE.replace(old, new), "policies/x.policy")
+        assert policy is None and "E0519" in {d.code for d in diagnostics}
+
+
+@pytest.mark.parametrize("first,second,difference", [
+    ('数值 平方米 "面积"', '数值 人 "人数"', '单位为“平方米”与“人”'),
+    ('选项 { a "甲" b "乙" } "类型"', '选项 { a "甲" c "丙" } "类型"', '选项为 a、b 与 a、c'),
+    ('数值 天 "天数" 步长 0.5天', '数值 天 "天数"', '步长为“0.5”与“无”'),
+    ('金额 "投入" 默认 0元', '金额 "投入"', '默认值为“0”与“无”'),
+    ('列表 { cost: 金额 "费用" } "明细"', '列表 { cost: 整数 "费用" } "明细"', '列表项“cost”的类型为“金额”与“整数”'),
+])
+def test_one_input_name_one_definition(first, second, difference):
+    """E0213 names what differs; the same definition under another Chinese name is the same input."""
+    field = 'x: {}\n    }}\n    要求 accepted 否则 不符合 "未验收合格"'
+    text = BASE.replace('accepted: 是否 "验收合格"\n    }\n    要求 accepted 否则 不符合 "未验收合格"',
+                        'accepted: 是否 "验收合格"\n      ' + field.format(first))
+    text = text.replace("  测试 ", SECOND_PROGRAMME.replace('accepted: 日期 "验收日期"', field.format(second).split("\n")[0])
+                        .replace("当 accepted ≥ accepted", "当 是 = 是") + "  测试 ", 1)
+    policy, diagnostics = check.check_source(text, "policies/x.policy")
+    assert [d.message for d in diagnostics if d.code == "E0213"] == [
+        f"输入项“x”在项目“other”中的定义与项目“equipment”不同：{difference}"]

@@ -112,7 +112,7 @@ def test_identifiers_that_are_python_names(name):
 
 
 def test_extreme_numbers():
-    text = BASE.replace("50万元\n", "1000000000000000000000000000000元\n").replace("× 50%", "× 0.001%")
+    text = BASE.replace("50万元\n", "100000000000000000000000000000元\n").replace("× 50%", "× 0.001%")
     policy, artifacts = _artifacts(text)
     namespace: dict = {}
     exec(compile(artifacts["python/hostile.py"], "hostile", "exec"), namespace)  # noqa: S102

@@ -14,15 +14,28 @@ import hashlib
 import keyword
 import re
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from pathlib import Path
 
 from . import ast as A
 from . import model as M
-from . import parser, trace
+from . import parser, precision, trace
 from .diagnostics import Diagnostic, Diagnostics, Span
-from .units import DIMENSIONLESS, MONEY, UNITS, UnitError, describe, dim_of, multiply, parse_quantity
+from .units import (DIMENSIONLESS, MAX_LITERAL_DIGITS, MONEY, UNITS, LiteralTooLong, NotExactDecimal, UnitError,
+                    describe, dim_of, multiply, parse_number, parse_quantity)
 
-CHAPTER_NUMERALS = "一二三四五六七八九十"
+DIGITS = "零一二三四五六七八九"
+
+# Deepest nesting of 若, 按 and 情形 inside one another.  The generated module
+# opens one indented block per level, and Python allows 100; the rest of a
+# programme's function needs fewer than ten.
+MAX_NESTING = 50
+
+# Articles are numbered 1, 2, … consecutively: no real policy comes near this.
+MAX_ARTICLE = 9999
+
+# An escape in a string literal: \uXXXX (group 2: the hex digits) or a backslash and one character.
+_ESCAPE = re.compile(r"\\(u([0-9A-Fa-f]{4})|.)")
 
 FUNCTIONS = {"最小": "min", "最大": "max", "月数": "months", "重叠月数": "overlap_months"}
 
@@ -122,6 +135,8 @@ class Checker:
         self.source = source
         self.diags = Diagnostics()
         self.interpretations: list[M.Interpretation] = []
+        self.nesting = 0  # 若, 按 and 情形 open around the expression being checked
+        self.in_per_item = False
 
     # ------------------------------------------------------------ helpers
     def error(self, code: str, message: str, span: Span, *notes: str) -> None:
@@ -142,6 +157,8 @@ class Checker:
     def invisible_characters(self, tree) -> None:
         """E0105 for every string or original-text line holding an invisible control, bidirectional or zero-width character."""
         for token in parser.tokens_of(tree, ("STRING", "TEXT_LINE")):
+            if token.type == "STRING" and not self.scalar_escapes(token):
+                continue
             value = A.unquote(token) if token.type == "STRING" else str(token)
             for ch in value:
                 kind = _invisible(ch)
@@ -158,6 +175,18 @@ class Checker:
             self.warning("W0003", f"文件名“{shown}”不能用作模块名，生成的计算模块、表单和规则说明改以“{pid}”命名",
                          Span.point(1, 1), "模块名只能由英文字母、数字和下划线组成，且不以数字开头；"
                          "如需别的名称，请按此给文件改名")
+
+    def scalar_escapes(self, token: Token) -> bool:
+        """E0108 for a \\uXXXX escape naming a surrogate (U+D800–U+DFFF): half of a
+        UTF-16 pair is no character, and no UTF-8 file or JSON form can hold it."""
+        for match in _ESCAPE.finditer(str(token)):
+            if match.group(2) and 0xD800 <= int(match.group(2), 16) <= 0xDFFF:
+                column = token.column + match.start()
+                self.error("E0108", f"转义“{match.group(0)}”不是有效的字符：U+{match.group(2).upper()} 是代理码位",
+                           Span(token.line, column, token.line, column + len(match.group(0))),
+                           "代理码位（U+D800–U+DFFF）只能成对出现在 UTF-16 中，不能单独表示字符；请直接写出该字符")
+                return False
+        return True
 
     # ------------------------------------------------------------ document
     def run(self, module: A.Module) -> M.Policy | None:
@@ -188,6 +217,7 @@ class Checker:
             if checked is not None:
                 m_programmes.append(checked)
 
+        self.same_fields(m_programmes)
         by_id = {p.id: p for p in m_programmes}
         m_tests = [t for t in (self.test_case(t, by_id, set(seen)) for t in tests) if t is not None]
 
@@ -265,7 +295,9 @@ class Checker:
             for item in chapter.items:
                 if not isinstance(item, A.Article):
                     continue
-                number = int(item.number)
+                number = self.article_number(item.number)
+                if number is None:
+                    continue
                 span = A.span_of(item.number)
                 if number in seen_articles:
                     first = seen_articles[number].span
@@ -274,7 +306,8 @@ class Checker:
                 if number < expected_article:
                     self.error("E0503", f"第{number}条顺序错误：应排在第{expected_article - 1}条之前", span)
                 elif number > expected_article:
-                    missing = "、".join(f"第{n}条" for n in range(expected_article, number))
+                    missing = ("、".join(f"第{n}条" for n in range(expected_article, number))
+                               if number - expected_article <= 3 else f"第{expected_article}条至第{number - 1}条")
                     self.error("E0501", f"缺少{missing}：条款应从第1条起连续编号", span)
                 seen_articles[number] = item
                 expected_article = max(expected_article, number + 1)
@@ -285,6 +318,14 @@ class Checker:
             self.error("E0501", "政策中没有任何条款：至少须有第1条", module.span)
         articles.sort(key=lambda a: a.number)
         return m_chapters, articles
+
+    def article_number(self, token: Token) -> int | None:
+        """The number of 条 N or 条款 N; E0519 beyond MAX_ARTICLE."""
+        text = str(token).lstrip("0") or "0"
+        if len(text) > len(str(MAX_ARTICLE)) or int(text) > MAX_ARTICLE:
+            self.error("E0519", f"条款编号“{_short(str(token))}”过大：最大为第{MAX_ARTICLE}条", A.span_of(token))
+            return None
+        return int(text)
 
     def article(self, art: A.Article, chapter: str) -> M.Article:
         number = int(art.number)
@@ -319,8 +360,9 @@ class Checker:
         article = 0
         if "article" in entries:
             token = entries["article"].values[0]
-            article = int(token)
-            if article not in articles:
+            number = self.article_number(token)
+            article = number or 0
+            if number is not None and article not in articles:
                 known = "、".join(str(n) for n in sorted(articles)) or "无"
                 self.error("E0211", f"项目“{pid}”引用的第{article}条不存在", A.span_of(token), f"已有条款：{known}")
         excerpt = None
@@ -364,9 +406,32 @@ class Checker:
                         for kind, label in A.PROGRAMME_DETAILS.items() if kind not in ("materials", "money_wording"))
         materials = tuple(v.value for v in entries["materials"].values) if "materials" in entries else ()
         wording = entries["money_wording"].values[0].value if "money_wording" in entries else None
-        return M.Programme(pid, prog.name.value, article, excerpt, applicant, funding, payment,
-                           tuple(fields), tuple(constraints), tuple(rules), amount, prog.span,
-                           details, materials, wording)
+        result = M.Programme(pid, prog.name.value, article, excerpt, applicant, funding, payment,
+                             tuple(fields), tuple(constraints), tuple(rules), amount, prog.span,
+                             details, materials, wording)
+        for span, digits in precision.overflows(result):
+            self.error("E0307", f"这一步计算最多需要{digits}位有效数字，超过计算引擎的{precision.PRECISION}位精度",
+                       span, f"每个输入项最大为 {precision.INPUT_LIMIT_TEXT}；请减少相乘的输入项，或减少数字、步长的小数位数")
+        return result
+
+    def same_fields(self, programmes: list[M.Programme]) -> None:
+        """E0213: an input name means one input across the policy.  The policy
+        calculator reads one profile in which every programme's inputs are
+        merged by name, so two programmes must agree on what a name holds."""
+        first: dict[str, tuple[M.Field, str]] = {}
+        for programme in programmes:
+            for f in programme.fields:
+                if f.name not in first:
+                    first[f.name] = (f, programme.id)
+                    continue
+                other, other_pid = first[f.name]
+                difference = _field_difference(other, f)
+                if difference:
+                    where = f"{self.filename}:{other.span.line}:{other.span.column}"
+                    self.error("E0213", f"输入项“{f.name}”在项目“{programme.id}”中的定义与项目“{other_pid}”不同：{difference}",
+                               f.span, f"首次定义于 {where}",
+                               "政策计算器按名称合并各项目的输入项：同一名称须表示同一输入（类型、单位、选项、最小值、步长、默认值都相同）；"
+                               "不同的输入请另起名称")
 
     def rules(self, rules_ast, scope: _Scope, owner: Span, top_level: bool):
         rules: list[M.Rule] = []
@@ -435,29 +500,11 @@ class Checker:
                 return None
             return M.Formula(expr, interp, cap, node.span)
         if isinstance(node, A.Cases):
-            cases = []
-            for index, case in enumerate(node.cases):
-                cond = None
-                if case.cond is None:
-                    if index != len(node.cases) - 1:
-                        self.error("E0514", "“其他”须是最后一种情形", case.span)
-                else:
-                    cond = self.expect_type(case.cond, scope, "bool", "情形的条件")
-                outcome = case.outcome
-                if isinstance(outcome, A.Pay):
-                    result = self.amount(outcome.amount, scope)
-                elif isinstance(outcome, A.OutcomeReview):
-                    interp = self.interp(outcome.interp, "人工审核", scope.article, scope.programme)
-                    result = M.ReviewOutcome(outcome.reason.value, interp, outcome.span)
-                else:
-                    result = M.IneligibleOutcome(outcome.reason.value, outcome.span)
-                if result is not None and (cond is not None or case.cond is None):
-                    cases.append(M.Case(cond, result, case.span))
-            if node.cases[-1].cond is not None:
-                self.error("E0514", "“情形”须以“其他: …”结尾，说明其余情形如何处理", node.span,
-                           "原文未作规定的情形写作：其他: 审核 \"原因\"")
-            return M.Cases(tuple(cases), node.span)
+            return self.nested(node, scope, lambda: self.cases(node, scope))
         # PerItem
+        if self.in_per_item:
+            self.error("E0518", "“逐项”内不能再有“逐项”", node.span, "每一项的金额须直接算出；对另一个列表的计算请写成另一条规则或另一个项目")
+            return None
         list_name = node.list_name.value
         list_field = scope.fields.get(list_name)
         if list_field is None or list_field.kind != "list":
@@ -472,13 +519,41 @@ class Checker:
             self.error("E0208", f"名称“{var}”已被使用", node.var.span)
             return None
         inner = scope.for_item(var, list_field)
-        rules, amount = self.rules(node.rules, inner, node.span, top_level=False)
+        self.in_per_item = True
+        try:
+            rules, amount = self.rules(node.rules, inner, node.span, top_level=False)
+        finally:
+            self.in_per_item = False
         if amount is None:
             return None
         for f in list_field.item_fields:
             if f"{list_name}.{f.name}" not in scope.used:
                 self.warning("W0701", f"输入项“{list_name}.{f.name}”（{f.label}）没有被任何规则使用", f.span)
         return M.PerItem(list_field, var, tuple(rules), amount, node.span)
+
+    def cases(self, node: A.Cases, scope: _Scope):
+        cases = []
+        for index, case in enumerate(node.cases):
+            cond = None
+            if case.cond is None:
+                if index != len(node.cases) - 1:
+                    self.error("E0514", "“其他”须是最后一种情形", case.span)
+            else:
+                cond = self.expect_type(case.cond, scope, "bool", "情形的条件")
+            outcome = case.outcome
+            if isinstance(outcome, A.Pay):
+                result = self.amount(outcome.amount, scope)
+            elif isinstance(outcome, A.OutcomeReview):
+                interp = self.interp(outcome.interp, "人工审核", scope.article, scope.programme)
+                result = M.ReviewOutcome(outcome.reason.value, interp, outcome.span)
+            else:
+                result = M.IneligibleOutcome(outcome.reason.value, outcome.span)
+            if result is not None and (cond is not None or case.cond is None):
+                cases.append(M.Case(cond, result, case.span))
+        if node.cases[-1].cond is not None:
+            self.error("E0514", "“情形”须以“其他: …”结尾，说明其余情形如何处理", node.span,
+                       "原文未作规定的情形写作：其他: 审核 \"原因\"")
+        return M.Cases(tuple(cases), node.span)
 
     @staticmethod
     def is_money(expr: M.Expr) -> bool:
@@ -574,14 +649,39 @@ class Checker:
 
     # ------------------------------------------------------------ expressions
     def literal(self, node) -> tuple[Decimal, tuple] | None:
-        if isinstance(node, A.Number):
-            return Decimal(node.text), DIMENSIONLESS
         try:
+            if isinstance(node, A.Number):
+                return parse_number(node.text), DIMENSIONLESS
             return parse_quantity(node.text)
+        except LiteralTooLong as exc:
+            self.error("E0305", f"数字“{_short(node.text)}”过长：有{exc.digits}位数字，最多{MAX_LITERAL_DIGITS}位", node.span,
+                       "政策中的数字（含小数位）不超过30位；金额、比例和步长都用不到更多")
+            return None
+        except NotExactDecimal as exc:
+            base = describe(exc.dim)
+            self.error("E0306", f"“{_short(node.text)}”换算为基本单位后不是有限小数：等于 {exc.value} {base}", node.span,
+                       f"计算以基本单位（{base}）精确进行，无法表示无限小数；请直接以基本单位书写，"
+                       "或选用换算后能除尽的数值（如 12元/年 = 1元/个月）")
+            return None
         except UnitError as exc:
             known = "、".join(["%"] + list(UNITS))
             self.error("E0301", f"未知单位“{exc.unit}”", node.span, f"可用的单位：{known}；复合单位如 15元/平方米/月")
             return None
+
+    def nested(self, node, scope: _Scope, check):
+        """check() one level deeper in 若/按/情形.  Beyond MAX_NESTING levels: E0517,
+        and what lies deeper is not checked (so that no depth can exhaust the
+        stack), only its inputs count as used."""
+        if self.nesting == MAX_NESTING:
+            self.error("E0517", f"嵌套过深：“若”“按”“情形”最多相互嵌套{MAX_NESTING}层", node.span,
+                       "请用“令”把内层的计算写成具名的步骤，或把条件并列写在同一个“情形”中")
+            _mark_used(node, scope)
+            return None
+        self.nesting += 1
+        try:
+            return check()
+        finally:
+            self.nesting -= 1
 
     def expect_type(self, node, scope: _Scope, kind: str, what: str):
         expr = self.expr(node, scope)
@@ -617,15 +717,7 @@ class Checker:
             scope.used.add(f"{scope.item_list}.{f.name}")
             return M.ItemRef(var, f, f.type, node.span)
         if isinstance(node, A.If):
-            cond = self.expect_type(node.cond, scope, "bool", "“若”的条件")
-            then = self.expr(node.then, scope)
-            other = self.expr(node.otherwise, scope)
-            if None in (cond, then, other):
-                return None
-            if then.type != other.type:
-                self.error("E0302", f"“则”与“否则”两支的类型不一致：{then.type} 与 {other.type}", node.span)
-                return None
-            return M.Cond(cond, then, other, then.type, node.span)
+            return self.nested(node, scope, lambda: self.conditional(node, scope))
         if isinstance(node, A.BinOp):
             return self.binop(node, scope)
         if isinstance(node, A.Not):
@@ -653,8 +745,19 @@ class Checker:
         if isinstance(node, A.Tiers):
             return self.tiers(node, scope)
         if isinstance(node, A.Lookup):
-            return self.lookup(node, scope)
+            return self.nested(node, scope, lambda: self.lookup(node, scope))
         raise TypeError(node)  # pragma: no cover - the grammar has no other node
+
+    def conditional(self, node: A.If, scope: _Scope):
+        cond = self.expect_type(node.cond, scope, "bool", "“若”的条件")
+        then = self.expr(node.then, scope)
+        other = self.expr(node.otherwise, scope)
+        if None in (cond, then, other):
+            return None
+        if then.type != other.type:
+            self.error("E0302", f"“则”与“否则”两支的类型不一致：{then.type} 与 {other.type}", node.span)
+            return None
+        return M.Cond(cond, then, other, then.type, node.span)
 
     def ref(self, node: A.Ref, scope: _Scope):
         name = node.name.value
@@ -865,7 +968,7 @@ class Checker:
             value = detail.values[0]
             if detail.kind in ("amount", "amount_if_approved"):
                 number = Decimal(str(value))
-                if number != number.quantize(Decimal("0.01")):
+                if (Fraction(number) * 100).denominator != 1:
                     self.error("E0602", f"预期金额“{value}”须精确到分（最多两位小数）", A.span_of(value))
                 if detail.kind == "amount":
                     amount = number
@@ -947,12 +1050,93 @@ _KIND_LABELS = {"money": "金额（数字）", "number": "数值", "int": "整�
                 "text": "文字", "enum": "选项", "list": "列表"}
 
 
+def _mark_used(node, scope: _Scope) -> None:
+    """Count every input named inside an AST node as used, without checking it
+    (iteratively: the node may be nested deeper than the stack allows)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, A.Ref) and item.name.value in scope.fields:
+            scope.used.add(item.name.value)
+        elif isinstance(item, A.ItemRef) and item.var.value == scope.item_var:
+            scope.used.add(f"{scope.item_list}.{item.name.value}")
+        elif isinstance(item, (tuple, list)):
+            stack.extend(item)
+        elif hasattr(item, "__dataclass_fields__"):
+            stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
+
+
+_KIND_NAMES = {"money": "金额", "number": "数值", "int": "整数", "bool": "是否", "date": "日期", "text": "文本",
+               "enum": "选项", "list": "列表"}
+
+
+def _field_difference(a: M.Field, b: M.Field) -> str:
+    """What makes two definitions of one input name different, in Chinese; "" when they agree.
+    Labels, help and interpretations are wording and may differ."""
+    if a.kind != b.kind:
+        return f"类型为“{_KIND_NAMES[a.kind]}”与“{_KIND_NAMES[b.kind]}”"
+    if a.dim != b.dim:
+        return f"单位为“{describe(a.dim)}”与“{describe(b.dim)}”"
+    if tuple(o for o, _ in a.options) != tuple(o for o, _ in b.options):
+        return f"选项为 {'、'.join(o for o, _ in a.options)} 与 {'、'.join(o for o, _ in b.options)}"
+    for attribute, label in (("minimum", "最小值"), ("step", "步长"), ("default", "默认值")):
+        x, y = getattr(a, attribute), getattr(b, attribute)
+        if x != y:
+            return f"{label}为“{_shown(x)}”与“{_shown(y)}”"
+    a_items, b_items = {f.name: f for f in a.item_fields}, {f.name: f for f in b.item_fields}
+    if a_items.keys() != b_items.keys():
+        return f"列表项为 {'、'.join(a_items)} 与 {'、'.join(b_items)}"
+    for name, item in a_items.items():
+        difference = _field_difference(item, b_items[name])
+        if difference:
+            return f"列表项“{name}”的{difference}"
+    return ""
+
+
+def _shown(value: Decimal | None) -> str:
+    return "无" if value is None else format(value, "f")
+
+
+def _short(text: str, limit: int = 20) -> str:
+    """A literal as a message shows it: a long one cut, with an ellipsis."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _chinese_numeral(n: int) -> str:
-    if n <= 10:
-        return CHAPTER_NUMERALS[n - 1]
-    if n < 20:
-        return "十" + CHAPTER_NUMERALS[n - 11]
-    return CHAPTER_NUMERALS[n // 10 - 1] + "十" + (CHAPTER_NUMERALS[n % 10 - 1] if n % 10 else "")
+    """The Chinese numeral of a positive integer, as chapters are numbered:
+    一, 十, 十一, 二十, 一百, 一百零一, 一百一十, 一千零一十, 一万, 十万, 一亿零一万."""
+    if n <= 0:
+        raise ValueError(n)
+    text = _in_groups(n)
+    return text[1:] if text.startswith("一十") else text  # 十一, not 一十一; but 一百一十
+
+
+def _in_groups(n: int) -> str:
+    """n ≥ 1 written in groups of four digits (万, 亿, 万亿, 亿亿 …), with 零 for every gap."""
+    if n < 10000:
+        return _group(n)
+    for base, unit in ((10 ** 8, "亿"), (10 ** 4, "万")):
+        if n >= base:
+            high, low = divmod(n, base)
+            text = _in_groups(high) + unit
+            if low:
+                text += ("零" if low < base // 10 else "") + _in_groups(low)
+            return text
+    raise AssertionError(n)  # pragma: no cover
+
+
+def _group(n: int) -> str:
+    """1 ≤ n ≤ 9999: 一千零一, 一百一十, 二十, 七."""
+    text = ""
+    zero = False
+    for place, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = n // place % 10
+        if digit:
+            text += ("零" if zero else "") + DIGITS[digit] + unit
+            zero = False
+        elif text:
+            zero = True
+    return text
 
 
 # ---------------------------------------------------------------- the policy's id

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from typing import Union
 
@@ -97,7 +98,12 @@ class Field:
         return Type(self.kind)
 
     def option_label(self, option: str) -> str:
-        return dict(self.options)[option]
+        return self._option_labels[option]
+
+    @cached_property
+    def _option_labels(self) -> dict[str, str]:
+        # built once: a lookup over n options asks for every label (n² with a dict per call)
+        return dict(self.options)
 
 
 # ---------------------------------------------------------------- expressions

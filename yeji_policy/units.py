@@ -7,8 +7,10 @@ units (元, 平方米, 人, 个, 天, 个月): 50万元 is Decimal(500000), 3年
 
 from __future__ import annotations
 
+import decimal
 import re
 from decimal import Decimal
+from fractions import Fraction
 
 Dim = tuple[tuple[str, int], ...]
 
@@ -35,12 +37,34 @@ MONEY: Dim = (("money", 1),)
 _QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(%|[^/]+)((?:/[^/]+)*)$")
 
 
+# A literal may have at most this many digits: enough for any figure a policy
+# writes (10^15 元 to the 分 is 18), far below the engines' 100-digit context.
+MAX_LITERAL_DIGITS = 30
+
+
 class UnitError(ValueError):
     """A literal names a unit this language does not know."""
 
     def __init__(self, unit: str):
         self.unit = unit
         super().__init__(unit)
+
+
+class LiteralTooLong(UnitError):
+    """A literal has more digits than MAX_LITERAL_DIGITS."""
+
+    def __init__(self, text: str, digits: int):
+        self.digits = digits
+        super().__init__(text)
+
+
+class NotExactDecimal(UnitError):
+    """A literal whose value in base units has no finite decimal expansion (1元/年 = 1/12 元/个月)."""
+
+    def __init__(self, text: str, value: Fraction, dim: "Dim"):
+        self.value = value
+        self.dim = dim
+        super().__init__(text)
 
 
 def dim_of(unit: str) -> Dim:
@@ -68,26 +92,78 @@ def describe(dim: Dim) -> str:
     return "×".join(num or ["1"]) + "".join("/" + d for d in den)
 
 
+def literal_digits(number: str) -> int:
+    """How many digits a number as written has (the decimal point aside)."""
+    return sum(ch.isdigit() for ch in number)
+
+
+def parse_number(text: str) -> Decimal:
+    """A plain number as written (2017, 0.5), refusing one with too many digits."""
+    digits = literal_digits(text)
+    if digits > MAX_LITERAL_DIGITS:
+        raise LiteralTooLong(text, digits)
+    return Decimal(text)
+
+
+def _literal_context(denominators: int) -> decimal.Context:
+    """A context that holds the literal's exact value and traps anything inexact.
+
+    The Decimal arithmetic in parse_quantity only gives each value its usual
+    exponent (0.5万元 is 5000.0); Fraction decides exactness.  The number has at
+    most MAX_LITERAL_DIGITS digits, ×10000 adds 5, and each exact division by a
+    scale (12 or 10000) at most 4 more."""
+    return decimal.Context(prec=MAX_LITERAL_DIGITS + 10 + 4 * denominators, Emin=-999999, Emax=999999,
+                           traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation,
+                                  decimal.Overflow, decimal.DivisionByZero])
+
+
+def _terminates(value: Fraction) -> bool:
+    """Whether a fraction has a finite decimal expansion (its denominator is 2^a·5^b)."""
+    q = value.denominator
+    for p in (2, 5):
+        while q % p == 0:
+            q //= p
+    return q == 1
+
+
 def parse_quantity(text: str) -> tuple[Decimal, Dim]:
-    """The exact value, in base units, and the dimension of a literal such as 15元/平方米/月."""
+    """The exact value, in base units, and the dimension of a literal such as 15元/平方米/月.
+
+    Raises UnitError for an unknown unit, LiteralTooLong for a number of more than
+    MAX_LITERAL_DIGITS digits, and NotExactDecimal when the value in base units
+    is not a finite decimal: 1元/年 is 1/12 元/个月, which no Decimal holds."""
     match = _QUANTITY.match(text)
     if not match:
         raise UnitError(text)
     number, unit, per = match.groups()
+    digits = literal_digits(number)
+    if digits > MAX_LITERAL_DIGITS:
+        raise LiteralTooLong(text, digits)
+    exact = Fraction(number)
     value = Decimal(number)
+    denominators = per.split("/")[1:]
+    context = _literal_context(len(denominators))
     if unit == "%":
         if per:
             raise UnitError(per)
-        return value / 100, DIMENSIONLESS
+        return context.divide(value, 100), DIMENSIONLESS
     if unit not in UNITS:
         raise UnitError(unit)
     dim = dim_of(unit)
-    value *= UNITS[unit][1]
-    for denominator in per.split("/")[1:]:
+    scales = [UNITS[unit][1]]
+    for denominator in denominators:
         if denominator not in UNITS:
             raise UnitError(denominator)
         dim = multiply(dim, invert(dim_of(denominator)))
-        value /= UNITS[denominator][1]
+        scales.append(1 / Fraction(UNITS[denominator][1]))
+    exact *= Fraction(scales[0])
+    for scale in scales[1:]:
+        exact *= scale
+    if not _terminates(exact):
+        raise NotExactDecimal(text, exact, dim)
+    value = context.multiply(value, UNITS[unit][1])
+    for denominator in denominators:
+        value = context.divide(value, UNITS[denominator][1])
     return value, dim
 
 

@@ -1337,13 +1337,13 @@ _K23 = D('2017')
 _K24 = D('20000')
 _K25 = D('12')
 _K26 = {'B2B': '电子商务形式（企业间电子商务）', 'B2C': '电子商务形式（企业对消费者电子商务）', 'C2C': '电子商务形式（个人与个人之间的电子商务）'}
-_K27 = D('50000000')
-_K28 = D('100000')
-_K29 = D('10000000')
-_K30 = D('50000')
-_K31 = D('5000000')
-_K32 = D('3000000')
-_K33 = D('10000')
+_K27 = D('3000000')
+_K28 = D('10000')
+_K29 = D('5000000')
+_K30 = D('10000000')
+_K31 = D('50000')
+_K32 = D('50000000')
+_K33 = D('100000')
 _K34 = D('5000.0')
 _K35 = frozenset(('sales_channel', 'months_in_operation', 'annual_online_sales', 'sales_awards_received'))
 _K36 = frozenset(('sales_channel', 'months_in_operation', 'annual_online_sales'))
@@ -1981,71 +1981,54 @@ def _programme_art14_sales_award(values):
     if v4 == 'B2B':
         v6 = values['annual_online_sales']
         t6 = '年网上营业额 ' + show_yuan(v6)
+        v7, t8 = ZERO, (None, None)
         if v6 >= _K27:
-            v7 = _K28
-            t7 = r_tiers(t6, '5000万元', '10万元', '300万元')
-        elif v6 >= _K29:
-            v7 = _K30
-            t7 = r_tiers(t6, '1000万元', '5万元', '300万元')
-        elif v6 >= _K31:
-            v7 = _K24
-            t7 = r_tiers(t6, '500万元', '2万元', '300万元')
-        elif v6 >= _K32:
-            v7 = _K33
-            t7 = r_tiers(t6, '300万元', '1万元', '300万元')
-        else:
-            v7 = ZERO
-            t7 = r_tiers(t6, None, None, '300万元')
+            v7, t8 = _K28, ('300万元', '1万元')
+        if v6 >= _K29:
+            v7, t8 = _K24, ('500万元', '2万元')
+        if v6 >= _K30:
+            v7, t8 = _K31, ('1000万元', '5万元')
+        if v6 >= _K32:
+            v7, t8 = _K33, ('5000万元', '10万元')
+        t7 = r_tiers(t6, *t8, '300万元')
         v5, t5 = v7, r_lookup(t7, '电子商务形式', '企业间电子商务')
-    elif v4 == 'B2C':
-        v8 = values['annual_online_sales']
-        t8 = '年网上营业额 ' + show_yuan(v8)
-        if v8 >= _K27:
-            v9 = _K28
-            t9 = r_tiers(t8, '5000万元', '10万元', '300万元')
-        elif v8 >= _K29:
-            v9 = _K30
-            t9 = r_tiers(t8, '1000万元', '5万元', '300万元')
-        elif v8 >= _K31:
-            v9 = _K24
-            t9 = r_tiers(t8, '500万元', '2万元', '300万元')
-        elif v8 >= _K32:
-            v9 = _K33
-            t9 = r_tiers(t8, '300万元', '1万元', '300万元')
-        else:
-            v9 = ZERO
-            t9 = r_tiers(t8, None, None, '300万元')
-        v5, t5 = v9, r_lookup(t9, '电子商务形式', '企业对消费者电子商务')
-    elif v4 == 'C2C':
-        v10 = values['annual_online_sales']
-        t10 = '年网上营业额 ' + show_yuan(v10)
-        if v10 >= _K29:
-            v11 = _K28
-            t11 = r_tiers(t10, '1000万元', '10万元', '50万元')
-        elif v10 >= _K31:
-            v11 = _K30
-            t11 = r_tiers(t10, '500万元', '5万元', '50万元')
-        elif v10 >= _K19:
-            v11 = _K33
-            t11 = r_tiers(t10, '100万元', '1万元', '50万元')
-        elif v10 >= _K2:
-            v11 = _K34
-            t11 = r_tiers(t10, '50万元', '0.5万元', '50万元')
-        else:
-            v11 = ZERO
-            t11 = r_tiers(t10, None, None, '50万元')
-        v5, t5 = v11, r_lookup(t11, '电子商务形式', '个人与个人之间的电子商务')
-    else:
-        raise AssertionError('unreachable: the form admits only declared options')
-    v12 = values['sales_awards_received']
-    t12 = '此前已获本项奖励金额 ' + show_yuan(v12)
-    v13 = sub(v5, v12)
-    t13 = r_arith('-', t5, t12)
+    if v4 == 'B2C':
+        v9 = values['annual_online_sales']
+        t9 = '年网上营业额 ' + show_yuan(v9)
+        v10, t11 = ZERO, (None, None)
+        if v9 >= _K27:
+            v10, t11 = _K28, ('300万元', '1万元')
+        if v9 >= _K29:
+            v10, t11 = _K24, ('500万元', '2万元')
+        if v9 >= _K30:
+            v10, t11 = _K31, ('1000万元', '5万元')
+        if v9 >= _K32:
+            v10, t11 = _K33, ('5000万元', '10万元')
+        t10 = r_tiers(t9, *t11, '300万元')
+        v5, t5 = v10, r_lookup(t10, '电子商务形式', '企业对消费者电子商务')
+    if v4 == 'C2C':
+        v12 = values['annual_online_sales']
+        t12 = '年网上营业额 ' + show_yuan(v12)
+        v13, t14 = ZERO, (None, None)
+        if v12 >= _K2:
+            v13, t14 = _K34, ('50万元', '0.5万元')
+        if v12 >= _K19:
+            v13, t14 = _K28, ('100万元', '1万元')
+        if v12 >= _K29:
+            v13, t14 = _K31, ('500万元', '5万元')
+        if v12 >= _K30:
+            v13, t14 = _K33, ('1000万元', '10万元')
+        t13 = r_tiers(t12, *t14, '50万元')
+        v5, t5 = v13, r_lookup(t13, '电子商务形式', '个人与个人之间的电子商务')
+    v15 = values['sales_awards_received']
+    t15 = '此前已获本项奖励金额 ' + show_yuan(v15)
+    v16 = sub(v5, v15)
+    t16 = r_arith('-', t5, t15)
     add_note(notes, {'article': 14, 'subject': '金额计算', 'note': '就高不重复，晋档补差：按已达到的最高档奖励，扣除此前已获本项奖励（不论此前按哪种电子商务形式获得）；“首次突破”不核对以前年度的销售额，由审核人员按申报材料核对'})
-    value_v13 = v13
+    value_v16 = v16
     cap_shown = capped = None
-    steps.append(step_formula(t13, v13, cap_shown, capped, round_cents(value_v13), 14))
-    outcome_v3 = ('pay', value_v13, ZERO, [])
+    steps.append(step_formula(t16, v16, cap_shown, capped, round_cents(value_v16), 14))
+    outcome_v3 = ('pay', value_v16, ZERO, [])
     return steps, failed, reviews, outcome_v3, notes
 
 
@@ -2175,12 +2158,10 @@ def _programme_art15_demonstration(values):
     t2 = _K43[v2]
     if v2 == 'city':
         v3, t3 = _K24, r_lookup('2万元', '示范企业级别', '市级')
-    elif v2 == 'province':
-        v3, t3 = _K28, r_lookup('10万元', '示范企业级别', '省级')
-    elif v2 == 'national':
+    if v2 == 'province':
+        v3, t3 = _K33, r_lookup('10万元', '示范企业级别', '省级')
+    if v2 == 'national':
         v3, t3 = _K2, r_lookup('50万元', '示范企业级别', '国家级')
-    else:
-        raise AssertionError('unreachable: the form admits only declared options')
     value_v3 = v3
     cap_shown = capped = None
     steps.append(step_formula(t3, v3, cap_shown, capped, round_cents(value_v3), 15))
@@ -2221,11 +2202,13 @@ def _programme_art17_training(values):
         failed.append(reason_require('培训人数为0', t2, 17))
     if failed:
         return steps, failed, reviews, ('ineligible', None, None, []), notes
-    v4 = values['training_days']
-    t4 = '培训天数 ' + group(v4) + ' 天'
-    v5 = v4 == _K1
-    t5 = r_compare('=', t4, '0.5天', v5)
-    if v5:
+    outcome_v3 = None
+    if outcome_v3 is None:
+        v4 = values['training_days']
+        t4 = '培训天数 ' + group(v4) + ' 天'
+        v5 = v4 == _K1
+        t5 = r_compare('=', t4, '0.5天', v5)
+    if outcome_v3 is None and v5:
         steps.append(step_case(t5, 17))
         v7 = values['meals_provided']
         t7 = ('安排就餐（是）' if v7 else '安排就餐（否）')
@@ -2252,28 +2235,32 @@ def _programme_art17_training(values):
         steps.append(step_formula(t13, v13, cap_shown, capped, round_cents(value_v13), 17))
         outcome_v6 = ('pay', value_v13, ZERO, [])
         outcome_v3 = outcome_v6
-    else:
-        v14 = v4 >= _K18
-        t14 = r_compare('>=', t4, '1天', v14)
-        v15 = values['lodging_provided']
-        t15 = ('安排食宿（是）' if v15 else '安排食宿（否）')
-        v16 = v14 and v15
-        t16 = r_arith('且', t14, t15)
-        if v16:
-            steps.append(step_case(t16, 17))
-            v18 = mul(_K49, v1)
-            t18 = r_arith('×', '200元/人/天', t1)
-            v19 = mul(v18, v4)
-            t19 = r_arith('×', t18, t4)
-            add_note(notes, {'article': 17, 'subject': '金额计算', 'note': '超过整天的半天按0.5天计；就餐和上机操作已含在200元/人/天内，不另行要求'})
-            value_v19 = v19
-            cap_shown = capped = None
-            steps.append(step_formula(t19, v19, cap_shown, capped, round_cents(value_v19), 17))
-            outcome_v17 = ('pay', value_v19, ZERO, [])
-            outcome_v3 = outcome_v17
-        else:
-            steps.append(step_case(None, 17))
-            outcome_v3 = ('review', None, None, [reason_plain('培训1天以上但未安排食宿，原文未规定补助标准', 17)])
+    if outcome_v3 is None:
+        v14 = values['training_days']
+        t14 = '培训天数 ' + group(v14) + ' 天'
+        v15 = v14 >= _K18
+        t15 = r_compare('>=', t14, '1天', v15)
+        v16 = values['lodging_provided']
+        t16 = ('安排食宿（是）' if v16 else '安排食宿（否）')
+        v17 = v15 and v16
+        t17 = r_arith('且', t15, t16)
+    if outcome_v3 is None and v17:
+        steps.append(step_case(t17, 17))
+        v19 = mul(_K49, v1)
+        t19 = r_arith('×', '200元/人/天', t1)
+        v20 = values['training_days']
+        t20 = '培训天数 ' + group(v20) + ' 天'
+        v21 = mul(v19, v20)
+        t21 = r_arith('×', t19, t20)
+        add_note(notes, {'article': 17, 'subject': '金额计算', 'note': '超过整天的半天按0.5天计；就餐和上机操作已含在200元/人/天内，不另行要求'})
+        value_v21 = v21
+        cap_shown = capped = None
+        steps.append(step_formula(t21, v21, cap_shown, capped, round_cents(value_v21), 17))
+        outcome_v18 = ('pay', value_v21, ZERO, [])
+        outcome_v3 = outcome_v18
+    if outcome_v3 is None:
+        steps.append(step_case(None, 17))
+        outcome_v3 = ('review', None, None, [reason_plain('培训1天以上但未安排食宿，原文未规定补助标准', 17)])
     return steps, failed, reviews, outcome_v3, notes
 
 

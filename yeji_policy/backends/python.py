@@ -176,27 +176,27 @@ class _Emitter:
             sv, st = self.expr(e.subject, item)
             v, t = self.fresh()
             lowest = e.rows[0].threshold_text
-            # Highest threshold first: the first one reached is the award.
-            for index, row in enumerate(reversed(e.rows)):
-                self.emit(f"{'if' if index == 0 else 'elif'} {sv} >= {self.const(row.threshold)}:")
-                self.emit(f"    {v} = {self.const(row.award)}")
-                self.emit(f"    {t} = r_tiers({st}, {_lit(row.threshold_text)}, {_lit(row.award_text)}, {_lit(lowest)})")
-            self.emit("else:")
-            self.emit(f"    {v} = ZERO")
-            self.emit(f"    {t} = r_tiers({st}, None, None, {_lit(lowest)})")
+            # Thresholds rise: the last one reached is the award.  One `if` per row,
+            # not an elif chain, which CPython compiles recursively (a few
+            # thousand rows would exhaust its recursion limit).
+            reached = self.fresh()[1]
+            self.emit(f"{v}, {reached} = ZERO, (None, None)")
+            for row in e.rows:
+                self.emit(f"if {sv} >= {self.const(row.threshold)}:")
+                self.emit(f"    {v}, {reached} = {self.const(row.award)}, {_lit((row.threshold_text, row.award_text))}")
+            self.emit(f"{t} = r_tiers({st}, *{reached}, {_lit(lowest)})")
             return v, t
         if isinstance(e, M.Lookup):
             sv, _ = self.expr(e.subject, item)
             v, t = self.fresh()
-            for index, (option, branch) in enumerate(e.choices):
-                self.emit(f"{'if' if index == 0 else 'elif'} {sv} == {_lit(option)}:")
+            # One `if` per option (the form admits exactly one of them), not an elif chain.
+            for option, branch in e.choices:
+                self.emit(f"if {sv} == {_lit(option)}:")
                 self.open_block()
                 bv, bt = self.expr(branch, item)
                 label = e.field.option_label(option)
                 self.emit(f"{v}, {t} = {bv}, r_lookup({bt}, {_lit(e.field.label)}, {_lit(label)})")
                 self.close_block()
-            self.emit("else:")
-            self.emit(f"    raise AssertionError({_lit('unreachable: the form admits only declared options')})")
             return v, t
         raise TypeError(e)  # pragma: no cover
 
@@ -307,22 +307,30 @@ class _Emitter:
             self.emit(f"{out} = ('pay', {value}, ZERO, [])")
             return out
         if isinstance(amount, M.Cases):
-            opened = 0
+            # The cases side by side, each run while no earlier one held (the
+            # outcome is still None): the depth of the code does not grow with
+            # their number, as an else-if ladder's would (Python allows 100 levels).
+            self.emit(f"{out} = None")
             for case in amount.cases:
                 if case.cond is None:
+                    self.emit(f"if {out} is None:")
+                    self.open_block()
                     self.emit(f"steps.append({prefix}step_case(None, {a}))")
                     self.case_outcome(case.outcome, final, item, prefix, out)
+                    self.close_block()
                     break
+                self.emit(f"if {out} is None:")
+                header = len(self.lines)
+                self.open_block()
                 cv, ct = self.expr(case.cond, item)
-                self.emit(f"if {cv}:")
+                self.close_block()
+                if len(self.lines) == header:  # the condition was already computed: nothing to guard
+                    self.lines.pop()
+                self.emit(f"if {out} is None and {cv}:")  # cv was computed just above
                 self.open_block()
                 self.emit(f"steps.append({prefix}step_case({ct}, {a}))")
                 self.case_outcome(case.outcome, final, item, prefix, out)
                 self.close_block()
-                self.emit("else:")
-                self.open_block()
-                opened += 1
-            self.close_block(opened)
             return out
         return self.per_item(amount, final, out)
 

@@ -1,0 +1,129 @@
+"""How many digits a policy's arithmetic can need, so that the checker can refuse
+a policy whose valid applications would overflow the engines' exact context.
+
+Both engines compute in runtime.EXACT (100 significant digits, every inexact
+operation trapped).  A value's digits are bounded by a pair (integer digits,
+fractional digits): an input holds at most 16 integer digits (it is ≤ 10^15)
+and as many decimals as its form allows (2 for money, 0 for whole numbers, the
+step's decimals for a number with a step); a literal holds exactly its own.
+Then x × y needs at most (i₁ + i₂, f₁ + f₂) and x ± y at most
+(max(i₁, i₂) + 1, max(f₁, f₂)).  An arithmetic node whose worst case exceeds
+the context's precision could raise decimal.Inexact on a valid application.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from . import catalogue
+from . import model as M
+from . import runtime as R
+from .diagnostics import Span
+
+PRECISION = R.EXACT.prec
+INPUT_LIMIT_TEXT = R.show_number(R.MAX_NUMBER, None)
+INPUT_DIGITS = len(str(int(R.MAX_NUMBER)))  # the integer digits of the largest input a form accepts
+MONTH_DIGITS = 6  # months between two dates of years 1–9999: at most 119,988
+ITEM_DIGITS = len(str(R.MAX_ITEMS))  # a sum over at most 10,000 items gains at most this many
+
+Digits = tuple[int, int]  # (integer digits, fractional digits)
+
+
+def of_value(value: Decimal) -> Digits:
+    """The digits of one exact value: 1234.50 is (4, 1); 0.005 is (0, 3)."""
+    if not value:
+        return 0, 0
+    sign, digits, exponent = value.as_tuple()
+    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, value.adjusted() + 1), max(0, -(exponent + trailing))
+
+
+def of_field(field: M.Field) -> Digits:
+    """The digits of an input's value: what its form admits, or its default when it is left out."""
+    if field.kind == "int":
+        admitted = (INPUT_DIGITS, 0)
+    elif field.kind == "number" and field.step is not None:
+        admitted = (INPUT_DIGITS, of_value(field.step)[1])  # a multiple of the step has no more decimals than it
+    else:
+        admitted = (INPUT_DIGITS, 2)
+    return _widest(admitted, of_value(field.default)) if field.default is not None else admitted
+
+
+def _widest(*bounds: Digits) -> Digits:
+    return max((b[0] for b in bounds), default=0), max((b[1] for b in bounds), default=0)
+
+
+class Bounds:
+    """The digit bounds of a programme's expressions; records every arithmetic
+    node that can need more than PRECISION digits (the innermost one only)."""
+
+    def __init__(self) -> None:
+        self.lets: dict[str, Digits] = {}
+        self.overflows: list[tuple[Span, int]] = []
+
+    def expr(self, e) -> Digits:  # noqa: C901 - one branch per node kind
+        if isinstance(e, M.Const):
+            return of_value(e.value) if isinstance(e.value, Decimal) else (0, 0)
+        if isinstance(e, (M.InputRef, M.ItemRef)):
+            return of_field(e.field)
+        if isinstance(e, M.LetRef):
+            return self.lets.get(e.let.name, (0, 0))
+        if isinstance(e, M.Arith):
+            before = len(self.overflows)
+            (li, lf), (ri, rf) = self.expr(e.left), self.expr(e.right)
+            result = (li + ri, lf + rf) if e.op == "×" else (max(li, ri) + 1, max(lf, rf))
+            if sum(result) > PRECISION and len(self.overflows) == before:
+                self.overflows.append((e.span, sum(result)))
+            return result
+        if isinstance(e, M.Call) and e.func in ("months", "overlap_months"):
+            for arg in e.args:
+                self.expr(arg)
+            return MONTH_DIGITS, 0
+        if isinstance(e, M.Tiers):
+            self.expr(e.subject)
+            return _widest(*(of_value(row.award) for row in e.rows))
+        if isinstance(e, M.Lookup):
+            self.expr(e.subject)
+            return _widest(*(self.expr(branch) for _, branch in e.choices))
+        if isinstance(e, M.Cond):
+            self.expr(e.cond)
+            return _widest(self.expr(e.then), self.expr(e.otherwise))
+        # min/max and every boolean node: the widest of the operands
+        return _widest(*(self.expr(child) for child in catalogue.children(e)))
+
+    def rules(self, rules) -> None:
+        for rule in rules:
+            bound = self.expr(catalogue.rule_expr(rule))
+            if isinstance(rule, M.Let):
+                self.lets[rule.name] = bound
+
+    def amount(self, amount) -> Digits:
+        if isinstance(amount, M.Formula):
+            value = self.expr(amount.expr)
+            if amount.cap is not None:
+                value = _widest(value, self.expr(amount.cap.limit))
+            return value
+        if isinstance(amount, M.Cases):
+            outcomes = []
+            for case in amount.cases:
+                if case.cond is not None:
+                    self.expr(case.cond)
+                if isinstance(case.outcome, (M.Formula, M.Cases, M.PerItem)):
+                    outcomes.append(self.amount(case.outcome))
+            return _widest(*outcomes)
+        self.rules(amount.rules)
+        item_int, item_frac = self.amount(amount.amount)
+        total = (item_int + ITEM_DIGITS, item_frac)  # the sum over every item
+        if sum(total) > PRECISION:
+            self.overflows.append((amount.span, sum(total)))
+        return total
+
+
+def overflows(programme: M.Programme) -> list[tuple[Span, int]]:
+    """(where, digits needed) for each computation of the programme that can exceed PRECISION digits."""
+    bounds = Bounds()
+    for constraint in programme.constraints:
+        bounds.expr(constraint.cond)
+    bounds.rules(programme.rules)
+    bounds.amount(programme.amount)
+    return bounds.overflows
