@@ -21,7 +21,7 @@ from . import runtime as R
 from .diagnostics import Span
 
 PRECISION = R.EXACT.prec
-INPUT_LIMIT_TEXT = R.show_number(R.MAX_NUMBER, None)
+INPUT_LIMIT_TEXT = R.group(R.MAX_NUMBER)
 INPUT_DIGITS = len(str(int(R.MAX_NUMBER)))  # the integer digits of the largest input a form accepts
 MONTH_DIGITS = 6  # months between two dates of years 1–9999: at most 119,988
 ITEM_DIGITS = len(str(R.MAX_ITEMS))  # a sum over at most 10,000 items gains at most this many
