@@ -16,7 +16,7 @@ CODE_LITERAL = re.compile(r"""["']([EW]\d{4})["']""")
 
 
 def test_the_example_policy_is_clean():
-    policy, diagnostics = check.check_source(codes.EXAMPLE_POLICY, "例子.policy")
+    policy, diagnostics = check.check_source(codes.EXAMPLE_POLICY, codes.EXAMPLE_FILE)
     assert policy is not None and diagnostics == []
 
 
@@ -36,18 +36,20 @@ def test_every_code_the_compiler_can_report_is_registered():
 def test_each_code_has_an_example_that_produces_it(entry):
     before, after = entry.example
     assert codes.EXAMPLE_POLICY.count(before) == 1, "the example must name one place in the example policy"
-    _, diagnostics = check.check_source(codes.example_source(entry), "例子.policy")
+    _, diagnostics = check.check_source(codes.example_source(entry), codes.EXAMPLE_FILE)
     produced = [d for d in diagnostics if d.code == entry.code]
     assert produced, [(d.code, d.message) for d in diagnostics]
     assert all(d.severity == entry.severity for d in produced)
 
 
-def test_read_errors_are_produced_by_real_files(tmp_path):
+def test_file_errors_are_produced_by_real_files(tmp_path):
     not_utf8 = tmp_path / "gbk.policy"
     not_utf8.write_bytes("文件 {}".encode("gbk"))
     assert [d.code for d in check.load(not_utf8)[1]] == ["E0001"]
     assert [d.code for d in check.load(tmp_path / "missing.policy")[1]] == ["E0002"]
-    assert {c.code for c in codes.REGISTRY.values() if c.example is None} == {"E0001", "E0002"}
+    _, diagnostics = check.check_source(codes.EXAMPLE_POLICY, "my-policy.policy")
+    assert [d.code for d in diagnostics] == ["W0003"]
+    assert {c.code for c in codes.REGISTRY.values() if c.example is None} == {"E0001", "E0002", "W0003"}
 
 
 def test_explain_prints_meaning_fix_and_a_real_diagnostic():
@@ -62,7 +64,7 @@ def test_explain_prints_meaning_fix_and_a_real_diagnostic():
         "改为\n"
         "    金额 = 按 kind { ecommerce: investment  ecommerce, other: 0元 } × 50%\n"
         "检查时报告：\n"
-        "例子.policy:26:42: 错误 E0407: 选项“ecommerce”重复出现\n")
+        "example.policy:26:42: 错误 E0407: 选项“ecommerce”重复出现\n")
 
 
 def test_explain_lists_every_code_and_refuses_an_unknown_one():
