@@ -481,5 +481,5 @@ def test_cli_refuses_a_number_of_too_many_digits_by_field(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
         "申请无效，共 1 处问题：",
-        "  - poor_employees：“稳定就业的贫困人口人数（此前未获本项补助）”超过允许的最大值 1,000,000,000,000,000",
+        "  - poor_employees：“稳定就业的贫困人口人数（此前未获本项补助）”超过允许的最大值 9,999,999,999.99",
     ]

@@ -972,7 +972,7 @@ def test_the_readings_the_review_named_are_marked(forms):
     stations = form_of(forms, "art13_rural_stations")["description"]
     assert "× 100%" in stations and "【解释】金额计算：原文未写补助比例，按投入全额补助理解" in stations
     assert "最高不超过2万元" in stations and "【解释】上限：原文为“原则上每个站点不超过2万元”" in stations
-    assert "资金来源：区财政（【解释】本句未写明出资方" in stations
+    assert "资金来源：区财政（【解释】原文本句未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解）" in stations
     venue = form_of(forms, "art09_venue_fitout")["properties"]["venue_fitout_investment"]["description"]
     assert venue == ("办公、培训、产品展示、数据采集统计等场所建设装修的新增投入，单位：元；不含土建。"
                      "填写金额，不小于0，最多两位小数（精确到分）。")

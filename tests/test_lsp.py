@@ -4,6 +4,8 @@ and position for position.  Plus the VS Code grammar's own test (vscode-tmgramma
 
 from __future__ import annotations
 
+import re
+
 import os
 import shutil
 import subprocess
@@ -19,7 +21,22 @@ from yeji_policy import lsp
 POLICY = ROOT / "policies" / "yeji_ecommerce.policy"
 ORIGINAL_TEXT = ROOT / "policies" / "source" / "yeji_ecommerce_opinions.txt"
 VSCODE = ROOT / "editors" / "vscode"
-AMOUNT_LINE = "    金额 = equipment_investment × 80% 最高不超过 80万元\n"  # art09_equipment, line 117
+AMOUNT_LINE = "    金额 = equipment_investment × 80% 最高不超过 80万元\n"  # art09_equipment's amount
+FIELD_LINE = '      equipment_investment: 金额 "新增软硬件设备设施购置投入"'  # its declaration
+
+
+def _row(line: str) -> int:
+    """The 0-based line of the shipped policy that is exactly `line` (positions follow the policy as it is edited)."""
+    rows = POLICY.read_text(encoding="utf-8").split("\n")
+    assert rows.count(line.rstrip("\n")) == 1
+    return rows.index(line.rstrip("\n"))
+
+
+AMOUNT_ROW = _row(AMOUNT_LINE)
+FIELD_ROW = _row(FIELD_LINE)
+# every line naming the field: its declaration, the amount, the test cases' inputs
+USE_ROWS = [i for i, line in enumerate(POLICY.read_text(encoding="utf-8").split("\n"))
+            if re.search(r"(?<![\w.])equipment_investment(?=[\s:])", line)]
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +102,7 @@ def test_a_misspelt_field_is_E0201_at_its_exact_range(client):
     client.open(uri, _source().replace(AMOUNT_LINE, AMOUNT_LINE.replace("equipment_investment", "equipment_investmnt")))
     errors = [d for d in client.diagnostics(uri, 1) if d["severity"] == 1]
     assert errors == [{
-        "range": _range(116, 9, 28),
+        "range": _range(AMOUNT_ROW, 9, 28),
         "message": "未定义的输入项“equipment_investmnt”，是否指“equipment_investment”？",
         "severity": 1, "code": "E0201", "source": "yeji-policy",
     }]
@@ -97,13 +114,13 @@ def test_columns_are_utf16_code_units_after_an_astral_character(client):
     step = '    令 s "😀" = equipment_investmnt\n'
     client.open(uri, _source().replace(AMOUNT_LINE, step + AMOUNT_LINE))
     errors = [d for d in client.diagnostics(uri, 1) if d["code"] == "E0201"]
-    assert [e["range"] for e in errors] == [_range(116, 15, 34)]
+    assert [e["range"] for e in errors] == [_range(AMOUNT_ROW, 15, 34)]
     # and back: hovering the step's name after the emoji-free prefix, and the field after the emoji
     client.change(uri, _source().replace(AMOUNT_LINE, step.replace("investmnt", "investment") + AMOUNT_LINE), 2)
     assert [d for d in client.diagnostics(uri, 2) if d["severity"] == 1] == []
-    found = client.result("textDocument/definition", _at(uri, 116, 16))
-    assert found == [{"uri": uri, "range": _range(110, 6, 26)}]
-    assert client.result("textDocument/definition", _at(uri, 116, 14)) is None  # on the string, not the name
+    found = client.result("textDocument/definition", _at(uri, AMOUNT_ROW, 16))
+    assert found == [{"uri": uri, "range": _range(FIELD_ROW, 6, 26)}]
+    assert client.result("textDocument/definition", _at(uri, AMOUNT_ROW, 14)) is None  # on the string, not the name
 
 
 def test_a_client_that_counts_code_points_gets_code_points():
@@ -115,7 +132,7 @@ def test_a_client_that_counts_code_points_gets_code_points():
         uri = "file:///tmp/astral32.policy"
         server.open(uri, _source().replace(AMOUNT_LINE, '    令 s "😀" = equipment_investmnt\n' + AMOUNT_LINE))
         errors = [d for d in server.diagnostics(uri, 1) if d["code"] == "E0201"]
-        assert [e["range"] for e in errors] == [_range(116, 14, 33)]
+        assert [e["range"] for e in errors] == [_range(AMOUNT_ROW, 14, 33)]
         assert server.shutdown() == 0
     finally:
         server.kill()
@@ -149,13 +166,13 @@ def test_a_burst_of_changes_ends_with_the_diagnostics_of_the_last_one(client):
 
 
 def test_hover_on_a_field_use(client, shipped):
-    hover = client.result("textDocument/hover", _at(shipped, 116, 12))
+    hover = client.result("textDocument/hover", _at(shipped, AMOUNT_ROW, 12))
     assert hover == {"contents": {"kind": "markdown", "value": (
         "**equipment_investment**：新增软硬件设备设施购置投入\n\n"
         "类型：金额，单位：元\n\n"
         "说明：电脑、打（复）印机、扫描设备、音像设备、网络接入设备、相关软件、办公桌椅等设备设施的新增购置投入，单位：元\n\n"
         "使用此输入项的项目：`art09_equipment`（第9条，农村电商公共服务中心设备设施购置补助）")},
-        "range": _range(116, 9, 29)}
+        "range": _range(AMOUNT_ROW, 9, 29)}
 
 
 def test_hover_on_an_article_reference_shows_its_verbatim_text(client, shipped):
@@ -163,18 +180,18 @@ def test_hover_on_an_article_reference_shows_its_verbatim_text(client, shipped):
                      if line.startswith("9．鼓励支持电子商务产业园建设"))
     expected = f"**第9条 鼓励支持电子商务产业园建设**\n\n> {text_line}"
     lines = _source().split("\n")
-    assert lines[104] == "    条款 9"
-    on_reference = client.result("textDocument/hover", _at(shipped, 104, 7))
+    reference = lines.index("    条款 9")  # the first programme of article 9
+    on_reference = client.result("textDocument/hover", _at(shipped, reference, 7))
     assert on_reference["contents"]["value"] == expected
-    assert lines[82].startswith("  条 9 ")
-    on_article = client.result("textDocument/hover", _at(shipped, 82, 4))
+    article = next(i for i, line in enumerate(lines) if line.startswith("  条 9 "))
+    on_article = client.result("textDocument/hover", _at(shipped, article, 4))
     assert on_article["contents"]["value"] == expected
-    assert on_article["range"] == _range(82, 2, 5)
+    assert on_article["range"] == _range(article, 2, 5)
 
 
 def test_hover_on_a_figure_and_an_interpretation(client, shipped):
     lines = _source().split("\n")
-    figure = client.result("textDocument/hover", _at(shipped, 116, lines[116].index("80%") + 1))
+    figure = client.result("textDocument/hover", _at(shipped, AMOUNT_ROW, lines[AMOUNT_ROW].index("80%") + 1))
     assert figure["contents"]["value"] == (
         "数字 `80%`：第9条原文中的\n\n> …设备设施购置新增投入部分，审计验收后给予**80%**补助，补助金额最高不超过…")
     line = next(n for n, text in enumerate(lines) if "申请主体" in text and "解释" in text)
@@ -185,12 +202,12 @@ def test_hover_on_a_figure_and_an_interpretation(client, shipped):
 
 
 def test_definition_and_references_of_a_field(client, shipped):
-    assert client.result("textDocument/definition", _at(shipped, 116, 20)) == [
-        {"uri": shipped, "range": _range(110, 6, 26)}]
+    assert client.result("textDocument/definition", _at(shipped, AMOUNT_ROW, 20)) == [
+        {"uri": shipped, "range": _range(FIELD_ROW, 6, 26)}]
     references = client.result("textDocument/references",
-                               {**_at(shipped, 110, 8), "context": {"includeDeclaration": True}})
+                               {**_at(shipped, FIELD_ROW, 8), "context": {"includeDeclaration": True}})
     # the declaration, the amount, and the inputs of the four test cases of art09_equipment
-    assert [r["range"]["start"]["line"] for r in references] == [110, 116, 146, 151, 156, 161]
+    assert [r["range"]["start"]["line"] for r in references] == USE_ROWS
 
 
 def test_definition_of_a_programme_an_option_and_a_step(client, shipped):
@@ -228,7 +245,7 @@ def test_completion_after_amount_equals_offers_the_programmes_fields(client):
     typing = "    金额 = \n"
     client.open(uri, _source().replace(AMOUNT_LINE, typing))  # does not parse while being typed
     assert client.diagnostics(uri, 1)[0]["code"].startswith("E01")
-    items = client.result("textDocument/completion", _at(uri, 116, len(typing) - 1))["items"]
+    items = client.result("textDocument/completion", _at(uri, AMOUNT_ROW, len(typing) - 1))["items"]
     labels = [i["label"] for i in items]
     assert {"equipment_investment", "equipment_audit_passed"} <= set(labels)
     assert "venue_fitout_investment" not in labels  # another programme's field
@@ -335,13 +352,13 @@ def test_completion_of_keywords_units_programmes_and_item_fields():
     lines = source.split("\n")
     # at the start of a statement: the grammar's keywords and the programme's fields
     blank = source.replace(AMOUNT_LINE, "    \n" + AMOUNT_LINE)
-    found = _completions(blank, 117, 5)
+    found = _completions(blank, AMOUNT_ROW + 1, 5)
     assert ("要求", "keyword") in found and ("最高不超过", "keyword") in found and ("令", "keyword") in found
     assert ("equipment_investment", "field") in found
-    assert _completions(blank, 117, 5, triggered=True) == []  # a typed space alone offers nothing there
+    assert _completions(blank, AMOUNT_ROW + 1, 5, triggered=True) == []  # a typed space alone offers nothing there
     # after a number: units
     typed = source.replace(AMOUNT_LINE, AMOUNT_LINE.replace("80万元", "80万"))
-    assert ("万元", "unit") in _completions(typed, 117, len(AMOUNT_LINE.replace("80万元", "80万")))
+    assert ("万元", "unit") in _completions(typed, AMOUNT_ROW + 1, len(AMOUNT_LINE.replace("80万元", "80万")))
     # in a test case after 项目: the programme ids
     test_line = next(n for n, text in enumerate(lines, 1) if text.strip() == "项目 art09_equipment")
     ids = _completions(source.replace("    项目 art09_equipment\n", "    项目 \n", 1), test_line, 8)
