@@ -69,7 +69,7 @@ EDITS = {
  'field_redefined': ('  测试 "设备', SECOND_PROGRAMME + '  测试 "设备'),
  'literal_too_long': ('最高不超过 50万元\n', '最高不超过 1' + '0' * 40 + '元\n'),
  'literal_not_exact': ('最高不超过 50万元\n', '最高不超过 0.01元/年 × 6个月\n'),
- 'precision_overflow': ('金额 = investment × 50%', '金额 = investment × rate × rate × rate × rate × rate × rate'),
+ 'precision_overflow': ('金额 = investment × 50%', '金额 = investment' + ' × rate' * 8),
  'nesting_too_deep': ('金额 = investment × 50%', '金额 = ' + DEEP_CONDITIONAL),
  'per_item_in_per_item': ('金额 = investment × 50% 最高不超过 50万元',
                           '金额 = 逐项 items 为 s {\n      金额 = 逐项 items 为 t {\n        金额 = t.cost\n      }\n    }'),
@@ -302,8 +302,8 @@ EXPECTED = {
     ),
     'precision_overflow': (
         'policies/x.policy:28:10: 错误 E0307: 这一步计算最多需要108位有效数字，超过计算引擎的100位精度\n'
-        ' 28 |     金额 = investment × rate × rate × rate × rate × rate × rate 最高不超过 50万元\n'
-        '    |            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n'
+        ' 28 |     金额 = investment × rate × rate × rate × rate × rate × rate × rate × rate 最高不超过 50万元\n'
+        '    |            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n'
         '  = 提示：每个输入项最大为 9,999,999,999.99；请减少相乘的输入项，或减少数字、步长的小数位数\n'
         'policies/x.policy:32:8: 错误 E0604: 测试输入缺少输入项：rate\n'
         ' 32 |     输入 { investment: 100000 accepted: 是 }\n'

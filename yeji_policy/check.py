@@ -126,6 +126,8 @@ def _invisible(ch: str) -> str | None:
         return "零宽字符"
     if (code < 0x20 and ch not in "\n\t") or 0x7F <= code < 0xA0:
         return "控制字符"
+    if 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE:  # Unicode noncharacters: no XML (the Word copy) may hold them
+        return "非字符"
     return None
 
 

@@ -3,11 +3,11 @@ a policy whose valid applications would overflow the engines' exact context.
 
 Both engines compute in runtime.EXACT (100 significant digits, every inexact
 operation trapped).  A value's digits are bounded by a pair (integer digits,
-fractional digits): an input holds at most 16 integer digits (it is ≤ 10^15)
+fractional digits): an input holds at most as many integer digits as runtime.MAX_NUMBER
 and as many decimals as its form allows (2 for money, 0 for whole numbers, the
 step's decimals for a number with a step); a literal holds exactly its own.
-Then x × y needs at most (i₁ + i₂, f₁ + f₂) and x ± y at most
-(max(i₁, i₂) + 1, max(f₁, f₂)).  An arithmetic node whose worst case exceeds
+Then x × y needs at most (i₁ + i₂, f₁ + f₂), and a chain of n terms
+x₁ ± … ± xₙ at most (max iₖ + len(str(n − 1)), max fₖ).  An arithmetic node whose worst case exceeds
 the context's precision could raise decimal.Inexact on a valid application.
 """
 
@@ -49,6 +49,18 @@ def of_field(field: M.Field) -> Digits:
     return _widest(admitted, of_value(field.default)) if field.default is not None else admitted
 
 
+def _sum_terms(e: M.Arith) -> list:
+    """The terms of a chain of + and − (left to right), found without recursion."""
+    terms, stack = [], [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, M.Arith) and node.op in "+-":
+            stack += [node.right, node.left]
+        else:
+            terms.append(node)
+    return terms
+
+
 def _widest(*bounds: Digits) -> Digits:
     return max((b[0] for b in bounds), default=0), max((b[1] for b in bounds), default=0)
 
@@ -70,8 +82,15 @@ class Bounds:
             return self.lets.get(e.let.name, (0, 0))
         if isinstance(e, M.Arith):
             before = len(self.overflows)
-            (li, lf), (ri, rf) = self.expr(e.left), self.expr(e.right)
-            result = (li + ri, lf + rf) if e.op == "×" else (max(li, ri) + 1, max(lf, rf))
+            if e.op == "×":
+                (li, lf), (ri, rf) = self.expr(e.left), self.expr(e.right)
+                result = (li + ri, lf + rf)
+            else:
+                # A chain a ± b ± … of n terms: |sum| < n × 10^(widest integer digits), so it
+                # gains at most len(str(n - 1)) digits, not one per term (a 1,000-term sum is fine).
+                terms = _sum_terms(e)
+                widest = _widest(*(self.expr(term) for term in terms))
+                result = (widest[0] + len(str(len(terms) - 1)), widest[1])
             if sum(result) > PRECISION and len(self.overflows) == before:
                 self.overflows.append((e.span, sum(result)))
             return result
