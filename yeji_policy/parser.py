@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
+import re
 import sys
 import threading
 from importlib import resources
@@ -15,6 +17,7 @@ from lark import lexer as lark_lexer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from .diagnostics import Diagnostic, Span
+from .units import INPUT_UNITS
 
 # Nesting: the parser itself is iterative, but the passes after it (the AST
 # builder, checker, formatter, differ and backends) recurse once per level of
@@ -35,7 +38,7 @@ TERMINAL_NAMES = {
     "STRING": "带半角双引号的文字",
     "TEXT_LINE": "以 > 开头的原文行",
     "FUNC": "函数名（最小、最大、月数、重叠月数）",
-    "UNIT": "单位（平方米、个月、人、个、天、月、年）",
+    "UNIT": f"单位（{'、'.join(INPUT_UNITS)}）",
     "$END": "文件结束",
 }
 
@@ -54,11 +57,18 @@ FULL_WIDTH_HINTS = {
 
 
 def grammar_text() -> str:
-    """The grammar: the copy packaged with the wheel, else the repository's."""
+    """The grammar (the copy packaged with the wheel, else the repository's), with
+    its UNIT terminal filled from units.UNIT_TABLE: the units live in one table."""
     packaged = resources.files("yeji_policy").joinpath("grammar/policy.lark")
     if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).resolve().parent.parent / "grammar" / "policy.lark").read_text(encoding="utf-8")
+        text = packaged.read_text(encoding="utf-8")
+    else:
+        text = (Path(__file__).resolve().parent.parent / "grammar" / "policy.lark").read_text(encoding="utf-8")
+    return _UNIT_LINE.sub(lambda _: "UNIT: " + " | ".join(json.dumps(u, ensure_ascii=False) for u in INPUT_UNITS),
+                          text, count=1)
+
+
+_UNIT_LINE = re.compile(r"^UNIT: .*$", re.M)
 
 
 # Comments are ignored by the grammar; the formatter still needs them.  Lark

@@ -36,7 +36,7 @@ from typing import Iterator
 
 from . import ast as A
 from .diagnostics import Diagnostic, Span
-from .units import UnitError, parse_quantity
+from .units import UNITS, UnitError, parse_quantity
 
 # What a figure means: ("num", value in base units, dimension) for figures the
 # language can compute with; ("text", words) for the others (48号, a date).
@@ -45,10 +45,10 @@ Key = tuple
 # Units a figure may be written with, longest first so that 万元 wins over 元.
 # Those that units.py does not know (号, 次 …) still make a figure, matched by
 # its words only.
-_UNITS = ("万元", "亿元", "平方米", "个月", "%", "％", "元", "个", "人", "天", "年", "月", "日",
-          "号", "次", "倍", "家", "名", "户", "项", "岁")
-# "每月每平方米15元": a rate written with 每 before the number.
-_PER_UNITS = ("平方米", "个月", "月", "年", "天", "人", "个")
+_TEXT_ONLY_UNITS = ("亿元", "%", "％", "日", "号", "次", "倍", "家", "名", "户", "项", "岁")
+_UNITS = tuple(sorted({*UNITS, *_TEXT_ONLY_UNITS}, key=lambda u: (-len(u), u)))
+# "每月每平方米15元": a rate written with 每 before the number (any unit but money).
+_PER_UNITS = tuple(sorted((u for u, (base, _) in UNITS.items() if base != "money"), key=lambda u: (-len(u), u)))
 _NUMBER = re.compile(r"(?<![0-9A-Za-z.．])[0-9]+(?:\.[0-9]+)?(?![0-9A-Za-z])")
 _DATE_REST = re.compile(r"[0-9]{1,2}月(?:[0-9]{1,2}日)?")
 _SERIES = "、至到～~－-"

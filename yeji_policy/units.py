@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import decimal
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -16,21 +17,44 @@ Dim = tuple[tuple[str, int], ...]
 
 DIMENSIONLESS: Dim = ()
 
-# unit as written -> (base dimension, scale to the base unit)
-UNITS: dict[str, tuple[str, Decimal]] = {
-    "元": ("money", Decimal(1)),
-    "万元": ("money", Decimal(10000)),
-    "平方米": ("area", Decimal(1)),
-    "人": ("person", Decimal(1)),
-    "个": ("item", Decimal(1)),
-    "天": ("day", Decimal(1)),
-    "月": ("month", Decimal(1)),
-    "个月": ("month", Decimal(1)),
-    "年": ("month", Decimal(12)),
-}
+@dataclass(frozen=True)
+class Unit:
+    """One unit of the language, as a literal or an input writes it."""
 
-# how a base unit is shown to a reader
-BASE_NAMES = {"money": "元", "area": "平方米", "person": "人", "item": "个", "day": "天", "month": "个月"}
+    written: str  # 万元
+    base: str  # the dimension it counts: money (a new unit may name its own: 亩)
+    scale: Decimal  # its value in base units: 10000
+    for_inputs: bool  # an input may be counted in it (数值 平方米); money inputs are 金额
+
+
+# THE unit table: the grammar's UNIT terminal (parser.grammar_text), the checker,
+# the figure tracer and the editor's completion all read it.  A base unit (scale
+# 1) comes first for its dimension: it is how values of that dimension are shown.
+# Adding a unit is one line here (and a corpus case under tests/cases/units/).
+UNIT_TABLE: tuple[Unit, ...] = (
+    Unit("元", "money", Decimal(1), False),
+    Unit("万元", "money", Decimal(10000), False),
+    Unit("平方米", "area", Decimal(1), True),
+    Unit("亩", "mu", Decimal(1), True),  # its own dimension: 1亩 = 10000/15 平方米 has no exact decimal value
+    Unit("人", "person", Decimal(1), True),
+    Unit("个", "item", Decimal(1), True),
+    Unit("天", "day", Decimal(1), True),
+    Unit("个月", "month", Decimal(1), True),
+    Unit("月", "month", Decimal(1), True),
+    Unit("年", "month", Decimal(12), True),
+)
+
+# unit as written -> (base dimension, scale to the base unit)
+UNITS: dict[str, tuple[str, Decimal]] = {u.written: (u.base, u.scale) for u in UNIT_TABLE}
+
+# how a base unit is shown to a reader: the first unit of scale 1 of each dimension
+BASE_NAMES: dict[str, str] = {}
+for _unit in UNIT_TABLE:
+    if _unit.scale == 1:
+        BASE_NAMES.setdefault(_unit.base, _unit.written)
+
+# what may follow 数值 / 整数 in an input's type, longest first (the grammar's UNIT terminal)
+INPUT_UNITS: tuple[str, ...] = tuple(sorted((u.written for u in UNIT_TABLE if u.for_inputs), key=lambda w: (-len(w), w)))
 
 MONEY: Dim = (("money", 1),)
 
