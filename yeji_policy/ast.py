@@ -12,6 +12,7 @@ from typing import Union
 
 from lark import Token, Transformer, Tree, v_args
 
+from . import keywords
 from .diagnostics import Span
 
 
@@ -397,13 +398,10 @@ class Module:
     span: Span
 
 
-# Optional entries, each one string: the keyword of each kind, for the checker,
-# the formatter and diff (one table, so that a new entry is added in one place).
-DOC_DETAILS = {"doc_number": "文号", "date_written": "成文日期", "date_effective": "施行日期", "validity": "有效期"}
-PROGRAMME_DETAILS = {
-    "payment_method": "兑现方式", "duration": "补助期限", "precondition": "兑现前提", "office": "受理部门",
-    "materials": "申报材料", "combination": "重复享受", "money_wording": "资金表述",
-}
+# Optional entries, each one string: the keyword of each kind (keywords.py), for
+# the checker, the formatter and diff.
+DOC_DETAILS = keywords.DOC_DETAILS
+PROGRAMME_DETAILS = keywords.PROGRAMME_DETAILS
 
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 

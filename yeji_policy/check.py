@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import ast as A
 from . import model as M
-from . import parser, precision, trace
+from . import keywords, parser, precision, trace
 from .diagnostics import Diagnostic, Diagnostics, Span
 from .units import (DIMENSIONLESS, MAX_LITERAL_DIGITS, MONEY, UNITS, LiteralTooLong, NotExactDecimal, UnitError,
                     describe, dim_of, multiply, parse_number, parse_quantity)
@@ -37,7 +37,7 @@ MAX_ARTICLE = 9999
 # An escape in a string literal: \uXXXX (group 2: the hex digits) or a backslash and one character.
 _ESCAPE = re.compile(r"\\(u([0-9A-Fa-f]{4})|.)")
 
-FUNCTIONS = {"最小": "min", "最大": "max", "月数": "months", "重叠月数": "overlap_months"}
+FUNCTIONS = keywords.FUNCTIONS
 
 STATUS_IDS = {"符合": "eligible", "不符合": "ineligible", "需审核": "review", "无效": "invalid"}
 
@@ -1047,7 +1047,7 @@ _ENTRY_LABELS = {
     "payment_condition": "兑现条件", "inputs": "输入", "basis": "依据", "figure_note": "非规范数字",
     **A.DOC_DETAILS, **A.PROGRAMME_DETAILS,
 }
-_OPTION_LABELS = {"min": "最小", "step": "步长", "default": "默认"}
+_OPTION_LABELS = {kind: keywords.FIELD_OPTIONS[kind] for kind in ("min", "step", "default")}
 _KIND_LABELS = {"money": "金额（数字）", "number": "数值", "int": "整数", "bool": "是或否", "date": "日期（\"YYYY-MM-DD\"）",
                 "text": "文字", "enum": "选项", "list": "列表"}
 
@@ -1068,8 +1068,7 @@ def _mark_used(node, scope: _Scope) -> None:
             stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
 
 
-_KIND_NAMES = {"money": "金额", "number": "数值", "int": "整数", "bool": "是否", "date": "日期", "text": "文本",
-               "enum": "选项", "list": "列表"}
+_KIND_NAMES = keywords.TYPES
 
 
 def _field_difference(a: M.Field, b: M.Field) -> str:

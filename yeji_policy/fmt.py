@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from lark import Token
 
 from . import ast as A
-from . import check, parser
+from . import check, keywords, parser
 from .diagnostics import Diagnostic, Span, display_width
 
 WIDTH = 120  # columns, a CJK character counting two
@@ -273,19 +273,18 @@ class _Printer:
                          else f"解释 {quote(option.value.note)}")
                 frag.newline(indent + INDENT).add(Frag(words, option.span))
             else:
-                keyword = {"default": "默认", "min": "最小", "step": "步长"}[option.kind]
+                keyword = keywords.FIELD_OPTIONS[option.kind]
                 frag.add(" ", Frag(f"{keyword} {option.value.text}", option.span))
         return self.statement(frag, node.span)
 
     def type(self, t: A.TypeRef, indent: int) -> Frag:
-        simple = {"money": "金额", "number": "数值", "int": "整数", "bool": "是否", "date": "日期", "text": "文本"}
-        if t.kind in simple:
-            return Frag(simple[t.kind] + (f" {t.unit}" if t.unit is not None else ""), t.span)
+        if t.kind not in ("enum", "list"):
+            return Frag(keywords.TYPES[t.kind] + (f" {t.unit}" if t.unit is not None else ""), t.span)
         if t.kind == "enum":
             options = [Frag(f"{o.name.value} {quote(o.label.value)}", o.span) for o in t.options]
-            return self.block(Frag("选项", t.span, whole=False), options, indent, t.span)
+            return self.block(Frag(keywords.TYPES["enum"], t.span, whole=False), options, indent, t.span)
         fields = [self.field(f, indent + INDENT) for f in t.fields]
-        return self.block(Frag("列表", t.span, whole=False), fields, indent, t.span)
+        return self.block(Frag(keywords.TYPES["list"], t.span, whole=False), fields, indent, t.span)
 
     # ------------------------------------------------------------ rules and amounts
     @staticmethod
@@ -434,7 +433,7 @@ class _Printer:
         return frag.close(indent, "}" if v.kind == "object" else "]", v.span.end_line)
 
     def expect(self, expect: A.Expect, indent: int) -> Frag:
-        keyword = {"amount": "金额", "amount_if_approved": "批准后", "reason": "原因", "path": "路径"}
+        keyword = keywords.EXPECT
         details = []
         for detail in expect.details:
             value = detail.values[0]

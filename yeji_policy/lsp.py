@@ -30,7 +30,7 @@ from urllib.parse import urlparse
 
 from . import __version__
 from . import ast as A
-from . import check, parser, trace
+from . import check, keywords, parser, trace
 from . import model as M
 from . import units as units_mod
 from .diagnostics import Diagnostic, Span
@@ -84,8 +84,7 @@ def path_of(uri: str) -> str:
 
 
 # ---------------------------------------------------------------- the index
-KIND_LABELS = {"money": "金额", "number": "数值", "int": "整数", "bool": "是否", "date": "日期",
-               "text": "文本", "enum": "选项", "list": "列表"}
+KIND_LABELS = keywords.TYPES
 
 FUNCTIONS = tuple(check.FUNCTIONS)
 # The units a literal may carry, then the compound rates the policy writes.

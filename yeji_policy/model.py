@@ -16,6 +16,7 @@ from functools import cached_property
 from decimal import Decimal
 from typing import Union
 
+from . import keywords
 from .diagnostics import Span
 from .units import Dim
 
@@ -351,7 +352,7 @@ class Measure:
     kind: str  # goal, task, responsible, indicator, target_group
     values: tuple[str, ...]
 
-    KIND_LABELS = {"goal": "目标", "task": "任务", "responsible": "责任单位", "indicator": "指标", "target_group": "对象"}
+    KIND_LABELS = keywords.MEASURES
 
     @property
     def label(self) -> str:

@@ -18,7 +18,7 @@ from importlib import resources
 
 import jinja2
 
-from .. import catalogue
+from .. import catalogue, keywords
 from .. import model as M
 from .. import runtime as R
 from ..units import display_unit
@@ -388,7 +388,8 @@ class _Emitter:
         return out
 
 
-_RULE_NAMES = {M.Let: "令", M.Require: "要求", M.Review: "审核", M.Unique: "唯一"}
+_RULE_NAMES = {M.Let: keywords.RULES["let"], M.Require: keywords.RULES["require"], M.Review: keywords.RULES["review"],
+               M.Unique: keywords.RULES["unique"]}
 
 
 def _programme_bodies(programme: M.Programme, constants: _Constants) -> tuple[str, str, str]:

@@ -1,0 +1,62 @@
+"""The language's keywords, by what they mean.
+
+The grammar (grammar/policy.lark) spells each keyword where its rule stands;
+the passes that write or name keywords — the formatter, the checker's
+messages, the Python backend's comments, the editor — take the spelling from
+here, never from a literal of their own.  tests/test_keywords.py checks that
+this table and the grammar agree both ways: every spelling here is a keyword
+of the grammar, and every Chinese keyword of the grammar is here.
+"""
+
+from __future__ import annotations
+
+# the type of an input (输入 { name: 金额 "…" })
+TYPES = {"money": "金额", "number": "数值", "int": "整数", "bool": "是否", "date": "日期", "text": "文本",
+         "enum": "选项", "list": "列表"}
+
+# options after an input's type
+FIELD_OPTIONS = {"help": "说明", "default": "默认", "min": "最小", "step": "步长", "interpretation": "解释"}
+
+# the rules of a programme
+RULES = {"let": "令", "require": "要求", "review": "审核", "unique": "唯一", "check": "校验", "amount": "金额"}
+
+# the words inside rules and amounts
+OPERATORS = {"and": "且", "or": "或", "not": "非", "member": "属于", "if": "若", "then": "则", "else": "否则",
+             "cases": "情形", "when": "当", "other": "其他", "tiers": "分档", "reaches": "达到", "lookup": "按",
+             "per_item": "逐项", "as": "为", "cap": "最高不超过", "at": "于", "because": "因",
+             "ineligible": "不符合"}
+
+# built-in functions: spelling -> what the engines call
+FUNCTIONS = {"最小": "min", "最大": "max", "月数": "months", "重叠月数": "overlap_months"}
+
+# the document block
+DOCUMENT = {"document": "文件", "issuer": "发文机关", "title": "标题", "version": "版本", "basis": "依据",
+            "addressees": "主送", "preamble": "引言"}
+# optional entries, each one string (the checker, the formatter and diff read these)
+DOC_DETAILS = {"doc_number": "文号", "date_written": "成文日期", "date_effective": "施行日期", "validity": "有效期"}
+
+# chapters, articles and their measures
+STRUCTURE = {"chapter": "章", "article": "条", "programme": "项目", "test": "测试", "figure_note": "非规范数字"}
+MEASURES = {"goal": "目标", "task": "任务", "responsible": "责任单位", "indicator": "指标", "target_group": "对象"}
+
+# the entries of a programme
+PROGRAMME = {"article": "条款", "excerpt": "摘录", "applicant": "申请主体", "funding_source": "资金来源",
+             "payment_condition": "兑现条件", "inputs": "输入"}
+PROGRAMME_DETAILS = {
+    "payment_method": "兑现方式", "duration": "补助期限", "precondition": "兑现前提", "office": "受理部门",
+    "materials": "申报材料", "combination": "重复享受", "money_wording": "资金表述",
+}
+
+# test cases: expectations and their details
+STATUSES = {"eligible": "符合", "ineligible": "不符合", "review": "需审核", "invalid": "无效"}
+EXPECT = {"inputs": "输入", "expect": "预期", "amount": "金额", "amount_if_approved": "批准后", "reason": "原因",
+          "path": "路径"}
+BOOLEANS = {True: "是", False: "否"}
+
+TABLES = (TYPES, FIELD_OPTIONS, RULES, OPERATORS, DOCUMENT, DOC_DETAILS, STRUCTURE, MEASURES, PROGRAMME,
+          PROGRAMME_DETAILS, STATUSES, EXPECT, BOOLEANS)
+
+
+def spellings() -> set[str]:
+    """Every keyword as the grammar spells it (functions included)."""
+    return {word for table in TABLES for word in table.values()} | set(FUNCTIONS)
