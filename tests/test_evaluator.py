@@ -53,6 +53,18 @@ def test_embedded_cases_pass_on_both_engines(policy, generated_module):
     assert len(policy.tests) >= 50
 
 
+# Ties on an even and an odd digit: half-even would give 0.02, 0.04 … for the first column.
+HALF_CENT_TIES = [("0.025", "0.03"), ("0.035", "0.04"), ("0.005", "0.01"), ("0.015", "0.02"), ("100.125", "100.13"),
+                  ("98765.425", "98765.43"), ("0.0249999", "0.02"), ("0.02500001", "0.03"), ("7", "7.00")]
+
+
+@pytest.mark.parametrize("value,rounded", HALF_CENT_TIES)
+def test_round_cents_is_half_up_on_both_engines(generated_module, value, rounded):
+    """The one rounding rule, 0.01 元 half up, in the runtime and in the generated module's own copy."""
+    for round_cents in (runtime.round_cents, generated_module.round_cents):
+        assert str(round_cents(Decimal(value))) == rounded
+
+
 def test_a_wrong_expectation_fails(policy, generated_module):
     case = next(c for c in policy.tests if c.programme == "art09_equipment" and c.expect.status == "eligible")
     wrong = type(case)(case.name, case.programme, case.application,
