@@ -42,3 +42,11 @@ def update_expected(request) -> bool:
     import os
 
     return request.config.getoption("--update-expected") or os.environ.get("YEJI_UPDATE_EXPECTED") == "1"
+
+
+@pytest.fixture(scope="session")
+def two_builds(tmp_path_factory):
+    """The shipped policy built in two separate processes (different hash seeds and working directories)."""
+    from cli_process import build_in_two_processes
+
+    return build_in_two_processes(POLICY_FILE, tmp_path_factory.mktemp("two-builds"))
