@@ -71,6 +71,7 @@ cases = {
  "inputs": (edit(BASE, ('      accepted: 是否 "验收合格"\n', '      accepted: 是否 "验收合格"\n      other: 金额 "已获其他补助" 默认 0元\n'), ("× 50% 最高", "× 50% - other 最高")),
             edit(BASE, ('      investment: 金额 "设备投入"\n', '      investment: 金额 "设备设施投入" 说明 "单位：元"\n      invoices: 整数 个 "发票数量" 默认 0个\n'), ("要求 accepted 否则", "要求 accepted 且 invoices ≥ 0个 否则"))),
  "field_options": (FIELD_OPTIONS, edit(FIELD_OPTIONS, ("默认 0元", "默认 100元"), ("最小 0.5天 步长 0.5天", "最小 1天 步长 1天"))),
+ "field_type": (FIELD_OPTIONS, edit(FIELD_OPTIONS, ('days: 数值 天 "验收天数" 最小 0.5天 步长 0.5天', 'days: 整数 天 "验收天数"'))),
  "document": (BASE, edit(BASE, ('版本 "0.1"', '版本 "0.2"\n  依据 "示政〔2016〕7号" "示例意见"'), ('测试 "设备：一般情形" {\n    项目 equipment\n    输入 { investment: 100000 accepted: 是 }\n    预期 符合 金额 50000.00\n  }', '测试 "设备：一般情形" {\n    项目 equipment\n    输入 { investment: 100000 accepted: 是 }\n    预期 符合 金额 50000.00\n  }\n  测试 "设备：封顶" {\n    项目 equipment\n    输入 { investment: 2000000 accepted: 是 }\n    预期 符合 金额 500000.00\n  }'))),
 }
 
@@ -123,6 +124,10 @@ EXPECTED = {
         '第2条 设备补助（equipment）：输入项 other 的默认值 0 → 100；输入项 days 的最小值 0.5 → 1；输入项 days 的步长 0.5 → 1\n'
         '测试用例的结果变化（共 1 个用例，1 个结果有变化；旧 → 新）：\n'
         '  equipment“设备：一般情形”：符合条件 50,000.00 元 → 符合条件 49,900.00 元\n'
+    ),
+    'field_type': (
+        '第2条 设备补助（equipment）：输入项 days 的类型 数值（天） → 整数（天）；输入项 days 的最小值 0.5 → （无）；输入项 days 的步长 0.5 → （无）\n'
+        '测试用例的结果：没有变化（共 1 个用例）\n'
     ),
     'document': (
         '文件：版本 “0.1” → “0.2”；新增依据 “示政〔2016〕7号”\n'

@@ -590,3 +590,15 @@ def test_html_renders_in_headless_chromium(page, tmp_path):
     sampled = len(rows[::4]) * len(range(0, width * channels, channels * 2))
     assert len(colours) > 16, "the screenshot is (nearly) one colour: the page did not render"
     assert 0.005 < dark / sampled < 0.5, f"implausible share of dark (text) pixels: {dark / sampled:.3f}"
+
+
+def test_summary_marks_exactly_the_programmes_that_can_need_review(policy, md):
+    """The 补助项目一览 row says （含【需人工审核】的情形） for a programme whose rules, cases or list items
+    can end in review — here, those whose embedded test cases reach 需审核 (a 审核 rule, a 其他 case, a 唯一)."""
+    summary = md.split("## 补助项目一览", 1)[1].split("\n## ", 1)[0]
+    marked = {p.id for p in policy.programmes
+              for row in summary.splitlines() if row.startswith("| ") and f"（{p.id.replace('_', chr(92) + '_')}）" in row
+              and "（含【需人工审核】的情形）" in row}
+    reaching_review = {t.programme for t in policy.tests if t.expect.status == "review"}
+    assert len(reaching_review) >= 3
+    assert marked == reaching_review
