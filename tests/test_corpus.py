@@ -60,7 +60,9 @@ def dump_exact(value) -> str:
         if isinstance(x, list):
             return [mark(v) for v in x]
         return x
-    return re.sub(r'"@@([^@"]*)@@"', r"\1", json.dumps(mark(value), ensure_ascii=False, indent=2)) + "\n"
+    text = re.sub(r'"@@([^@"]*)@@"', r"\1", json.dumps(mark(value), ensure_ascii=False, indent=2)) + "\n"
+    # A lone surrogate (a test of bad text) stays a JSON escape: \ud800 is what backslashreplace writes.
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def outcome(engine, programme: str, application) -> dict:

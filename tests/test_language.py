@@ -81,6 +81,12 @@ def test_source_copy_matches_the_shared_original():
     assert shared.read_bytes() == SOURCE_TEXT.read_bytes()
 
 
+def test_chapter_numerals_past_ten():
+    # The checker names the numeral a chapter should have: 十 is the tenth, then 十一 … 二十, 二十一.
+    assert [check._chinese_numeral(n) for n in (1, 9, 10, 11, 19, 20, 21, 30, 99)] == \
+        ["一", "九", "十", "十一", "十九", "二十", "二十一", "三十", "九十九"]
+
+
 def test_document_and_chapters(policy):
     doc = policy.document
     assert doc.issuer == "六安市叶集区人民政府"

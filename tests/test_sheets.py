@@ -232,7 +232,12 @@ def test_article_headings_and_measures(policy, text):
     for article in policy.articles:
         assert f"第{article.number}条 {article.title}" in text
         for measure in article.measures:
-            assert measure.values[0] in text
+            # Every value shown, as the sheet writes each kind: 指标 "A达到B", 责任单位 "A（B）", others "A；B".
+            values = measure.values
+            shown = (f"{values[0]}达到{values[1]}" if measure.kind == "indicator" and len(values) > 1 else
+                     values[0] + (f"（{values[1]}）" if len(values) > 1 else "") if measure.kind == "responsible" else
+                     "；".join(values))
+            assert shown in text, (article.number, measure.kind, shown)
 
 
 # ---------------------------------------------------------------- programmes

@@ -20,7 +20,7 @@ the mutant, as CI would); then a fast selection of the test suite runs (`-x`, hy
 the slow fuzzers left out). A mutant is killed when the build or a test fails or the run times
 out; it survives when every selected test passes.
 
-    .venv/bin/python tools/mutate.py                  # the documented run (60 mutants, 30-50 min on 2 busy cores)
+    .venv/bin/python tools/mutate.py                  # the documented run (100 mutants, 30-60 min on 2 busy cores)
     .venv/bin/python tools/mutate.py --resume         # again, keeping the last run's kills
     .venv/bin/python tools/mutate.py --list           # the sample, without running it
     .venv/bin/python tools/mutate.py --only ID [ID…]  # re-run some mutants (ids from the report)
@@ -323,7 +323,7 @@ def report(results: list[dict], started: str, seconds: float) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--count", type=int, default=60, help="mutants in the sample (default 60)")
+    parser.add_argument("--count", type=int, default=100, help="mutants in the sample (default 100)")
     parser.add_argument("--seed", type=int, default=21, help="seed of the sample (default 21)")
     parser.add_argument("--only", nargs="+", metavar="ID", help="run only these mutants (ids from a report)")
     parser.add_argument("--list", action="store_true", help="print the sample and stop")
