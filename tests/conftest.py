@@ -29,3 +29,24 @@ def policy():
 @pytest.fixture(scope="session")
 def generated_module(policy):
     return generated_engine(policy)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-expected", action="store_true", default=False,
+                     help="rewrite the expected files of tests/cases/ from what the tools now produce "
+                          "(also: YEJI_UPDATE_EXPECTED=1); review the change with git diff")
+
+
+@pytest.fixture(scope="session")
+def update_expected(request) -> bool:
+    import os
+
+    return request.config.getoption("--update-expected") or os.environ.get("YEJI_UPDATE_EXPECTED") == "1"
+
+
+@pytest.fixture(scope="session")
+def two_builds(tmp_path_factory):
+    """The shipped policy built in two separate processes (different hash seeds and working directories)."""
+    from cli_process import build_in_two_processes
+
+    return build_in_two_processes(POLICY_FILE, tmp_path_factory.mktemp("two-builds"))

@@ -44,6 +44,16 @@ TIERS = edit(BASE, ("最高不超过50万元。", "最高不超过50万元。年
     预期 符合 金额 10000.00
   }
   测试 "设备"""))
+# A kept input whose default, minimum and step change: reported once, as the input's change.
+FIELD_OPTIONS = edit(BASE, ('      accepted: 是否 "验收合格"\n', '      accepted: 是否 "验收合格"\n      other: 金额 "已获其他补助" 默认 0元\n'
+                            '      days: 数值 天 "验收天数" 最小 0.5天 步长 0.5天\n'),
+                     ("× 50% 最高", "× 50% - other 最高"), ("要求 accepted 否则", "要求 accepted 且 days ≤ 30天 否则"),
+                     ("accepted: 是 }", "accepted: 是 days: 1 }"))
+# An option input whose option is renamed and another added.
+OPTIONS = edit(BASE, ('      accepted: 是否 "验收合格"\n', '      accepted: 是否 "验收合格"\n      level: 选项 { city "市级" province "省级" } "级别"\n'),
+               ("要求 accepted 否则", "要求 accepted 且 level = city 否则"), ("accepted: 是 }", 'accepted: 是 level: "city" }'))
+# A lookup whose options are grouped differently in the new version: shown whole, not as a partial change.
+LOOKUP = edit(OPTIONS, ("金额 = investment × 50% 最高不超过 50万元", "金额 = 按 level {\n      city: investment × 50%\n      province: investment × 40%\n    }"))
 cases = {
  "rate_cap": (BASE, edit(BASE, ("50%补助，最高不超过50万元。", "40%补助，最高不超过60万元。"), ("50%补助，最高不超过50万元\"", "40%补助，最高不超过60万元\""), ("× 50% 最高不超过 50万元", "× 40% 最高不超过 60万元"))),
  "tiers": (TIERS, edit(TIERS, ("      达到 300万元 → 1万元\n", ""), ("      达到 500万元 → 2万元\n", "      达到 500万元 → 3万元\n      达到 1000万元 → 5万元\n"))),
@@ -65,6 +75,12 @@ cases = {
   测试 "设备""")) ),
  "inputs": (edit(BASE, ('      accepted: 是否 "验收合格"\n', '      accepted: 是否 "验收合格"\n      other: 金额 "已获其他补助" 默认 0元\n'), ("× 50% 最高", "× 50% - other 最高")),
             edit(BASE, ('      investment: 金额 "设备投入"\n', '      investment: 金额 "设备设施投入" 说明 "单位：元"\n      invoices: 整数 个 "发票数量" 默认 0个\n'), ("要求 accepted 否则", "要求 accepted 且 invoices ≥ 0个 否则"))),
+ "field_options": (FIELD_OPTIONS, edit(FIELD_OPTIONS, ("默认 0元", "默认 100元"), ("最小 0.5天 步长 0.5天", "最小 1天 步长 1天"))),
+ "field_type": (FIELD_OPTIONS, edit(FIELD_OPTIONS, ('days: 数值 天 "验收天数" 最小 0.5天 步长 0.5天', 'days: 整数 天 "验收天数"'))),
+ "option_labels": (OPTIONS, edit(OPTIONS, ('province "省级"', 'province "省级示范"'), ('} "级别"', ' county "县级" } "级别"'),
+                                   ("要求 accepted 且 level = city", "要求 accepted 且 level ≠ county 且 level = city"))),
+ "lookup_regrouped": (LOOKUP, edit(LOOKUP, ("      city: investment × 50%\n      province: investment × 40%\n",
+                                             "      city, province: investment × 50%\n"))),
  "document": (BASE, edit(BASE, ('版本 "0.1"', '版本 "0.2"\n  依据 "示政〔2016〕7号" "示例意见"'), ('测试 "设备：一般情形" {\n    项目 equipment\n    输入 { investment: 100000 accepted: 是 }\n    预期 符合 金额 50000.00\n  }', '测试 "设备：一般情形" {\n    项目 equipment\n    输入 { investment: 100000 accepted: 是 }\n    预期 符合 金额 50000.00\n  }\n  测试 "设备：封顶" {\n    项目 equipment\n    输入 { investment: 2000000 accepted: 是 }\n    预期 符合 金额 500000.00\n  }'))),
 }
 
@@ -111,6 +127,23 @@ EXPECTED = {
     ),
     'inputs': (
         '第2条 设备补助（equipment）：删除输入项 other（已获其他补助）；新增输入项 invoices（发票数量）；输入项 investment 的名称 “设备投入” → “设备设施投入”；输入项 investment 的说明 （无） → “单位：元”；条件 验收合格 → 验收合格，且发票数量 ≥ 0个；金额计算 设备投入 × 50% - 已获其他补助 → 设备设施投入 × 50%\n'
+        '测试用例的结果：没有变化（共 1 个用例）\n'
+    ),
+    'field_options': (
+        '第2条 设备补助（equipment）：输入项 other 的默认值 0 → 100；输入项 days 的最小值 0.5 → 1；输入项 days 的步长 0.5 → 1\n'
+        '测试用例的结果变化（共 1 个用例，1 个结果有变化；旧 → 新）：\n'
+        '  equipment“设备：一般情形”：符合条件 50,000.00 元 → 符合条件 49,900.00 元\n'
+    ),
+    'field_type': (
+        '第2条 设备补助（equipment）：输入项 days 的类型 数值（天） → 整数（天）；输入项 days 的最小值 0.5 → （无）；输入项 days 的步长 0.5 → （无）\n'
+        '测试用例的结果：没有变化（共 1 个用例）\n'
+    ),
+    'option_labels': (
+        '第2条 设备补助（equipment）：输入项 level 新增选项 county（县级）；输入项 level 的选项 province 的名称 “省级” → “省级示范”；条件 验收合格，且级别为“市级” → 验收合格，且级别不为“县级”，且级别为“市级”\n'
+        '测试用例的结果：没有变化（共 1 个用例）\n'
+    ),
+    'lookup_regrouped': (
+        '第2条 设备补助（equipment）：金额计算 按级别区分（市级：设备投入 × 50%；省级：设备投入 × 40%） → 按级别区分（市级、省级：设备投入 × 50%）\n'
         '测试用例的结果：没有变化（共 1 个用例）\n'
     ),
     'document': (

@@ -3,9 +3,13 @@ policy calculator, the stand-alone generated module, and the CLI."""
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
+import re
 import subprocess
 import sys
+import tokenize
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from yeji_policy.batch import exact_json
-from yeji_policy import interpreter, runtime, testing
+from yeji_policy import check, interpreter, runtime, testing, units
 from yeji_policy.backends import python as python_backend
 from yeji_policy.cli import main
 
@@ -51,6 +55,18 @@ def test_embedded_cases_pass_on_both_engines(policy, generated_module):
                 failures.append((name, case.name, outcome.problems))
     assert failures == []
     assert len(policy.tests) >= 50
+
+
+# Ties on an even and an odd digit: half-even would give 0.02, 0.04 … for the first column.
+HALF_CENT_TIES = [("0.025", "0.03"), ("0.035", "0.04"), ("0.005", "0.01"), ("0.015", "0.02"), ("100.125", "100.13"),
+                  ("98765.425", "98765.43"), ("0.0249999", "0.02"), ("0.02500001", "0.03"), ("7", "7.00")]
+
+
+@pytest.mark.parametrize("value,rounded", HALF_CENT_TIES)
+def test_round_cents_is_half_up_on_both_engines(generated_module, value, rounded):
+    """The one rounding rule, 0.01 元 half up, in the runtime and in the generated module's own copy."""
+    for round_cents in (runtime.round_cents, generated_module.round_cents):
+        assert str(round_cents(Decimal(value))) == rounded
 
 
 def test_a_wrong_expectation_fails(policy, generated_module):
@@ -301,12 +317,58 @@ print(len(cases), "programmes")
     assert proc.stdout.strip() == f"{len(policy.programmes)} programmes"
 
 
-def test_generated_code_never_contains_policy_text_unquoted(policy):
+def _policy_strings(node, seen=None) -> set[str]:
+    """Every text of the checked model that a drafter wrote (labels, reasons, notes, article text…)."""
+    seen = set() if seen is None else seen
+    if isinstance(node, str):
+        seen.add(node)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            _policy_strings(key, seen)
+            _policy_strings(value, seen)
+    elif isinstance(node, (tuple, list, frozenset, set)):
+        for item in node:
+            _policy_strings(item, seen)
+    elif dataclasses.is_dataclass(node) and not isinstance(node, type) and id(node) not in seen:
+        seen.add(id(node))
+        for f in dataclasses.fields(node):
+            _policy_strings(getattr(node, f.name), seen)
+    return seen
+
+
+def _literal_spans(source: str) -> list[tuple[int, int]]:
+    """Character offsets of every string-literal token (f-string parts included on Python ≥ 3.12)."""
+    starts = [0]
+    for line in source.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    literal = {tokenize.STRING} | {getattr(tokenize, n) for n in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END")
+                                   if hasattr(tokenize, n)}
+    return [(starts[t.start[0] - 1] + t.start[1], starts[t.end[0] - 1] + t.end[1])
+            for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type in literal]
+
+
+GOOD_CORPUS = sorted((Path(__file__).parent / "cases").glob("*/good/*.policy"))
+
+
+@pytest.mark.parametrize("path", [Path(__file__).parent.parent / "policies" / "yeji_ecommerce.policy", *GOOD_CORPUS], ids=lambda p: p.stem)
+def test_generated_code_never_contains_policy_text_unquoted(path):
+    policy, diagnostics, _ = check.load(path)
+    assert policy is not None, diagnostics
     (text,) = python_backend.generate(policy).values()
     source = text.decode("utf-8")
-    compile(source, "generated", "exec")
-    for p in policy.programmes:
-        assert f"def _programme_{p.id}(values):" in source
+    spans = _literal_spans(source)
+    # Unit names are the language's, not the drafter's: the module's own comments may say 元 or 个月.
+    texts = sorted(s for s in _policy_strings(policy)
+                   if isinstance(s, str) and not s.isascii() and s not in units.UNITS and s not in units.BASE_NAMES.values())
+    assert len(texts) > 5
+    for policy_text in texts:
+        for match in re.finditer(re.escape(policy_text), source):
+            assert any(s <= match.start() and match.end() <= e for s, e in spans), \
+                f"policy text {policy_text!r} outside a string literal at offset {match.start()}"
+    # Outside literals, the only non-ASCII text is the module's own comments (第N条 要求（源文件第N行）…).
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type not in (tokenize.STRING, tokenize.COMMENT) and not token.string.isascii():
+            pytest.fail(f"non-ASCII code outside a literal: {token.string!r} at {token.start}")
 
 
 # ---------------------------------------------------------------- the command line

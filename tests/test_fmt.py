@@ -442,16 +442,24 @@ def round_trip(text: str) -> bool:
     return True
 
 
+def has_errors(text: str) -> bool:
+    policy, diagnostics = check.check_source(text, "variant.policy")
+    return policy is None
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_variants_of_the_shipped_policy(policy_source, data):
-    round_trip(variant(Drawn(data), policy_source))
+    text = variant(Drawn(data), policy_source)
+    # Formatted and round-tripped exactly when it checks; refused (with its diagnostics) exactly when it has errors.
+    assert round_trip(text) is not has_errors(text)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_variants_of_a_commented_policy(data):
-    round_trip(variant(Drawn(data), COMMENTED))
+    text = variant(Drawn(data), COMMENTED)
+    assert round_trip(text) is not has_errors(text)
 
 
 def test_most_variants_still_check(policy_source):

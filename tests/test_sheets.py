@@ -188,10 +188,12 @@ def text(request, md, page) -> str:
 
 
 # ---------------------------------------------------------------- the artifacts
-def test_paths_named_after_the_policy_and_output_deterministic(policy):
+def test_paths_named_after_the_policy_and_output_deterministic(policy, two_builds):
+    """Same bytes from two processes with different hash seeds and working directories, and in this one."""
     first = sheets.generate(policy)
     assert set(first) == {MD_PATH, HTML_PATH, DOCX_PATH}
-    assert sheets.generate(policy) == first
+    for tree in two_builds:
+        assert {path: data for path, data in tree.items() if path.startswith("sheets/")} == first
     assert ("sheets", sheets.generate) in build.backends()
 
 
@@ -232,7 +234,12 @@ def test_article_headings_and_measures(policy, text):
     for article in policy.articles:
         assert f"第{article.number}条 {article.title}" in text
         for measure in article.measures:
-            assert measure.values[0] in text
+            # Every value shown, as the sheet writes each kind: 指标 "A达到B", 责任单位 "A（B）", others "A；B".
+            values = measure.values
+            shown = (f"{values[0]}达到{values[1]}" if measure.kind == "indicator" and len(values) > 1 else
+                     values[0] + (f"（{values[1]}）" if len(values) > 1 else "") if measure.kind == "responsible" else
+                     "；".join(values))
+            assert shown in text, (article.number, measure.kind, shown)
 
 
 # ---------------------------------------------------------------- programmes
@@ -1015,3 +1022,15 @@ def test_docx_is_byte_identical_across_builds_in_separate_processes(docx_bytes):
                   '<dcterms:created xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z</dcterms:created>',
                   '<dcterms:modified xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z</dcterms:modified>'):
         assert fixed in core
+
+
+def test_summary_marks_exactly_the_programmes_that_can_need_review(policy, md):
+    """The 补助项目一览 row says （含【需人工审核】的情形） for a programme whose rules, cases or list items
+    can end in review — here, those whose embedded test cases reach 需审核 (a 审核 rule, a 其他 case, a 唯一)."""
+    summary = md.split("## 补助项目一览", 1)[1].split("\n## ", 1)[0]
+    marked = {p.id for p in policy.programmes
+              for row in summary.splitlines() if row.startswith("| ") and f"（{p.id.replace('_', chr(92) + '_')}）" in row
+              and "（含【需人工审核】的情形）" in row}
+    reaching_review = {t.programme for t in policy.tests if t.expect.status == "review"}
+    assert len(reaching_review) >= 3
+    assert marked == reaching_review

@@ -45,10 +45,19 @@ def _plain(x: object) -> object:
     if isinstance(x, M.Let):  # a Let compares by identity in the model
         return ("Let", x.name, x.label, _plain(x.expr), _plain(x.interpretation))
     if is_dataclass(x) and not isinstance(x, type):
-        return (type(x).__name__,) + tuple(_plain(getattr(x, f.name)) for f in fields(x) if f.name != "span")
+        return (type(x).__name__,) + tuple(_plain_part(f.name, getattr(x, f.name)) for f in fields(x) if f.name != "span")
     if isinstance(x, (tuple, list)):
         return tuple(_plain(i) for i in x)
     return x
+
+
+def _plain_part(name: str, value: object) -> object:
+    # An expression or a list amount refers to an input by its name: a change to the
+    # input itself (label, default, minimum, step…) is the input's change, reported
+    # once by field_changes, not a change of every formula that reads it.
+    if name in ("field", "list_field") and isinstance(value, M.Field):
+        return ("Field", value.name)
+    return _plain(value)
 
 
 def q(text: str | None) -> str:
