@@ -192,8 +192,12 @@ def test_build_writes_the_forms(policy, artifacts):
 
 # ---------------------------------------------------------------- schema content
 def test_every_schema_is_a_valid_2020_12_schema(policy, forms):
-    schemas = [path for path in forms if path.endswith(".schema.json")]
+    schemas = [path for path in forms if path.endswith(".schema.json") and "/draft-07/" not in path]
     assert len(schemas) == len(policy.programmes) + 1  # every programme's form and the profile
+    drafts = [path for path in forms if path.endswith(".schema.json") and "/draft-07/" in path]
+    assert sorted(p.replace("/draft-07/", "/") for p in drafts) == sorted(schemas)  # and a draft-07 copy of each
+    for path in drafts:
+        Draft7Validator.check_schema(forms[path])
     for path in schemas:
         # check_schema raises SchemaError on an invalid schema; it also compiles every pattern (format "regex")
         Draft202012Validator.check_schema(forms[path])

@@ -1025,9 +1025,9 @@ def test_docx_is_byte_identical_across_builds_in_separate_processes(docx_bytes):
 
 
 def test_summary_marks_exactly_the_programmes_that_can_need_review(policy, md):
-    """The 补助项目一览 row says （含【需人工审核】的情形） for a programme whose rules, cases or list items
+    """The 资金项目一览 row says （含【需人工审核】的情形） for a programme whose rules, cases or list items
     can end in review — here, those whose embedded test cases reach 需审核 (a 审核 rule, a 其他 case, a 唯一)."""
-    summary = md.split("## 补助项目一览", 1)[1].split("\n## ", 1)[0]
+    summary = md.split("## 资金项目一览", 1)[1].split("\n## ", 1)[0]
     marked = {p.id for p in policy.programmes
               for row in summary.splitlines() if row.startswith("| ") and f"（{p.id.replace('_', chr(92) + '_')}）" in row
               and "（含【需人工审核】的情形）" in row}

@@ -164,7 +164,7 @@ def generated_engine(policy: M.Policy) -> types.ModuleType:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="yeji-policy", message="yeji-policy %(version)s")
 def main() -> None:
-    """yeji-policy：政策即代码编译器（六安市叶集区电子商务政策）。"""
+    """yeji-policy：政策即代码编译器——把政策文件编译为计算模块、申请表单和规则说明。"""
     # Input may carry characters no UTF-8 stream can write (lone surrogates from a
     # JSON \ud800 escape); show them escaped rather than fail mid-output.
     for stream in (sys.stdout, sys.stderr):

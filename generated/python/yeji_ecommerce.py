@@ -660,7 +660,7 @@ def r_member(operand, labels, holds):
 
 def r_not(operand):
     # A yes/no input comes as show_ref made it, "标签（是）": say what it is in words,
-    # "“已获本项一次性补助”为是", not "非（已获本项一次性补助（是））".
+    # "“标签”为是", not "非（标签（是））".
     if operand.endswith(("（是）", "（否）")):
         return f"“{operand[:-3]}”为{operand[-2]}"
     return f"并非“{operand}”"
