@@ -104,8 +104,13 @@ def test_simulate_totals_match_the_interpreter(tmp_path, policy):
     assert {s: n for s, n in summary["total"]["statuses"].items() if n} == expected["statuses"]
     assert sum(expected["statuses"].values()) == 500
     assert len(expected["statuses"]) == 4  # the population reaches every status
-    assert Decimal(summary["total"]["amount"]) == expected["amount"]
-    assert Decimal(summary["total"]["amount_if_approved"]) == expected["amount_if_approved"]
+    # several payers: no total of their money, each source's money on its own
+    assert (summary["total"]["amount"], summary["total"]["amount_if_approved"]) == (None, None)
+    assert len(summary["funding_sources"]) == len(expected["sources"]) > 1
+    for entry in summary["funding_sources"]:
+        count, amount, approved = expected["sources"][entry["funding_source"]]
+        assert (Decimal(entry["amount"]), Decimal(entry["amount_if_approved"])) == (amount, approved)
+    assert sum(Decimal(e["amount"]) for e in summary["funding_sources"]) == expected["amount"]
     for entry in summary["programmes"]:
         count, amount, approved = expected["programmes"].get(entry["id"], [0, Decimal(0), Decimal(0)])
         assert entry["count"] - entry["statuses"]["invalid"] == count, entry["id"]

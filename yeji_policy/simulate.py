@@ -97,7 +97,10 @@ class Tally:
         return {
             "lines": self.lines,
             "unreadable": self.unreadable,
-            "total": self.total.as_json(),
+            # Money of different payers is never added up: with more than one funding source the
+            # total has counts only (amounts null) and each source's money is under funding_sources.
+            "total": self.total.as_json() if len(self.sources) <= 1 else
+            {**self.total.as_json(), "amount": None, "amount_if_approved": None},
             "programmes": [dict({"id": p.id, "name": p.name, "funding_source": p.funding_source.value},
                                 **self.programmes[p.id].as_json()) for p in self.policy.programmes],
             "funding_sources": [dict({"funding_source": source}, **totals.as_json())
