@@ -965,8 +965,9 @@ def test_every_interpretation_is_in_its_form_marked(policy, forms):
                 f"【解释】{i.subject}：{i.note.rstrip('。')}" in description, (p.id, i.note)
         assert description.count("【解释】") == len(interpretations), p.id
         # an attribute that is a reading says so where it is stated
-        for label, attribute in (("资金来源", p.funding_source), ("申请主体", p.applicant),
-                                 ("兑现方式", p.payment_condition)):
+        details = [(label, a) for label, a in p.details if label in backend.FORM_DETAILS and a is not None]
+        assert [label for label, _ in details] == ["兑现方式", "补助期限", "兑现前提", "受理部门"]  # as the sheet labels them
+        for label, attribute in (("资金来源", p.funding_source), ("申请主体", p.applicant), *details):
             stated = f"{label}：{attribute.value}"
             assert stated in description
             assert description.split(stated, 1)[1].startswith("（【解释】") == (attribute.interpretation is not None)

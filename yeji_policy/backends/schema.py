@@ -280,6 +280,9 @@ def programme_interpretations(policy: M.Policy, p: M.Programme) -> list[M.Interp
     return [i for i in policy.interpretations if i.programme == p.id]
 
 
+FORM_DETAILS = ("兑现方式", "补助期限", "兑现前提", "受理部门")
+
+
 def programme_description(policy: M.Policy, p: M.Programme) -> str:
     """The rule in words, the clause it comes from, and every interpretation
     the programme applies, marked 【解释】: those of the applicant, funding
@@ -290,11 +293,15 @@ def programme_description(policy: M.Policy, p: M.Programme) -> str:
     if requirements:
         parts.append("申请条件：" + "；".join(requirements))
     parts.append(f"补助标准：{describe.amount(p.amount)}")
-    parts.append("；".join([_attribute("申请主体", p.applicant), _attribute("资金来源", p.funding_source),
-                           _attribute("兑现方式", p.payment_condition)]))
+    # the same labels as the rule sheet: 兑现方式 / 补助期限 / 兑现前提 (and 受理部门) where the
+    # policy declares them, else its one 兑现条件
+    beside = [("申请主体", p.applicant), ("资金来源", p.funding_source)]
+    details = [(label, a) for label, a in p.details if label in FORM_DETAILS and a is not None]
+    beside += details or [("兑现条件", p.payment_condition)]
+    parts.append("；".join(_attribute(label, a) for label, a in beside))
     if p.excerpt:
         parts.append(f"原文：“{p.excerpt}”")
-    attributes = {id(a.interpretation) for a in (p.applicant, p.funding_source, p.payment_condition)}
+    attributes = {id(a.interpretation) for _, a in beside}
     others = [i for i in programme_interpretations(policy, p) if id(i) not in attributes]
     if others:
         parts.append("以下是对原文的解释（原文未写明或可有不同理解之处，按此执行）："
