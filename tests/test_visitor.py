@@ -123,6 +123,8 @@ def test_the_passes_over_the_model_are_visitors():
         "yeji_policy.catalogue._Bound",
         "yeji_policy.precision.Bounds",
         "yeji_policy.backends.sheets._TableWalk",
+        "yeji_policy.backends.sheets._FormulaLines",
+        "yeji_policy.backends.sheets._ReviewCases",
     } <= names
 
 
@@ -146,3 +148,46 @@ def test_every_visitor_in_the_package_refuses_a_new_node_type(cls, kind, policy)
         instance.visit(node, None, None, None, None)
     assert raised.value.node_type == type(node).__name__
     assert raised.value.visitor == cls.__name__
+
+
+def test_a_new_node_type_named_like_a_known_one_is_still_refused(policy):
+    # Dispatch is by the model's own class, not by a matching name.
+    @dataclass(frozen=True)
+    class Arith(M.Arith):
+        pass
+
+    e = policy.programme(PROGRAMME).amount.expr
+    refused = r"^_Describer has no visit_Arith for \S*test_visitor\.\S*<locals>\.Arith$"
+    with pytest.raises(visitor.UnhandledNode, match=refused):
+        describe.expr(Arith(e.op, e.left, e.right, e.type, e.span))
+    assert describe.expr(e) == "新增软硬件设备设施购置投入 × 80%"
+
+
+def _with_programme(policy: M.Policy, **changes) -> M.Policy:
+    programmes = tuple(dataclasses.replace(p, **changes) if p.id == PROGRAMME else p for p in policy.programmes)
+    return dataclasses.replace(policy, programmes=programmes)
+
+
+WHOLE_PASSES = {
+    "interpreter.evaluate": lambda shipped, scratch: interpreter.evaluate(
+        scratch, PROGRAMME, _eligible_application(scratch)),
+    "interpreter.match": lambda shipped, scratch: interpreter.match(scratch, _eligible_application(scratch)),
+    "python backend generate": lambda shipped, scratch: python_backend.generate(scratch),
+    "diff.changes": lambda shipped, scratch: diff.changes(shipped, scratch),
+    "precision.overflows": lambda shipped, scratch: precision.overflows(scratch.programme(PROGRAMME)),
+    "sheets generate": lambda shipped, scratch: sheets.generate(scratch),
+}
+
+
+@pytest.mark.parametrize("name", WHOLE_PASSES)
+@pytest.mark.parametrize("kind", ["amount", "rule"])
+def test_a_new_amount_or_rule_type_is_refused_by_each_pass(kind, name, policy):
+    node = _scratch_nodes(policy)[kind]
+    programme = policy.programme(PROGRAMME)
+    if kind == "amount":
+        scratch = _with_programme(policy, amount=node)
+    else:
+        scratch = _with_programme(policy, rules=tuple(node if type(r) is M.Require else r for r in programme.rules))
+    with pytest.raises(visitor.UnhandledNode) as raised:
+        WHOLE_PASSES[name](policy, scratch)
+    assert raised.value.node_type == type(node).__name__

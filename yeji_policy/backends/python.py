@@ -267,7 +267,8 @@ class _Emitter(visitor.Visitor):
         for rule in rules:
             deps = catalogue.inputs_of(catalogue.rule_expr(rule)) if item is None and self.partial else frozenset()
             guard = bool(deps)  # the calculator runs a rule only once its inputs are known
-            self.emit(f"# 第{int(a)}条 {_RULE_NAMES[type(rule)]}（源文件第{int(rule.span.line)}行）")
+            name = _RULE_NAMES.get(type(rule), type(rule).__name__)  # an unknown rule is refused just below
+            self.emit(f"# 第{int(a)}条 {name}（源文件第{int(rule.span.line)}行）")
             if guard:
                 self.emit(f"if known.issuperset({_lit(tuple(sorted(deps)))}):")
                 self.open_block()

@@ -228,34 +228,52 @@ def review_cases(p: M.Programme) -> list[tuple[object, str, str, M.Interpretatio
     M.Review rules (top level or per item), M.ReviewOutcome cases, and
     M.Unique keys inside a sum over items.
     """
-    found: list[tuple[object, str, str, M.Interpretation | None]] = []
+    walk = _ReviewCases()
+    for rule in p.rules:
+        walk.visit(rule, "")
+    walk.visit(p.amount, "")
+    walk.found.sort(key=lambda f: (f[0].line, f[0].column))
+    return walk.found
 
-    def rules(items, each: str) -> None:
-        for rule in items:
-            if isinstance(rule, M.Review):
-                found.append((rule.span, f"{each}{describe.condition(rule.cond, words=True)}", rule.reason,
-                              rule.interpretation))
-            elif isinstance(rule, M.Unique):
-                found.append((rule.span, f"{each}{describe.expr(rule.key)}与在前已计入的一项相同", rule.reason,
-                              rule.interpretation))
 
-    def amount(a, each: str) -> None:
-        if isinstance(a, M.Cases):
-            for case in a.cases:
-                when = describe.other_case() if case.cond is None else describe.condition(case.cond, words=True)
-                if isinstance(case.outcome, M.ReviewOutcome):
-                    found.append((case.outcome.span, f"{each}{when}", case.outcome.reason, case.outcome.interpretation))
-                elif not isinstance(case.outcome, M.IneligibleOutcome):
-                    amount(case.outcome, each)
-        elif isinstance(a, M.PerItem):
-            inner = f"{a.list_field.label}（逐项）："
-            rules(a.rules, inner)
-            amount(a.amount, inner)
+class _ReviewCases(visitor.Visitor[None]):
+    """visit(rule or amount, each) collects the review cases below it; each: 逐项 prefix, when: the case's condition."""
 
-    rules(p.rules, "")
-    amount(p.amount, "")
-    found.sort(key=lambda f: (f[0].line, f[0].column))
-    return found
+    def __init__(self) -> None:
+        self.found: list[tuple[object, str, str, M.Interpretation | None]] = []
+
+    def visit_Review(self, rule: M.Review, each: str) -> None:
+        self.found.append((rule.span, f"{each}{describe.condition(rule.cond, words=True)}", rule.reason,
+                           rule.interpretation))
+
+    def visit_Unique(self, rule: M.Unique, each: str) -> None:
+        self.found.append((rule.span, f"{each}{describe.expr(rule.key)}与在前已计入的一项相同", rule.reason,
+                           rule.interpretation))
+
+    def visit_Require(self, rule: M.Require, each: str) -> None:
+        pass  # failing it is ineligibility, not review
+
+    visit_Let = visit_Require
+
+    def visit_Formula(self, a: M.Formula, each: str, when: str = "") -> None:
+        pass  # a formula always computes
+
+    def visit_Cases(self, a: M.Cases, each: str, when: str = "") -> None:
+        for case in a.cases:
+            self.visit(case.outcome, each,
+                       describe.other_case() if case.cond is None else describe.condition(case.cond, words=True))
+
+    def visit_ReviewOutcome(self, outcome: M.ReviewOutcome, each: str, when: str = "") -> None:
+        self.found.append((outcome.span, f"{each}{when}", outcome.reason, outcome.interpretation))
+
+    def visit_IneligibleOutcome(self, outcome: M.IneligibleOutcome, each: str, when: str = "") -> None:
+        pass
+
+    def visit_PerItem(self, a: M.PerItem, each: str, when: str = "") -> None:
+        inner = f"{a.list_field.label}（逐项）："
+        for rule in a.rules:
+            self.visit(rule, inner)
+        self.visit(a.amount, inner)
 
 
 def _article_anchor(number: int) -> str:
@@ -268,17 +286,28 @@ def _programme_anchor(p: M.Programme) -> str:
 
 # ---------------------------------------------------------------- a programme
 def _rule_lines(rules, each: str, per_item: bool) -> list[str]:
-    lines = []
-    for rule in rules:
-        if isinstance(rule, M.Require):
-            effect = "该项不计入" if per_item else "不符合条件"
-            lines.append(f"{each}{describe.condition(rule.cond, words=True)}（不满足时{effect}：{rule.reason}）")
-        elif isinstance(rule, M.Review):
-            lines.append(f"{each}若{describe.condition(rule.cond, words=True)}，{REVIEW}（{rule.reason}）")
-        elif isinstance(rule, M.Unique):
-            lines.append(f"{each}{describe.expr(rule.key)}相同的，按列表顺序仅第一个符合条件的计入，"
-                         f"其后各项{REVIEW}（{rule.reason}）")
-    return lines
+    return [line for rule in rules for line in _RULE_LINES.visit(rule, each, per_item)]
+
+
+class _RuleLines(visitor.Visitor[list]):
+    """visit(rule, each, per_item): the rule as a condition of the sheet (none for a named step)."""
+
+    def visit_Require(self, rule: M.Require, each: str, per_item: bool) -> list[str]:
+        effect = "该项不计入" if per_item else "不符合条件"
+        return [f"{each}{describe.condition(rule.cond, words=True)}（不满足时{effect}：{rule.reason}）"]
+
+    def visit_Review(self, rule: M.Review, each: str, per_item: bool) -> list[str]:
+        return [f"{each}若{describe.condition(rule.cond, words=True)}，{REVIEW}（{rule.reason}）"]
+
+    def visit_Unique(self, rule: M.Unique, each: str, per_item: bool) -> list[str]:
+        return [f"{each}{describe.expr(rule.key)}相同的，按列表顺序仅第一个符合条件的计入，"
+                f"其后各项{REVIEW}（{rule.reason}）"]
+
+    def visit_Let(self, rule: M.Let, each: str, per_item: bool) -> list[str]:
+        return []  # a calculation step, listed apart (_let_lines)
+
+
+_RULE_LINES = _RuleLines()
 
 
 def _let_lines(p: M.Programme) -> list[str]:
@@ -298,19 +327,25 @@ def money_wording(p: M.Programme) -> str:
 
 
 def _conditions(p: M.Programme) -> list[str]:
-    lines = _rule_lines(p.rules, "", False)
+    return _rule_lines(p.rules, "", False) + _ITEM_CONDITIONS.visit(p.amount)
 
-    def nested(a) -> None:
-        if isinstance(a, M.PerItem):
-            lines.extend(_rule_lines(a.rules, f"每项{a.list_field.label}：", True))
-            nested(a.amount)
-        elif isinstance(a, M.Cases):
-            for case in a.cases:
-                if not isinstance(case.outcome, (M.ReviewOutcome, M.IneligibleOutcome)):
-                    nested(case.outcome)
 
-    nested(p.amount)
-    return lines
+class _ItemConditions(visitor.Visitor[list]):
+    """The conditions each item of a sum over a list must meet, wherever the amount holds one."""
+
+    def visit_PerItem(self, a: M.PerItem) -> list[str]:
+        return _rule_lines(a.rules, f"每项{a.list_field.label}：", True) + self.visit(a.amount)
+
+    def visit_Cases(self, a: M.Cases) -> list[str]:
+        return [line for case in a.cases for line in self.visit(case.outcome)]
+
+    def visit_Formula(self, a) -> list[str]:
+        return []
+
+    visit_ReviewOutcome = visit_IneligibleOutcome = visit_Formula
+
+
+_ITEM_CONDITIONS = _ItemConditions()
 
 
 def _formula_lines(a, head: str) -> list[str]:
@@ -564,14 +599,7 @@ def _programme(policy: M.Policy, p: M.Programme, register: _Register) -> Program
 
 def _has_review(p: M.Programme) -> bool:
     """Whether some case of the programme ends in review: a 审核 rule, case or 唯一."""
-    def within(a) -> bool:
-        if isinstance(a, M.Cases):
-            return any(isinstance(c.outcome, M.ReviewOutcome) or
-                       (not isinstance(c.outcome, M.IneligibleOutcome) and within(c.outcome)) for c in a.cases)
-        if isinstance(a, M.PerItem):
-            return any(isinstance(r, (M.Review, M.Unique)) for r in a.rules) or within(a.amount)
-        return False
-    return any(isinstance(r, M.Review) for r in p.rules) or within(p.amount)
+    return bool(review_cases(p))
 
 
 def _marked_value(a: M.Attribute | None) -> str:
