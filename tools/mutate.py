@@ -17,8 +17,9 @@ named in issue #21, always included). Each mutant is applied, alone, to a scratc
 repository (only the mutated node's source text is replaced; the rest of the file, comments
 included, is untouched); generated/ is rebuilt with the mutated code (a build that fails kills
 the mutant, as CI would); then a fast selection of the test suite runs (`-x`, hypothesis seed 0,
-the slow fuzzers left out). A mutant is killed when the build or a test fails or the run times
-out; it survives when every selected test passes.
+the slow fuzzers left out). First the unmutated copy is built and tested the same way: if that
+fails, the run stops (a failing suite would "kill" every mutant). A mutant is killed when the
+build or a test fails or the run times out; it survives when every selected test passes.
 
     .venv/bin/python tools/mutate.py                  # the documented run (100 mutants, 30-60 min on 2 busy cores)
     .venv/bin/python tools/mutate.py --resume         # again, keeping the last run's kills
@@ -274,25 +275,30 @@ def run(mutant: Mutant, work: Path, env: dict) -> tuple[str, str, float]:
         except SyntaxError as exc:
             return "invalid", f"does not compile: {exc}", 0.0
         target.write_text(mutated, encoding="utf-8")
-        build = subprocess.run([sys.executable, "-m", "yeji_policy.cli", "build"], cwd=work, env=env,
-                               capture_output=True, text=True, timeout=120)
-        if build.returncode != 0:
-            return "killed", "build fails: " + (build.stdout + build.stderr).strip().splitlines()[-1][:200], \
-                time.monotonic() - started
-        tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                                "--hypothesis-seed=0", *TESTS, "-k", "not (" + " or ".join(SLOW) + ")"],
-                               cwd=work, env=env, capture_output=True, text=True, timeout=TIMEOUT)
-        seconds = time.monotonic() - started
-        if tests.returncode == 0:
-            return "survived", "", seconds
-        failed = [line for line in tests.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
-        return "killed", (failed[0] if failed else tests.stdout.strip().splitlines()[-1])[:300], seconds
+        failure = build_and_test(work, env)
+        return ("survived", "", time.monotonic() - started) if failure is None else \
+            ("killed", failure, time.monotonic() - started)
     except subprocess.TimeoutExpired:
         return "killed", "timeout", time.monotonic() - started
     finally:
         target.write_text(original, encoding="utf-8")
         shutil.rmtree(generated, ignore_errors=True)
         shutil.copytree(pristine, generated)
+
+
+def build_and_test(work: Path, env: dict) -> str | None:
+    """Rebuild generated/ and run the fast selection; None when all passes, else what failed first."""
+    build = subprocess.run([sys.executable, "-m", "yeji_policy.cli", "build"], cwd=work, env=env,
+                           capture_output=True, text=True, timeout=120)
+    if build.returncode != 0:
+        return "build fails: " + (build.stdout + build.stderr).strip().splitlines()[-1][:200]
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                            "--hypothesis-seed=0", *TESTS, "-k", "not (" + " or ".join(SLOW) + ")"],
+                           cwd=work, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    if tests.returncode == 0:
+        return None
+    failed = [line for line in tests.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
+    return (failed[0] if failed else tests.stdout.strip().splitlines()[-1])[:300]
 
 
 def report(results: list[dict], started: str, seconds: float) -> str:
@@ -356,6 +362,13 @@ def main() -> int:
         previous = {r["id"]: r for r in json.loads((OUT / "results.json").read_text(encoding="utf-8"))
                     if r["outcome"] in ("killed", "invalid")}
     try:
+        # A mutant is killed when a test fails: that means something only if no test fails without it.
+        baseline = build_and_test(work, env)
+        if baseline is not None:
+            raise SystemExit(f"the unmutated code already fails the selection, so no score would mean anything: "
+                             f"{baseline}")
+        shutil.rmtree(work / "generated")
+        shutil.copytree(work.parent / "generated.pristine", work / "generated")
         for n, m in enumerate(mutants, 1):
             kept = previous.get(m.id)
             if kept is not None and (kept["before"], kept["after"]) == (m.before, m.after):

@@ -78,25 +78,51 @@ def programme_meta(programme: M.Programme) -> dict:
 
 def inputs_of(expr: M.Expr) -> frozenset[str]:
     """Names of the top-level inputs that expr reads (a list field for item refs)."""
-    if isinstance(expr, M.InputRef):
-        return frozenset({expr.field.name})
-    if isinstance(expr, M.LetRef):
-        return inputs_of(expr.let.expr)
-    if isinstance(expr, M.ItemRef):
+    return _INPUTS.visit(expr)
+
+
+class _Inputs(visitor.Visitor[frozenset]):
+    def visit_InputRef(self, e: M.InputRef) -> frozenset[str]:
+        return frozenset({e.field.name})
+
+    def visit_LetRef(self, e: M.LetRef) -> frozenset[str]:
+        return self.visit(e.let.expr)
+
+    def visit_ItemRef(self, e: M.ItemRef) -> frozenset[str]:
         return frozenset()
-    names: frozenset[str] = frozenset()
-    for child in children(expr):
-        names |= inputs_of(child)
-    return names
+
+    def _of_children(self, e: M.Expr) -> frozenset[str]:
+        names: frozenset[str] = frozenset()
+        for child in children(e):
+            names |= self.visit(child)
+        return names
+
+    visit_Const = visit_Arith = visit_Logic = visit_Not = visit_Compare = visit_Member = _of_children
+    visit_Cond = visit_Call = visit_Tiers = visit_Lookup = _of_children
+
+
+_INPUTS = _Inputs()
 
 
 def rule_expr(rule) -> M.Expr:
     """The expression a rule evaluates: a Let's value, a Unique's key, else its condition."""
-    if isinstance(rule, M.Let):
+    return _RULE_EXPR.visit(rule)
+
+
+class _RuleExpr(visitor.Visitor):
+    def visit_Let(self, rule: M.Let) -> M.Expr:
         return rule.expr
-    if isinstance(rule, M.Unique):
+
+    def visit_Unique(self, rule: M.Unique) -> M.Expr:
         return rule.key
-    return rule.cond
+
+    def visit_Require(self, rule: M.Require) -> M.Expr:
+        return rule.cond
+
+    visit_Review = visit_Require
+
+
+_RULE_EXPR = _RuleExpr()
 
 
 def parenthesised(child: M.Expr, parent_op: str, side: str) -> bool:
@@ -111,35 +137,65 @@ def children(expr: M.Expr) -> tuple[M.Expr, ...]:
     return visitor.children(expr)
 
 
-def _expr_bound(expr: M.Expr) -> tuple[Decimal, str] | None:
-    if isinstance(expr, M.Const) and isinstance(expr.value, Decimal):
-        return expr.value, expr.text
-    if isinstance(expr, M.Tiers):
-        top = max(expr.rows, key=lambda r: r.award)
+def amount_bound(amount) -> tuple[Decimal, str] | None:
+    return _BOUND.visit(amount)
+
+
+_PAYS_NOTHING = object()  # what a case that ends in review or ineligibility adds to the bound
+
+
+class _Bound(visitor.Visitor):
+    """The largest value an expression or an amount can take, with its text; None: unbounded."""
+
+    # ------------------------------------------------------------ expressions
+    def visit_Const(self, e: M.Const) -> tuple[Decimal, str] | None:
+        return (e.value, e.text) if isinstance(e.value, Decimal) else None
+
+    def visit_Tiers(self, e: M.Tiers) -> tuple[Decimal, str]:
+        top = max(e.rows, key=lambda r: r.award)
         return top.award, top.award_text
-    if isinstance(expr, M.Lookup):
-        bounds = [_expr_bound(e) for _, e in expr.choices]
+
+    def visit_Lookup(self, e: M.Lookup) -> tuple[Decimal, str] | None:
+        bounds = [self.visit(branch) for _, branch in e.choices]
         if any(b is None for b in bounds):
             return None
         return max(bounds, key=lambda b: b[0])
-    if isinstance(expr, M.Arith) and expr.op == "-":
-        # Every input is ≥ 0, so subtracting never raises the bound.
-        return _expr_bound(expr.left)
-    return None
 
+    def visit_Arith(self, e: M.Arith) -> tuple[Decimal, str] | None:
+        if e.op == "-":
+            # Every input is ≥ 0, so subtracting never raises the bound.
+            return self.visit(e.left)
+        return None
 
-def amount_bound(amount) -> tuple[Decimal, str] | None:
-    if isinstance(amount, M.Formula):
-        bounds = [b for b in (_expr_bound(amount.expr), amount.cap and _expr_bound(amount.cap.limit)) if b]
+    def _unbounded(self, e: M.Expr) -> None:
+        return None
+
+    visit_InputRef = visit_ItemRef = visit_LetRef = visit_Logic = visit_Not = visit_Compare = _unbounded
+    visit_Member = visit_Cond = visit_Call = _unbounded
+
+    # ------------------------------------------------------------ amounts
+    def visit_Formula(self, a: M.Formula) -> tuple[Decimal, str] | None:
+        bounds = [b for b in (self.visit(a.expr), a.cap and self.visit(a.cap.limit)) if b]
         return min(bounds, key=lambda b: b[0]) if bounds else None
-    if isinstance(amount, M.Cases):
+
+    def visit_Cases(self, a: M.Cases) -> tuple[Decimal, str] | None:
         bounds = []
-        for case in amount.cases:
-            if isinstance(case.outcome, (M.ReviewOutcome, M.IneligibleOutcome)):
+        for case in a.cases:
+            bound = self.visit(case.outcome)
+            if bound is _PAYS_NOTHING:
                 continue
-            bound = amount_bound(case.outcome)
             if bound is None:
                 return None
             bounds.append(bound)
         return max(bounds, key=lambda b: b[0]) if bounds else None
-    return None  # a sum over a list has no bound: the list can be long
+
+    def visit_ReviewOutcome(self, outcome: M.ReviewOutcome) -> object:
+        return _PAYS_NOTHING
+
+    visit_IneligibleOutcome = visit_ReviewOutcome
+
+    def visit_PerItem(self, a: M.PerItem) -> None:
+        return None  # a sum over a list has no bound: the list can be long
+
+
+_BOUND = _Bound()

@@ -15,7 +15,9 @@ figure in another unit than the inputs also shows that unit: 1年（12 个月）
 
 from __future__ import annotations
 
-from . import catalogue
+from functools import lru_cache
+
+from . import catalogue, visitor
 from . import model as M
 
 _CMP_WORDS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "=", "!=": "≠"}
@@ -55,53 +57,77 @@ def lookup_name(e: M.Lookup) -> str:
     return f"按{e.field.label}确定"
 
 
-def _operand(e: M.Expr, tables: bool, words: bool = False) -> str:
-    """An operand of + - ×: a spelled-out table is bracketed so the operator is not read as part of it."""
-    text = expr(e, tables, words)
-    if isinstance(e, (M.Tiers, M.Lookup)) and not tables:
-        return f"［{text}］"
-    return text
+def expr(e: M.Expr, tables: bool = False, words: bool = False) -> str:
+    return _describer(tables, words).visit(e)
 
 
-def expr(e: M.Expr, tables: bool = False, words: bool = False) -> str:  # noqa: C901 - one branch per node kind
-    if isinstance(e, M.Const):
-        return catalogue.const_text(e) if words else e.text
-    if isinstance(e, (M.InputRef, M.ItemRef)):
+@lru_cache(maxsize=None)
+def _describer(tables: bool, words: bool, caps: bool = True) -> "_Describer":
+    return _Describer(tables, words, caps)
+
+
+class _Describer(visitor.Visitor[str]):
+    """The words of an expression or an amount in one register (see the module's docstring)."""
+
+    def __init__(self, tables: bool, words: bool, caps: bool) -> None:
+        self.tables, self.words, self.caps = tables, words, caps
+
+    def _operand(self, e: M.Expr) -> str:
+        """An operand of + - ×: a spelled-out table is bracketed so the operator is not read as part of it."""
+        text = self.visit(e)
+        if isinstance(e, (M.Tiers, M.Lookup)) and not self.tables:
+            return f"［{text}］"
+        return text
+
+    # ------------------------------------------------------------ expressions
+    def visit_Const(self, e: M.Const) -> str:
+        return catalogue.const_text(e) if self.words else e.text
+
+    def visit_InputRef(self, e: M.InputRef) -> str:
         return e.field.label
-    if isinstance(e, M.LetRef):
+
+    visit_ItemRef = visit_InputRef
+
+    def visit_LetRef(self, e: M.LetRef) -> str:
         return e.let.label
-    if isinstance(e, M.Arith):
-        left, right = _operand(e.left, tables, words), _operand(e.right, tables, words)
+
+    def visit_Arith(self, e: M.Arith) -> str:
+        left, right = self._operand(e.left), self._operand(e.right)
         if isinstance(e.left, M.Arith) and e.left.op in "+-" and e.op == "×":
             left = f"（{left}）"
         if isinstance(e.right, M.Arith) and e.right.op in "+-" and e.op in "×-":
             right = f"（{right}）"
-        if words and e.op == "-":
+        if self.words and e.op == "-":
             return f"{left}，扣除{right}"
         return f"{left} {e.op} {right}"
-    if isinstance(e, M.Logic):
-        return f"{expr(e.left, tables, words)}{'，且' if e.op == '且' else '，或'}{expr(e.right, tables, words)}"
-    if isinstance(e, M.Not):
+
+    def visit_Logic(self, e: M.Logic) -> str:
+        return f"{self.visit(e.left)}{'，且' if e.op == '且' else '，或'}{self.visit(e.right)}"
+
+    def visit_Not(self, e: M.Not) -> str:
         if isinstance(e.operand, (M.InputRef, M.ItemRef)):
             return f"“{e.operand.field.label}”为否"
-        return f"并非“{expr(e.operand, tables, words)}”"
-    if isinstance(e, M.Compare):
+        return f"并非“{self.visit(e.operand)}”"
+
+    def visit_Compare(self, e: M.Compare) -> str:
         if e.left.type.kind == "enum" and isinstance(e.right, M.Const):
             verb = "为" if e.op == "=" else "不为"
             label = e.right.text  # the option's Chinese label, as the checker writes it
-            return f"{expr(e.left, tables, words)}{verb}“{label}”"
-        if words:
+            return f"{self.visit(e.left)}{verb}“{label}”"
+        if self.words:
             verbs = _CMP_DATES if e.left.type.kind == "date" else _CMP_PLAIN
-            return f"{expr(e.left, tables, words)}{verbs[e.op]}{expr(e.right, tables, words)}"
-        return f"{expr(e.left, tables)} {_CMP_WORDS[e.op]} {expr(e.right, tables)}"
-    if isinstance(e, M.Member):
+            return f"{self.visit(e.left)}{verbs[e.op]}{self.visit(e.right)}"
+        return f"{self.visit(e.left)} {_CMP_WORDS[e.op]} {self.visit(e.right)}"
+
+    def visit_Member(self, e: M.Member) -> str:
         labels = "或".join(f"“{e.operand.field.option_label(o)}”" for o in e.values)
-        return f"{expr(e.operand, tables, words)}为{labels}"
-    if isinstance(e, M.Cond):
-        return (f"（{expr(e.cond, tables, words)}的，{expr(e.then, tables, words)}；"
-                f"否则 {expr(e.otherwise, tables, words)}）")
-    if isinstance(e, M.Call):
-        args = [expr(a, tables, words) for a in e.args]
+        return f"{self.visit(e.operand)}为{labels}"
+
+    def visit_Cond(self, e: M.Cond) -> str:
+        return f"（{self.visit(e.cond)}的，{self.visit(e.then)}；否则 {self.visit(e.otherwise)}）"
+
+    def visit_Call(self, e: M.Call) -> str:
+        args = [self.visit(a) for a in e.args]
         if e.func == "min":
             return "、".join(args) + "中的较小者"
         if e.func == "max":
@@ -109,17 +135,47 @@ def expr(e: M.Expr, tables: bool = False, words: bool = False) -> str:  # noqa: 
         if e.func == "months":
             return f"自{args[0]}至{args[1]}的自然月数"
         return f"{args[0]}至{args[1]}期间落在自{args[2]}当月起{args[3]}内的自然月数"
-    if isinstance(e, M.Tiers):
-        if tables:
+
+    def visit_Tiers(self, e: M.Tiers) -> str:
+        if self.tables:
             return f"{tiers_name(e)}的金额（见分档表）"
         return f"按{expr(e.subject)}所达到的最高档位给予的金额（" + "；".join(
             f"达到{r.threshold_text}的，{r.award_text}" for r in e.rows) + "）"
-    if isinstance(e, M.Lookup):
-        if tables:
+
+    def visit_Lookup(self, e: M.Lookup) -> str:
+        if self.tables:
             return f"{lookup_name(e)}的金额（见对照表）"
         return f"按{e.field.label}区分（" + "；".join(
             f"{option_labels(e, options)}：{expr(branch)}" for options, branch in lookup_groups(e)) + "）"
-    raise TypeError(e)  # pragma: no cover
+
+    # ------------------------------------------------------------ amounts and what a case leads to
+    def visit_Formula(self, a: M.Formula) -> str:
+        text = self.visit(a.expr)
+        if a.cap is not None and self.caps:
+            text += "，" + cap(a.cap, self.tables)
+        return text
+
+    def visit_Cases(self, a: M.Cases) -> str:
+        parts = []
+        for case in a.cases:
+            head = other_case() if case.cond is None else f"{condition(case.cond, self.words)}时"
+            parts.append(f"{head}，{self.visit(case.outcome)}")
+        return "；".join(parts)
+
+    def visit_ReviewOutcome(self, outcome: M.ReviewOutcome) -> str:
+        return f"需人工审核（{outcome.reason}）"
+
+    def visit_IneligibleOutcome(self, outcome: M.IneligibleOutcome) -> str:
+        return f"不予补助（{outcome.reason}）"
+
+    def visit_PerItem(self, a: M.PerItem) -> str:
+        conditions = [condition(r.cond, self.words) for r in a.rules if isinstance(r, M.Require)]
+        each = f"{a.list_field.label}逐项计算："
+        if conditions:
+            each += "满足条件（" + "；".join(conditions) + "）的各项"
+        else:
+            each += "每项"
+        return f"{each}按 {self.visit(a.amount)}，各项合计"
 
 
 def condition(e: M.Expr, words: bool = False) -> str:
@@ -136,31 +192,10 @@ def other_case() -> str:
 
 
 def amount(a, tables: bool = False, caps: bool = True, words: bool = False) -> str:
-    """The amount rule in one sentence; `caps=False` leaves the caps out (a table shows them apart)."""
-    if isinstance(a, M.Formula):
-        text = expr(a.expr, tables, words)
-        if a.cap is not None and caps:
-            text += "，" + cap(a.cap, tables)
-        return text
-    if isinstance(a, M.Cases):
-        parts = []
-        for case in a.cases:
-            head = other_case() if case.cond is None else f"{condition(case.cond, words)}时"
-            outcome = case.outcome
-            if isinstance(outcome, M.ReviewOutcome):
-                parts.append(f"{head}，需人工审核（{outcome.reason}）")
-            elif isinstance(outcome, M.IneligibleOutcome):
-                parts.append(f"{head}，不予补助（{outcome.reason}）")
-            else:
-                parts.append(f"{head}，{amount(outcome, tables, caps, words)}")
-        return "；".join(parts)
-    conditions = [condition(r.cond, words) for r in a.rules if isinstance(r, M.Require)]
-    each = f"{a.list_field.label}逐项计算："
-    if conditions:
-        each += "满足条件（" + "；".join(conditions) + "）的各项"
-    else:
-        each += "每项"
-    return f"{each}按 {amount(a.amount, tables, caps, words)}，各项合计"
+    """The amount rule in one sentence; `caps=False` leaves the caps out (a table shows them apart).
+
+    `a` may also be what a case leads to: 需人工审核（…） or 不予补助（…）."""
+    return _describer(tables, words, caps).visit(a)
 
 
 def programme_rule(p: M.Programme) -> str:

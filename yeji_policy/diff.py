@@ -26,7 +26,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
 from typing import IO
 
-from . import batch, describe, interpreter, runtime, visitor
+from . import batch, catalogue, describe, interpreter, runtime, visitor
 from . import model as M
 from .simulate import PROGRESS_EVERY, SEPARATE_SOURCES, Tally, Totals, evaluate_record
 from .units import MONEY
@@ -228,13 +228,21 @@ def expr_changes(old: M.Expr, new: M.Expr) -> list[str] | None:
         return []
     if type(old) is not type(new):
         return None
-    if isinstance(old, M.Const):
+    return _EXPR_CHANGES.visit(old, new)
+
+
+class _ExprChanges(visitor.Visitor):
+    """visit(old, new) for two expressions of one class that differ: what changed, or None (another shape)."""
+
+    def visit_Const(self, old: M.Const, new: M.Const) -> list[str] | None:
         if old.type != new.type:
             return None
         return [f"{_role(old)} {old.text} → {new.text}"]
-    if isinstance(old, M.Tiers):
+
+    def visit_Tiers(self, old: M.Tiers, new: M.Tiers) -> list[str] | None:
         return _tier_changes(old, new) if same(old.subject, new.subject) else None
-    if isinstance(old, M.Lookup):
+
+    def visit_Lookup(self, old: M.Lookup, new: M.Lookup) -> list[str] | None:
         if old.field.name != new.field.name or [o for o, _ in old.choices] != [o for o, _ in new.choices]:
             return None
         changes: list[str] = []
@@ -247,24 +255,44 @@ def expr_changes(old: M.Expr, new: M.Expr) -> list[str] | None:
                 inner = [f"{describe.expr(old_branch)} → {describe.expr(branch)}"]
             changes += [f"{describe.option_labels(new, options)}：{c}" for c in inner]
         return changes
-    if isinstance(old, (M.InputRef, M.ItemRef)):
+
+    def visit_InputRef(self, old: M.InputRef, new: M.InputRef) -> None:
         return None  # a different input
-    if isinstance(old, M.LetRef):
+
+    visit_ItemRef = visit_InputRef
+
+    def visit_LetRef(self, old: M.LetRef, new: M.LetRef) -> list[str] | None:
         return None if old.let.name != new.let.name else []
-    if getattr(old, "op", None) != getattr(new, "op", None) or getattr(old, "func", None) != getattr(new, "func", None):
-        return None
-    if isinstance(old, M.Member) and old.values != new.values:
-        return None
-    children = visitor.children(old), visitor.children(new)
-    if len(children[0]) != len(children[1]):
-        return None
-    changes = []
-    for a, b in zip(*children):
-        inner = expr_changes(a, b)
-        if inner is None:
+
+    def visit_Arith(self, old, new) -> list[str] | None:
+        return self._operands(old, new) if old.op == new.op else None
+
+    visit_Logic = visit_Compare = visit_Arith
+
+    def visit_Call(self, old: M.Call, new: M.Call) -> list[str] | None:
+        return self._operands(old, new) if old.func == new.func else None
+
+    def visit_Member(self, old: M.Member, new: M.Member) -> list[str] | None:
+        return self._operands(old, new) if old.values == new.values else None
+
+    def _operands(self, old, new) -> list[str] | None:
+        """The changes of the operands, pair by pair (None if one of them changed shape)."""
+        children = visitor.children(old), visitor.children(new)
+        if len(children[0]) != len(children[1]):
             return None
-        changes += inner
-    return changes
+        changes = []
+        for a, b in zip(*children):
+            inner = expr_changes(a, b)
+            if inner is None:
+                return None
+            changes += inner
+        return changes
+
+    visit_Not = visit_Cond = _operands
+
+
+_EXPR_CHANGES = _ExprChanges()
+_AMOUNTS = (M.Formula, M.Cases, M.PerItem)
 
 
 def amount_changes(old, new, prefix: str = "") -> list[str]:
@@ -273,7 +301,14 @@ def amount_changes(old, new, prefix: str = "") -> list[str]:
     whole = [f"{prefix}金额计算 {describe.amount(old)} → {describe.amount(new)}"]
     if type(old) is not type(new):
         return whole
-    if isinstance(old, M.Formula):
+    return _AMOUNT_CHANGES.visit(old, new, prefix, whole)
+
+
+class _AmountChanges(visitor.Visitor):
+    """visit(old, new, prefix, whole) for two amounts of one class that differ; `whole` is the line for a
+    change too large to say part by part."""
+
+    def visit_Formula(self, old: M.Formula, new: M.Formula, prefix: str, whole: list[str]) -> list[str]:
         inner = expr_changes(old.expr, new.expr)
         changes = [prefix + c for c in inner] if inner is not None else \
             [f"{prefix}金额计算 {describe.expr(old.expr)} → {describe.expr(new.expr)}"]
@@ -287,7 +322,8 @@ def amount_changes(old, new, prefix: str = "") -> list[str]:
                 changes.append(f"{prefix}上限 {describe.expr(old.cap.limit)} → {describe.expr(new.cap.limit)}")
             changes += [prefix + c for c in interp_changes("上限", old.cap.interpretation, new.cap.interpretation)]
         return changes
-    if isinstance(old, M.Cases):
+
+    def visit_Cases(self, old: M.Cases, new: M.Cases, prefix: str, whole: list[str]) -> list[str]:
         if len(old.cases) != len(new.cases):
             return whole
         changes = []
@@ -299,50 +335,78 @@ def amount_changes(old, new, prefix: str = "") -> list[str]:
                 changes.append(f"{prefix}情形{index}的条件 {describe.condition(a.cond)} → {describe.condition(b.cond)}")
             changes += outcome_changes(a.outcome, b.outcome, f"{prefix}{where}：")
         return changes
-    if old.list_field.name != new.list_field.name:
-        return whole
-    each = f"{prefix}{new.list_field.label}每项："
-    return [each + c for c in rule_changes(old.rules, new.rules)] + amount_changes(old.amount, new.amount, each)
+
+    def visit_PerItem(self, old: M.PerItem, new: M.PerItem, prefix: str, whole: list[str]) -> list[str]:
+        if old.list_field.name != new.list_field.name:
+            return whole
+        each = f"{prefix}{new.list_field.label}每项："
+        return [each + c for c in rule_changes(old.rules, new.rules)] + amount_changes(old.amount, new.amount, each)
+
+
+_AMOUNT_CHANGES = _AmountChanges()
 
 
 def outcome_changes(old, new, prefix: str) -> list[str]:
+    """What changed in what a case leads to: an amount, review or ineligibility."""
     if same(old, new):
         return []
-    amounts = (M.Formula, M.Cases, M.PerItem)
-    if isinstance(old, amounts) and isinstance(new, amounts):
-        return amount_changes(old, new, prefix)
-    if isinstance(old, M.ReviewOutcome) and isinstance(new, M.ReviewOutcome):
-        changes = [f"{prefix}需人工审核的原因 “{old.reason}” → “{new.reason}”"] if old.reason != new.reason else []
-        return changes + [prefix + c for c in interp_changes("人工审核", old.interpretation, new.interpretation)]
-    return [f"{prefix}{_outcome_text(old)} → {_outcome_text(new)}"]
+    return _OUTCOME_CHANGES.visit(old, new, prefix)
 
 
-def _outcome_text(outcome) -> str:
-    if isinstance(outcome, M.ReviewOutcome):
-        return f"需人工审核（{outcome.reason}）"
-    if isinstance(outcome, M.IneligibleOutcome):
-        return f"不予补助（{outcome.reason}）"
-    return describe.amount(outcome)
+class _OutcomeChanges(visitor.Visitor):
+    """visit(old, new, prefix): old's class decides; new may be of another kind."""
+
+    def visit_Formula(self, old, new, prefix: str) -> list[str]:
+        if isinstance(new, _AMOUNTS):
+            return amount_changes(old, new, prefix)
+        return self._replaced(old, new, prefix)
+
+    visit_Cases = visit_PerItem = visit_Formula
+
+    def visit_ReviewOutcome(self, old: M.ReviewOutcome, new, prefix: str) -> list[str]:
+        if isinstance(new, M.ReviewOutcome):
+            changes = [f"{prefix}需人工审核的原因 “{old.reason}” → “{new.reason}”"] if old.reason != new.reason else []
+            return changes + [prefix + c for c in interp_changes("人工审核", old.interpretation, new.interpretation)]
+        return self._replaced(old, new, prefix)
+
+    def _replaced(self, old, new, prefix: str) -> list[str]:
+        """One kind of outcome replaced by another (or an ineligibility's reason changed), said in full."""
+        return [f"{prefix}{describe.amount(old)} → {describe.amount(new)}"]
+
+    visit_IneligibleOutcome = _replaced
+
+
+_OUTCOME_CHANGES = _OutcomeChanges()
 
 
 # ---------------------------------------------------------------- rules
 def _rule_words(rule) -> tuple[str, str]:
     """(what kind of rule, the rule in words)."""
-    if isinstance(rule, M.Require):
+    return _RULE_WORDS.visit(rule)
+
+
+class _RuleWords(visitor.Visitor[tuple]):
+    def visit_Require(self, rule: M.Require) -> tuple[str, str]:
         return "条件", f"{describe.condition(rule.cond)}（不满足时：{rule.reason}）"
-    if isinstance(rule, M.Review):
+
+    def visit_Review(self, rule: M.Review) -> tuple[str, str]:
         return "人工审核", f"{describe.condition(rule.cond)}时（{rule.reason}）"
-    if isinstance(rule, M.Let):
+
+    def visit_Let(self, rule: M.Let) -> tuple[str, str]:
         return "中间量", f"{rule.label} = {describe.expr(rule.expr)}"
-    return "唯一性要求", f"{describe.expr(rule.key)}（{rule.reason}）"
+
+    def visit_Unique(self, rule: M.Unique) -> tuple[str, str]:
+        return "唯一性要求", f"{describe.expr(rule.key)}（{rule.reason}）"
+
+
+_RULE_WORDS = _RuleWords()
 
 
 def _rule_key(rule) -> tuple:
     return (type(rule).__name__, rule.name if isinstance(rule, M.Let) else rule.reason)
 
 
-def _rule_body(rule) -> M.Expr:
-    return rule.expr if isinstance(rule, M.Let) else rule.key if isinstance(rule, M.Unique) else rule.cond
+_rule_body = catalogue.rule_expr
 
 
 def rule_changes(old_rules, new_rules) -> list[str]:

@@ -8,13 +8,16 @@ every value on its own, so a test that compares them checks the compiler.
 
 from __future__ import annotations
 
-from . import catalogue
+from . import catalogue, visitor
 from . import model as M
 from . import runtime as R
 from .units import display_unit
 
 
-class _Run:
+class _Run(visitor.Visitor):
+    """One evaluation: expressions give (value, text), rules append steps, an
+    amount gives its outcome.  One visit_ method per node kind."""
+
     def __init__(self, programme: M.Programme, values: dict, known: frozenset[str] | None = None):
         self.p = programme
         self.values = values
@@ -32,80 +35,90 @@ class _Run:
             if entry not in self.interps:
                 self.interps.append(entry)
 
-    # ------------------------------------------------------------ expressions
-    def ev(self, e: M.Expr) -> tuple[object, str]:  # noqa: C901 - one branch per node kind
-        if isinstance(e, M.Const):
-            return e.value, catalogue.const_text(e)
-        if isinstance(e, M.InputRef):
-            f = e.field
-            value = self.values[f.name]
-            return value, R.show_ref(f.label, value, f.kind, f.unit, f.options)
-        if isinstance(e, M.ItemRef):
-            f = e.field
-            value = self.item[f.name]
-            return value, R.show_ref(f.label, value, f.kind, f.unit, f.options)
-        if isinstance(e, M.LetRef):
-            value = self.lets[e.let.name]
-            return value, R.r_let(e.let.label, _show(value, e.type))
-        if isinstance(e, M.Arith):
-            lv, lt = self.ev(e.left)
-            rv, rt = self.ev(e.right)
-            if catalogue.parenthesised(e.left, e.op, "left"):
-                lt = R.r_paren(lt)
-            if catalogue.parenthesised(e.right, e.op, "right"):
-                rt = R.r_paren(rt)
-            value = {"+": R.add, "-": R.sub, "×": R.mul}[e.op](lv, rv)
-            return value, R.r_arith(e.op, lt, rt)
-        if isinstance(e, M.Logic):
-            lv, lt = self.ev(e.left)
-            rv, rt = self.ev(e.right)
-            value = (lv and rv) if e.op == "且" else (lv or rv)
-            return value, R.r_arith(e.op, lt, rt)
-        if isinstance(e, M.Not):
-            v, t = self.ev(e.operand)
-            return (not v), R.r_not(t)
-        if isinstance(e, M.Compare):
-            lv, lt = self.ev(e.left)
-            rv, rt = self.ev(e.right)
-            holds = R.compare(e.op, lv, rv)
-            return holds, R.r_compare(e.op, lt, rt, holds)
-        if isinstance(e, M.Member):
-            v, t = self.ev(e.operand)
-            labels = [e.operand.field.option_label(o) for o in e.values]
-            holds = v in e.values
-            return holds, R.r_member(t, labels, holds)
-        if isinstance(e, M.Cond):
-            cv, ct = self.ev(e.cond)
-            bv, bt = self.ev(e.then if cv else e.otherwise)
-            return bv, R.r_cond(bt, ct)
-        if isinstance(e, M.Call):
-            args = [self.ev(a) for a in e.args]
-            values = [a[0] for a in args]
-            texts = [a[1] for a in args]
-            if e.func == "min":
-                value = min(values)
-            elif e.func == "max":
-                value = max(values)
-            elif e.func == "months":
-                value = R.months_between(values[0], values[1])
-            else:
-                value = R.overlap_months(*values)
-            return value, R.r_call(e.func, texts)
-        if isinstance(e, M.Tiers):
-            sv, st = self.ev(e.subject)
-            reached = None
-            for row in e.rows:
-                if sv >= row.threshold:
-                    reached = row
-            if reached is None:
-                return R.ZERO, R.r_tiers(st, None, None, e.rows[0].threshold_text)
-            return reached.award, R.r_tiers(st, reached.threshold_text, reached.award_text, e.rows[0].threshold_text)
-        if isinstance(e, M.Lookup):
-            sv, _ = self.ev(e.subject)
-            branch = dict(e.choices)[sv]
-            bv, bt = self.ev(branch)
-            return bv, R.r_lookup(bt, e.field.label, e.field.option_label(sv))
-        raise TypeError(e)  # pragma: no cover
+    # ------------------------------------------------------------ expressions: (value, text)
+    def visit_Const(self, e: M.Const) -> tuple[object, str]:
+        return e.value, catalogue.const_text(e)
+
+    def visit_InputRef(self, e: M.InputRef) -> tuple[object, str]:
+        f = e.field
+        value = self.values[f.name]
+        return value, R.show_ref(f.label, value, f.kind, f.unit, f.options)
+
+    def visit_ItemRef(self, e: M.ItemRef) -> tuple[object, str]:
+        f = e.field
+        value = self.item[f.name]
+        return value, R.show_ref(f.label, value, f.kind, f.unit, f.options)
+
+    def visit_LetRef(self, e: M.LetRef) -> tuple[object, str]:
+        value = self.lets[e.let.name]
+        return value, R.r_let(e.let.label, _show(value, e.type))
+
+    def visit_Arith(self, e: M.Arith) -> tuple[object, str]:
+        lv, lt = self.visit(e.left)
+        rv, rt = self.visit(e.right)
+        if catalogue.parenthesised(e.left, e.op, "left"):
+            lt = R.r_paren(lt)
+        if catalogue.parenthesised(e.right, e.op, "right"):
+            rt = R.r_paren(rt)
+        value = {"+": R.add, "-": R.sub, "×": R.mul}[e.op](lv, rv)
+        return value, R.r_arith(e.op, lt, rt)
+
+    def visit_Logic(self, e: M.Logic) -> tuple[object, str]:
+        lv, lt = self.visit(e.left)
+        rv, rt = self.visit(e.right)
+        value = (lv and rv) if e.op == "且" else (lv or rv)
+        return value, R.r_arith(e.op, lt, rt)
+
+    def visit_Not(self, e: M.Not) -> tuple[object, str]:
+        v, t = self.visit(e.operand)
+        return (not v), R.r_not(t)
+
+    def visit_Compare(self, e: M.Compare) -> tuple[object, str]:
+        lv, lt = self.visit(e.left)
+        rv, rt = self.visit(e.right)
+        holds = R.compare(e.op, lv, rv)
+        return holds, R.r_compare(e.op, lt, rt, holds)
+
+    def visit_Member(self, e: M.Member) -> tuple[object, str]:
+        v, t = self.visit(e.operand)
+        labels = [e.operand.field.option_label(o) for o in e.values]
+        holds = v in e.values
+        return holds, R.r_member(t, labels, holds)
+
+    def visit_Cond(self, e: M.Cond) -> tuple[object, str]:
+        cv, ct = self.visit(e.cond)
+        bv, bt = self.visit(e.then if cv else e.otherwise)
+        return bv, R.r_cond(bt, ct)
+
+    def visit_Call(self, e: M.Call) -> tuple[object, str]:
+        args = [self.visit(a) for a in e.args]
+        values = [a[0] for a in args]
+        texts = [a[1] for a in args]
+        if e.func == "min":
+            value = min(values)
+        elif e.func == "max":
+            value = max(values)
+        elif e.func == "months":
+            value = R.months_between(values[0], values[1])
+        else:
+            value = R.overlap_months(*values)
+        return value, R.r_call(e.func, texts)
+
+    def visit_Tiers(self, e: M.Tiers) -> tuple[object, str]:
+        sv, st = self.visit(e.subject)
+        reached = None
+        for row in e.rows:
+            if sv >= row.threshold:
+                reached = row
+        if reached is None:
+            return R.ZERO, R.r_tiers(st, None, None, e.rows[0].threshold_text)
+        return reached.award, R.r_tiers(st, reached.threshold_text, reached.award_text, e.rows[0].threshold_text)
+
+    def visit_Lookup(self, e: M.Lookup) -> tuple[object, str]:
+        sv, _ = self.visit(e.subject)
+        branch = dict(e.choices)[sv]
+        bv, bt = self.visit(branch)
+        return bv, R.r_lookup(bt, e.field.label, e.field.option_label(sv))
 
     # ------------------------------------------------------------ rules
     def rules(self, rules, prefix: str = "") -> tuple[list[str], list[str]]:
@@ -115,62 +128,68 @@ class _Run:
         for rule in rules:
             if self.known is not None and not catalogue.inputs_of(catalogue.rule_expr(rule)) <= self.known:
                 continue  # the calculator decides a rule only once all its inputs are known
-            if isinstance(rule, M.Let):
-                value, text = self.ev(rule.expr)
-                self.lets[rule.name] = value
-                self.note(rule.interpretation)
-                self.steps.append(prefix + R.step_let(rule.label, text, _show(value, rule.expr.type), self.article))
-            elif isinstance(rule, M.Require):
-                ok, text = self.ev(rule.cond)
-                self.note(rule.interpretation)
-                self.steps.append(prefix + R.step_require(ok, text, self.article))
-                if not ok:
-                    failed.append(prefix + R.reason_require(rule.reason, text, self.article))
-            elif isinstance(rule, M.Review):
-                hit, text = self.ev(rule.cond)
-                self.steps.append(prefix + R.step_review(hit, text, self.article))
-                if hit:
-                    self.note(rule.interpretation)
-                    reviews.append(prefix + R.reason_review(rule.reason, text, self.article))
+            self.visit(rule, prefix, failed, reviews)
         return failed, reviews
 
-    def amount(self, amount, final: bool, prefix: str = ""):
-        """-> (kind, certain, pending, reasons): kind is pay, review (silent text) or ineligible."""
-        if isinstance(amount, M.Formula):
-            raw, text = self.ev(amount.expr)
-            self.note(amount.interpretation)
-            value = raw
-            cap_shown = capped = None
-            if amount.cap is not None:
-                limit, _ = self.ev(amount.cap.limit)
-                self.note(amount.cap.interpretation)
-                cap_shown = R.show_yuan(limit)
-                capped = raw > limit
-                if capped:
-                    value = limit
-            taken = R.round_cents(value) if final else value
-            self.steps.append(prefix + R.step_formula(text, raw, cap_shown, capped, taken, self.article))
-            return "pay", value, R.ZERO, []
-        if isinstance(amount, M.Cases):
-            for case in amount.cases:
-                if case.cond is None:
-                    self.steps.append(prefix + R.step_case(None, self.article))
-                else:
-                    hit, text = self.ev(case.cond)
-                    if not hit:
-                        continue
-                    self.steps.append(prefix + R.step_case(text, self.article))
-                outcome = case.outcome
-                if isinstance(outcome, M.ReviewOutcome):
-                    self.note(outcome.interpretation)
-                    return "review", None, None, [prefix + R.reason_plain(outcome.reason, self.article)]
-                if isinstance(outcome, M.IneligibleOutcome):
-                    return "ineligible", None, None, [prefix + R.reason_plain(outcome.reason, self.article)]
-                return self.amount(outcome, final, prefix)
-            raise AssertionError("the checker requires 其他")  # pragma: no cover
-        return self.per_item(amount, final)
+    def visit_Let(self, rule: M.Let, prefix: str, failed: list[str], reviews: list[str]) -> None:
+        value, text = self.visit(rule.expr)
+        self.lets[rule.name] = value
+        self.note(rule.interpretation)
+        self.steps.append(prefix + R.step_let(rule.label, text, _show(value, rule.expr.type), self.article))
 
-    def per_item(self, amount: M.PerItem, final: bool):
+    def visit_Require(self, rule: M.Require, prefix: str, failed: list[str], reviews: list[str]) -> None:
+        ok, text = self.visit(rule.cond)
+        self.note(rule.interpretation)
+        self.steps.append(prefix + R.step_require(ok, text, self.article))
+        if not ok:
+            failed.append(prefix + R.reason_require(rule.reason, text, self.article))
+
+    def visit_Review(self, rule: M.Review, prefix: str, failed: list[str], reviews: list[str]) -> None:
+        hit, text = self.visit(rule.cond)
+        self.steps.append(prefix + R.step_review(hit, text, self.article))
+        if hit:
+            self.note(rule.interpretation)
+            reviews.append(prefix + R.reason_review(rule.reason, text, self.article))
+
+    # ------------------------------------------------------------ amounts
+    # visit(amount, final, prefix) -> (kind, certain, pending, reasons): kind is
+    # pay, partial (items under review), review (silent text) or ineligible.
+    def visit_Formula(self, amount: M.Formula, final: bool, prefix: str):
+        raw, text = self.visit(amount.expr)
+        self.note(amount.interpretation)
+        value = raw
+        cap_shown = capped = None
+        if amount.cap is not None:
+            limit, _ = self.visit(amount.cap.limit)
+            self.note(amount.cap.interpretation)
+            cap_shown = R.show_yuan(limit)
+            capped = raw > limit
+            if capped:
+                value = limit
+        taken = R.round_cents(value) if final else value
+        self.steps.append(prefix + R.step_formula(text, raw, cap_shown, capped, taken, self.article))
+        return "pay", value, R.ZERO, []
+
+    def visit_Cases(self, amount: M.Cases, final: bool, prefix: str):
+        for case in amount.cases:
+            if case.cond is None:
+                self.steps.append(prefix + R.step_case(None, self.article))
+            else:
+                hit, text = self.visit(case.cond)
+                if not hit:
+                    continue
+                self.steps.append(prefix + R.step_case(text, self.article))
+            return self.visit(case.outcome, final, prefix)
+        raise AssertionError("the checker requires 其他")  # pragma: no cover
+
+    def visit_ReviewOutcome(self, outcome: M.ReviewOutcome, final: bool, prefix: str):
+        self.note(outcome.interpretation)
+        return "review", None, None, [prefix + R.reason_plain(outcome.reason, self.article)]
+
+    def visit_IneligibleOutcome(self, outcome: M.IneligibleOutcome, final: bool, prefix: str):
+        return "ineligible", None, None, [prefix + R.reason_plain(outcome.reason, self.article)]
+
+    def visit_PerItem(self, amount: M.PerItem, final: bool, prefix: str):
         items = self.values[amount.list_field.name]
         label = amount.list_field.label
         counted = R.ZERO
@@ -187,7 +206,7 @@ class _Run:
                 continue
             for number, rule in enumerate(amount.rules):
                 if isinstance(rule, M.Unique):
-                    key, key_text = self.ev(rule.key)
+                    key, key_text = self.visit(rule.key)
                     if (number, key) in first_by_key:
                         self.note(rule.interpretation)
                         first = first_by_key[number, key]
@@ -195,7 +214,7 @@ class _Run:
                         item_reviews.append(prefix + R.reason_review(rule.reason, key_text, self.article))
                     else:
                         first_by_key[number, key] = index
-            kind, value, _, reasons = self.amount(amount.amount, False, prefix)
+            kind, value, _, reasons = self.visit(amount.amount, False, prefix)
             if kind != "pay":  # pragma: no cover - the shipped policy has no nested cases
                 item_reviews.extend(reasons)
                 continue
@@ -247,7 +266,7 @@ def check_constraints(programme: M.Programme, values: dict, errors: list) -> Non
     run = _Run(programme, values)
     for constraint in programme.constraints:
         if catalogue.inputs_of(constraint.cond) <= set(values):
-            ok, _ = run.ev(constraint.cond)
+            ok, _ = run.visit(constraint.cond)
             if not ok:
                 errors.append({"path": constraint.path, "message": constraint.message})
 
@@ -277,7 +296,7 @@ def run_programme(programme: M.Programme, values: dict, known: frozenset[str] | 
     failed, reviews = run.rules(programme.rules)
     if known is not None:
         return run.steps, failed, reviews, None, run.interps
-    outcome = ("ineligible", None, None, []) if failed else run.amount(programme.amount, final=True)
+    outcome = ("ineligible", None, None, []) if failed else run.visit(programme.amount, True, "")
     return run.steps, failed, reviews, outcome, run.interps
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from . import catalogue
+from . import catalogue, visitor
 from . import model as M
 from . import runtime as R
 from .diagnostics import Span
@@ -54,7 +54,7 @@ def _sum_terms(e: M.Arith) -> list:
     terms, stack = [], [e]
     while stack:
         node = stack.pop()
-        if isinstance(node, M.Arith) and node.op in "+-":
+        if type(node) is M.Arith and node.op in "+-":  # exactly: a new node type is visited, never flattened
             stack += [node.right, node.left]
         else:
             terms.append(node)
@@ -65,7 +65,7 @@ def _widest(*bounds: Digits) -> Digits:
     return max((b[0] for b in bounds), default=0), max((b[1] for b in bounds), default=0)
 
 
-class Bounds:
+class Bounds(visitor.Visitor[Digits]):
     """The digit bounds of a programme's expressions; records every arithmetic
     node that can need more than PRECISION digits (the innermost one only)."""
 
@@ -73,65 +73,98 @@ class Bounds:
         self.lets: dict[str, Digits] = {}
         self.overflows: list[tuple[Span, int]] = []
 
-    def expr(self, e) -> Digits:  # noqa: C901 - one branch per node kind
-        if isinstance(e, M.Const):
-            return of_value(e.value) if isinstance(e.value, Decimal) else (0, 0)
-        if isinstance(e, (M.InputRef, M.ItemRef)):
-            return of_field(e.field)
-        if isinstance(e, M.LetRef):
-            return self.lets.get(e.let.name, (0, 0))
-        if isinstance(e, M.Arith):
-            before = len(self.overflows)
-            if e.op == "×":
-                (li, lf), (ri, rf) = self.expr(e.left), self.expr(e.right)
-                result = (li + ri, lf + rf)
-            else:
-                # A chain a ± b ± … of n terms: |sum| < n × 10^(widest integer digits), so it
-                # gains at most len(str(n - 1)) digits, not one per term (a 1,000-term sum is fine).
-                terms = _sum_terms(e)
-                widest = _widest(*(self.expr(term) for term in terms))
-                result = (widest[0] + len(str(len(terms) - 1)), widest[1])
-            if sum(result) > PRECISION and len(self.overflows) == before:
-                self.overflows.append((e.span, sum(result)))
-            return result
-        if isinstance(e, M.Call) and e.func in ("months", "overlap_months"):
-            for arg in e.args:
-                self.expr(arg)
-            return MONTH_DIGITS, 0
-        if isinstance(e, M.Tiers):
-            self.expr(e.subject)
-            return _widest(*(of_value(row.award) for row in e.rows))
-        if isinstance(e, M.Lookup):
-            self.expr(e.subject)
-            return _widest(*(self.expr(branch) for _, branch in e.choices))
-        if isinstance(e, M.Cond):
-            self.expr(e.cond)
-            return _widest(self.expr(e.then), self.expr(e.otherwise))
-        # min/max and every boolean node: the widest of the operands
-        return _widest(*(self.expr(child) for child in catalogue.children(e)))
+    # ------------------------------------------------------------ expressions
+    def visit_Const(self, e: M.Const) -> Digits:
+        return of_value(e.value) if isinstance(e.value, Decimal) else (0, 0)
 
+    def visit_InputRef(self, e: M.InputRef) -> Digits:
+        return of_field(e.field)
+
+    visit_ItemRef = visit_InputRef
+
+    def visit_LetRef(self, e: M.LetRef) -> Digits:
+        return self.lets.get(e.let.name, (0, 0))
+
+    def visit_Arith(self, e: M.Arith) -> Digits:
+        before = len(self.overflows)
+        if e.op == "×":
+            (li, lf), (ri, rf) = self.visit(e.left), self.visit(e.right)
+            result = (li + ri, lf + rf)
+        else:
+            # A chain a ± b ± … of n terms: |sum| < n × 10^(widest integer digits), so it
+            # gains at most len(str(n - 1)) digits, not one per term (a 1,000-term sum is fine).
+            terms = _sum_terms(e)
+            widest = _widest(*(self.visit(term) for term in terms))
+            result = (widest[0] + len(str(len(terms) - 1)), widest[1])
+        if sum(result) > PRECISION and len(self.overflows) == before:
+            self.overflows.append((e.span, sum(result)))
+        return result
+
+    def visit_Call(self, e: M.Call) -> Digits:
+        if e.func in ("months", "overlap_months"):
+            for arg in e.args:
+                self.visit(arg)
+            return MONTH_DIGITS, 0
+        return self._widest_operand(e)  # min, max
+
+    def visit_Tiers(self, e: M.Tiers) -> Digits:
+        self.visit(e.subject)
+        return _widest(*(of_value(row.award) for row in e.rows))
+
+    def visit_Lookup(self, e: M.Lookup) -> Digits:
+        self.visit(e.subject)
+        return _widest(*(self.visit(branch) for _, branch in e.choices))
+
+    def visit_Cond(self, e: M.Cond) -> Digits:
+        self.visit(e.cond)
+        return _widest(self.visit(e.then), self.visit(e.otherwise))
+
+    def _widest_operand(self, e) -> Digits:
+        return _widest(*(self.visit(child) for child in catalogue.children(e)))
+
+    # every boolean node: the widest of the operands
+    visit_Logic = visit_Not = visit_Compare = visit_Member = _widest_operand
+
+    # ------------------------------------------------------------ rules
     def rules(self, rules) -> None:
         for rule in rules:
-            bound = self.expr(catalogue.rule_expr(rule))
-            if isinstance(rule, M.Let):
-                self.lets[rule.name] = bound
+            self.visit(rule)
 
-    def amount(self, amount) -> Digits:
-        if isinstance(amount, M.Formula):
-            value = self.expr(amount.expr)
-            if amount.cap is not None:
-                value = _widest(value, self.expr(amount.cap.limit))
-            return value
-        if isinstance(amount, M.Cases):
-            outcomes = []
-            for case in amount.cases:
-                if case.cond is not None:
-                    self.expr(case.cond)
-                if isinstance(case.outcome, (M.Formula, M.Cases, M.PerItem)):
-                    outcomes.append(self.amount(case.outcome))
-            return _widest(*outcomes)
+    def visit_Let(self, rule: M.Let) -> Digits:
+        self.lets[rule.name] = bound = self.visit(rule.expr)
+        return bound
+
+    def visit_Require(self, rule: M.Require) -> Digits:
+        return self.visit(rule.cond)
+
+    visit_Review = visit_Require
+
+    def visit_Unique(self, rule: M.Unique) -> Digits:
+        return self.visit(rule.key)
+
+    # ------------------------------------------------------------ amounts
+    def visit_Formula(self, amount: M.Formula) -> Digits:
+        value = self.visit(amount.expr)
+        if amount.cap is not None:
+            value = _widest(value, self.visit(amount.cap.limit))
+        return value
+
+    def visit_Cases(self, amount: M.Cases) -> Digits:
+        outcomes = []
+        for case in amount.cases:
+            if case.cond is not None:
+                self.visit(case.cond)
+            outcomes.append(self.visit(case.outcome))
+        return _widest(*outcomes)
+
+    def visit_ReviewOutcome(self, outcome: M.ReviewOutcome) -> Digits:
+        return 0, 0  # no amount: widens nothing
+
+    visit_IneligibleOutcome = visit_ReviewOutcome
+
+    def visit_PerItem(self, amount: M.PerItem) -> Digits:
         self.rules(amount.rules)
-        item_int, item_frac = self.amount(amount.amount)
+        item_int, item_frac = self.visit(amount.amount)
         total = (item_int + ITEM_DIGITS, item_frac)  # the sum over every item
         if sum(total) > PRECISION:
             self.overflows.append((amount.span, sum(total)))
@@ -142,7 +175,7 @@ def overflows(programme: M.Programme) -> list[tuple[Span, int]]:
     """(where, digits needed) for each computation of the programme that can exceed PRECISION digits."""
     bounds = Bounds()
     for constraint in programme.constraints:
-        bounds.expr(constraint.cond)
+        bounds.visit(constraint.cond)
     bounds.rules(programme.rules)
-    bounds.amount(programme.amount)
+    bounds.visit(programme.amount)
     return bounds.overflows

@@ -29,7 +29,10 @@ class UnhandledNode(TypeError):
     def __init__(self, visitor: object, node: object):
         self.visitor = type(visitor).__name__
         self.node_type = type(node).__name__
-        super().__init__(f"{self.visitor} has no visit_{self.node_type}")
+        message = f"{self.visitor} has no visit_{self.node_type}"
+        if getattr(M, self.node_type, type(node)) is not type(node):  # not the model's class of that name
+            message += f" for {type(node).__module__}.{type(node).__qualname__}"
+        super().__init__(message)
 
 
 def is_node(value: object) -> bool:
@@ -77,24 +80,39 @@ def walk(node: object) -> Iterator[object]:
 
 
 class Visitor(Generic[R]):
-    """Dispatch on the node's exact class name; no method for it is an error, never a silent skip."""
+    """Dispatch on the node's exact class name; no method for it is an error, never a silent skip.
 
-    def visit(self, node: Any) -> R:
-        return self._method(type(node))(self, node)
+    `visit(node, *args)` passes any further arguments on to the method (a pass
+    that threads a context through, such as the emitter's item variable).
+    """
+
+    _methods: dict[type, Callable[..., R]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._methods = {}  # node class -> method, filled on first use (one dict lookup per visit)
+
+    def visit(self, node: Any, *args: Any) -> R:
+        try:
+            method = self._methods[type(node)]
+        except KeyError:
+            method = type(self)._method(type(node))
+        if args:
+            return method(self, node, *args)
+        return method(self, node)  # the common case, without unpacking an empty tuple (a third faster)
 
     @classmethod
-    @lru_cache(maxsize=None)
-    def _method(cls, node_type: type) -> Callable[[Any, Any], R]:
+    def _method(cls, node_type: type) -> Callable[..., R]:
         # The exact class only: a new node type, even one derived from an old
         # one, must be taught to each pass, not handled as its base by accident.
+        # By name, but only for the model's own class of that name: a new class
+        # that happens to share a name (class Arith(M.Arith)) is refused too.
         method = getattr(cls, "visit_" + node_type.__name__, None)
-        if method is not None:
-            return method
-
-        def unhandled(self, node):
-            raise UnhandledNode(self, node)
-
-        return unhandled
+        if method is None or getattr(M, node_type.__name__, None) is not node_type:
+            def method(self, node, *args):
+                raise UnhandledNode(self, node)
+        cls._methods[node_type] = method
+        return method
 
     def generic_visit(self, node: Any) -> None:
         """Visit every child (for passes that only collect)."""

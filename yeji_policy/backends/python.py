@@ -18,7 +18,7 @@ from importlib import resources
 
 import jinja2
 
-from .. import catalogue, keywords
+from .. import catalogue, keywords, visitor
 from .. import model as M
 from .. import runtime as R
 from ..units import display_unit
@@ -67,8 +67,8 @@ class _Constants:
         return [f"{name} = {code}" for code, name in self.names.items()]
 
 
-class _Emitter:
-    """Emits the body of one programme function."""
+class _Emitter(visitor.Visitor):
+    """Emits the body of one programme function: one visit_ method per node kind."""
 
     def __init__(self, programme: M.Programme, constants: _Constants, partial: bool = False):
         self.constants = constants
@@ -99,114 +99,128 @@ class _Emitter:
         return f"v{self.counter}", f"t{self.counter}"
 
     # ------------------------------------------------------------ expressions
-    def expr(self, e: M.Expr, item: str | None) -> tuple[str, str]:  # noqa: C901
-        """Emit statements computing e; return (value code, text code)."""
-        if isinstance(e, M.Const):
-            return self.const(e.value), _lit(catalogue.const_text(e))
-        if isinstance(e, (M.InputRef, M.ItemRef)):
-            f = e.field
-            source = "values" if isinstance(e, M.InputRef) else item
-            key = (source, f.name)
-            if key in self.scopes[-1]:
-                return self.scopes[-1][key]  # read once per block
-            v, t = self.fresh()
-            self.emit(f"{v} = {source}[{_lit(f.name)}]")
-            self.emit(f"{t} = {self.ref_text(f, v)}")
-            self.scopes[-1][key] = (v, t)
-            return v, t
-        if isinstance(e, M.LetRef):
-            v = self.let_vars[e.let.name]
-            t = self.fresh()[1]
-            self.emit(f"{t} = r_let({_lit(e.let.label)}, {self.show(v, e.type)})")
-            return v, t
-        if isinstance(e, M.Arith):
-            func = {"+": "add", "-": "sub", "×": "mul"}[e.op]
+    # visit(e, item) emits the statements computing e and returns (value code,
+    # text code); item is the variable of the current list item (None outside 逐项).
+    def visit_Const(self, e: M.Const, item: str | None) -> tuple[str, str]:
+        return self.const(e.value), _lit(catalogue.const_text(e))
 
-            def shown(text: str, child: M.Expr, side: str) -> str:
-                return f"r_paren({text})" if catalogue.parenthesised(child, e.op, side) else text
+    def visit_InputRef(self, e: M.InputRef, item: str | None) -> tuple[str, str]:
+        return self.read(e.field, "values")
 
-            return self.binary(e, item, lambda lv, rv: f"{func}({lv}, {rv})",
-                               lambda lt, rt, v: f"r_arith({_lit(e.op)}, {shown(lt, e.left, 'left')}, "
-                                                 f"{shown(rt, e.right, 'right')})")
-        if isinstance(e, M.Logic):
-            word = "and" if e.op == "且" else "or"
-            return self.binary(e, item, lambda lv, rv: f"{lv} {word} {rv}",
-                               lambda lt, rt, v: f"r_arith({_lit(e.op)}, {lt}, {rt})")
-        if isinstance(e, M.Not):
-            ov, ot = self.expr(e.operand, item)
-            v, t = self.fresh()
-            self.emit(f"{v} = not {ov}")
-            self.emit(f"{t} = r_not({ot})")
-            return v, t
-        if isinstance(e, M.Compare):
-            return self.binary(e, item, lambda lv, rv: f"{lv} {_CMP[e.op]} {rv}",
-                               lambda lt, rt, v: f"r_compare({_lit(e.op)}, {lt}, {rt}, {v})")
-        if isinstance(e, M.Member):
-            ov, ot = self.expr(e.operand, item)
-            labels = [e.operand.field.option_label(o) for o in e.values]
-            v, t = self.fresh()
-            self.emit(f"{v} = {ov} in {_lit(tuple(e.values))}")
-            self.emit(f"{t} = r_member({ot}, {_lit(labels)}, {v})")
-            return v, t
-        if isinstance(e, M.Cond):
-            cv, ct = self.expr(e.cond, item)
-            v, t = self.fresh()
-            self.emit(f"if {cv}:")
+    def visit_ItemRef(self, e: M.ItemRef, item: str | None) -> tuple[str, str]:
+        return self.read(e.field, item)
+
+    def read(self, f: M.Field, source: str) -> tuple[str, str]:
+        key = (source, f.name)
+        if key in self.scopes[-1]:
+            return self.scopes[-1][key]  # read once per block
+        v, t = self.fresh()
+        self.emit(f"{v} = {source}[{_lit(f.name)}]")
+        self.emit(f"{t} = {self.ref_text(f, v)}")
+        self.scopes[-1][key] = (v, t)
+        return v, t
+
+    def visit_LetRef(self, e: M.LetRef, item: str | None) -> tuple[str, str]:
+        v = self.let_vars[e.let.name]
+        t = self.fresh()[1]
+        self.emit(f"{t} = r_let({_lit(e.let.label)}, {self.show(v, e.type)})")
+        return v, t
+
+    def visit_Arith(self, e: M.Arith, item: str | None) -> tuple[str, str]:
+        func = {"+": "add", "-": "sub", "×": "mul"}[e.op]
+
+        def shown(text: str, child: M.Expr, side: str) -> str:
+            return f"r_paren({text})" if catalogue.parenthesised(child, e.op, side) else text
+
+        return self.binary(e, item, lambda lv, rv: f"{func}({lv}, {rv})",
+                           lambda lt, rt, v: f"r_arith({_lit(e.op)}, {shown(lt, e.left, 'left')}, "
+                                             f"{shown(rt, e.right, 'right')})")
+
+    def visit_Logic(self, e: M.Logic, item: str | None) -> tuple[str, str]:
+        word = "and" if e.op == "且" else "or"
+        return self.binary(e, item, lambda lv, rv: f"{lv} {word} {rv}",
+                           lambda lt, rt, v: f"r_arith({_lit(e.op)}, {lt}, {rt})")
+
+    def visit_Not(self, e: M.Not, item: str | None) -> tuple[str, str]:
+        ov, ot = self.visit(e.operand, item)
+        v, t = self.fresh()
+        self.emit(f"{v} = not {ov}")
+        self.emit(f"{t} = r_not({ot})")
+        return v, t
+
+    def visit_Compare(self, e: M.Compare, item: str | None) -> tuple[str, str]:
+        return self.binary(e, item, lambda lv, rv: f"{lv} {_CMP[e.op]} {rv}",
+                           lambda lt, rt, v: f"r_compare({_lit(e.op)}, {lt}, {rt}, {v})")
+
+    def visit_Member(self, e: M.Member, item: str | None) -> tuple[str, str]:
+        ov, ot = self.visit(e.operand, item)
+        labels = [e.operand.field.option_label(o) for o in e.values]
+        v, t = self.fresh()
+        self.emit(f"{v} = {ov} in {_lit(tuple(e.values))}")
+        self.emit(f"{t} = r_member({ot}, {_lit(labels)}, {v})")
+        return v, t
+
+    def visit_Cond(self, e: M.Cond, item: str | None) -> tuple[str, str]:
+        cv, ct = self.visit(e.cond, item)
+        v, t = self.fresh()
+        self.emit(f"if {cv}:")
+        self.open_block()
+        bv, bt = self.visit(e.then, item)
+        self.emit(f"{v}, {t} = {bv}, {bt}")
+        self.close_block()
+        self.emit("else:")
+        self.open_block()
+        bv, bt = self.visit(e.otherwise, item)
+        self.emit(f"{v}, {t} = {bv}, {bt}")
+        self.close_block()
+        self.emit(f"{t} = r_cond({t}, {ct})")
+        return v, t
+
+    def visit_Call(self, e: M.Call, item: str | None) -> tuple[str, str]:
+        args = [self.visit(a, item) for a in e.args]
+        values = ", ".join(a[0] for a in args)
+        texts = ", ".join(a[1] for a in args)
+        func = {"min": "min", "max": "max", "months": "months_between", "overlap_months": "overlap_months"}[e.func]
+        v, t = self.fresh()
+        self.emit(f"{v} = {func}({values})")
+        self.emit(f"{t} = r_call({_lit(e.func)}, [{texts}])")
+        return v, t
+
+    def visit_Tiers(self, e: M.Tiers, item: str | None) -> tuple[str, str]:
+        sv, st = self.visit(e.subject, item)
+        v, t = self.fresh()
+        lowest = e.rows[0].threshold_text
+        # Thresholds rise: the last one reached is the award.  One `if` per row,
+        # not an elif chain, which CPython compiles recursively (a few
+        # thousand rows would exhaust its recursion limit).
+        reached = self.fresh()[1]
+        self.emit(f"{v}, {reached} = ZERO, (None, None)")
+        for row in e.rows:
+            self.emit(f"if {sv} >= {self.const(row.threshold)}:")
+            self.emit(f"    {v}, {reached} = {self.const(row.award)}, {_lit((row.threshold_text, row.award_text))}")
+        self.emit(f"{t} = r_tiers({st}, *{reached}, {_lit(lowest)})")
+        return v, t
+
+    def visit_Lookup(self, e: M.Lookup, item: str | None) -> tuple[str, str]:
+        sv, _ = self.visit(e.subject, item)
+        v, t = self.fresh()
+        # One `if` per option (the form admits exactly one of them), not an elif chain.
+        for option, branch in e.choices:
+            self.emit(f"if {sv} == {_lit(option)}:")
             self.open_block()
-            bv, bt = self.expr(e.then, item)
-            self.emit(f"{v}, {t} = {bv}, {bt}")
+            bv, bt = self.visit(branch, item)
+            label = e.field.option_label(option)
+            self.emit(f"{v}, {t} = {bv}, r_lookup({bt}, {_lit(e.field.label)}, {_lit(label)})")
             self.close_block()
-            self.emit("else:")
-            self.open_block()
-            bv, bt = self.expr(e.otherwise, item)
-            self.emit(f"{v}, {t} = {bv}, {bt}")
-            self.close_block()
-            self.emit(f"{t} = r_cond({t}, {ct})")
-            return v, t
-        if isinstance(e, M.Call):
-            args = [self.expr(a, item) for a in e.args]
-            values = ", ".join(a[0] for a in args)
-            texts = ", ".join(a[1] for a in args)
-            func = {"min": "min", "max": "max", "months": "months_between", "overlap_months": "overlap_months"}[e.func]
-            v, t = self.fresh()
-            self.emit(f"{v} = {func}({values})")
-            self.emit(f"{t} = r_call({_lit(e.func)}, [{texts}])")
-            return v, t
-        if isinstance(e, M.Tiers):
-            sv, st = self.expr(e.subject, item)
-            v, t = self.fresh()
-            lowest = e.rows[0].threshold_text
-            # Thresholds rise: the last one reached is the award.  One `if` per row,
-            # not an elif chain, which CPython compiles recursively (a few
-            # thousand rows would exhaust its recursion limit).
-            reached = self.fresh()[1]
-            self.emit(f"{v}, {reached} = ZERO, (None, None)")
-            for row in e.rows:
-                self.emit(f"if {sv} >= {self.const(row.threshold)}:")
-                self.emit(f"    {v}, {reached} = {self.const(row.award)}, {_lit((row.threshold_text, row.award_text))}")
-            self.emit(f"{t} = r_tiers({st}, *{reached}, {_lit(lowest)})")
-            return v, t
-        if isinstance(e, M.Lookup):
-            sv, _ = self.expr(e.subject, item)
-            v, t = self.fresh()
-            # One `if` per option (the form admits exactly one of them), not an elif chain.
-            for option, branch in e.choices:
-                self.emit(f"if {sv} == {_lit(option)}:")
-                self.open_block()
-                bv, bt = self.expr(branch, item)
-                label = e.field.option_label(option)
-                self.emit(f"{v}, {t} = {bv}, r_lookup({bt}, {_lit(e.field.label)}, {_lit(label)})")
-                self.close_block()
-            return v, t
-        raise TypeError(e)  # pragma: no cover
+        return v, t
 
     def binary(self, e, item: str | None, value, text) -> tuple[str, str]:
         """Emit both operands, then the node's value and its explanation text.
 
         value(lv, rv) and text(lt, rt, v) give the code of each; the text may
         refer to the node's own value v (a comparison shows what holds)."""
-        lv, lt = self.expr(e.left, item)
-        rv, rt = self.expr(e.right, item)
+        lv, lt = self.visit(e.left, item)
+        rv, rt = self.visit(e.right, item)
         v, t = self.fresh()
         self.emit(f"{v} = {value(lv, rv)}")
         self.emit(f"{t} = {text(lt, rt, v)}")
@@ -253,100 +267,113 @@ class _Emitter:
         for rule in rules:
             deps = catalogue.inputs_of(catalogue.rule_expr(rule)) if item is None and self.partial else frozenset()
             guard = bool(deps)  # the calculator runs a rule only once its inputs are known
-            self.emit(f"# 第{int(a)}条 {_RULE_NAMES[type(rule)]}（源文件第{int(rule.span.line)}行）")
+            name = _RULE_NAMES.get(type(rule), type(rule).__name__)  # an unknown rule is refused just below
+            self.emit(f"# 第{int(a)}条 {name}（源文件第{int(rule.span.line)}行）")
             if guard:
                 self.emit(f"if known.issuperset({_lit(tuple(sorted(deps)))}):")
                 self.open_block()
-            if isinstance(rule, M.Let):
-                v, t = self.expr(rule.expr, item)
-                var = f"let_{len(self.let_vars) + 1}"
-                self.let_vars[rule.name] = var
-                self.emit(f"{var} = {v}")
-                self.note(rule.interpretation)
-                self.emit(f"steps.append({prefix}step_let({_lit(rule.label)}, {t}, {self.show(var, rule.expr.type)}, {a}))")
-            elif isinstance(rule, M.Require):
-                v, t = self.expr(rule.cond, item)
-                self.note(rule.interpretation)
-                self.emit(f"steps.append({prefix}step_require({v}, {t}, {a}))")
-                self.emit(f"if not {v}:")
-                self.emit(f"    {failed}.append({prefix}reason_require({_lit(rule.reason)}, {t}, {a}))")
-            elif isinstance(rule, M.Review):
-                v, t = self.expr(rule.cond, item)
-                self.emit(f"steps.append({prefix}step_review({v}, {t}, {a}))")
-                self.emit(f"if {v}:")
-                self.open_block()
-                self.note(rule.interpretation)
-                self.emit(f"{reviews}.append({prefix}reason_review({_lit(rule.reason)}, {t}, {a}))")
-                self.close_block()
+            self.visit(rule, item, prefix, failed, reviews)
             if guard:
                 self.close_block()
 
-    def amount(self, amount, final: bool, item: str | None, prefix: str) -> str:
-        """Emit the amount; return the name of the variable holding its outcome tuple."""
-        a = self.article
-        out = f"outcome_{self.fresh()[0]}"
-        if isinstance(amount, M.Formula):
-            v, t = self.expr(amount.expr, item)
-            self.note(amount.interpretation)
-            value = f"value_{v}"
-            self.emit(f"{value} = {v}")
-            if amount.cap is None:
-                self.emit("cap_shown = capped = None")
-            else:
-                lv, _ = self.expr(amount.cap.limit, item)
-                self.note(amount.cap.interpretation)
-                if isinstance(amount.cap.limit, M.Const):  # shown once, at build time
-                    self.emit(f"cap_shown = {_lit(R.show_yuan(amount.cap.limit.value))}")
-                else:
-                    self.emit(f"cap_shown = show_yuan({lv})")
-                self.emit(f"capped = {v} > {lv}")
-                self.emit("if capped:")
-                self.emit(f"    {value} = {lv}")
-            taken = f"round_cents({value})" if final else value
-            self.emit(f"steps.append({prefix}step_formula({t}, {v}, cap_shown, capped, {taken}, {a}))")
-            self.emit(f"{out} = ('pay', {value}, ZERO, [])")
-            return out
-        if isinstance(amount, M.Cases):
-            # The cases side by side, each run while no earlier one held (the
-            # outcome is still None): the depth of the code does not grow with
-            # their number, as an else-if ladder's would (Python allows 100 levels).
-            self.emit(f"{out} = None")
-            for case in amount.cases:
-                if case.cond is None:
-                    self.emit(f"if {out} is None:")
-                    self.open_block()
-                    self.emit(f"steps.append({prefix}step_case(None, {a}))")
-                    self.case_outcome(case.outcome, final, item, prefix, out)
-                    self.close_block()
-                    break
-                self.emit(f"if {out} is None:")
-                header = len(self.lines)
-                self.open_block()
-                cv, ct = self.expr(case.cond, item)
-                self.close_block()
-                if len(self.lines) == header:  # the condition was already computed: nothing to guard
-                    self.lines.pop()
-                self.emit(f"if {out} is None and {cv}:")  # cv was computed just above
-                self.open_block()
-                self.emit(f"steps.append({prefix}step_case({ct}, {a}))")
-                self.case_outcome(case.outcome, final, item, prefix, out)
-                self.close_block()
-            return out
-        return self.per_item(amount, final, out)
+    def visit_Let(self, rule: M.Let, item: str | None, prefix: str, failed: str, reviews: str) -> None:
+        v, t = self.visit(rule.expr, item)
+        var = f"let_{len(self.let_vars) + 1}"
+        self.let_vars[rule.name] = var
+        self.emit(f"{var} = {v}")
+        self.note(rule.interpretation)
+        self.emit(f"steps.append({prefix}step_let({_lit(rule.label)}, {t}, {self.show(var, rule.expr.type)}, "
+                  f"{self.article}))")
 
-    def case_outcome(self, outcome, final, item, prefix, out) -> None:
+    def visit_Require(self, rule: M.Require, item: str | None, prefix: str, failed: str, reviews: str) -> None:
         a = self.article
-        if isinstance(outcome, M.ReviewOutcome):
-            self.note(outcome.interpretation)
-            self.emit(f"{out} = ('review', None, None, [{prefix}reason_plain({_lit(outcome.reason)}, {a})])")
-        elif isinstance(outcome, M.IneligibleOutcome):
-            self.emit(f"{out} = ('ineligible', None, None, [{prefix}reason_plain({_lit(outcome.reason)}, {a})])")
+        v, t = self.visit(rule.cond, item)
+        self.note(rule.interpretation)
+        self.emit(f"steps.append({prefix}step_require({v}, {t}, {a}))")
+        self.emit(f"if not {v}:")
+        self.emit(f"    {failed}.append({prefix}reason_require({_lit(rule.reason)}, {t}, {a}))")
+
+    def visit_Review(self, rule: M.Review, item: str | None, prefix: str, failed: str, reviews: str) -> None:
+        a = self.article
+        v, t = self.visit(rule.cond, item)
+        self.emit(f"steps.append({prefix}step_review({v}, {t}, {a}))")
+        self.emit(f"if {v}:")
+        self.open_block()
+        self.note(rule.interpretation)
+        self.emit(f"{reviews}.append({prefix}reason_review({_lit(rule.reason)}, {t}, {a}))")
+        self.close_block()
+
+    # ------------------------------------------------------------ amounts
+    # visit(amount, final, item, prefix) emits the amount and returns the code of
+    # its outcome tuple: the variable an amount is computed into, or (for a case's
+    # review or ineligible outcome) the tuple itself.
+    def outcome_var(self) -> str:
+        return f"outcome_{self.fresh()[0]}"
+
+    def visit_Formula(self, amount: M.Formula, final: bool, item: str | None, prefix: str) -> str:
+        a = self.article
+        out = self.outcome_var()
+        v, t = self.visit(amount.expr, item)
+        self.note(amount.interpretation)
+        value = f"value_{v}"
+        self.emit(f"{value} = {v}")
+        if amount.cap is None:
+            self.emit("cap_shown = capped = None")
         else:
-            inner = self.amount(outcome, final, item, prefix)
-            self.emit(f"{out} = {inner}")
+            lv, _ = self.visit(amount.cap.limit, item)
+            self.note(amount.cap.interpretation)
+            if isinstance(amount.cap.limit, M.Const):  # shown once, at build time
+                self.emit(f"cap_shown = {_lit(R.show_yuan(amount.cap.limit.value))}")
+            else:
+                self.emit(f"cap_shown = show_yuan({lv})")
+            self.emit(f"capped = {v} > {lv}")
+            self.emit("if capped:")
+            self.emit(f"    {value} = {lv}")
+        taken = f"round_cents({value})" if final else value
+        self.emit(f"steps.append({prefix}step_formula({t}, {v}, cap_shown, capped, {taken}, {a}))")
+        self.emit(f"{out} = ('pay', {value}, ZERO, [])")
+        return out
 
-    def per_item(self, amount: M.PerItem, final: bool, out: str) -> str:
+    def visit_Cases(self, amount: M.Cases, final: bool, item: str | None, prefix: str) -> str:
         a = self.article
+        out = self.outcome_var()
+        # The cases side by side, each run while no earlier one held (the
+        # outcome is still None): the depth of the code does not grow with
+        # their number, as an else-if ladder's would (Python allows 100 levels).
+        self.emit(f"{out} = None")
+        for case in amount.cases:
+            if case.cond is None:
+                self.emit(f"if {out} is None:")
+                self.open_block()
+                self.emit(f"steps.append({prefix}step_case(None, {a}))")
+                self.emit(f"{out} = {self.visit(case.outcome, final, item, prefix)}")
+                self.close_block()
+                break
+            self.emit(f"if {out} is None:")
+            header = len(self.lines)
+            self.open_block()
+            cv, ct = self.visit(case.cond, item)
+            self.close_block()
+            if len(self.lines) == header:  # the condition was already computed: nothing to guard
+                self.lines.pop()
+            self.emit(f"if {out} is None and {cv}:")  # cv was computed just above
+            self.open_block()
+            self.emit(f"steps.append({prefix}step_case({ct}, {a}))")
+            self.emit(f"{out} = {self.visit(case.outcome, final, item, prefix)}")
+            self.close_block()
+        return out
+
+    def visit_ReviewOutcome(self, outcome: M.ReviewOutcome, final: bool, item: str | None, prefix: str) -> str:
+        self.note(outcome.interpretation)
+        return f"('review', None, None, [{prefix}reason_plain({_lit(outcome.reason)}, {self.article})])"
+
+    def visit_IneligibleOutcome(self, outcome: M.IneligibleOutcome, final: bool, item: str | None,
+                                prefix: str) -> str:
+        return f"('ineligible', None, None, [{prefix}reason_plain({_lit(outcome.reason)}, {self.article})])"
+
+    def visit_PerItem(self, amount: M.PerItem, final: bool, item: str | None, prefix: str) -> str:
+        a = self.article
+        out = self.outcome_var()
         label = amount.list_field.label
         self.emit("counted = pending = ZERO")
         self.emit("excluded, item_reviews_all, first_by_key = [], [], {}")
@@ -362,7 +389,7 @@ class _Emitter:
         for number, rule in enumerate(amount.rules):
             if not isinstance(rule, M.Unique):
                 continue
-            kv, kt = self.expr(rule.key, "item")
+            kv, kt = self.visit(rule.key, "item")
             self.emit(f"if ({number}, {kv}) in first_by_key:")
             self.open_block()
             self.note(rule.interpretation)
@@ -371,7 +398,7 @@ class _Emitter:
             self.close_block()
             self.emit("else:")
             self.emit(f"    first_by_key[{number}, {kv}] = index")
-        inner = self.amount(amount.amount, False, "item", "prefix + ")
+        inner = self.visit(amount.amount, False, "item", "prefix + ")
         self.emit(f"if {inner}[0] != 'pay':")
         self.emit(f"    item_reviews.extend({inner}[3])")
         self.emit("    continue")
@@ -410,7 +437,7 @@ def _programme_bodies(programme: M.Programme, constants: _Constants) -> tuple[st
     if any(isinstance(r, M.Require) for r in programme.rules):
         em.emit("if failed:")
         em.emit("    return steps, failed, reviews, ('ineligible', None, None, []), notes")
-    out = em.amount(programme.amount, True, None, "")
+    out = em.visit(programme.amount, True, None, "")
     em.emit(f"return steps, failed, reviews, {out}, notes")
 
     pm = _Emitter(programme, constants, partial=True)
@@ -423,7 +450,7 @@ def _programme_bodies(programme: M.Programme, constants: _Constants) -> tuple[st
         deps = tuple(sorted(catalogue.inputs_of(constraint.cond)))
         cm.emit(f"if values.keys() >= set({_lit(deps)}):")
         cm.open_block()
-        v, _ = cm.expr(constraint.cond, None)
+        v, _ = cm.visit(constraint.cond, None)
         cm.emit(f"if not {v}:")
         cm.emit(f"    errors.append({_lit({'path': constraint.path, 'message': constraint.message})})")
         cm.close_block()

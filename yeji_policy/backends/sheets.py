@@ -25,7 +25,7 @@ from decimal import Decimal
 
 import jinja2
 
-from .. import catalogue, describe, interpreter, testing
+from .. import catalogue, describe, interpreter, testing, visitor
 from .. import model as M
 from .. import runtime as R
 from ..units import MONEY
@@ -228,34 +228,52 @@ def review_cases(p: M.Programme) -> list[tuple[object, str, str, M.Interpretatio
     M.Review rules (top level or per item), M.ReviewOutcome cases, and
     M.Unique keys inside a sum over items.
     """
-    found: list[tuple[object, str, str, M.Interpretation | None]] = []
+    walk = _ReviewCases()
+    for rule in p.rules:
+        walk.visit(rule, "")
+    walk.visit(p.amount, "")
+    walk.found.sort(key=lambda f: (f[0].line, f[0].column))
+    return walk.found
 
-    def rules(items, each: str) -> None:
-        for rule in items:
-            if isinstance(rule, M.Review):
-                found.append((rule.span, f"{each}{describe.condition(rule.cond, words=True)}", rule.reason,
-                              rule.interpretation))
-            elif isinstance(rule, M.Unique):
-                found.append((rule.span, f"{each}{describe.expr(rule.key)}与在前已计入的一项相同", rule.reason,
-                              rule.interpretation))
 
-    def amount(a, each: str) -> None:
-        if isinstance(a, M.Cases):
-            for case in a.cases:
-                when = describe.other_case() if case.cond is None else describe.condition(case.cond, words=True)
-                if isinstance(case.outcome, M.ReviewOutcome):
-                    found.append((case.outcome.span, f"{each}{when}", case.outcome.reason, case.outcome.interpretation))
-                elif not isinstance(case.outcome, M.IneligibleOutcome):
-                    amount(case.outcome, each)
-        elif isinstance(a, M.PerItem):
-            inner = f"{a.list_field.label}（逐项）："
-            rules(a.rules, inner)
-            amount(a.amount, inner)
+class _ReviewCases(visitor.Visitor[None]):
+    """visit(rule or amount, each) collects the review cases below it; each: 逐项 prefix, when: the case's condition."""
 
-    rules(p.rules, "")
-    amount(p.amount, "")
-    found.sort(key=lambda f: (f[0].line, f[0].column))
-    return found
+    def __init__(self) -> None:
+        self.found: list[tuple[object, str, str, M.Interpretation | None]] = []
+
+    def visit_Review(self, rule: M.Review, each: str) -> None:
+        self.found.append((rule.span, f"{each}{describe.condition(rule.cond, words=True)}", rule.reason,
+                           rule.interpretation))
+
+    def visit_Unique(self, rule: M.Unique, each: str) -> None:
+        self.found.append((rule.span, f"{each}{describe.expr(rule.key)}与在前已计入的一项相同", rule.reason,
+                           rule.interpretation))
+
+    def visit_Require(self, rule: M.Require, each: str) -> None:
+        pass  # failing it is ineligibility, not review
+
+    visit_Let = visit_Require
+
+    def visit_Formula(self, a: M.Formula, each: str, when: str = "") -> None:
+        pass  # a formula always computes
+
+    def visit_Cases(self, a: M.Cases, each: str, when: str = "") -> None:
+        for case in a.cases:
+            self.visit(case.outcome, each,
+                       describe.other_case() if case.cond is None else describe.condition(case.cond, words=True))
+
+    def visit_ReviewOutcome(self, outcome: M.ReviewOutcome, each: str, when: str = "") -> None:
+        self.found.append((outcome.span, f"{each}{when}", outcome.reason, outcome.interpretation))
+
+    def visit_IneligibleOutcome(self, outcome: M.IneligibleOutcome, each: str, when: str = "") -> None:
+        pass
+
+    def visit_PerItem(self, a: M.PerItem, each: str, when: str = "") -> None:
+        inner = f"{a.list_field.label}（逐项）："
+        for rule in a.rules:
+            self.visit(rule, inner)
+        self.visit(a.amount, inner)
 
 
 def _article_anchor(number: int) -> str:
@@ -268,17 +286,28 @@ def _programme_anchor(p: M.Programme) -> str:
 
 # ---------------------------------------------------------------- a programme
 def _rule_lines(rules, each: str, per_item: bool) -> list[str]:
-    lines = []
-    for rule in rules:
-        if isinstance(rule, M.Require):
-            effect = "该项不计入" if per_item else "不符合条件"
-            lines.append(f"{each}{describe.condition(rule.cond, words=True)}（不满足时{effect}：{rule.reason}）")
-        elif isinstance(rule, M.Review):
-            lines.append(f"{each}若{describe.condition(rule.cond, words=True)}，{REVIEW}（{rule.reason}）")
-        elif isinstance(rule, M.Unique):
-            lines.append(f"{each}{describe.expr(rule.key)}相同的，按列表顺序仅第一个符合条件的计入，"
-                         f"其后各项{REVIEW}（{rule.reason}）")
-    return lines
+    return [line for rule in rules for line in _RULE_LINES.visit(rule, each, per_item)]
+
+
+class _RuleLines(visitor.Visitor[list]):
+    """visit(rule, each, per_item): the rule as a condition of the sheet (none for a named step)."""
+
+    def visit_Require(self, rule: M.Require, each: str, per_item: bool) -> list[str]:
+        effect = "该项不计入" if per_item else "不符合条件"
+        return [f"{each}{describe.condition(rule.cond, words=True)}（不满足时{effect}：{rule.reason}）"]
+
+    def visit_Review(self, rule: M.Review, each: str, per_item: bool) -> list[str]:
+        return [f"{each}若{describe.condition(rule.cond, words=True)}，{REVIEW}（{rule.reason}）"]
+
+    def visit_Unique(self, rule: M.Unique, each: str, per_item: bool) -> list[str]:
+        return [f"{each}{describe.expr(rule.key)}相同的，按列表顺序仅第一个符合条件的计入，"
+                f"其后各项{REVIEW}（{rule.reason}）"]
+
+    def visit_Let(self, rule: M.Let, each: str, per_item: bool) -> list[str]:
+        return []  # a calculation step, listed apart (_let_lines)
+
+
+_RULE_LINES = _RuleLines()
 
 
 def _let_lines(p: M.Programme) -> list[str]:
@@ -298,58 +327,89 @@ def money_wording(p: M.Programme) -> str:
 
 
 def _conditions(p: M.Programme) -> list[str]:
-    lines = _rule_lines(p.rules, "", False)
+    return _rule_lines(p.rules, "", False) + _ITEM_CONDITIONS.visit(p.amount)
 
-    def nested(a) -> None:
-        if isinstance(a, M.PerItem):
-            lines.extend(_rule_lines(a.rules, f"每项{a.list_field.label}：", True))
-            nested(a.amount)
-        elif isinstance(a, M.Cases):
-            for case in a.cases:
-                if not isinstance(case.outcome, (M.ReviewOutcome, M.IneligibleOutcome)):
-                    nested(case.outcome)
 
-    nested(p.amount)
-    return lines
+class _ItemConditions(visitor.Visitor[list]):
+    """The conditions each item of a sum over a list must meet, wherever the amount holds one."""
+
+    def visit_PerItem(self, a: M.PerItem) -> list[str]:
+        return _rule_lines(a.rules, f"每项{a.list_field.label}：", True) + self.visit(a.amount)
+
+    def visit_Cases(self, a: M.Cases) -> list[str]:
+        return [line for case in a.cases for line in self.visit(case.outcome)]
+
+    def visit_Formula(self, a) -> list[str]:
+        return []
+
+    visit_ReviewOutcome = visit_IneligibleOutcome = visit_Formula
+
+
+_ITEM_CONDITIONS = _ItemConditions()
 
 
 def _formula_lines(a, head: str) -> list[str]:
-    if isinstance(a, M.Formula):
+    return _FORMULA_LINES.visit(a, head)
+
+
+class _FormulaLines(visitor.Visitor[list]):
+    """visit(amount, head): the lines of the amount's formula; head names the money (补助金额 = )."""
+
+    def visit_Formula(self, a: M.Formula, head: str) -> list[str]:
         text = f"{head}{describe.expr(a.expr, tables=True, words=True)}"
         if a.cap is not None:
             text += "，" + _cap_words(a.cap)
         return [text]
-    if isinstance(a, M.Cases):
+
+    def visit_Cases(self, a: M.Cases, head: str) -> list[str]:
         lines = []
         for case in a.cases:
             when = describe.other_case() if case.cond is None else describe.condition(case.cond, words=True)
-            outcome = case.outcome
-            if isinstance(outcome, M.ReviewOutcome):
-                lines.append(f"{when}：{REVIEW}（{outcome.reason}）")
-            elif isinstance(outcome, M.IneligibleOutcome):
-                lines.append(f"{when}：不予补助（{outcome.reason}）")
-            else:
-                lines.extend(f"{when}：{line}" for line in _formula_lines(outcome, head))
+            lines.extend(f"{when}：{line}" for line in self.visit(case.outcome, head))
         return lines
-    label = a.list_field.label
-    word = head.split(" = ")[0]
-    lines = _formula_lines(a.amount, f"每项{label}的{word} = ")
-    lines.append(f"{word} = 计入的各项{label}金额合计（{REVIEW}的各项，经批准后计入）")
-    return lines
+
+    def visit_ReviewOutcome(self, outcome: M.ReviewOutcome, head: str) -> list[str]:
+        return [f"{REVIEW}（{outcome.reason}）"]
+
+    def visit_IneligibleOutcome(self, outcome: M.IneligibleOutcome, head: str) -> list[str]:
+        return [f"不予补助（{outcome.reason}）"]
+
+    def visit_PerItem(self, a: M.PerItem, head: str) -> list[str]:
+        label = a.list_field.label
+        word = head.split(" = ")[0]
+        lines = self.visit(a.amount, f"每项{label}的{word} = ")
+        lines.append(f"{word} = 计入的各项{label}金额合计（{REVIEW}的各项，经批准后计入）")
+        return lines
+
+
+_FORMULA_LINES = _FormulaLines()
 
 
 def _caps(a, each: str = "") -> list[str]:
-    if isinstance(a, M.Formula):
+    return _CAPS.visit(a, each)
+
+
+class _Caps(visitor.Visitor[list]):
+    """visit(amount, each): the caps of an amount in words, each after `each` (每项…： inside a sum)."""
+
+    def visit_Formula(self, a: M.Formula, each: str) -> list[str]:
         if a.cap is None:
             return []
         return [f"{each}{_words(a.cap.limit)}" + ("【解释】" if a.cap.interpretation else "")]
-    if isinstance(a, M.Cases):
-        found = []
-        for case in a.cases:
-            if not isinstance(case.outcome, (M.ReviewOutcome, M.IneligibleOutcome)):
-                found.extend(_caps(case.outcome, each))
-        return found
-    return _caps(a.amount, f"每项{a.list_field.label}：")
+
+    def visit_Cases(self, a: M.Cases, each: str) -> list[str]:
+        return [cap for case in a.cases for cap in self.visit(case.outcome, each)]
+
+    def visit_ReviewOutcome(self, outcome, each: str) -> list[str]:
+        return []
+
+    visit_IneligibleOutcome = visit_ReviewOutcome
+
+    def visit_PerItem(self, a: M.PerItem, each: str) -> list[str]:
+        return self.visit(a.amount, f"每项{a.list_field.label}：")
+
+
+_CAPS = _Caps()
 
 
 def _cap_summary(p: M.Programme) -> str:
@@ -365,52 +425,73 @@ def _cap_summary(p: M.Programme) -> str:
 
 def _tables(p: M.Programme) -> list[Table]:
     """Every lookup and tier table of the programme's rules and amount, in order."""
-    tables: list[Table] = []
+    walk = _TableWalk()
+    for rule in p.rules:
+        walk.visit(catalogue.rule_expr(rule), "")
+    walk.visit(p.amount, "")
+    return walk.tables
 
-    def roots(a) -> list[M.Expr]:
-        if isinstance(a, M.Formula):
-            return [a.expr] + ([a.cap.limit] if a.cap is not None else [])
-        if isinstance(a, M.Cases):
-            out = []
-            for case in a.cases:
-                out += ([case.cond] if case.cond is not None else [])
-                if not isinstance(case.outcome, (M.ReviewOutcome, M.IneligibleOutcome)):
-                    out += roots(case.outcome)
-            return out
-        return [catalogue.rule_expr(r) for r in a.rules] + roots(a.amount)
 
-    def walk(e: M.Expr, within: str) -> None:
-        if isinstance(e, M.Lookup):
-            rows = []
-            for options, branch in describe.lookup_groups(e):
-                labels = describe.option_labels(e, options)
-                if isinstance(branch, M.Tiers):
-                    shown = f"{describe.tiers_name(branch)}，见下方分档表（{labels}）"
-                else:
-                    shown = _words(branch)
-                rows.append((labels, shown))
-            tables.append(Table(f"对照表：{describe.lookup_name(e)}", (e.field.label, "金额"), tuple(rows)))
-            for options, branch in describe.lookup_groups(e):
-                walk(branch, describe.option_labels(e, options))
-            return
-        if isinstance(e, M.Tiers):
-            money = e.type.dim == MONEY
-            subject_money = e.subject.type.dim == MONEY
-            rows = tuple(
-                (f"第{i}档", figure(r.threshold_text, r.threshold, subject_money), figure(r.award_text, r.award, money))
-                for i, r in enumerate(e.rows, start=1))
-            caption = f"分档表：{describe.tiers_name(e)}" + (f"（{within}）" if within else "")
-            note = (f"{describe.expr(e.subject)}达到某档门槛（等于门槛即为达到）即适用该档，取所达到的最高一档；"
-                    f"未达到最低档（{e.rows[0].threshold_text}）的为0。")
-            tables.append(Table(caption, ("档位", f"{describe.expr(e.subject)}达到", "金额"), rows, note))
-            walk(e.subject, "")
-            return
+class _TableWalk(visitor.Visitor[None]):
+    """visit(node, within) collects the tables below node in order; within: the options a table is under."""
+
+    def __init__(self) -> None:
+        self.tables: list[Table] = []
+
+    # ------------------------------------------------------------ amounts: their expressions in order
+    def visit_Formula(self, a: M.Formula, within: str) -> None:
+        self.visit(a.expr, within)
+        if a.cap is not None:
+            self.visit(a.cap.limit, within)
+
+    def visit_Cases(self, a: M.Cases, within: str) -> None:
+        for case in a.cases:
+            if case.cond is not None:
+                self.visit(case.cond, within)
+            self.visit(case.outcome, within)
+
+    def visit_ReviewOutcome(self, outcome, within: str) -> None:
+        pass  # no expression
+
+    visit_IneligibleOutcome = visit_ReviewOutcome
+
+    def visit_PerItem(self, a: M.PerItem, within: str) -> None:
+        for rule in a.rules:
+            self.visit(catalogue.rule_expr(rule), within)
+        self.visit(a.amount, within)
+
+    # ------------------------------------------------------------ expressions
+    def visit_Lookup(self, e: M.Lookup, within: str) -> None:
+        rows = []
+        for options, branch in describe.lookup_groups(e):
+            labels = describe.option_labels(e, options)
+            if isinstance(branch, M.Tiers):
+                shown = f"{describe.tiers_name(branch)}，见下方分档表（{labels}）"
+            else:
+                shown = _words(branch)
+            rows.append((labels, shown))
+        self.tables.append(Table(f"对照表：{describe.lookup_name(e)}", (e.field.label, "金额"), tuple(rows)))
+        for options, branch in describe.lookup_groups(e):
+            self.visit(branch, describe.option_labels(e, options))
+
+    def visit_Tiers(self, e: M.Tiers, within: str) -> None:
+        money = e.type.dim == MONEY
+        subject_money = e.subject.type.dim == MONEY
+        rows = tuple(
+            (f"第{i}档", figure(r.threshold_text, r.threshold, subject_money), figure(r.award_text, r.award, money))
+            for i, r in enumerate(e.rows, start=1))
+        caption = f"分档表：{describe.tiers_name(e)}" + (f"（{within}）" if within else "")
+        note = (f"{describe.expr(e.subject)}达到某档门槛（等于门槛即为达到）即适用该档，取所达到的最高一档；"
+                f"未达到最低档（{e.rows[0].threshold_text}）的为0。")
+        self.tables.append(Table(caption, ("档位", f"{describe.expr(e.subject)}达到", "金额"), rows, note))
+        self.visit(e.subject, "")
+
+    def _operands(self, e: M.Expr, within: str) -> None:
         for child in catalogue.children(e):
-            walk(child, within)
+            self.visit(child, within)
 
-    for root in [catalogue.rule_expr(r) for r in p.rules] + roots(p.amount):
-        walk(root, "")
-    return tables
+    visit_Const = visit_InputRef = visit_ItemRef = visit_LetRef = _operands
+    visit_Arith = visit_Logic = visit_Not = visit_Compare = visit_Member = visit_Cond = visit_Call = _operands
 
 
 def _field_rows(fields, register: _Register, prefix: str = "", label_prefix: str = "") -> list[tuple[str, ...]]:
@@ -518,14 +599,7 @@ def _programme(policy: M.Policy, p: M.Programme, register: _Register) -> Program
 
 def _has_review(p: M.Programme) -> bool:
     """Whether some case of the programme ends in review: a 审核 rule, case or 唯一."""
-    def within(a) -> bool:
-        if isinstance(a, M.Cases):
-            return any(isinstance(c.outcome, M.ReviewOutcome) or
-                       (not isinstance(c.outcome, M.IneligibleOutcome) and within(c.outcome)) for c in a.cases)
-        if isinstance(a, M.PerItem):
-            return any(isinstance(r, (M.Review, M.Unique)) for r in a.rules) or within(a.amount)
-        return False
-    return any(isinstance(r, M.Review) for r in p.rules) or within(p.amount)
+    return bool(review_cases(p))
 
 
 def _marked_value(a: M.Attribute | None) -> str:
