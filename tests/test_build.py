@@ -287,7 +287,17 @@ def build_command(policy: Path, out: Path, fallback: bool = False) -> list[str]:
     return [sys.executable, *start, "build", "--out", str(out), str(policy)]
 
 
-def test_interrupted_write_in_the_two_rename_window_keeps_a_complete_tree(tmp_path, monkeypatch, two_versions):
+@pytest.fixture
+def default_sigint():
+    """Python ignores SIGINT in a job started in the background (`&`, nohup): put back the
+    handler that raises KeyboardInterrupt, as in a foreground run, for the test's duration."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_interrupted_write_in_the_two_rename_window_keeps_a_complete_tree(tmp_path, monkeypatch, two_versions,
+                                                                           default_sigint):
     """SIGINT between the fallback's two renames: deferred until the new tree is in place."""
     files, trees = two_versions
     out = tmp_path / "generated"

@@ -868,6 +868,13 @@ class Checker:
             if window.type.kind != "num" or window.type.dim != (("month", 1),):
                 self.error("E0302", f"“重叠月数”的第4个参数须以月计（如 3年、36个月），此处为{window.type}", node.args[3].span)
                 return None
+            # The window is a period the text fixes, counted in whole calendar months: a fraction
+            # (2.5个月, 0.1年) has no meaning there, and an input could not be checked for it.
+            if not (isinstance(window, M.Const) and window.value == window.value.to_integral_value()
+                    and window.value > 0):
+                self.error("E0308", "“重叠月数”的期限须是写明的整月数（如 3年、36个月），不能是小数或输入项",
+                           node.args[3].span)
+                return None
         return M.Call(func, tuple(args), M.Type("num", (("month", 1),)), node.span)
 
     def tiers(self, node: A.Tiers, scope: _Scope):

@@ -129,28 +129,16 @@ def _invalid(exc: runtime.InvalidApplication) -> NoReturn:
 
 
 def json_as_form(fields, run):
-    """JSON input follows the form: money sent as a JSON string is refused with
-    the form's own message (the Python API still takes "12.50"), together with
-    every other problem the engine `run` finds."""
+    """JSON input follows the form (backends.form_ui.json_as_form)."""
     from .backends import form_ui
 
-    def checked(data):
-        errors, data = form_ui.json_money_strings(fields, data)
-        try:
-            result = run(data)
-        except Exception as exc:  # an InvalidApplication of either engine
-            if not errors or getattr(exc, "errors", None) is None:
-                raise
-            raise runtime.InvalidApplication(errors + exc.errors) from None
-        if errors:
-            raise runtime.InvalidApplication(errors)
-        return result
-
-    return checked
+    return form_ui.json_as_form(fields, run)
 
 
 def _fields(policy: M.Policy, pid) -> tuple:
-    return next((p.fields for p in policy.programmes if p.id == pid), ())
+    from .backends import form_ui
+
+    return form_ui.programme_fields(policy, pid)
 
 
 def generated_engine(policy: M.Policy) -> types.ModuleType:
@@ -161,7 +149,29 @@ def generated_engine(policy: M.Policy) -> types.ModuleType:
 
 
 # ---------------------------------------------------------------- commands
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group; an OS error no command handled (stdout on a full disk, a closed pipe)
+    ends the run with one Chinese line and exit code 1, never a traceback."""
+
+    def main(self, *args, **kwargs):
+        try:
+            return super().main(*args, **kwargs)
+        except OSError as exc:
+            try:  # stdout may be what failed: let nothing more be written to it at exit
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            reason = _WRITE_ERRORS.get(exc.errno) or exc.strerror or type(exc).__name__
+            where = f"（{exc.filename}）" if exc.filename else ""
+            try:
+                sys.stderr.write(f"错误：输入输出失败{where}：{reason}；输出可能不完整\n")
+                sys.stderr.flush()
+            except OSError:
+                pass
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="yeji-policy", message="yeji-policy %(version)s")
 def main() -> None:
     """yeji-policy：政策即代码编译器——把政策文件编译为计算模块、申请表单和规则说明。"""
@@ -221,10 +231,17 @@ def _build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
         _fail(f"{exc}；{out}/ 保持不变", 1)
     stale = build_mod.compare(artifacts, out_dir)
     if check_only:
+        unmarked = out_dir.is_dir() and not (out_dir / build_mod.MARKER).is_file()
+        if unmarked and [p for p in stale.extra if p != build_mod.MARKER]:
+            # files of someone else's in a folder the build did not make: `build` would refuse it, so say that
+            try:
+                build_mod.check_output(out_dir, sources)
+            except build_mod.OutputError as exc:
+                _fail(str(exc))
         if stale.changed or stale.extra:
             click.echo(f"{out}/ 不是最新的，运行 yeji-policy build 会改变以下文件：")
             for path in stale.changed:
-                click.echo(f"  修改  {out}/{path}")
+                click.echo(f"  {'修改' if (out_dir / path).exists() else '新增'}  {out}/{path}")
             for path in stale.extra:
                 click.echo(f"  删除  {out}/{path}")
             sys.exit(1)
@@ -236,7 +253,8 @@ def _build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
         _fail(str(exc))
     except OSError as exc:
         _fail(write_failure(exc, f"{out}/"))
-    click.echo(f"已生成 {len(artifacts)} 个文件到 {out}/（{len(stale.changed)} 个有变化）：")
+    changed = [p for p in stale.changed if p != build_mod.MARKER]  # the marker is not an artifact
+    click.echo(f"已生成 {len(artifacts)} 个文件到 {out}/（{len(changed)} 个有变化）：")
     for path in artifacts:
         click.echo(f"  {out}/{path}")
 
@@ -301,6 +319,10 @@ def evaluate(programme: str | None, application: str | None, as_json: bool, batc
         result = json_as_form(_fields(policy, programme),
                               lambda d: deep_call(interpreter.evaluate, policy, programme, d))(data)
     except runtime.InvalidApplication as exc:
+        if as_json:  # a program reading --json gets JSON either way: the record --batch writes for such a line
+            click.echo(_dump({"programme": programme, "status": "invalid", "errors": exc.errors,
+                              "error_count": exc.count}))
+            sys.exit(2)
         _invalid(exc)
     if as_json:
         click.echo(_dump(result))

@@ -14,6 +14,7 @@ tests; W… are warnings (the policy still builds); W08xx figure traceability.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -108,6 +109,9 @@ _ENTRIES = [
     Code("E0307", "units", "计算可能超出精度",
          "按输入项的最大值和各数字的位数推算，这一步计算可能需要超过计算引擎 100 位的有效数字，合法的申请也可能无法精确计算。\n"
          "修改：减少相乘的输入项，或减少数字、步长的小数位数。"),
+    Code("E0308", "units", "“重叠月数”的期限不是整月数",
+         "“重叠月数(起, 止, 开始日期, 期限)”按自然月计算：期限须是政策写明的整月数，如 3年、36个月。"
+         "小数（2.5个月、0.1年）在自然月里没有意义，输入项也无法事先核对。\n修改：写出整月数的期限。"),
     # ---------------------------------------------------------------- types and tables
     Code("E0401", "types", "类型不符",
          "某处需要一种类型（数值、是否值、日期、选项、列表），写的却是另一种。诊断说明此处需要什么。\n"
@@ -214,6 +218,8 @@ _EXAMPLES: dict[str, tuple[str, str]] = {
     "E0301": ('months: 整数 个月 "入驻月数"', 'months: 整数 年 "入驻年数"'),
     "E0302": ("要求 accepted 否则", "要求 investment ≥ 3人 否则"),
     "E0303": ("最高不超过 50万元", "最高不超过 50"),
+    "E0308": ('      accepted: 是否 "验收合格"\n    }\n    要求 kind 属于 { ecommerce } 否则 不符合 "不是电子商务企业"\n    要求 accepted 否则 不符合 "未验收合格"\n    金额 = investment × 50%',
+              '      accepted: 是否 "验收合格"\n      start: 日期 "入驻日期"\n    }\n    要求 kind 属于 { ecommerce } 否则 不符合 "不是电子商务企业"\n    要求 accepted 否则 不符合 "未验收合格"\n    令 n "补助月数" = 重叠月数(start, start, start, 2.5个月)\n    金额 = investment × 50%'),
     "E0401": ("要求 accepted 否则", "要求 investment 否则"),
     "E0402": ("金额 = investment × 50%", "金额 = 最小(investment) × 50%"),
     "E0403": ("金额 = investment × 50%", "金额 = 按 kind { ecommerce: investment } × 50%"),
@@ -280,8 +286,12 @@ def explain(entry: Code) -> str:
 
 
 def _quoted(text: str, width: int = 100) -> list[str]:
-    """The lines of an example edit, indented; a very long line (E0106's) cut with …"""
-    return ["    " + (line if len(line) <= width else line[:width] + "…") for line in text.strip("\n").split("\n")]
+    """The lines of an example edit, indented; a very long line (E0106's) cut with …; an invisible
+    character (E0105's) shown by its code point, never printed to the terminal as itself."""
+    def visible(line: str) -> str:
+        return "".join(f"<U+{ord(ch):04X}>" if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") else ch
+                       for ch in line)
+    return ["    " + visible(line if len(line) <= width else line[:width] + "…") for line in text.strip("\n").split("\n")]
 
 
 def listing() -> str:

@@ -369,7 +369,7 @@ def _number(value, field, path, errors):
             return None
         value = D(value)
     elif isinstance(value, int):
-        if abs(value) > MAX_NUMBER:
+        if value > MAX_NUMBER:  # a negative one is refused as negative below
             errors.append({"path": path, "message": f"“{label}”超过允许的最大值 {group(MAX_NUMBER)}"})
             return None
         value = D(value)

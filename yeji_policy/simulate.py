@@ -112,7 +112,15 @@ class Tally:
 
 
 def evaluate_record(policy: M.Policy, line: batch.Line) -> dict:
-    return batch.evaluate_line(line, lambda pid, application: interpreter.evaluate(policy, pid, application))
+    """One JSONL record decided by the interpreter, the JSON input judged as a form judges it (as --batch does)."""
+    from .backends import form_ui
+
+    def decide(pid, application):
+        engine = form_ui.json_as_form(form_ui.programme_fields(policy, pid),
+                                      lambda data: interpreter.evaluate(policy, pid, data))
+        return engine(application)
+
+    return batch.evaluate_line(line, decide)
 
 
 def simulate(policy: M.Policy, stream: IO[bytes], progress: Callable[[int], None] | None = None) -> Tally:

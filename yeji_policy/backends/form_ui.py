@@ -171,3 +171,30 @@ def json_money_strings(fields, application, path: str = "") -> tuple[list[dict],
                 items.append(item)
             patched[f.name] = items
     return errors, (patched if errors else application)
+
+
+def json_as_form(fields, run):
+    """JSON input follows the form: money sent as a JSON string is refused with
+    the form's own message (the Python API still takes "12.50"), together with
+    every other problem the engine `run` finds.  Every command that reads JSON
+    applications (evaluate, --batch, match, simulate, diff --population) goes
+    through this, so that one file gets one verdict whichever command reads it."""
+
+    def checked(data):
+        errors, data = json_money_strings(fields, data)
+        try:
+            result = run(data)
+        except Exception as exc:  # an InvalidApplication of either engine
+            if not errors or getattr(exc, "errors", None) is None:
+                raise
+            raise runtime.InvalidApplication(errors + exc.errors) from None
+        if errors:
+            raise runtime.InvalidApplication(errors)
+        return result
+
+    return checked
+
+
+def programme_fields(policy: M.Policy, pid) -> tuple:
+    """The form fields of a programme id; none for an unknown id (the engine words that error)."""
+    return next((p.fields for p in policy.programmes if type(pid) is str and p.id == pid), ())
