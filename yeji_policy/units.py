@@ -62,7 +62,7 @@ _QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(%|[^/]+)((?:/[^/]+)*)$")
 
 
 # A literal may have at most this many digits: enough for any figure a policy
-# writes (10^15 元 to the 分 is 18), far below the engines' 100-digit context.
+# writes (a thousand trillion 元 to the 分 is 18), far below the engines' 100-digit context.
 MAX_LITERAL_DIGITS = 30
 
 
