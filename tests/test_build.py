@@ -172,7 +172,7 @@ def test_build_writes_its_marker_and_replaces_only_its_own_or_an_empty_directory
     (project / "generated" / build_mod.MARKER).unlink()
     result = runner.invoke(main, ["build", "--check", "--out", "generated"])
     assert result.exit_code == 1
-    assert result.output.splitlines()[1:] == ["  修改  generated/.yeji-policy-build"]
+    assert result.output.splitlines()[1:] == ["  新增  generated/.yeji-policy-build"]
     assert runner.invoke(main, ["build", "--out", "generated"]).exit_code == 2
     assert (project / "notes" / "todo.txt").read_text(encoding="utf-8") == "keep me"
 

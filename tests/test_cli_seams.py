@@ -101,3 +101,18 @@ def test_build_check_says_what_build_would_do_in_a_folder_it_did_not_make(tmp_pa
 def test_explain_never_prints_an_invisible_character_itself():
     out = CliRunner().invoke(main, ["explain", "E0105"]).output
     assert "\u202e" not in out and "<U+202E>" in out
+
+
+@pytest.mark.parametrize("args,message", [
+    (["nosuch"], "错误：没有命令“nosuch”；可用的命令："),
+    (["dump", "--stage", "foo", "x.policy"], "错误：“--stage”应为 source、parse、ast、model 之一"),
+    (["check", "--bad"], "错误：没有选项“--bad”"),
+    (["explain", "E0101", "more"], "错误：多余的参数：more"),
+    (["dump"], "错误：缺少参数“FILE”"),
+])
+def test_usage_errors_are_said_in_chinese(args, message):
+    result = CliRunner().invoke(main, args, prog_name="yeji-policy")
+    assert result.exit_code == 2
+    first, hint = result.stderr.splitlines()
+    assert first.startswith(message)
+    assert hint.startswith("运行“yeji-policy") and hint.endswith("--help”查看用法。")

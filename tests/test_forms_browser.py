@@ -137,10 +137,10 @@ class CliInvalid(Exception):
 
 
 def _cli_result(exit_code: int, stdout: str, stderr: str) -> dict:
-    if exit_code == 2:
-        errors = [dict(zip(("path", "message"), line.strip()[2:].split("：", 1)))
-                  for line in stderr.splitlines() if line.startswith("  - ")]
-        raise CliInvalid(errors)
+    if exit_code == 2:  # an invalid application: with --json, its errors as JSON on stdout
+        record = json.loads(stdout)
+        assert record["status"] == "invalid", record
+        raise CliInvalid(record["errors"])
     assert exit_code == 0, stderr
     return json.loads(stdout)
 

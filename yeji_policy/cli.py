@@ -154,8 +154,23 @@ class _Group(click.Group):
     ends the run with one Chinese line and exit code 1, never a traceback."""
 
     def main(self, *args, **kwargs):
-        try:
+        if kwargs.get("standalone_mode", True) is False:  # a caller handling click's exceptions itself
             return super().main(*args, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+            if isinstance(code, int):  # ctx.exit(n), as --help and --version do, comes back as a number
+                sys.exit(code)
+            return code
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            sys.stderr.write("已取消\n")
+            sys.exit(1)
+        except click.UsageError as exc:
+            sys.stderr.write(f"错误：{_usage_message(exc)}\n")
+            path = exc.ctx.command_path if exc.ctx is not None else "yeji-policy"
+            sys.stderr.write(f"运行“{path} --help”查看用法。\n")
+            sys.exit(2)
         except OSError as exc:
             try:  # stdout may be what failed: let nothing more be written to it at exit
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -169,6 +184,38 @@ class _Group(click.Group):
             except OSError:
                 pass
             sys.exit(1)
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    """click's usage errors, said in Chinese."""
+    if isinstance(exc, click.NoSuchOption):
+        near = f"，是否指 {'、'.join(sorted(exc.possibilities))}" if exc.possibilities else ""
+        return f"没有选项“{exc.option_name}”{near}"
+    if isinstance(exc, click.MissingParameter) and exc.param is not None:
+        kind = "选项" if isinstance(exc.param, click.Option) else "参数"
+        return f"缺少{kind}“{exc.param.human_readable_name}”"
+    if isinstance(exc, click.BadParameter):
+        if isinstance(exc.param, click.Option):
+            name = exc.param.opts[0]
+        else:
+            name = exc.param.human_readable_name if exc.param is not None else (exc.param_hint or "参数")
+        param_type = getattr(exc.param, "type", None)
+        if isinstance(param_type, click.Choice):
+            return f"“{name}”应为 {'、'.join(map(str, param_type.choices))} 之一"
+        text = exc.message
+        for english, chinese in (("is a directory", "是目录，不是文件"), ("does not exist", "不存在"),
+                                 ("is not readable", "无法读取"), ("is a file", "是文件，不是目录")):
+            if english in text:
+                return f"“{name}”的值无效：{chinese}"
+        return f"“{name}”的值无效：{text}"
+    text = exc.message
+    if text.startswith("No such command"):
+        command = text.split("'")[1] if "'" in text else text
+        commands = "、".join(sorted(main.commands))
+        return f"没有命令“{command}”；可用的命令：{commands}"
+    if text.startswith("Got unexpected extra argument"):
+        return f"多余的参数：{text.split('(', 1)[-1].rstrip(')')}"
+    return text
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
