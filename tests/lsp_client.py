@@ -61,7 +61,10 @@ class LspClient:
                 self.notifications.put(message)
 
     def _send(self, message: dict) -> None:
-        body = json.dumps(message, ensure_ascii=False).encode("utf-8")
+        self.send_raw(json.dumps(message, ensure_ascii=False).encode("utf-8"))
+
+    def send_raw(self, body: bytes) -> None:
+        """One framed message whose body is sent as it is (to test what malformed input gets)."""
         self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
         self.process.stdin.flush()
 
@@ -71,12 +74,16 @@ class LspClient:
         self.next_id += 1
         ident = self.next_id
         self._send({"jsonrpc": "2.0", "id": ident, "method": method, "params": params})
+        return self.response(ident, timeout, method)
+
+    def response(self, ident, timeout: float = 30, what: str = "") -> dict:
+        """The response with id `ident` (None: one to a message whose id could not be read)."""
         deadline = time.monotonic() + timeout
         with self.lock:
             while ident not in self.responses:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self.process.poll() is not None:
-                    raise TimeoutError(f"no response to {method}: {self.stderr_text()}")
+                    raise TimeoutError(f"no response to {what or ident}: {self.stderr_text()}")
                 self.lock.wait(remaining)
             return self.responses.pop(ident)
 

@@ -4,6 +4,7 @@ and position for position.  Plus the VS Code grammar's own test (vscode-tmgramma
 
 from __future__ import annotations
 
+import json
 import re
 
 import os
@@ -395,3 +396,197 @@ def test_every_request_survives_any_edit(data):
         lsp.complete(analysis, None, line, column)
     if analysis.index is not None:
         lsp.outline(analysis.index)
+
+
+# ---------------------------------------------------------------- CRLF and BOM: the editor's text, check's reading
+def _editor(text: str, bom: bool = True, crlf: bool = True) -> str:
+    """`text` as an editor on Windows may hold it: a byte order mark first, CRLF line ends."""
+    return ("\ufeff" if bom else "") + (text.replace("\n", "\r\n") if crlf else text)
+
+
+def _slice(source: str, where: dict) -> str:
+    """The text of an editor's document in an LSP range (UTF-16), lines split as LSP splits them."""
+    lines = re.split(r"\r\n|\r|\n", source)
+
+    def offset(position: dict) -> int:
+        before = "".join(line + "\n" for line in lines[: position["line"]])
+        line = lines[position["line"]].encode("utf-16-le")[: 2 * position["character"]].decode("utf-16-le")
+        return len(before) + len(line)
+
+    joined = "\n".join(lines)
+    return joined[offset(where["start"]): offset(where["end"])]
+
+
+@pytest.mark.parametrize("bom,crlf", [(False, True), (True, False), (True, True)], ids=["crlf", "bom", "crlf+bom"])
+def test_a_crlf_or_bom_document_gets_exactly_checks_diagnostics(client, tmp_path, bom, crlf):
+    text = _editor(_source(), bom, crlf)
+    path = tmp_path / "saved.policy"
+    path.write_bytes(text.encode("utf-8"))
+    uri = path.as_uri()
+    client.open(uri, text)
+    published = client.diagnostics(uri, 1)
+    result = subprocess.run([sys.executable, "-m", "yeji_policy.cli", "check", str(path)], capture_output=True,
+                            text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "0 个警告" in result.stdout + result.stderr and published == []
+
+
+def test_a_misspelt_field_in_a_crlf_bom_document_is_E0201_at_its_exact_range(client):
+    uri = "file:///tmp/misspelt_crlf_bom.policy"
+    text = _editor(_source().replace(AMOUNT_LINE, AMOUNT_LINE.replace("equipment_investment", "equipment_investmnt")))
+    client.open(uri, text)
+    errors = [d for d in client.diagnostics(uri, 1) if d["severity"] == 1]
+    assert errors == [{
+        "range": _range(AMOUNT_ROW, 9, 28),
+        "message": "未定义的输入项“equipment_investmnt”，是否指“equipment_investment”？",
+        "severity": 1, "code": "E0201", "source": "yeji-policy",
+    }]
+    assert _slice(text, errors[0]["range"]) == "equipment_investmnt"
+
+
+def test_line_0_of_a_bom_document_counts_the_bom_and_a_line_end_error_stops_before_cr(client):
+    uri = "file:///tmp/line0_bom.policy"
+    # check: "x" at 1:1 of the text without its BOM; in the editor the BOM is character 0
+    text = _editor("x" + _source())
+    client.open(uri, text)
+    found = client.diagnostics(uri, 1)
+    assert [(d["code"], d["range"]) for d in found] == [("E0101", _range(0, 1, 2))]
+    assert _slice(text, found[0]["range"]) == "x"
+    # a stray "@" ending a line: its range ends at the end of the line, before the "\r"
+    lines = _source().split("\n")
+    row = next(n for n, line in enumerate(lines) if line.startswith("章 一 "))
+    text = _editor("\n".join(lines[:row] + [lines[row] + " @"] + lines[row + 1:]))
+    client.change(uri, text, 2)
+    found = client.diagnostics(uri, 2)
+    end = len(lines[row]) + 2
+    assert [(d["code"], d["range"]) for d in found] == [("E0102", _range(row, end - 1, end))]
+    assert _slice(text, found[0]["range"]) == "@"
+
+
+def test_hover_and_definition_in_a_crlf_bom_document(client, shipped):
+    uri = "file:///tmp/hover_crlf_bom.policy"
+    client.open(uri, _editor(_source()))
+    assert client.diagnostics(uri, 1) == []
+    expected = client.result("textDocument/hover", _at(shipped, AMOUNT_ROW, 12))
+    assert client.result("textDocument/hover", _at(uri, AMOUNT_ROW, 12)) == expected
+    assert client.result("textDocument/definition", _at(uri, AMOUNT_ROW, 20)) == [
+        {"uri": uri, "range": _range(FIELD_ROW, 6, 26)}]
+    symbols = client.result("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
+    assert symbols == client.result("textDocument/documentSymbol", {"textDocument": {"uri": shipped}})
+
+
+@pytest.mark.parametrize("text", [_editor(_misformatted()), _editor(_source(), bom=False), _editor(_source(), crlf=False)],
+                         ids=["misformatted-crlf+bom", "crlf", "bom"])
+def test_formatting_a_crlf_or_bom_document_gives_what_fmt_writes(client, tmp_path, text):
+    """fmt writes LF and no BOM: the edit replaces the whole document with exactly that."""
+    uri = f"file:///tmp/fmt_{len(text)}.policy"
+    client.open(uri, text)
+    edits = client.result("textDocument/formatting",
+                          {"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": True}})
+    path = tmp_path / "saved.policy"
+    path.write_bytes(text.encode("utf-8"))
+    result = subprocess.run([sys.executable, "-m", "yeji_policy.cli", "fmt", str(path)], capture_output=True,
+                            text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = re.split(r"\r\n|\r|\n", text)
+    assert edits == [{"range": _range(0, 0, len(lines[-1]), len(lines) - 1),
+                      "newText": path.read_bytes().decode("utf-8")}]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_crlf_and_bom_change_no_diagnostic_and_no_position(data):
+    """Any edit of the policy, as LF and as CRLF+BOM: the same diagnostics, each range covering the
+    same text of the editor's document; a position maps to the same place in both."""
+    source = _source()
+    start = data.draw(st.integers(0, len(source)))
+    end = data.draw(st.integers(start, min(len(source), start + 400)))
+    fragment = data.draw(st.sampled_from(["", "{", "\n", "😀", "条款 99", "x"]))
+    text = source[:start] + fragment + source[end:]
+    plain, windows = lsp.Analysis(text, "x.policy"), lsp.Analysis(_editor(text), "x.policy")
+    assert windows.diagnostics == plain.diagnostics
+    for d in plain.diagnostics:
+        for analysis, editor in ((plain, text), (windows, _editor(text))):
+            start_, end_ = analysis.to_lsp(d.span.line, d.span.column), analysis.to_lsp(d.span.end_line, d.span.end_column)
+            where = {"start": {"line": start_[0], "character": start_[1]}, "end": {"line": end_[0], "character": end_[1]}}
+            if analysis is plain:
+                expected = _slice(editor, where)
+            else:
+                assert _slice(editor, where) == expected
+    lines = text.split("\n")
+    row = data.draw(st.integers(0, len(lines) - 1))
+    character = data.draw(st.integers(0, lsp.units(lines[row]) + 1))
+    assert windows.from_lsp(row, character + (1 if row == 0 else 0)) == plain.from_lsp(row, character)
+
+
+# ---------------------------------------------------------------- what a client sees when a request cannot be served
+def test_requests_about_a_document_never_opened_answer_null():
+    server = LspClient()
+    try:
+        server.initialize()
+        uri = "file:///nonexistent/never_opened.policy"
+        for method, expected in (("textDocument/hover", None), ("textDocument/definition", None),
+                                 ("textDocument/references", None), ("textDocument/completion", None),
+                                 ("textDocument/documentSymbol", []), ("textDocument/formatting", [])):
+            params = {**_at(uri, 0, 0), "context": {"includeDeclaration": True},
+                      "options": {"tabSize": 2, "insertSpaces": True}}
+            if method == "textDocument/completion":
+                params["context"] = {"triggerKind": 1}
+            assert server.request(method, params) == {"jsonrpc": "2.0", "id": server.next_id, "result": expected}
+        assert server.shutdown() == 0
+        assert "Traceback" not in server.stderr_text()
+    finally:
+        server.kill()
+
+
+def test_malformed_input_is_answered_per_json_rpc_in_chinese():
+    server = LspClient()
+    try:
+        server.initialize()
+        uri = "file:///tmp/after_malformed.policy"
+        server.open(uri, _source())
+        server.diagnostics(uri, 1)
+        server.send_raw(b'{"jsonrpc": "2.0", "id": 99, "method": "textDocument/hover", oops}')
+        assert server.response(None) == {"jsonrpc": "2.0", "id": None,
+                                         "error": {"code": -32700, "message": "收到的消息不是合法的 JSON，已忽略"}}
+        server.send_raw(b"\xff\xfe not even UTF-8")
+        assert server.response(None)["error"]["code"] == -32700
+        # a request whose params are not LSP's: its own id, -32602 (before, no answer ever came)
+        server.send_raw(json.dumps({"jsonrpc": "2.0", "id": 77, "method": "textDocument/hover",
+                                    "params": {"textDocument": {"uri": uri}}}).encode())
+        assert server.response(77) == {"jsonrpc": "2.0", "id": 77,
+                                       "error": {"code": -32602, "message": "请求的参数不符合 LSP 规范，已忽略"}}
+        # the server still serves, told nothing in English
+        assert server.result("textDocument/hover", _at(uri, AMOUNT_ROW, 12))["range"] == _range(AMOUNT_ROW, 9, 29)
+        assert server.shutdown() == 0
+        shown = []
+        while not server.notifications.empty():
+            shown.append(server.notifications.get())
+        assert [m for m in shown if m.get("method") == "window/showMessage"] == []
+        assert "Traceback" not in server.stderr_text()
+    finally:
+        server.kill()
+
+
+def test_a_handler_that_fails_answers_in_chinese_without_a_traceback():
+    """A defect in a feature handler: the client gets -32603 and a Chinese message, not the
+    Python exception's text and traceback (pygls' default); the traceback stays in the log."""
+    from concurrent.futures import Future
+
+    server = lsp.build_server()
+    sent: list[bytes] = []
+    server.protocol.set_writer(type("Writer", (), {"write": lambda self, data: sent.append(data),
+                                                   "close": lambda self: None})())
+    failed: Future = Future()
+    failed.set_exception(FileNotFoundError(2, "No such file or directory"))
+    server.protocol._send_handler_result(failed, msg_id=5)
+    body = json.loads(sent[0].split(b"\r\n\r\n", 1)[1])
+    assert body == {"jsonrpc": "2.0", "id": 5, "error": {"code": -32603, "message": lsp.INTERNAL_ERROR}}
+    assert lsp.INTERNAL_ERROR == "yeji-policy 语言服务器处理此请求时出错（详情见服务器日志）"
+
+
+@given(st.text(alphabet=st.sampled_from("a中\r\n\ufeff😀")))
+def test_the_editors_text_is_read_as_check_reads_the_file(text):
+    from yeji_policy import check
+
+    assert lsp.normalise(text) == (check.decode(text.encode("utf-8"))[0], text.startswith("\ufeff"))

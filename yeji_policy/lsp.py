@@ -15,7 +15,9 @@ with no parser of its own:
 Positions: the pipeline counts lines and columns from 1 in code points; LSP
 counts from 0 in the code units of the negotiated encoding (UTF-16 unless the
 client offers another), so a CJK character is one unit and an emoji two.
-Lines are split on "\\n" only, as the parser splits them.
+Lines are split on "\\n" only, as the parser splits them; the editor's text is first
+normalised as `check` reads a file (a leading BOM dropped, CRLF read as LF), and positions
+are mapped back to the editor's text.
 
 The analysis half (`Analysis`, `Index`, `complete`) is plain Python; pygls is
 imported only by `serve()`, so that the rest of the command line starts fast.
@@ -347,19 +349,42 @@ class Index:
 
 
 # ---------------------------------------------------------------- one analysis of one text
+def normalise(source: str) -> tuple[str, bool]:
+    """The editor's text as `yeji-policy check` reads the same file (check.decode): a byte
+    order mark at the start dropped, CRLF line ends read as LF.  Returns (text, had a BOM)."""
+    bom = source.startswith("\ufeff")
+    return (source[1:] if bom else source).replace("\r\n", "\n"), bom
+
+
 class Analysis:
-    """One version of a document, run through the pipeline once."""
+    """One version of a document, run through the pipeline once.
+
+    `source` is the text the editor holds; `text` and `lines` are what the pipeline reads
+    (normalise).  Positions map between the two with `to_lsp` / `from_lsp`: a dropped "\r"
+    stood at the end of its line, so it moves nothing, and a dropped BOM shifts line 0 only."""
 
     def __init__(self, source: str, filename: str):
         self.source = source
         self.filename = filename
-        self.lines = source.split("\n")
-        self.tree, self.diagnostics = parser.parse(source)
+        self.text, self.bom = normalise(source)
+        self.lines = self.text.split("\n")
+        self.tree, self.diagnostics = parser.parse(self.text)
         self.policy: M.Policy | None = None
         if self.tree is not None:
-            self.policy, self.diagnostics = check.check_tree(self.tree, source, filename)
+            self.policy, self.diagnostics = check.check_tree(self.tree, self.text, filename)
         self._index: Index | None = None
         self._module: A.Module | None = None
+
+    def to_lsp(self, line: int, column: int, encoding: str = "utf-16") -> tuple[int, int]:
+        """A 1-based line/column of the pipeline's text -> an LSP position in the editor's text."""
+        row, character = lsp_position(self.lines, line, column, encoding)
+        return row, character + (units("\ufeff", encoding) if self.bom and row == 0 else 0)
+
+    def from_lsp(self, row: int, character: int, encoding: str = "utf-16") -> tuple[int, int]:
+        """An LSP position in the editor's text -> a 1-based line/column of the pipeline's text."""
+        if self.bom and row == 0:
+            character = max(0, character - units("\ufeff", encoding))
+        return source_position(self.lines, row, character, encoding)
 
     @property
     def module(self) -> A.Module | None:
@@ -652,11 +677,14 @@ def _item_owner(lines: list[str], line: int, ref: str) -> str | None:
 
 # ---------------------------------------------------------------- formatting
 def format_edit(source: str, filename: str) -> tuple[str | None, str | None]:
-    """(the formatted text, None), (None, None) when already formatted, or (None, why it was refused)."""
+    """(the formatted text, None), (None, None) when already formatted, or (None, why it was refused).
+
+    The text is what `yeji-policy fmt` writes for the same file: LF line ends and no BOM, so
+    a CRLF or BOM document is not yet formatted."""
     from . import fmt
 
     try:
-        formatted = fmt.format_source(source, filename)
+        formatted = fmt.format_source(normalise(source)[0], filename)
     except fmt.FormatError as exc:
         return None, str(exc)
     return (None, None) if formatted == source else (formatted, None)
@@ -671,13 +699,66 @@ def serve() -> None:  # pragma: no cover - run as a subprocess by tests/test_lsp
     build_server().start_io()
 
 
+# What a client is told when a message cannot be served: Chinese, and no Python inside.
+PARSE_ERROR = "收到的消息不是合法的 JSON，已忽略"
+INVALID_PARAMS = "请求的参数不符合 LSP 规范，已忽略"
+INTERNAL_ERROR = "yeji-policy 语言服务器处理此请求时出错（详情见服务器日志）"
+NOTIFICATION_ERROR = "yeji-policy 语言服务器处理一条通知时出错（详情见服务器日志）"
+
+
 def build_server():
     import asyncio
+    import json
+    import logging
 
     from lsprotocol import types as T
+    from pygls.exceptions import (FeatureNotificationError, FeatureRequestError, JsonRpcException,
+                                  JsonRpcInternalError, JsonRpcInvalidParams)
     from pygls.lsp.server import LanguageServer
+    from pygls.protocol import LanguageServerProtocol
 
-    server = LanguageServer("yeji-policy", __version__, text_document_sync_kind=T.TextDocumentSyncKind.Full)
+    class Protocol(LanguageServerProtocol):
+        """pygls' protocol, with the errors a client sees made plain (JSON-RPC codes, Chinese text)."""
+
+        def structure_message(self, data):
+            try:
+                return super().structure_message(data)
+            except JsonRpcException as exc:
+                # remember which request could not be read, so that it can still be answered
+                if isinstance(data, dict) and "method" in data and "id" in data:
+                    exc.request_id = data["id"]
+                raise
+
+        def _send_response(self, msg_id, result=None, error=None):
+            if error is not None and error.code == JsonRpcInternalError.CODE:
+                # pygls puts the exception's English text and its traceback here; the log keeps them
+                error = T.ResponseError(code=error.code, message=INTERNAL_ERROR)
+            super()._send_response(msg_id, result, error)
+
+    class Server(LanguageServer):
+        def report_server_error(self, error, source):
+            """Out-of-band errors: a message that could not be read is answered per JSON-RPC
+            (pygls' default shows "Error in server: …" in English and stops its thread pool)."""
+            if source is FeatureRequestError:
+                return  # already answered by the request's own error response
+            if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)):
+                self.protocol._send_data({"jsonrpc": "2.0", "id": None,
+                                          "error": {"code": -32700, "message": PARSE_ERROR}})
+            elif isinstance(error, JsonRpcException) and hasattr(error, "request_id"):
+                code = JsonRpcInvalidParams.CODE if isinstance(error, JsonRpcInvalidParams) else error.code
+                self.protocol._send_data({"jsonrpc": "2.0", "id": error.request_id, "error": {
+                    "code": code, "message": INVALID_PARAMS if code == JsonRpcInvalidParams.CODE else INTERNAL_ERROR}})
+            elif source is FeatureNotificationError:
+                self.window_show_message(T.ShowMessageParams(T.MessageType.Error, NOTIFICATION_ERROR))
+            # else: a notification that could not be read; JSON-RPC answers no notification
+
+    # pygls logs every unreadable message with its traceback, which the answer above makes noise;
+    # a handler's own failure keeps its traceback in the log (INTERNAL_ERROR points there).
+    for name, unreadable in (("pygls.server", "Unable to handle message"),
+                             ("pygls.protocol.json_rpc", "Unable to deserialize message")):
+        logging.getLogger(name).addFilter(lambda record, text=unreadable: not str(record.msg).startswith(text))
+    server = Server("yeji-policy", __version__, text_document_sync_kind=T.TextDocumentSyncKind.Full,
+                    protocol_cls=Protocol)
     current: dict[str, Analysis] = {}
     good: dict[str, Analysis] = {}
     pending: dict[str, asyncio.Task] = {}
@@ -689,13 +770,24 @@ def build_server():
 
     def lsp_range(analysis: Analysis, span: Span):
         enc = encoding()
-        start = lsp_position(analysis.lines, span.line, span.column, enc)
-        end = lsp_position(analysis.lines, span.end_line, span.end_column, enc)
+        start = analysis.to_lsp(span.line, span.column, enc)
+        end = analysis.to_lsp(span.end_line, span.end_column, enc)
         return T.Range(T.Position(*start), T.Position(*end))
 
-    def analysis_of(uri: str) -> Analysis:
+    def opened(uri: str):
+        """The client's open document; None for one it has not opened (pygls's get_text_document
+        would read it from disk, or fail with a traceback when there is no such file)."""
+        return server.workspace.text_documents.get(url_unquote(uri))
+
+    def text_of(uri: str) -> str | None:
+        document = opened(uri)
+        return document.source if document is not None else None
+
+    def analysis_of(uri: str) -> Analysis | None:
         """The analysis of the document's current text (analysed now if a check is still pending)."""
-        text = server.workspace.get_text_document(uri).source
+        text = text_of(uri)
+        if text is None:
+            return None
         found = current.get(uri)
         if found is None or found.source != text:
             found = analyse(uri, text)
@@ -717,18 +809,18 @@ def build_server():
                                  for n in d.notes] or None)
 
     def publish(uri: str, version: int | None) -> None:
-        text = server.workspace.get_text_document(uri).source
-        analysis = current.get(uri)
-        if analysis is None or analysis.source != text:
-            analysis = analyse(uri, text)
+        analysis = analysis_of(uri)
+        if analysis is None:
+            return  # closed meanwhile
         server.text_document_publish_diagnostics(T.PublishDiagnosticsParams(
             uri=uri, version=version, diagnostics=[to_lsp(analysis, uri, d) for d in analysis.diagnostics]))
 
     async def check_soon(uri: str, delay: float) -> None:
         await asyncio.sleep(delay)
         pending.pop(uri, None)
-        document = server.workspace.get_text_document(uri)
-        publish(uri, document.version)
+        document = opened(uri)
+        if document is not None:
+            publish(uri, document.version)
 
     def schedule(uri: str) -> None:
         """Check the document on the loop's next turn; during a burst of changes, once they stop.
@@ -766,11 +858,13 @@ def build_server():
         server.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     def position(analysis: Analysis, pos) -> tuple[int, int]:
-        return source_position(analysis.lines, pos.line, pos.character, encoding())
+        return analysis.from_lsp(pos.line, pos.character, encoding())
 
     @server.feature(T.TEXT_DOCUMENT_HOVER)
     def on_hover(ls, params: T.HoverParams):
         analysis = analysis_of(params.text_document.uri)
+        if analysis is None:
+            return None
         found = hover(analysis, *position(analysis, params.position))
         if found is None:
             return None
@@ -780,7 +874,7 @@ def build_server():
     def locations(params, occurrences):
         """The locations of `occurrences(index, key)` for the name at the request's position."""
         analysis = analysis_of(params.text_document.uri)
-        if analysis.index is None:
+        if analysis is None or analysis.index is None:
             return None
         occurrence = analysis.index.at(*position(analysis, params.position))
         if occurrence is None:
@@ -802,7 +896,7 @@ def build_server():
     @server.feature(T.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     def on_symbols(ls, params: T.DocumentSymbolParams):
         analysis = analysis_of(params.text_document.uri)
-        if analysis.index is None:
+        if analysis is None or analysis.index is None:
             return []
 
         def convert(symbol: Symbol):
@@ -823,6 +917,8 @@ def build_server():
     def on_completion(ls, params: T.CompletionParams):
         uri = params.text_document.uri
         analysis = analysis_of(uri)
+        if analysis is None:
+            return None
         triggered = params.context is not None and params.context.trigger_kind == T.CompletionTriggerKind.TriggerCharacter
         items = complete(analysis, good.get(uri), *position(analysis, params.position), triggered=triggered)
         return T.CompletionList(is_incomplete=False, items=[
@@ -833,7 +929,9 @@ def build_server():
     @server.feature(T.TEXT_DOCUMENT_FORMATTING)
     def on_formatting(ls, params: T.DocumentFormattingParams):
         uri = params.text_document.uri
-        text = server.workspace.get_text_document(uri).source
+        text = text_of(uri)
+        if text is None:
+            return []
         formatted, refused = format_edit(text, path_of(uri))
         if refused is not None:
             server.window_show_message(T.ShowMessageParams(T.MessageType.Warning, f"未格式化：{refused}"))
