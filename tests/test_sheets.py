@@ -1126,6 +1126,9 @@ def test_review2_finding4_steps_and_totals_read_as_chinese(policy, generated_mod
         assert "服务网点第2项：不满足条件：建成年份 2016 不等于 2017【第13条】" in steps
         assert evaluate("art14_sales_award", award)["reasons"] == ["按规则计算的奖励金额为 0.00 元，不大于0【第14条】"]
     assert "建成年份 2017 = 2017" not in text and "建成年份 2017 等于 2017" in text
+    award_section = _section(text, policy, "art14_sales_award")
+    assert "原因：按规则计算的奖励金额为 0.00 元，不大于0【第14条】" in award_section
+    assert "补助金额" not in award_section
     from click.testing import CliRunner
     from yeji_policy.cli import main
 
