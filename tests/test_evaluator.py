@@ -495,7 +495,7 @@ def test_an_amount_that_rounds_to_nothing_says_so(policy):
     result = interpreter.evaluate(policy, "art14_cross_border",
                                   {"builds_cross_border_platform": True, "cross_border_investment": Decimal("0.03")})
     assert result["status"] == "ineligible"
-    assert result["reasons"] == ["按规则计算的补助金额为 0.0045 元，四舍五入到分为 0.00 元【第14条】"]
+    assert result["reasons"] == ["按规则计算的补贴金额为 0.0045 元，四舍五入到分为 0.00 元【第14条】"]  # the programme's word: 补贴
 
 
 def test_match_reports_a_reversed_date_range_as_invalid(policy, generated_module):

@@ -331,7 +331,7 @@ def test_a_huge_exponent_never_stops_a_run(tmp_path):
     proc = run_cli("diff", str(old), str(new), "--population", str(population))
     assert proc.returncode == 0, proc.stderr
     assert f"申请样本 {population}：共 2 行；结果变化 1 份" in proc.stdout.splitlines()
-    assert "合计：金额 80.00 元 → 70.00 元（-10.00 元）" in proc.stdout.splitlines()
+    assert "合计：金额 80.00 元 → 70.00 元（减少 10.00 元）" in proc.stdout.splitlines()
 
 
 # -------- unbounded input

@@ -18,6 +18,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from . import catalogue, visitor
+from . import runtime as R
 from . import model as M
 
 _CMP_WORDS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "=", "!=": "≠"}
@@ -202,4 +203,4 @@ def programme_rule(p: M.Programme) -> str:
     """One sentence: who gets what under which conditions."""
     requirements = [condition(r.cond) for r in p.rules if isinstance(r, M.Require)]
     head = ("须满足：" + "；".join(requirements) + "。") if requirements else ""
-    return f"第{p.article}条：{head}补助金额为 {amount(p.amount)}；资金来源：{p.funding_source.value}。"
+    return f"第{p.article}条：{head}{R.programme_term(p.name)}金额为 {amount(p.amount)}；资金来源：{p.funding_source.value}。"

@@ -696,8 +696,8 @@ def population_effects(old: M.Policy, new: M.Policy, stream: IO[bytes], name: st
             if x == y:
                 return f"{runtime.show_yuan(x)}（无变化）"
             difference = runtime.sub(y, x)
-            sign = "+" if difference > 0 else "-"
-            return f"{runtime.show_yuan(x)} → {runtime.show_yuan(y)}（{sign}{runtime.show_yuan(abs(difference))}）"
+            change = "增加" if difference > 0 else "减少"  # an ASCII "-100.00 元" reads as code, not as a sum
+            return f"{runtime.show_yuan(x)} → {runtime.show_yuan(y)}（{change} {runtime.show_yuan(abs(difference))}）"
 
         text = "金额 " + one(a.amount, b.amount)
         if a.statuses["review"] or b.statuses["review"]:

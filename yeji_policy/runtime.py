@@ -633,12 +633,14 @@ def r_cond(branch, cond):
     return f"{branch}［{cond}］"
 
 
-# A comparison is shown as what is true: 2016 ≠ 2017, not "2016 = 2017" with a verdict.
-NEGATED_SYMBOLS = {">=": "<", "<=": ">", ">": "≤", "<": "≥", "=": "≠", "!=": "="}
+# A comparison is shown as what is true (a 不等于 b, not "a = b" with a verdict);
+# equality in words: "x 3 = 3" reads as code to an official.
+STATED_SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "等于", "!=": "不等于"}
+NEGATED_SYMBOLS = {">=": "<", "<=": ">", ">": "≤", "<": "≥", "=": "不等于", "!=": "等于"}
 
 
 def r_compare(op, left, right, holds):
-    return f"{left} {CMP_SYMBOLS[op] if holds else NEGATED_SYMBOLS[op]} {right}"
+    return f"{left} {STATED_SYMBOLS[op] if holds else NEGATED_SYMBOLS[op]} {right}"
 
 
 def r_member(operand, labels, holds):
@@ -737,10 +739,16 @@ def step_item_total(counted, pending, total, article):
     return text + f"，取 {show_yuan(total)}{tag(article)}"
 
 
-def reason_zero(amount, article):
+def programme_term(name):
+    """What a programme pays — 奖励, 补贴 or 补助 — as its name (the text's word) says."""
+    return next((word for word in ("奖励", "补贴", "补助") if name.endswith(word)), "补助")
+
+
+def reason_zero(amount, article, term="补助"):
+    """term: the programme's own word (programme_term): an award at 0 is 奖励金额, not 补助金额."""
     if amount > 0:
-        return f"按规则计算的补助金额为 {show_yuan(amount)}，四舍五入到分为 0.00 元{tag(article)}"
-    return f"按规则计算的补助金额为 {show_yuan(amount)}，不大于0{tag(article)}"
+        return f"按规则计算的{term}金额为 {show_yuan(amount)}，四舍五入到分为 0.00 元{tag(article)}"
+    return f"按规则计算的{term}金额为 {show_yuan(amount)}，不大于0{tag(article)}"
 
 
 def decide(meta, steps, failed, reviews, outcome, notes):
@@ -764,7 +772,7 @@ def decide(meta, steps, failed, reviews, outcome, notes):
         return result(meta, "review", certain, steps, reviews + reasons, notes,
                       amount_if_approved=add(certain, pending))
     if round_cents(certain) <= 0:
-        return result(meta, "ineligible", ZERO, steps, reasons + [reason_zero(certain, article)], notes)
+        return result(meta, "ineligible", ZERO, steps, reasons + [reason_zero(certain, article, programme_term(meta["name"]))], notes)
     if reviews:
         return result(meta, "review", ZERO, steps, reviews, notes, amount_if_approved=certain)
     return result(meta, "eligible", certain, steps, [], notes)

@@ -301,8 +301,13 @@ def programme_description(policy: M.Policy, p: M.Programme) -> str:
     parts.append("；".join(_attribute(label, a) for label, a in beside))
     if p.excerpt:
         parts.append(f"原文：“{p.excerpt}”")
-    attributes = {id(a.interpretation) for _, a in beside}
-    others = [i for i in programme_interpretations(policy, p) if id(i) not in attributes]
+    # one reading applied in two places (兑现前提 and its rule) is said once
+    said = {a.interpretation.note for _, a in beside if a.interpretation is not None}
+    others = []
+    for i in programme_interpretations(policy, p):
+        if i.note not in said:
+            said.add(i.note)
+            others.append(i)
     if others:
         parts.append("以下是对原文的解释（原文未写明或可有不同理解之处，按此执行）："
                      + "；".join(f"{INTERPRETATION}{i.subject}：{i.note.rstrip('。')}" for i in others))

@@ -185,7 +185,19 @@ class _Register:
     def __init__(self, policy: M.Policy):
         order = {p.id: i for i, p in enumerate(policy.programmes)}
         found: list[tuple[tuple, str, int, str | None, str, str, M.Interpretation | None]] = []
+        # One reading applied in several places of a programme (兑现前提 and the rule that
+        # checks it) is written once, word for word, at each: one index line, one number.
+        first: dict[tuple, int] = {}  # (article, programme, note) -> its entry in found
+        same: dict[int, M.Interpretation] = {}  # id of a repeated interpretation -> the first
         for interp in policy.interpretations:
+            key = (interp.article, interp.programme, interp.note)
+            if key in first:
+                entry = found[first[key]]
+                same[id(interp)] = entry[6]
+                if interp.subject not in entry[4].split("、"):
+                    found[first[key]] = entry[:4] + (f"{entry[4]}、{interp.subject}",) + entry[5:]
+                continue
+            first[key] = len(found)
             found.append(((interp.article, order.get(interp.programme, -1), interp.span.line, interp.span.column),
                           INTERPRETATION, interp.article, interp.programme, interp.subject, interp.note, interp))
         for p in policy.programmes:
@@ -203,12 +215,14 @@ class _Register:
             else:
                 p = policy.programme(pid)
                 name, anchor = f"{p.name}（{p.id}）", _programme_anchor(p)
-            related = numbers.get(id(interp)) if kind == REVIEW and interp is not None else None
+            related = numbers.get(id(same.get(id(interp), interp))) if kind == REVIEW and interp is not None else None
             marked = Marked(number, kind, article, name, anchor, subject, note, related)
             self.marked.append(marked)
             self._owners.append(pid)
             if interp is not None and kind == INTERPRETATION:
                 self._by_interp[id(interp)] = marked
+        for repeated, interp in same.items():
+            self._by_interp[repeated] = self._by_interp[id(interp)]
 
     def of(self, pid: str | None, article: int, kind: str) -> tuple[Marked, ...]:
         """The items of one kind of a programme (pid None: of the article itself)."""
@@ -318,7 +332,7 @@ def _let_lines(p: M.Programme) -> list[str]:
 
 def term(p: M.Programme) -> str:
     """What the programme pays — 奖励, 补贴 or 补助 — as its name (the text's word) says."""
-    return next((word for word in ("奖励", "补贴", "补助") if p.name.endswith(word)), "补助")
+    return R.programme_term(p.name)
 
 
 def money_wording(p: M.Programme) -> str:
@@ -608,10 +622,92 @@ def _marked_value(a: M.Attribute | None) -> str:
     return a.value + ("【解释】" if a.interpretation else "")
 
 
+def calculation_interpretations(p: M.Programme) -> list[M.Interpretation]:
+    """The interpretations the amount's calculation rests on, caps apart (the 上限 column marks those).
+
+    A formula's own 解释, and the 解释 of every named step (令) and input it
+    computes with: a reviewer reading only 资金项目一览 must not take an
+    interpreted formula for the text's.
+    """
+    walk = _Calculation()
+    walk.visit(p.amount)
+    return walk.found
+
+
+class _Calculation(visitor.Visitor[None]):
+    """visit(amount or expression) collects in found the 解释 of the formulas, steps and inputs below it."""
+
+    def __init__(self) -> None:
+        self.found: list[M.Interpretation] = []
+        self._lets: set[int] = set()
+
+    def _add(self, interp: M.Interpretation | None) -> None:
+        if interp is not None and all(interp is not seen for seen in self.found):
+            self.found.append(interp)
+
+    # ------------------------------------------------------------ amounts
+    def visit_Formula(self, a: M.Formula) -> None:
+        self._add(a.interpretation)
+        self.visit(a.expr)
+
+    def visit_Cases(self, a: M.Cases) -> None:
+        for case in a.cases:
+            if case.cond is not None:
+                self.visit(case.cond)
+            self.visit(case.outcome)
+
+    def visit_ReviewOutcome(self, outcome) -> None:
+        pass  # computes nothing: a review case is listed apart
+
+    visit_IneligibleOutcome = visit_ReviewOutcome
+
+    def visit_PerItem(self, a: M.PerItem) -> None:
+        for rule in a.rules:
+            self.visit(rule)
+        self.visit(a.amount)
+
+    # ------------------------------------------------------------ rules: a step computes, a condition decides
+    def visit_Let(self, rule: M.Let) -> None:
+        if id(rule) not in self._lets:
+            self._lets.add(id(rule))
+            self._add(rule.interpretation)
+            self.visit(rule.expr)
+
+    def visit_Require(self, rule) -> None:
+        pass  # a condition of eligibility, not of the calculation
+
+    visit_Review = visit_Unique = visit_Require
+
+    # ------------------------------------------------------------ expressions
+    def visit_InputRef(self, e: M.InputRef) -> None:
+        self._add(e.field.interpretation)
+
+    visit_ItemRef = visit_InputRef
+
+    def visit_LetRef(self, e: M.LetRef) -> None:
+        self.visit(e.let)
+
+    def visit_Tiers(self, e: M.Tiers) -> None:
+        self.visit(e.subject)
+
+    def visit_Lookup(self, e: M.Lookup) -> None:
+        self._add(e.field.interpretation)
+        self._operands(e)
+
+    def _operands(self, e: M.Expr) -> None:
+        for child in catalogue.children(e):
+            self.visit(child)
+
+    visit_Const = visit_Arith = visit_Logic = visit_Not = visit_Compare = visit_Member = visit_Cond = _operands
+    visit_Call = _operands
+
+
 def _summary(policy: M.Policy) -> Table:
     rows = []
     for p in policy.programmes:
         standard = describe.amount(p.amount, tables=True, caps=False, words=True)
+        if calculation_interpretations(p):
+            standard += f"【{INTERPRETATION}】"  # as the 上限, 资金来源 and 兑现 columns mark theirs
         if _has_review(p):
             standard += "（含【需人工审核】的情形）"
         rows.append((f"第{p.article}条", f"{p.name}（{p.id}）", standard, _cap_summary(p),
