@@ -45,7 +45,7 @@ def test_money_as_text_is_invalid_in_every_command_that_reads_jsonl(population, 
         "金额 = equipment_investment × 80% 最高不超过 80万元", "金额 = equipment_investment × 90% 最高不超过 80万元"),
         encoding="utf-8")
     out = runner.invoke(main, ["diff", str(POLICY), str(raised), "--population", str(population)]).output
-    assert "区财政：金额 240,000.00 元 → 270,000.00 元（+30,000.00 元）" in out  # one valid line, not two
+    assert "区财政：金额 240,000.00 元 → 270,000.00 元（增加 30,000.00 元）" in out  # one valid line, not two
 
 
 def test_evaluate_json_answers_in_json_when_the_application_is_invalid(tmp_path):
