@@ -201,3 +201,14 @@ def test_percent_is_rounded_down():
     assert coverage.percent(2, 3) == "66.6"
     assert coverage.percent(9999, 10000) == "99.9"
     assert coverage.percent(0, 0) == "100.0"
+
+
+def test_a_deeply_nested_condition_is_reported_not_a_traceback(tmp_path):
+    import hostile_policies
+
+    deep = tmp_path / "deep.policy"
+    deep.write_text(hostile_policies.deep_not(3000), encoding="utf-8")
+    out = run("--coverage", str(deep))
+    assert out.exit_code == 0, out.output
+    missing = [line for line in out.output.splitlines() if "要求“并非" in line]
+    assert len(missing) == 1 and missing[0].endswith("为否" + "”" * 3000 + "：未覆盖“不满足”")

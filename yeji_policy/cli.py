@@ -419,8 +419,8 @@ def test_cmd(files: tuple[str, ...], with_coverage: bool, as_json: bool, fail_un
         policy = _load(path, show_warnings=False)
         module = generated_engine(policy)
         recorder = coverage.Recorder() if with_coverage else None
-        make_run = recorder.make_run if recorder else interpreter._Run
-        engines = [("解释器", lambda pid, app, p=policy: interpreter.evaluate(p, pid, app, make_run)),
+        observe = {"make_run": recorder.make_run} if recorder else {}
+        engines = [("解释器", lambda pid, app, p=policy: interpreter.evaluate(p, pid, app, **observe)),
                    ("生成模块", module.evaluate)]
         for case in policy.tests:
             for name, engine in engines:
@@ -432,7 +432,7 @@ def test_cmd(files: tuple[str, ...], with_coverage: bool, as_json: bool, fail_un
                     say(f"        {problem}")
                 failures += not outcome.passed
         if recorder:
-            reports.append(recorder.report(policy, str(path)))
+            reports.append(deep_call(recorder.report, policy, str(path)))  # describe recurses as deep as the rules
     say(f"{total - failures} passed, {failures} failed")
     covered, coverable = sum(r["covered"] for r in reports), sum(r["total"] for r in reports)
     if as_json:
