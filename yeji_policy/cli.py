@@ -420,7 +420,7 @@ def test_cmd(files: tuple[str, ...], with_coverage: bool, as_json: bool, fail_un
         module = generated_engine(policy)
         recorder = coverage.Recorder() if with_coverage else None
         observe = {"make_run": recorder.make_run} if recorder else {}
-        engines = [("解释器", lambda pid, app, p=policy: interpreter.evaluate(p, pid, app, **observe)),
+        engines = [("解释器", lambda pid, app, p=policy, o=observe: interpreter.evaluate(p, pid, app, **o)),
                    ("生成模块", module.evaluate)]
         for case in policy.tests:
             for name, engine in engines:
