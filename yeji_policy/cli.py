@@ -447,28 +447,63 @@ def match(profile: str, as_json: bool, policy_file: str | None) -> None:
 
 
 @main.command("test")
+@click.option("--coverage", "with_coverage", is_flag=True, help="报告内嵌测试用例覆盖了哪些条件、分档、情形、审核和上限。")
+@click.option("--json", "as_json", is_flag=True, help="覆盖率以 JSON 输出（与 --coverage 一起使用）。")
+@click.option("--fail-under", "fail_under", metavar="N", help="总覆盖率低于 N%（0–100）时以代码 1 退出；隐含 --coverage。")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
-def test_cmd(files: tuple[str, ...]) -> None:
-    """用两个引擎（解释器和生成的模块）运行政策中的全部测试用例。"""
-    from . import interpreter, testing
+def test_cmd(files: tuple[str, ...], with_coverage: bool, as_json: bool, fail_under: str | None) -> None:
+    """用两个引擎（解释器和生成的模块）运行政策中的全部测试用例；--coverage 报告覆盖率。"""
+    from . import coverage, interpreter, testing
 
+    threshold = _percent_option(fail_under) if fail_under is not None else None
+    with_coverage = with_coverage or threshold is not None
+    if as_json and not with_coverage:
+        _fail("--json 只与 --coverage 一起使用")
+    say = (lambda text: None) if as_json else click.echo  # JSON output holds the report only
     failures = total = 0
+    reports = []
     for path in _policy_files(files):
         policy = _load(path, show_warnings=False)
         module = generated_engine(policy)
-        engines = [("解释器", lambda pid, app, p=policy: interpreter.evaluate(p, pid, app)),
+        recorder = coverage.Recorder() if with_coverage else None
+        observe = {"make_run": recorder.make_run} if recorder else {}
+        engines = [("解释器", lambda pid, app, p=policy, o=observe: interpreter.evaluate(p, pid, app, **o)),
                    ("生成模块", module.evaluate)]
         for case in policy.tests:
             for name, engine in engines:
                 outcome = deep_call(testing.run_case, case, name, engine)  # room for deeply nested policies
                 total += 1
                 mark = "通过" if outcome.passed else "失败"
-                click.echo(f"{mark}  [{name}] {case.programme}：{case.name}（第{case.span.line}行）")
+                say(f"{mark}  [{name}] {case.programme}：{case.name}（第{case.span.line}行）")
                 for problem in outcome.problems:
-                    click.echo(f"        {problem}")
+                    say(f"        {problem}")
                 failures += not outcome.passed
-    click.echo(f"{total - failures} passed, {failures} failed")
-    sys.exit(1 if failures else 0)
+        if recorder:
+            reports.append(deep_call(recorder.report, policy, str(path)))  # describe recurses as deep as the rules
+    say(f"{total - failures} passed, {failures} failed")
+    covered, coverable = sum(r["covered"] for r in reports), sum(r["total"] for r in reports)
+    if as_json:
+        click.echo(_dump({"passed": total - failures, "failed": failures, "covered": covered, "total": coverable,
+                          "percent": coverage.percent(covered, coverable), "files": reports}))
+    else:
+        for report in reports:
+            for line in coverage.render(report):
+                click.echo(line)
+    short = threshold is not None and not coverage.meets(covered, coverable, threshold)
+    if short:
+        click.echo(f"总覆盖率 {coverage.percent(covered, coverable)}% 低于 --fail-under {threshold}%", err=True)
+    sys.exit(1 if failures or short else 0)
+
+
+def _percent_option(text: str) -> Decimal:
+    """--fail-under: a percentage 0–100, read exactly (never a binary float)."""
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        value = None
+    if value is None or not value.is_finite() or not 0 <= value <= 100:
+        _fail(f"--fail-under 须为 0 到 100 之间的数，实际为“{text}”")
+    return value
 
 
 @main.command()

@@ -282,12 +282,13 @@ def _validated(programme: M.Programme, application) -> dict:
     return values
 
 
-def run_programme(programme: M.Programme, values: dict, known: frozenset[str] | None = None):
+def run_programme(programme: M.Programme, values: dict, known: frozenset[str] | None = None, make_run=_Run):
     """Run a programme's rules; with `known`, only those whose inputs are known, and no amount.
 
-    Returns (steps, failed, reviews, outcome, notes) for runtime.decide.
+    Returns (steps, failed, reviews, outcome, notes) for runtime.decide.  `make_run`
+    builds the evaluation: coverage.py passes an observing subclass of _Run.
     """
-    run = _Run(programme, values, known)
+    run = make_run(programme, values, known)
     for interp in (programme.applicant.interpretation, programme.funding_source.interpretation,
                    programme.payment_condition.interpretation):
         run.note(interp)
@@ -300,11 +301,11 @@ def run_programme(programme: M.Programme, values: dict, known: frozenset[str] | 
     return run.steps, failed, reviews, outcome, run.interps
 
 
-def evaluate(policy: M.Policy, pid: str, application) -> dict:
+def evaluate(policy: M.Policy, pid: str, application, make_run=_Run) -> dict:
     """Decide one application; raises runtime.InvalidApplication when it does not fit the form."""
     programme = _programme(policy, pid)
     values = _validated(programme, application)
-    return R.decide(_meta(programme), *run_programme(programme, values))
+    return R.decide(_meta(programme), *run_programme(programme, values, None, make_run))
 
 
 def match(policy: M.Policy, profile) -> list[dict]:
