@@ -266,3 +266,15 @@ def test_unreadable_and_broken_policies(tmp_path):
     result = run_diff(tmp_path, old_text, new_text, "--population", str(missing))
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_a_basis_title_change_is_reported_with_its_number(tmp_path, policy_source):
+    """A survivor of the mutation run: the title of a 依据 changing under the same number went unseen."""
+    old = "六政〔2014〕43号\" \"六安市人民政府关于加快电子商务发展的实施意见\""
+    new = "六政〔2014〕43号\" \"六安市人民政府关于加快电子商务发展的若干意见\""
+    assert policy_source.count(old) == 1
+    result = run_diff(tmp_path, policy_source, policy_source.replace(old, new))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        "文件：依据 “六政〔2014〕43号” 的标题 “六安市人民政府关于加快电子商务发展的实施意见” → "
+        "“六安市人民政府关于加快电子商务发展的若干意见”")

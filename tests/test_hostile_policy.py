@@ -313,7 +313,8 @@ def test_long_article_numbers_are_refused(digits):
 
 @pytest.mark.parametrize("sequence,code", [("\\ud800", "E0108"), ("\\udfff", "E0108"), ("\\ud83d\\ude00", "E0108"),
                                            ("\\u0000", "E0105"), ("\\u4e2d", None), ("\\uffff", "E0105"),
-                                           ("\\ufdd0", "E0105")])
+                                           ("\\ufdd0", "E0105"), ("\\ufdcf", None), ("\\ufdf0", None),
+                                           ("\\u007e", None), ("\\u007f", "E0105")])
 def test_escapes(sequence, code):
     assert holds(escape(sequence)) == (("built", set()) if code is None else ("refused", {code}))
 

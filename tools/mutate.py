@@ -80,8 +80,10 @@ PINNED = [
 
 # The fast selection: every test file of the configured modules, minus the slow fuzzers and the
 # tests that start several processes (determinism, hand-edited builds) — about 20 s on this machine.
-TESTS = ["tests/test_corpus.py", "tests/test_evaluator.py", "tests/test_diagnostics.py", "tests/test_trace.py",
-         "tests/test_diff.py", "tests/test_language.py", "tests/test_hostile.py", "tests/test_forms.py",
+TESTS = ["tests/test_corpus.py", "tests/test_codes.py", "tests/test_evaluator.py", "tests/test_diagnostics.py",
+         "tests/test_trace.py", "tests/test_diff.py", "tests/test_language.py", "tests/test_units.py",
+         "tests/test_numerals.py", "tests/test_hostile.py", "tests/test_hostile_policy.py",
+         "tests/test_hostile_drafting.py", "tests/test_visitor.py", "tests/test_cli_seams.py", "tests/test_forms.py",
          "tests/test_sheets.py", "tests/test_build.py"]
 SLOW = ("mutated_policy", "strict_lalr", "random_json", "chromium", "refuses_hostile", "schema_and_evaluator_agree",
         "profile_schema_and_match", "too_many_list_items", "random_profiles", "never_prints_a_traceback",
