@@ -88,7 +88,8 @@ TESTS = ["tests/test_corpus.py", "tests/test_codes.py", "tests/test_evaluator.py
 SLOW = ("mutated_policy", "strict_lalr", "random_json", "chromium", "refuses_hostile", "schema_and_evaluator_agree",
         "profile_schema_and_match", "too_many_list_items", "random_profiles", "never_prints_a_traceback",
         "lone_surrogates", "random_text", "token_soup", "deterministic", "hand_edited", "failing_backend",
-        "refuses_a_broken")
+        "refuses_a_broken", "killed_at_random", "precision_bound_is_sound", "every_hostile_policy",
+        "many_tiers_and_options", "prints_to_pdf", "concurrent", "hostile_policies_never", "in_separate_processes")
 TIMEOUT = 300  # seconds for one mutant's tests; an infinite loop is a kill, not a hang
 
 COMPARE_SWAPS = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
