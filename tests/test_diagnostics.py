@@ -397,3 +397,14 @@ def test_one_input_name_one_definition(first, second, difference):
     policy, diagnostics = check.check_source(text, "policies/x.policy")
     assert [d.message for d in diagnostics if d.code == "E0213"] == [
         f"输入项“x”在项目“other”中的定义与项目“equipment”不同：{difference}"]
+
+
+def test_a_typo_at_the_end_of_a_name_is_found_among_many_names():
+    """A survivor of the mutation run: among more than SUGGEST_POOL names, a name whose ending is
+    misspelt is found by its alphabetical neighbours (its reversed spelling is no neighbour)."""
+    from yeji_policy import check
+
+    names = [f"{prefix}_{n:03d}" for prefix in ("amount", "claim", "station") for n in range(40)] + ["investment"]
+    assert len(names) > check.SUGGEST_POOL
+    assert check._closest("investmenq", names) == "investment"  # the beginning kept: alphabetical order
+    assert check._closest("qnvestment", names) == "investment"  # the ending kept: reversed spelling

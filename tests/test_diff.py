@@ -278,3 +278,24 @@ def test_a_basis_title_change_is_reported_with_its_number(tmp_path, policy_sourc
     assert result.output.splitlines()[0] == (
         "文件：依据 “六政〔2014〕43号” 的标题 “六安市人民政府关于加快电子商务发展的实施意见” → "
         "“六安市人民政府关于加快电子商务发展的若干意见”")
+
+
+def test_a_case_condition_change_is_reported_case_by_case(tmp_path, policy_source):
+    """A survivor of the mutation run: inside 情形, a changed condition must be named, not the whole amount."""
+    old = "当 training_days ≥ 1天 且 lodging_provided:"
+    assert policy_source.count(old) == 1
+    result = run_diff(tmp_path, policy_source, policy_source.replace(old, "当 training_days ≥ 2天 且 lodging_provided:"))
+    assert result.exit_code == 0, result.output
+    changed = [line for line in result.output.splitlines() if line.startswith("第17条")]
+    assert len(changed) == 1 and "情形2的条件" in changed[0] and "金额计算" not in changed[0], changed
+
+
+def test_a_change_inside_per_item_is_reported_per_item(tmp_path, policy_source):
+    """A survivor of the mutation run: inside 逐项, a changed cap must be named for each item, not the whole amount."""
+    old = "最高不超过 2万元 解释"
+    assert policy_source.count(old) == 1
+    result = run_diff(tmp_path, policy_source, policy_source.replace(old, "最高不超过 3万元 解释"))
+    assert result.exit_code == 0, result.output
+    changed = [line for line in result.output.splitlines() if line.startswith("第13条")]
+    assert len(changed) == 1 and "每项：" in changed[0] and "2万元 → 3万元" in changed[0], changed
+    assert "金额计算" not in changed[0]
