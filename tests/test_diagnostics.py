@@ -404,7 +404,8 @@ def test_a_typo_at_the_end_of_a_name_is_found_among_many_names():
     misspelt is found by its alphabetical neighbours (its reversed spelling is no neighbour)."""
     from yeji_policy import check
 
-    names = [f"{prefix}_{n:03d}" for prefix in ("amount", "claim", "station") for n in range(40)] + ["investment"]
+    # 80 names whose reversed spellings (r…, s…) sort between those of "investmenq" (q…) and "investment" (t…)
+    names = [f"x{n:03d}r" for n in range(40)] + [f"y{n:03d}s" for n in range(40)] + ["investment"]
     assert len(names) > check.SUGGEST_POOL
     assert check._closest("investmenq", names) == "investment"  # the beginning kept: alphabetical order
     assert check._closest("qnvestment", names) == "investment"  # the ending kept: reversed spelling
