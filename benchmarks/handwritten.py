@@ -163,8 +163,8 @@ def art14_sales_award(app: dict) -> dict:
     steps.append(f"{tier_text}（电子商务形式：{CHANNELS[channel]}） 扣除 此前已获本项奖励金额 {_yuan(received)} = "
                  f"{_yuan(amount)}，{_taken(amount, rounded)}【第14条】")
     if rounded <= 0:
-        zero = (f"按规则计算的补助金额为 {_yuan(amount)}，四舍五入到分为 0.00 元【第14条】" if amount > 0
-                else f"按规则计算的补助金额为 {_yuan(amount)}，不大于0【第14条】")
+        zero = (f"按规则计算的奖励金额为 {_yuan(amount)}，四舍五入到分为 0.00 元【第14条】" if amount > 0
+                else f"按规则计算的奖励金额为 {_yuan(amount)}，不大于0【第14条】")
         return _result(*head, "ineligible", Decimal(0), steps, [zero], notes)
     return _result(*head, "eligible", amount, steps, [], notes)
 
@@ -200,7 +200,7 @@ def art17_training(app: dict) -> dict:
                        [f"培训人数为0（不满足条件：{people} ≤ 0人）【第17条】"], notes)
     days_text = f"培训天数 {days.normalize():f} 天"
     if days == Decimal("0.5"):
-        steps.append(f"适用情形：{days_text} = 0.5天【第17条】")
+        steps.append(f"适用情形：{days_text} 等于 0.5天【第17条】")
         meal_rate = Decimal(30) if meals else Decimal(0)
         computer_rate = Decimal(20) if hands_on else Decimal(0)
         amount = trainees * (Decimal(60) + meal_rate + computer_rate)
