@@ -30,7 +30,7 @@ import population  # noqa: E402
 
 from yeji_policy import check, interpreter  # noqa: E402
 from yeji_policy.batch import exact_json  # noqa: E402
-from yeji_policy.cli import generated_engine  # noqa: E402
+from yeji_policy.pipeline import engine as generated_engine  # noqa: E402
 
 POLICY = ROOT / "policies" / "yeji_ecommerce.policy"
 CLI = [sys.executable, "-m", "yeji_policy.cli"]

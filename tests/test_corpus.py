@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from yeji_policy import check, interpreter, testing
-from yeji_policy.cli import generated_engine
+from yeji_policy.pipeline import engine as generated_engine
 from yeji_policy.diagnostics import render
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1075,14 +1075,13 @@ def _mark_used(node, scope: _Scope) -> None:
             stack.extend(getattr(item, name) for name in item.__dataclass_fields__)
 
 
-_KIND_NAMES = keywords.TYPES
 
 
 def _field_difference(a: M.Field, b: M.Field) -> str:
     """What makes two definitions of one input name different, in Chinese; "" when they agree.
     Labels, help and interpretations are wording and may differ."""
     if a.kind != b.kind:
-        return f"类型为“{_KIND_NAMES[a.kind]}”与“{_KIND_NAMES[b.kind]}”"
+        return f"类型为“{keywords.TYPES[a.kind]}”与“{keywords.TYPES[b.kind]}”"
     if a.dim != b.dim:
         return f"单位为“{describe(a.dim)}”与“{describe(b.dim)}”"
     if tuple(o for o, _ in a.options) != tuple(o for o, _ in b.options):
@@ -1206,11 +1205,16 @@ def decode(data: bytes) -> tuple[str | None, list[Diagnostic]]:
         column = len(before) - (before.rfind("\n") + 1) + 1
         return None, [Diagnostic("E0001", f"文件不是 UTF-8 编码：第{exc.start + 1}个字节 0x{data[exc.start]:02X} 无法解码",
                                  Span.point(line, column))]
+    return normalise_text(text), []
+
+
+def normalise_text(text: str) -> str:
+    """Policy text as every stage reads it: a byte order mark at the start dropped, and one kind
+    of line break, so that a file saved with CRLF reads as the same policy (fmt writes it back
+    with LF).  The editor reads its buffers through this too (lsp.normalise)."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    # One kind of line break from here on: a file saved with CRLF reads as the
-    # same policy (and fmt writes it back with LF).
-    return text.replace("\r\n", "\n"), []
+    return text.replace("\r\n", "\n")
 
 
 def load(path: str | Path) -> tuple[M.Policy | None, list[Diagnostic], str]:

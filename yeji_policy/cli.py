@@ -12,7 +12,6 @@ import json
 import os
 import stat
 import sys
-import types
 from decimal import Decimal
 from pathlib import Path
 from typing import NoReturn
@@ -21,7 +20,7 @@ import click
 
 from . import check as check_mod
 from . import model as M
-from . import runtime
+from . import pipeline, runtime
 from .diagnostics import render_all
 from .parser import deep_call
 
@@ -139,13 +138,6 @@ def _fields(policy: M.Policy, pid) -> tuple:
     from .backends import form_ui
 
     return form_ui.programme_fields(policy, pid)
-
-
-def generated_engine(policy: M.Policy) -> types.ModuleType:
-    """The policy's generated module, compiled in memory (pipeline.engine)."""
-    from . import pipeline
-
-    return pipeline.engine(policy)
 
 
 # ---------------------------------------------------------------- commands
@@ -384,7 +376,7 @@ def _evaluate_batch(policy: M.Policy, batch_file: str) -> None:
     """Stream a JSONL population through the generated module: one result line per input line."""
     from . import batch
 
-    generated = generated_engine(policy).evaluate
+    generated = pipeline.engine(policy).evaluate
 
     def engine(pid, application):
         return json_as_form(_fields(policy, pid), lambda d: generated(pid, d))(application)
@@ -464,7 +456,7 @@ def test_cmd(files: tuple[str, ...], with_coverage: bool, as_json: bool, fail_un
     reports = []
     for path in _policy_files(files):
         policy = _load(path, show_warnings=False)
-        module = generated_engine(policy)
+        module = pipeline.engine(policy)
         recorder = coverage.Recorder() if with_coverage else None
         observe = {"make_run": recorder.make_run} if recorder else {}
         engines = [("解释器", lambda pid, app, p=policy, o=observe: interpreter.evaluate(p, pid, app, **o)),
@@ -532,8 +524,6 @@ def programmes(as_json: bool, policy_file: str | None) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 def dump(stage_name: str, file: str) -> None:
     """输出编译流水线某一阶段的结果（源文本、语法树、AST 或检查后的模型），供调试和开发者查看。"""
-    from . import pipeline
-
     try:
         text = deep_call(pipeline.dump, stage_name, file)  # the AST and the model nest as deep as the policy
     except pipeline.StageError as exc:

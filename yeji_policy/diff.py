@@ -26,13 +26,11 @@ from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
 from typing import IO
 
-from . import batch, catalogue, describe, interpreter, runtime, visitor
+from . import batch, catalogue, describe, interpreter, keywords, runtime, visitor
 from . import model as M
 from .simulate import PROGRESS_EVERY, SEPARATE_SOURCES, Tally, Totals, evaluate_record
 from .units import MONEY
 
-KIND_LABELS = {"money": "金额", "number": "数值", "int": "整数", "bool": "是否", "date": "日期", "text": "文本",
-               "enum": "选项", "list": "列表"}
 
 
 # ---------------------------------------------------------------- helpers
@@ -443,7 +441,7 @@ def rule_changes(old_rules, new_rules) -> list[str]:
 
 # ---------------------------------------------------------------- inputs
 def _type_text(f: M.Field) -> str:
-    return KIND_LABELS[f.kind] + (f"（{f.unit}）" if f.unit and f.kind != "money" else "")
+    return keywords.TYPES[f.kind] + (f"（{f.unit}）" if f.unit and f.kind != "money" else "")
 
 
 def _show(value: Decimal | None) -> str:

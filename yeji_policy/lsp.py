@@ -32,7 +32,8 @@ from urllib.parse import urlparse
 
 from . import __version__
 from . import ast as A
-from . import check, keywords, parser, trace
+from . import check, parser, trace
+from . import keywords as keyword_table  # lsp.keywords() is the completion list
 from . import model as M
 from . import units as units_mod
 from .diagnostics import Diagnostic, Span
@@ -86,7 +87,6 @@ def path_of(uri: str) -> str:
 
 
 # ---------------------------------------------------------------- the index
-KIND_LABELS = keywords.TYPES
 
 FUNCTIONS = tuple(check.FUNCTIONS)
 # The units a literal may carry, then the compound rates the policy writes.
@@ -352,8 +352,7 @@ class Index:
 def normalise(source: str) -> tuple[str, bool]:
     """The editor's text as `yeji-policy check` reads the same file (check.decode): a byte
     order mark at the start dropped, CRLF line ends read as LF.  Returns (text, had a BOM)."""
-    bom = source.startswith("\ufeff")
-    return (source[1:] if bom else source).replace("\r\n", "\n"), bom
+    return check.normalise_text(source), source.startswith("\ufeff")
 
 
 class Analysis:
@@ -460,7 +459,7 @@ def _describe(analysis: Analysis, index: Index, key: tuple) -> str | None:
         if node is None:
             return None
         model = _model_field(analysis.policy, pid, owner)
-        kind_label = KIND_LABELS.get(node.type.kind, node.type.kind)
+        kind_label = keyword_table.TYPES.get(node.type.kind, node.type.kind)
         unit = model.unit if model is not None else (str(node.type.unit) if node.type.unit else
                                                     "元" if node.type.kind == "money" else None)
         lines = [f"**{node.name.value}**：{node.label.value}", "",

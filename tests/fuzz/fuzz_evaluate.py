@@ -16,7 +16,7 @@ import atheris
 
 with atheris.instrument_imports():
     from yeji_policy import batch, check, interpreter
-    from yeji_policy.cli import generated_engine
+    from yeji_policy.pipeline import engine as generated_engine
 
 POLICY, _, _ = check.load(Path(__file__).resolve().parents[2] / "policies" / "yeji_ecommerce.policy")
 MODULE = generated_engine(POLICY)
