@@ -52,7 +52,11 @@ OUT = ROOT / ".mutation"
 MODULES = [
     "yeji_policy/runtime.py",
     "yeji_policy/interpreter.py",
-    "yeji_policy/check.py",
+    "yeji_policy/check/structure.py",
+    "yeji_policy/check/names.py",
+    "yeji_policy/check/types_and_units.py",
+    "yeji_policy/check/tables.py",
+    "yeji_policy/check/embedded_tests.py",
     "yeji_policy/units.py",
     "yeji_policy/trace.py",
     "yeji_policy/diff.py",
@@ -72,8 +76,8 @@ PINNED = [
     ("yeji_policy/backends/python.py", "minmax", 'func = {"min": "min", "max": "max"', 2,
      "'max'"),  # 5. 最小 -> max in the generated module (and 6. below: 最大 -> min)
     ("yeji_policy/backends/python.py", "minmax", 'func = {"min": "min", "max": "max"', 3, "'min'"),
-    ("yeji_policy/check.py", "diagnostic", 'self.error("E0407"', 0, "pass"),  # 6. E0407 not reported
-    ("yeji_policy/check.py", "negate", 'if left.type.kind != right.type.kind or (left.type.kind == "num"', 1,
+    ("yeji_policy/check/tables.py", "diagnostic", 'error("E0407"', 0, "pass"),  # 6. E0407 not reported
+    ("yeji_policy/check/types_and_units.py", "negate", 'if left.type.kind != right.type.kind or (left.type.kind == "num"', 1,
      "(left.type.kind != right.type.kind and (left.type.kind == 'num' and left.type.dim != right.type.dim))"),  # 7. unit mismatch accepted in comparisons (or -> and)
     ("yeji_policy/diff.py", "compare", "if a != b:", 0, "(a == b)"),  # 8. field option changes not reported
 ]

@@ -1,7 +1,7 @@
 """The abstract syntax tree: frozen dataclasses with source spans.
 
 `build(tree)` turns a Lark parse tree into these nodes and does nothing else;
-every semantic check is in check.py, so that its errors keep their positions.
+every semantic check is in the checker (check/), so that its errors keep their positions.
 """
 
 from __future__ import annotations

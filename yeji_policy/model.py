@@ -1,6 +1,6 @@
 """The checked policy: what every backend reads.
 
-check.py builds these from the AST once every name is resolved and every
+The checker (check/) builds these from the AST once every name is resolved and every
 expression has a type and a unit.  Backends never see the AST, never look a
 programme up by name, and never re-check anything.
 

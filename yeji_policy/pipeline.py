@@ -3,7 +3,7 @@
     read     file bytes      -> source text          (check.decode: UTF-8, BOM)
     parse    source text     -> Lark parse tree      (parser.py, grammar/policy.lark)
     ast      parse tree      -> AST                  (ast.py: frozen dataclasses with spans)
-    check    AST             -> checked model        (check.py -> model.py), with diagnostics
+    check    AST             -> checked model        (check/: one module per pass -> model.py), with diagnostics
     backends checked model   -> artifacts            (backends/: python, forms, sheets)
 
 `load(path)` runs read → check and is what the CLI, the build, the tests and
