@@ -358,21 +358,14 @@ def _trial_values(field: M.Field) -> list:
     return []
 
 
-def profile_fields(policy: M.Policy) -> list[M.Field]:
-    """Every input of every programme, merged by name (the checker makes one name one field), in policy order."""
-    seen: dict[str, M.Field] = {}
-    for p in policy.programmes:
-        for f in p.fields:
-            seen.setdefault(f.name, f)
-    return list(seen.values())
-
-
 def next_questions(policy: M.Policy, values: dict, limit: int = 3) -> list[tuple[M.Field, int]]:
     """The unanswered fields ranked by how many undecided programmes some answer
     to that field alone decides (then by how many undecided programmes read it,
     then policy order); (field, that count) for the first `limit`."""
     open_programmes = [p for p in policy.programmes if outlook(p, values).decided is None]
     ranked = []
+    from .backends.schema import profile_fields
+
     for order, f in enumerate(profile_fields(policy)):
         if f.name in values:
             continue
