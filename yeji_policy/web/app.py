@@ -164,6 +164,7 @@ def create_app(policy: M.Policy) -> Starlette:
                 e["status"] = o.decided
                 e["decided_by_range"] = True
             e["possible"] = sorted(o.statuses) if e["status"] not in ("invalid",) else []
+            e["least"] = runtime.cents_string(o.low)
             e["most"] = None if o.high is None else runtime.cents_string(o.high)
         questions = [{"field": f.name, "label": f.label, "kind": f.kind, "decides": n}
                      for f, n in ranges.next_questions(policy, values, NEXT_QUESTIONS)]
@@ -193,6 +194,9 @@ def create_app(policy: M.Policy) -> Starlette:
     async def sheet(request: Request) -> Response:
         return HTMLResponse(sheet_html, headers=dict(HEADERS, **{"Content-Security-Policy": CSP_SHEET}))
 
+    async def favicon(request: Request) -> Response:
+        return Response(status_code=204, headers=HEADERS)  # no icon; said plainly, not as a 404
+
     async def css(request: Request) -> Response:
         return Response(_CSS, media_type="text/css", headers=HEADERS)
 
@@ -218,7 +222,7 @@ def create_app(policy: M.Policy) -> Starlette:
         by_path: dict = {}
         for e in errors:
             by_path.setdefault(e["path"], []).append(e["message"])
-        return page("calculator.html.j2", 422 if errors else 200, result=result, asked=asked, kept=kept,
+        return page("calculator.html.j2", result=result, asked=asked, kept=kept,
                     shown=shown, form=html_forms.FormState(typed, {}), errors=errors, by_path=by_path)
 
     async def apply_get(request: Request) -> Response:
@@ -249,7 +253,7 @@ def create_app(policy: M.Policy) -> Starlette:
             by_path: dict = {}
             for e in exc.errors:
                 by_path.setdefault(e["path"], []).append(e["message"])
-            return page("apply.html.j2", 422, p=p, form=form, errors=exc.errors, by_path=by_path)
+            return page("apply.html.j2", p=p, form=form, errors=exc.errors, by_path=by_path)
         log.info("申请 %s：%s %s", p.id, result["status"], result["amount"])
         return page("result.html.j2", p=p, r=result, article=policy.article(p.article))
 
@@ -273,6 +277,7 @@ def create_app(policy: M.Policy) -> Starlette:
         Route("/apply/{programme}", apply_post, methods=["POST"]),
         Route("/sheet", sheet),
         Route("/static/app.css", css),
+        Route("/favicon.ico", favicon),
         Route(f"{openapi.PREFIX}/programmes", api_programmes),
         Route(f"{openapi.PREFIX}/forms/{{programme}}", api_form),
         Route(f"{openapi.PREFIX}/evaluate/{{programme}}", api_evaluate, methods=["POST"]),

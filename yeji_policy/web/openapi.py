@@ -73,6 +73,7 @@ MATCH_SCHEMA = {
                                                       "status": {"enum": ["eligible", "ineligible", "review",
                                                                           "incomplete", "invalid"]},
                                                       "possible": {"type": "array", "items": {"type": "string"}},
+                                                      "least": {"type": "string"},
                                                       "most": {"type": ["string", "null"]},
                                                   }}},
         "next_questions": {"type": "array", "items": {"type": "object"}},
