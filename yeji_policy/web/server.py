@@ -21,6 +21,7 @@ def run(policy: M.Policy, host: str, port: int) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(2048)  # connections made as soon as the URL is printed wait for uvicorn, not fail
     except OSError as exc:
         click.echo(f"无法在 {host}:{port} 上监听：{exc.strerror or exc}", err=True)
         sys.exit(1)
