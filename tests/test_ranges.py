@@ -139,3 +139,9 @@ def test_an_unanswered_deduction_can_still_take_the_whole_award(policy):
     seen = _outlook(policy, "art14_sales_award", sales_channel="B2B", annual_online_sales=Decimal(3000000),
                     months_in_operation=Decimal(12))
     assert "ineligible" in seen.statuses and seen.low == 0
+
+
+def test_a_list_is_never_asked_by_the_calculator(policy):
+    asked = ranges.next_questions(policy, {}, limit=1000)
+    assert asked and all(f.kind != "list" for f, _ in asked)
+    assert "stations" in {f.name for p in policy.programmes for f in p.fields}

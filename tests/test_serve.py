@@ -220,6 +220,7 @@ def test_match_decides_from_known_amounts_and_asks_the_next_questions(client):
     assert r.status_code == 200
     by_id = {e["programme"]: e for e in r.json()["programmes"]}
     assert by_id["art10_park_rent"]["status"] == "ineligible" and by_id["art10_park_rent"]["decided_by_range"]
+    assert by_id["art10_park_rent"]["reasons"] == ["按已回答的情况，无论其余各项如何填写，本项目都不符合条件"]
     assert by_id["art14_sales_award"]["status"] == "ineligible"
     assert by_id["art17_training"]["status"] == "review"
     assert by_id["art09_equipment"]["status"] == "incomplete"

@@ -359,7 +359,7 @@ def _trial_values(field: M.Field) -> list:
 
 
 def next_questions(policy: M.Policy, values: dict, limit: int = 3) -> list[tuple[M.Field, int]]:
-    """The unanswered fields ranked by how many undecided programmes some answer
+    """The unanswered fields (lists aside) ranked by how many undecided programmes some answer
     to that field alone decides (then by how many undecided programmes read it,
     then policy order); (field, that count) for the first `limit`."""
     open_programmes = [p for p in policy.programmes if outlook(p, values).decided is None]
@@ -367,7 +367,7 @@ def next_questions(policy: M.Policy, values: dict, limit: int = 3) -> list[tuple
     from .backends.schema import profile_fields
 
     for order, f in enumerate(profile_fields(policy)):
-        if f.name in values:
+        if f.name in values or f.kind == "list":  # a list is answered item by item on its form
             continue
         users = [p for p in open_programmes if any(pf.name == f.name for pf in p.fields)]
         if not users:

@@ -45,6 +45,7 @@ CSP_SHEET = CSP.replace("style-src 'self'", "style-src 'unsafe-inline'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
            "Cache-Control": "no-store"}
 STATUS_LABELS = dict(M.STATUS_LABELS, incomplete="信息不全")
+DECIDED = {"eligible": "符合条件", "ineligible": "不符合条件", "review": "需要人工审核"}
 
 _CSS = (__import__("pathlib").Path(__file__).parent / "static" / "app.css").read_bytes()
 
@@ -163,6 +164,7 @@ def create_app(policy: M.Policy) -> Starlette:
             if e["status"] == "incomplete" and o.decided is not None:
                 e["status"] = o.decided
                 e["decided_by_range"] = True
+                e["reasons"] = [f"按已回答的情况，无论其余各项如何填写，本项目都{DECIDED[o.decided]}"]
             e["possible"] = sorted(o.statuses) if e["status"] not in ("invalid",) else []
             e["least"] = runtime.cents_string(o.low)
             e["most"] = None if o.high is None else runtime.cents_string(o.high)

@@ -1,6 +1,6 @@
 """HTTP benchmark of `yeji-policy serve`: requests/s and latency of POST /api/v1/evaluate/art09_equipment.
 
-    python benchmarks/http.py [--requests 20000] [--connections 16] [--quick]
+    python benchmarks/serve_http.py [--requests 20000] [--connections 16] [--quick]
 
 Starts `yeji-policy serve --port 0` (one uvicorn worker) on the loopback
 interface only, then drives it from this process with a small keep-alive
