@@ -8,8 +8,9 @@ HTTP/1.1 client (asyncio streams, `--connections` at once, a fixed number of
 requests: bounded in time and memory).  Two runs: the server pinned to CPU 0
 and the client to CPU 1 (`taskset`), then both unpinned, sharing the cores.
 Each response is checked (status 200, the amount the generated module gives).
-Beside it, the same application evaluated in process by the generated module,
-so that the cost of HTTP shows as a ratio.  Prints the machine and its load
+Beside it, the floor of the same server (a GET that does no work, 204) and the
+same application evaluated in process by the generated module, so that the
+cost of the HTTP stack and of the app show as ratios.  Prints the machine and its load
 average; the README records the figures.
 """
 
@@ -57,38 +58,45 @@ def start_server(cpu: int | None) -> tuple[subprocess.Popen, int]:
     return proc, int(match.group(1))
 
 
-async def _connection(port: int, count: int, latencies: list[float]) -> None:
+EVALUATE = (f"POST /api/v1/evaluate/{PROGRAMME} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(BODY)}\r\n\r\n").encode() + BODY
+# The floor: the same server answering a request that does no work (204, no body).
+FLOOR = b"GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+
+async def _connection(port: int, count: int, latencies: list[float], request: bytes = EVALUATE) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    request = (f"POST /api/v1/evaluate/{PROGRAMME} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-               f"Content-Type: application/json\r\nContent-Length: {len(BODY)}\r\n\r\n").encode() + BODY
     for _ in range(count):
         began = time.perf_counter()
         writer.write(request)
         head = await reader.readuntil(b"\r\n\r\n")
-        length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
-        body = await reader.readexactly(length)
+        length = re.search(rb"(?i)content-length: *(\d+)", head)
+        body = await reader.readexactly(int(length.group(1))) if length else b""
         latencies.append(time.perf_counter() - began)
-        if not head.startswith(b"HTTP/1.1 200") or EXPECTED not in body:
+        if request is FLOOR:
+            if not head.startswith(b"HTTP/1.1 204"):
+                raise SystemExit(f"unexpected response: {head[:40]!r}")
+        elif not head.startswith(b"HTTP/1.1 200") or EXPECTED not in body:
             raise SystemExit(f"unexpected response: {head[:40]!r} {body[:200]!r}")
     writer.close()
 
 
-async def _drive(port: int, requests: int, connections: int) -> tuple[float, list[float]]:
+async def _drive(port: int, requests: int, connections: int, request: bytes) -> tuple[float, list[float]]:
     latencies: list[float] = []
     # warm-up, not counted
-    await asyncio.gather(*(_connection(port, 50, []) for _ in range(connections)))
+    await asyncio.gather(*(_connection(port, 50, [], request) for _ in range(connections)))
     began = time.perf_counter()
     per = requests // connections
-    await asyncio.gather(*(_connection(port, per, latencies) for _ in range(connections)))
+    await asyncio.gather(*(_connection(port, per, latencies, request) for _ in range(connections)))
     return time.perf_counter() - began, latencies
 
 
-def run(requests: int, connections: int, pinned: bool) -> dict:
+def run(requests: int, connections: int, pinned: bool, request: bytes = EVALUATE) -> dict:
     proc, port = start_server(0 if pinned else None)
     try:
         if pinned:
             os.sched_setaffinity(0, {1})
-        elapsed, latencies = asyncio.run(_drive(port, requests, connections))
+        elapsed, latencies = asyncio.run(_drive(port, requests, connections, request))
     finally:
         if pinned:
             os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
@@ -126,6 +134,8 @@ def main() -> None:
     if can_pin:
         rows.append(("server CPU 0, client CPU 1", run(requests, options.connections, True)))
     rows.append(("server and client sharing the CPUs", run(requests, options.connections, False)))
+    rows.append(("floor: GET /favicon.ico (204), " + ("pinned" if can_pin else "shared"),
+                 run(requests, options.connections, can_pin, FLOOR)))
     for label, r in rows:
         print(f"  {label:<36} {r['rps']:8,.0f} requests/s   p50 {r['p50']:6.2f} ms   p99 {r['p99']:6.2f} ms"
               f"   max {r['max']:7.2f} ms")
