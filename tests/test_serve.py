@@ -392,3 +392,27 @@ def test_form_paths_and_anchors():
     assert html_forms.anchor("stations[0].village") == "f-stations-0-village"
     state = html_forms.state((), {})
     assert html_forms.application((), state) == {}
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_chinese_line():
+    import socket
+
+    from cli_process import run_cli
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    port = taken.getsockname()[1]
+    try:
+        done = run_cli("serve", "--port", str(port))
+    finally:
+        taken.close()
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"无法在 127.0.0.1:{port} 上监听：") and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_form_post_with_too_many_fields_is_refused_plainly(client, monkeypatch):
+    monkeypatch.setattr(html_forms, "MAX_FIELDS", 10)
+    r = client.post("/apply/art09_equipment", content="&".join(f"a{i}=1" for i in range(20)), headers=FORM)
+    assert r.status_code == 413 and "提交的项目过多（最多 10 项）" in r.text

@@ -243,7 +243,10 @@ def create_app(policy: M.Policy) -> Starlette:
             body = (await _body(request)).decode("utf-8", errors="replace")
         except Problem as exc:
             return page("not_found.html.j2", exc.status, detail=exc.detail or exc.title)
-        typed = html_forms.parse(body)
+        try:
+            typed = html_forms.parse(body)
+        except ValueError:  # more fields than any form of this policy has
+            return page("not_found.html.j2", 413, detail=f"提交的项目过多（最多 {html_forms.MAX_FIELDS:,} 项）")
         form = html_forms.state(p.fields, typed)
         action = typed.pop("_action", "")
         if action:
