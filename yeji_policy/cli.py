@@ -557,6 +557,17 @@ def lsp_cmd(stdio: bool) -> None:
     lsp.serve()
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（默认只供本机访问）。")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="端口。")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件。")
+def serve(host: str, port: int, policy_file: str | None) -> None:
+    """启动网页服务：政策计算器、申请表和 HTTP API（见 README“网页服务”）。"""
+    from .web import server  # starlette and uvicorn are imported here only
+
+    server.run(_only_policy(policy_file), host, port)
+
+
 # Drafting tools (fmt, diff, simulate) register their commands on `main`.
 from . import cli_drafting  # noqa: E402,F401  (registers fmt, diff, simulate)
 
