@@ -19,5 +19,13 @@ import population  # noqa: E402
 @pytest.mark.parametrize("pid", sorted(handwritten.PROGRAMMES))
 def test_the_hand_written_baseline_gives_the_generated_results(pid, generated_module):
     apps = population.population(generated_module.PROGRAMMES, pid, 1000, seed=99)
-    different = [a for a in apps if handwritten.PROGRAMMES[pid](a) != generated_module.evaluate(pid, a)]
+    different = [a for a in apps if handwritten.PROGRAMMES[pid](a) != _catalogue_result(generated_module.evaluate(pid, a))]
     assert different == [], different[:1]
+
+
+def _catalogue_result(result: dict) -> dict:
+    """The result as the hand-written baseline gives it: without the trace records (#17) and the
+    interpretations' ids, which it does not build (the benchmark's ratio says so)."""
+    out = {k: v for k, v in result.items() if k != "trace"}
+    out["interpretations"] = [{k: v for k, v in i.items() if k != "id"} for i in result["interpretations"]]
+    return out

@@ -126,6 +126,9 @@ def test_rent_window_boundaries(policy, generated_module):
 def test_explanation_is_checkable_by_hand(policy):
     result = interpreter.evaluate(policy, "art09_equipment",
                                   {"equipment_investment": Decimal("123456.78"), "equipment_audit_passed": True})
+    clause = {"excerpt": "对软硬件等设备设施购置新增投入部分，审计验收后给予80%补助，补助金额最高不超过80万元",
+              "start": 218, "end": 262}
+    assert policy.article(9).text[218:262] == clause["excerpt"]  # the offsets are into the verbatim text
     assert result == {
         "programme": "art09_equipment",
         "programme_name": "农村电商公共服务中心设备设施购置补助",
@@ -140,10 +143,19 @@ def test_explanation_is_checkable_by_hand(policy):
             "按分四舍五入，取 98,765.42 元【第9条】",
         ],
         "reasons": [],
-        "interpretations": [{"article": 9, "subject": "申请主体",
+        "interpretations": [{"id": "art09_equipment.applicant", "article": 9, "subject": "申请主体",
                              "note": "原文未写申请主体，按受补助的农村电子商务公共服务中心的建设者理解"},
-                            {"article": 9, "subject": "条件",
+                            {"id": "art09_equipment.condition", "article": 9, "subject": "条件",
                              "note": "原文为“审计验收后给予80%补助”，未写“合格”；按审计验收合格理解"}],
+        "trace": [
+            {"id": "art09_equipment.condition.1", "kind": "condition", "article": 9, "clause": clause,
+             "inputs": {"equipment_audit_passed": True}, "value": True,
+             "interpretations": ["art09_equipment.condition"], "explanation": {"text": "审计验收合格（是）"}},
+            {"id": "art09_equipment.formula.1", "kind": "formula", "article": 9, "clause": clause,
+             "inputs": {"equipment_investment": "123456.78"}, "value": "98765.42", "interpretations": [],
+             "explanation": {"text": "新增软硬件设备设施购置投入 123,456.78 元 × 80%", "exact": "98765.424",
+                             "cap": "800,000.00 元", "capped": False}},
+        ],
     }
 
 
@@ -159,7 +171,7 @@ def test_interpretations_applied_are_listed(policy):
         "sales_channel": "C2C", "months_in_operation": 20, "annual_online_sales": 1200000,
         "sales_awards_received": 5000})
     assert result["amount"] == "5000.00"
-    assert {"article": 14, "subject": "金额计算",
+    assert {"id": "art14_sales_award.formula", "article": 14, "subject": "金额计算",
             "note": "就高不重复，晋档补差：按已达到的最高档奖励，扣除此前已获本项奖励（不论此前按哪种电子商务形式获得）；"
                     "“首次突破”不核对以前年度的销售额，由审核人员按申报材料核对"} in result["interpretations"]
     assert all(step.endswith("【第14条】") for step in result["steps"])

@@ -1091,7 +1091,8 @@ def test_review2_finding2_one_time_readings_are_marked(policy, md, text, generat
     for result in (interpreter.evaluate(policy, "art14_poverty_employment", {"poor_employees": 3}),
                    generated_module.evaluate("art14_poverty_employment", {"poor_employees": 3})):
         assert (result["status"], result["amount"]) == ("eligible", "3000.00")
-        assert {"article": 14, "subject": "兑现条件", "note": ONE_TIME_PER_PERSON} in result["interpretations"]
+        assert {"id": "art14_poverty_employment.payment_condition", "article": 14, "subject": "兑现条件",
+                    "note": ONE_TIME_PER_PERSON} in result["interpretations"]
 
 
 def test_review2_finding3_one_reading_one_signoff_line(policy, text):

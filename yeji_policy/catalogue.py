@@ -58,7 +58,30 @@ def field_spec(field: M.Field) -> dict:
 
 
 def interpretation_entry(interp: M.Interpretation) -> dict:
-    return {"article": interp.article, "subject": interp.subject, "note": interp.note}
+    return {"id": interp.id, "article": interp.article, "subject": interp.subject, "note": interp.note}
+
+
+def policy_meta(policy: M.Policy) -> dict:
+    """Who issued the policy, its version, and the hashes a receipt names it by: content_hash
+    (sha256 of the policy source) and text_hash (of the original text it holds, text_hash below)."""
+    return {
+        "id": policy.id,
+        "issuer": policy.document.issuer,
+        "title": policy.document.title,
+        "version": policy.document.version,
+        "content_hash": policy.content_hash,
+        "text_hash": text_hash(policy),
+    }
+
+
+def text_hash(policy: M.Policy) -> str:
+    """sha256 of the original text as the policy holds it, verbatim: the RFC 8785 canonical JSON of
+    {"preamble": 引言 or null, "articles": [[number, title, text], …]} — any change to a word of it changes the hash."""
+    import hashlib
+
+    body = {"preamble": policy.document.preamble,
+            "articles": [[a.number, a.title, a.text] for a in policy.articles]}
+    return hashlib.sha256(runtime.canonical_json(body)).hexdigest()
 
 
 def programme_meta(programme: M.Programme) -> dict:
@@ -99,6 +122,9 @@ class _Inputs(visitor.Visitor[frozenset]):
 
     visit_Const = visit_Arith = visit_Logic = visit_Not = visit_Compare = visit_Member = _of_children
     visit_Cond = visit_Call = visit_Tiers = visit_Lookup = _of_children
+
+    def visit_TierRow(self, e: M.TierRow) -> frozenset[str]:
+        return frozenset()  # a row holds constants only
 
 
 _INPUTS = _Inputs()
@@ -199,3 +225,102 @@ class _Bound(visitor.Visitor):
 
 
 _BOUND = _Bound()
+
+
+# ---------------------------------------------------------------- trace records (#17)
+# Each explained step of a programme has a static part, the same for every
+# application: its stable id, kind, article, the clause (the programme's 摘录
+# and its offsets in the article's verbatim text), the inputs it reads and the
+# interpretations it carries.  Ids are "<programme>.<kind>.<n>": the n-th
+# clause of that kind in the programme, in source order (rules first, then
+# the amount, depth first); both engines take them from here.
+STEP_KINDS = {"Let": "value", "Require": "condition", "Review": "review", "Unique": "unique",
+              "Formula": "formula", "Case": "case", "PerItem": "sum"}
+
+
+class _ItemInputs(_Inputs):
+    """Names of the item fields that an expression inside 逐项 reads."""
+
+    def visit_InputRef(self, e: M.InputRef) -> frozenset[str]:
+        return frozenset()
+
+    def visit_ItemRef(self, e: M.ItemRef) -> frozenset[str]:
+        return frozenset({e.field.name})
+
+
+_ITEM_INPUTS = _ItemInputs()
+_STEP_REFS: dict[int, tuple[M.Programme, dict[int, dict]]] = {}
+
+
+def step_refs(programme: M.Programme) -> dict[int, dict]:
+    """id(model node) -> the static part of its trace record, computed once per programme object."""
+    cached = _STEP_REFS.get(id(programme))
+    if cached is None or cached[0] is not programme:
+        refs = _StepRefs(programme)
+        for rule in programme.rules:
+            refs.visit(rule)
+        refs.visit(programme.amount)
+        cached = _STEP_REFS[id(programme)] = (programme, refs.refs)
+    return cached[1]
+
+
+class _StepRefs(visitor.Visitor):
+    """Walks a programme's rules and amount in source order, numbering each kind of step."""
+
+    def __init__(self, programme: M.Programme):
+        self.p = programme
+        self.refs: dict[int, dict] = {}
+        self.counts: dict[str, int] = {}
+        at = programme.excerpt_at
+        self.clause = None if at is None else {"excerpt": programme.excerpt, "start": at[0], "end": at[1]}
+
+    def add(self, node, exprs, interps, extra=()) -> None:
+        kind = STEP_KINDS[type(node).__name__]
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        names: frozenset[str] = frozenset(extra)
+        item_names: frozenset[str] = frozenset()
+        for e in exprs:
+            if e is not None:
+                names |= inputs_of(e)
+                item_names |= _ITEM_INPUTS.visit(e)
+        self.refs[id(node)] = {
+            "id": f"{self.p.id}.{kind}.{self.counts[kind]}", "kind": kind, "article": self.p.article,
+            "clause": self.clause, "inputs": tuple(sorted(names)), "item_inputs": tuple(sorted(item_names)),
+            "interpretations": tuple(i.id for i in interps if i is not None),
+        }
+
+    def visit_Let(self, r: M.Let, *_) -> None:
+        self.add(r, [r.expr], [r.interpretation])
+
+    def visit_Require(self, r: M.Require, *_) -> None:
+        self.add(r, [r.cond], [r.interpretation])
+
+    def visit_Review(self, r: M.Review, *_) -> None:
+        self.add(r, [r.cond], [r.interpretation])
+
+    def visit_Unique(self, r: M.Unique, *_) -> None:
+        self.add(r, [r.key], [r.interpretation])
+
+    def visit_Formula(self, a: M.Formula, *_) -> None:
+        cap = a.cap
+        self.add(a, [a.expr, cap.limit if cap else None], [a.interpretation, cap.interpretation if cap else None])
+
+    def visit_Cases(self, a: M.Cases, *_) -> None:
+        for case in a.cases:
+            interp = case.outcome.interpretation if isinstance(case.outcome, M.ReviewOutcome) else None
+            self.add(case, [case.cond], [interp])
+            self.visit(case.outcome)
+
+    def visit_ReviewOutcome(self, a: M.ReviewOutcome, *_) -> None:
+        pass  # no step of its own: its case's record carries it
+
+    def visit_IneligibleOutcome(self, a: M.IneligibleOutcome, *_) -> None:
+        pass
+
+    def visit_PerItem(self, a: M.PerItem, *_) -> None:
+        for rule in a.rules:
+            self.visit(rule)
+        self.visit(a.amount)
+        # The total reads the items' amounts, whose records (one per item) hold the inputs: the
+        # whole list again here would double the trace's size and cost for nothing.
+        self.add(a, [], [])

@@ -340,12 +340,14 @@ def _print_result(result: dict, wording: str | None = None) -> None:
 @click.option("--batch", "batch_file", type=click.Path(dir_okay=False, allow_dash=True),
               help="批量模式：JSON Lines 文件，每行 {\"programme\": …, \"application\": {…}}；每行输出一个结果。")
 @click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件（默认为 policies/ 中唯一的一个）。")
+@click.option("--receipt", "as_receipt", is_flag=True,
+              help="输出决定回执：RFC 8785 规范化 JSON，含政策与原文的 sha256、申请、结果和计算记录（见 README“决定回执”）。")
 def evaluate(programme: str | None, application: str | None, as_json: bool, batch_file: str | None,
-             policy_file: str | None) -> None:
+             policy_file: str | None, as_receipt: bool = False) -> None:
     """对一份申请（JSON 文件）作出决定并说明理由；或用 --batch 批量计算。"""
     if batch_file is not None:
-        if programme or application:
-            _fail("--batch 模式下不要再给出项目和申请文件")
+        if programme or application or as_receipt:
+            _fail("--batch 模式下不要再给出项目、申请文件或 --receipt")
         _evaluate_batch(_only_policy(policy_file), batch_file)
         return
     if not programme or not application:
@@ -363,10 +365,45 @@ def evaluate(programme: str | None, application: str | None, as_json: bool, batc
                               "error_count": exc.count}))
             sys.exit(2)
         _invalid(exc)
-    if as_json:
+    if as_receipt:
+        from . import receipt
+
+        sys.stdout.buffer.write(receipt.canonical(receipt.make(policy, programme, data, result)) + b"\n")
+        sys.stdout.flush()
+    elif as_json:
         click.echo(_dump(result))
     else:
         _print_result(result, policy.programme(programme).money_wording)
+
+
+@main.command()
+@click.argument("receipt_file", metavar="RECEIPT.json", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False),
+              help="政策文件（默认在 policies/ 中按回执所记的 sha256 查找）。")
+def verify(receipt_file: str, policy_file: str | None) -> None:
+    """按回执所记的政策版本重新计算，核对决定回执：一致时输出“一致”（退出码 0）；
+    不一致时逐条列出哪一步不同（1）；不是回执（2）；找不到该政策版本（3）。"""
+    from . import receipt
+
+    data = read_json(receipt_file)
+    try:
+        receipt._shape(data)
+        sha = data["policy"]["sha256"]
+        candidates = [Path(policy_file)] if policy_file else sorted(POLICY_DIR.glob("*.policy"))
+        policy = receipt.find_policy(sha, candidates)
+        if policy is None:
+            where = policy_file if policy_file else f"{POLICY_DIR}/"
+            _fail(f"找不到回执所用的政策版本（sha256 {sha}）：{where} 中没有这一版本，"
+                  f"请用 --policy 指定该版本的政策文件", receipt.NO_POLICY)
+        found = receipt.differences(data, policy)
+    except receipt.NotAReceipt as exc:
+        _fail(f"{receipt_file} 不是有效的决定回执：{exc}", receipt.UNREADABLE)
+    if not found:
+        _say("一致")
+        return
+    for line in found:
+        _say(f"不一致：{line}")
+    sys.exit(receipt.DIFFERS)
 
 
 PROGRESS_EVERY = 100_000

@@ -24,10 +24,16 @@ class _Run(visitor.Visitor):
         self.known = known  # None: every input is known
         self.lets: dict[str, object] = {}
         self.item: dict | None = None
+        self.index: int | None = None
+        self.refs = catalogue.step_refs(programme)
         self.steps: list[str] = []
         self.reasons: list[str] = []
         self.interps: list[dict] = []
         self.article = programme.article
+
+    def record(self, trace, node, prefix: str, *args):
+        """One trace record (runtime.trace_<kind>) for a model node, at the current item if any."""
+        return trace(self.refs[id(node)], self.values, self.item, self.index, prefix, *args, self.article)
 
     def note(self, interp: M.Interpretation | None) -> None:
         if interp is not None:
@@ -135,18 +141,18 @@ class _Run(visitor.Visitor):
         value, text = self.visit(rule.expr)
         self.lets[rule.name] = value
         self.note(rule.interpretation)
-        self.steps.append(prefix + R.step_let(rule.label, text, _show(value, rule.expr.type), self.article))
+        self.steps.append(self.record(R.trace_let, rule, prefix, rule.label, text, _show(value, rule.expr.type), value))
 
     def visit_Require(self, rule: M.Require, prefix: str, failed: list[str], reviews: list[str]) -> None:
         ok, text = self.visit(rule.cond)
         self.note(rule.interpretation)
-        self.steps.append(prefix + R.step_require(ok, text, self.article))
+        self.steps.append(self.record(R.trace_require, rule, prefix, ok, text))
         if not ok:
             failed.append(prefix + R.reason_require(rule.reason, text, self.article))
 
     def visit_Review(self, rule: M.Review, prefix: str, failed: list[str], reviews: list[str]) -> None:
         hit, text = self.visit(rule.cond)
-        self.steps.append(prefix + R.step_review(hit, text, self.article))
+        self.steps.append(self.record(R.trace_review, rule, prefix, hit, text))
         if hit:
             self.note(rule.interpretation)
             reviews.append(prefix + R.reason_review(rule.reason, text, self.article))
@@ -167,18 +173,18 @@ class _Run(visitor.Visitor):
             if capped:
                 value = limit
         taken = R.round_cents(value) if final else value
-        self.steps.append(prefix + R.step_formula(text, raw, cap_shown, capped, taken, self.article))
+        self.steps.append(self.record(R.trace_formula, amount, prefix, text, raw, cap_shown, capped, taken))
         return R.Outcome("pay", value, R.ZERO, [])
 
     def visit_Cases(self, amount: M.Cases, final: bool, prefix: str):
         for case in amount.cases:
             if case.cond is None:
-                self.steps.append(prefix + R.step_case(None, self.article))
+                self.steps.append(self.record(R.trace_case, case, prefix, None))
             else:
                 hit, text = self.visit(case.cond)
                 if not hit:
                     continue
-                self.steps.append(prefix + R.step_case(text, self.article))
+                self.steps.append(self.record(R.trace_case, case, prefix, text))
             return self.visit(case.outcome, final, prefix)
         raise AssertionError("the checker requires 其他")  # pragma: no cover
 
@@ -198,7 +204,7 @@ class _Run(visitor.Visitor):
         reviews: list[str] = []
         first_by_key: dict[tuple[int, object], int] = {}  # (rule, key) -> first item
         for index, item in enumerate(items):
-            self.item = item
+            self.item, self.index = item, index
             prefix = R.item_prefix(label, index)
             failed, item_reviews = self.rules([r for r in amount.rules if not isinstance(r, M.Unique)], prefix)
             if failed:
@@ -210,7 +216,7 @@ class _Run(visitor.Visitor):
                     if (number, key) in first_by_key:
                         self.note(rule.interpretation)
                         first = first_by_key[number, key]
-                        self.steps.append(R.step_unique(prefix, rule.reason, key_text, first, self.article))
+                        self.steps.append(self.record(R.trace_unique, rule, prefix, rule.reason, key_text, first))
                         item_reviews.append(prefix + R.reason_review(rule.reason, key_text, self.article))
                     else:
                         first_by_key[number, key] = index
@@ -224,9 +230,9 @@ class _Run(visitor.Visitor):
                 pending = R.add(pending, value)
             else:
                 counted = R.add(counted, value)
-        self.item = None
+        self.item = self.index = None
         total = R.round_cents(counted) if final else counted
-        self.steps.append(R.step_item_total(counted, pending, total, self.article))
+        self.steps.append(self.record(R.trace_item_total, amount, "", counted, pending, total))
         if reviews:
             return R.Outcome("partial", counted, pending, reviews)
         return R.Outcome("pay", counted, R.ZERO, excluded)

@@ -198,12 +198,15 @@ class Explain(Node):
 
 @dataclass(frozen=True)
 class Step(Node):
-    """One step of the result: runtime step_<kind>(*args); prefixed: inside a list
-    item, the item's prefix ("第2项…") goes before it."""
+    """One step of the result: a trace record, runtime trace_<kind>(ref, …, *args), from
+    which runtime.render_step words the step; prefixed: inside a list item (the
+    record carries the item's position and prefix, "第2项…").  ref: the step's
+    static record part (catalogue.step_refs: stable id, clause, inputs, interpretations)."""
 
     kind: str
     args: tuple[Union[TextArg, Call], ...]
     prefixed: bool
+    ref: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -313,6 +316,7 @@ class Unique(Node):
     key_text: TextArg
     reason: str
     note: Note | None = None
+    ref: dict | None = None  # its trace record's static part, as Step.ref
 
 
 @dataclass(frozen=True)
@@ -367,6 +371,7 @@ class ForEach(Node):
     amount: tuple["Stmt", ...] = ()
     inner: str = ""
     final: bool = True
+    ref: dict | None = None  # the total's trace record's static part, as Step.ref
 
 
 @dataclass(frozen=True)

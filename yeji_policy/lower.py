@@ -184,6 +184,10 @@ class _Lowering(visitor.Visitor):
         return ir.Shown(v, t.kind if t.kind in ("bool", "date") else "num",
                         display_unit(t.dim) if t.kind not in ("bool", "date") else None, at=at)
 
+    def ref(self, node) -> dict:
+        """The static part of node's trace record (catalogue.step_refs)."""
+        return catalogue.step_refs(self.p)[id(node)]
+
     def note(self, interp: M.Interpretation | None, at: ir.Origin) -> ir.Note | None:
         return ir.Note(catalogue.interpretation_entry(interp), at=at) if interp is not None else None
 
@@ -212,20 +216,20 @@ class _Lowering(visitor.Visitor):
         self.let_vars[rule.name] = var
         self.emit(ir.Compute(var, v, at=at))
         self.emit_note(rule.interpretation, at)
-        self.emit(ir.Step("let", (ir.Lit(rule.label, at=at), t, self.shown(ir.Var(var, at=at), rule.expr.type, at)),
-                          item is not None, at=at))
+        self.emit(ir.Step("let", (ir.Lit(rule.label, at=at), t, self.shown(ir.Var(var, at=at), rule.expr.type, at),
+                                  ir.Var(var, at=at)), item is not None, self.ref(rule), at=at))
 
     def visit_Require(self, rule: M.Require, item: str | None) -> None:
         at = self.at(rule)
         v, t = self.visit(rule.cond, item)
         self.emit_note(rule.interpretation, at)
-        self.emit(ir.Step("require", (v, t), item is not None, at=at))
+        self.emit(ir.Step("require", (v, t), item is not None, self.ref(rule), at=at))
         self.emit(ir.Require(v, ir.Reason("require", (ir.Lit(rule.reason, at=at), t), item is not None, at=at), at=at))
 
     def visit_Review(self, rule: M.Review, item: str | None) -> None:
         at = self.at(rule)
         v, t = self.visit(rule.cond, item)
-        self.emit(ir.Step("review", (v, t), item is not None, at=at))
+        self.emit(ir.Step("review", (v, t), item is not None, self.ref(rule), at=at))
         self.emit(ir.Review(v, ir.Reason("review", (ir.Lit(rule.reason, at=at), t), item is not None, at=at),
                             self.note(rule.interpretation, at), at=at))
 
@@ -254,7 +258,7 @@ class _Lowering(visitor.Visitor):
             self.emit(ir.Cap(value.name, v, lv, shown, at=at))
         taken = ir.Call("round_cents", (value,), at=at) if final else value
         self.emit(ir.Step("formula", (t, v, ir.Var("cap_shown", at=at), ir.Var("capped", at=at), taken),
-                          item is not None, at=at))
+                          item is not None, self.ref(amount), at=at))
         self.emit(ir.Pay(out, value, at=at))
         return ir.Var(out, at=at)
 
@@ -266,7 +270,7 @@ class _Lowering(visitor.Visitor):
             cat = self.at(case)
             if case.cond is None:
                 self.open_block()
-                self.emit(ir.Step("case", (ir.Lit(None, at=cat),), item is not None, at=cat))
+                self.emit(ir.Step("case", (ir.Lit(None, at=cat),), item is not None, self.ref(case), at=cat))
                 self.emit(ir.SetOutcome(out, self.visit(case.outcome, final, item), at=cat))
                 cases.append(ir.Case((), None, self.close_block(), at=cat))
                 break
@@ -274,7 +278,7 @@ class _Lowering(visitor.Visitor):
             cv, ct = self.visit(case.cond, item)
             setup = self.close_block()
             self.open_block()
-            self.emit(ir.Step("case", (ct,), item is not None, at=cat))
+            self.emit(ir.Step("case", (ct,), item is not None, self.ref(case), at=cat))
             self.emit(ir.SetOutcome(out, self.visit(case.outcome, final, item), at=cat))
             cases.append(ir.Case(setup, cv, self.close_block(), at=cat))
         self.emit(ir.FirstOf(out, tuple(cases), at=at))
@@ -301,11 +305,13 @@ class _Lowering(visitor.Visitor):
             if isinstance(rule, M.Unique):
                 rat = self.at(rule)
                 kv, kt = self.visit(rule.key, "item")
-                self.emit(ir.Unique(number, kv, kt, rule.reason, self.note(rule.interpretation, rat), at=rat))
+                self.emit(ir.Unique(number, kv, kt, rule.reason, self.note(rule.interpretation, rat), self.ref(rule),
+                                    at=rat))
         checks = self.segment()
         inner = self.visit(amount.amount, False, "item")
         amount_body = self.close_block()
-        self.emit(ir.ForEach(out, amount.list_field, rules, checks, amount_body, inner.name, final, at=at))
+        self.emit(ir.ForEach(out, amount.list_field, rules, checks, amount_body, inner.name, final, self.ref(amount),
+                             at=at))
         return ir.Var(out, at=at)
 
 

@@ -65,6 +65,9 @@ class Interpretation:
     article: int
     programme: str | None
     span: Span
+    # Stable id, "<programme>.<what>" (art10_park_rent.cap, art10_park_rent.value.months,
+    # art09_equipment.applicant): the same on every run and across edits elsewhere in the file.
+    id: str = ""
 
 
 # ---------------------------------------------------------------- inputs
@@ -396,6 +399,8 @@ class Programme:
     details: tuple[tuple[str, Attribute | None], ...] = ()
     materials: tuple[str, ...] = ()
     money_wording: str | None = None
+    # Where the 摘录 stands in the article's verbatim text: (start, end) character offsets.
+    excerpt_at: tuple[int, int] | None = None
 
     def detail(self, label: str) -> Attribute | None:
         return dict(self.details).get(label)

@@ -642,9 +642,11 @@ def result(meta, status, amount, steps, reasons, interpretations, amount_if_appr
     out["article"] = meta["article"]
     out["funding_source"] = meta["funding_source"]
     out["payment_condition"] = meta["payment_condition"]
-    out["steps"] = steps
+    out["steps"] = None  # rendered below from the trace records, after the interpretations
     out["reasons"] = reasons
     out["interpretations"] = interpretations
+    out["steps"] = [render_step(record) for record in steps]
+    out["trace"] = steps
     return out
 
 
@@ -769,6 +771,96 @@ def step_item_total(counted, pending, total, article):
     return text + f"，取 {show_yuan(total)}{tag(article)}"
 
 
+# ---------------------------------------------------------------- trace records (#17)
+# Each engine builds one record per explained step with trace_<kind>(ref, values,
+# item, index, prefix, ...): ref is the step's static part (catalogue.step_refs:
+# id, kind, article, clause, the inputs it reads, its interpretations); values
+# and item what the step reads; index and prefix the item's position and
+# wording (None, None, "" outside 逐项).  The Chinese steps are rendered from
+# the records by render_step, the one renderer.
+def plain_json(value):
+    """A value as a trace holds it: Decimal as its exact string, a date as ISO text, never a float."""
+    t = type(value)
+    if t is D:
+        return format(value, "f")
+    if t is datetime.date:
+        return value.isoformat()
+    if t is list:
+        return [plain_json(v) for v in value]
+    if t is dict:
+        return {k: plain_json(v) for k, v in value.items()}
+    return value
+
+
+def _record(ref, values, item, index, prefix, value, explanation):
+    inputs = {}
+    for name in ref["inputs"]:
+        if name in values:
+            inputs[name] = plain_json(values[name])
+    record = {"id": ref["id"], "kind": ref["kind"], "article": ref["article"],
+              "clause": None if ref["clause"] is None else dict(ref["clause"]),
+              "inputs": inputs, "value": value, "interpretations": list(ref["interpretations"]),
+              "explanation": explanation}
+    if item is not None:
+        for name in ref["item_inputs"]:
+            inputs[name] = plain_json(item[name])
+        record["id"] = f"{ref['id']}#{index + 1}"
+        record["item"] = index + 1
+        explanation["prefix"] = prefix
+    return record
+
+
+def trace_let(ref, values, item, index, prefix, label, text, shown, value, article):
+    return _record(ref, values, item, index, prefix, plain_json(value), {"label": label, "text": text, "shown": shown})
+
+
+def trace_require(ref, values, item, index, prefix, ok, text, article):
+    return _record(ref, values, item, index, prefix, bool(ok), {"text": text})
+
+
+def trace_review(ref, values, item, index, prefix, hit, text, article):
+    return _record(ref, values, item, index, prefix, bool(hit), {"text": text})
+
+
+def trace_formula(ref, values, item, index, prefix, text, value, cap_shown, capped, taken, article):
+    return _record(ref, values, item, index, prefix, plain_json(taken),
+                   {"text": text, "exact": plain_json(value), "cap": cap_shown, "capped": capped})
+
+
+def trace_case(ref, values, item, index, prefix, text, article):
+    return _record(ref, values, item, index, prefix, True, {"text": text})
+
+
+def trace_unique(ref, values, item, index, prefix, reason, key_shown, first_index, article):
+    return _record(ref, values, item, index, prefix, first_index + 1, {"reason": reason, "text": key_shown})
+
+
+def trace_item_total(ref, values, item, index, prefix, counted, pending, total, article):
+    return _record(ref, values, item, index, prefix, plain_json(total),
+                   {"counted": plain_json(counted), "pending": plain_json(pending)})
+
+
+def render_step(record):
+    """The Chinese step of one trace record: the only place a step is worded."""
+    e, kind, article = record["explanation"], record["kind"], record["article"]
+    prefix = e.get("prefix", "")
+    if kind == "condition":
+        return prefix + step_require(record["value"], e["text"], article)
+    if kind == "review":
+        return prefix + step_review(record["value"], e["text"], article)
+    if kind == "value":
+        return prefix + step_let(e["label"], e["text"], e["shown"], article)
+    if kind == "formula":
+        return prefix + step_formula(e["text"], D(e["exact"]), e["cap"], e["capped"], D(record["value"]), article)
+    if kind == "case":
+        return prefix + step_case(e["text"], article)
+    if kind == "unique":
+        return step_unique(prefix, e["reason"], e["text"], record["value"] - 1, article)
+    if kind == "sum":
+        return step_item_total(D(e["counted"]), D(e["pending"]), D(record["value"]), article)
+    raise ValueError(f"unknown trace record kind: {kind!r}")
+
+
 def programme_term(name):
     """What a programme pays — 奖励, 补贴 or 补助 — as its name (the text's word) says."""
     return next((word for word in ("奖励", "补贴", "补助") if name.endswith(word)), "补助")
@@ -891,3 +983,91 @@ def match_profile(programmes, evaluate, partial, constraints, profile):
                 entry["max_amount_text"] = f"最高 {meta['max_amount_text']}"
         entries.append(entry)
     return entries
+
+
+# ---------------------------------------------------------------- decision receipts (#17)
+# A receipt is a canonical JSON document (RFC 8785, JSON Canonicalization
+# Scheme) of the policy's identity, the programme, the application, the result
+# and its trace, identified by the sha256 of those bytes.  It holds no binary
+# float: amounts and every Decimal are strings, so the only JSON numbers are
+# integers (articles, item positions), which JCS writes as plain digits.
+RECEIPT_FORMAT = "yeji-policy-receipt/1"
+_JCS_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_JCS_MAX_INT = 2 ** 53 - 1  # beyond this an IEEE double (what JCS numbers are) is no longer exact
+
+
+def _jcs_string(text):
+    out = ['"']
+    for ch in text:
+        if ch in _JCS_ESCAPES:
+            out.append(_JCS_ESCAPES[ch])
+        elif ch < " ":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _jcs(value, out):
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif type(value) is int:
+        if abs(value) > _JCS_MAX_INT:
+            raise ValueError(f"整数超出 JSON 可精确表示的范围：{value}")
+        out.append(str(value))  # ECMAScript's Number.toString for an exact integer
+    elif type(value) is str:
+        out.append(_jcs_string(value))
+    elif type(value) in (list, tuple):
+        out.append("[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(",")
+            _jcs(item, out)
+        out.append("]")
+    elif type(value) is dict:
+        # Members sorted by their names as UTF-16 code units (RFC 8785 §3.2.3), not by code points.
+        for key in value:
+            if type(key) is not str:
+                raise ValueError(f"JSON 对象的键须为文字，此处为 {type(key).__name__}")
+        out.append("{")
+        for index, key in enumerate(sorted(value, key=lambda k: k.encode("utf-16-be"))):
+            if index:
+                out.append(",")
+            out.append(_jcs_string(key))
+            out.append(":")
+            _jcs(value[key], out)
+        out.append("}")
+    else:  # a float (or a Decimal) has no place in a receipt: amounts are strings
+        raise ValueError(f"回执中不能有 {type(value).__name__} 类型的值")
+
+
+def canonical_json(value):
+    """The RFC 8785 canonical UTF-8 bytes of a JSON value made of dicts, lists, str, int, bool and None."""
+    out = []
+    _jcs(value, out)
+    return "".join(out).encode("utf-8")
+
+
+def receipt_body(policy_meta, programme_id, application, result):
+    """A receipt without its own id: the policy (id, version, source sha256, original text sha256),
+    the programme, the application as given (Decimals as strings) and the result with its trace."""
+    return {
+        "format": RECEIPT_FORMAT,
+        "policy": {"id": policy_meta["id"], "version": policy_meta["version"],
+                   "sha256": policy_meta["content_hash"], "text_sha256": policy_meta["text_hash"]},
+        "programme": programme_id,
+        "application": plain_json(application),
+        "result": plain_json(result),
+    }
+
+
+def seal_receipt(body):
+    """The receipt: its body and "sha256", the hex digest of the body's canonical bytes."""
+    import hashlib
+
+    return dict(body, sha256=hashlib.sha256(canonical_json(body)).hexdigest())

@@ -4,6 +4,7 @@ Source sha256 6d509cb212bd5acfcdd7ebdfd75207fb25a438b0748b7623e56ef0682e7c3ea5; 
 
     evaluate(programme_id, application) -> result dict
     match(profile) -> list of per-programme findings (政策计算器)
+    receipt(programme_id, application) -> the decision receipt (RFC 8785 canonical JSON: canonical_json)
     PROGRAMMES: programme id -> metadata and input form
 
 Imports only the standard library.  Read JSON with parse_float=Decimal.
@@ -655,9 +656,11 @@ def result(meta, status, amount, steps, reasons, interpretations, amount_if_appr
     out["article"] = meta["article"]
     out["funding_source"] = meta["funding_source"]
     out["payment_condition"] = meta["payment_condition"]
-    out["steps"] = steps
+    out["steps"] = None  # rendered below from the trace records, after the interpretations
     out["reasons"] = reasons
     out["interpretations"] = interpretations
+    out["steps"] = [render_step(record) for record in steps]
+    out["trace"] = steps
     return out
 
 
@@ -780,6 +783,96 @@ def step_item_total(counted, pending, total, article):
     if pending:
         text += f"；需人工审核的各项合计 {show_yuan(pending)}"
     return text + f"，取 {show_yuan(total)}{tag(article)}"
+
+
+# ---------------------------------------------------------------- trace records (#17)
+# Each engine builds one record per explained step with trace_<kind>(ref, values,
+# item, index, prefix, ...): ref is the step's static part (catalogue.step_refs:
+# id, kind, article, clause, the inputs it reads, its interpretations); values
+# and item what the step reads; index and prefix the item's position and
+# wording (None, None, "" outside 逐项).  The Chinese steps are rendered from
+# the records by render_step, the one renderer.
+def plain_json(value):
+    """A value as a trace holds it: Decimal as its exact string, a date as ISO text, never a float."""
+    t = type(value)
+    if t is D:
+        return format(value, "f")
+    if t is datetime.date:
+        return value.isoformat()
+    if t is list:
+        return [plain_json(v) for v in value]
+    if t is dict:
+        return {k: plain_json(v) for k, v in value.items()}
+    return value
+
+
+def _record(ref, values, item, index, prefix, value, explanation):
+    inputs = {}
+    for name in ref["inputs"]:
+        if name in values:
+            inputs[name] = plain_json(values[name])
+    record = {"id": ref["id"], "kind": ref["kind"], "article": ref["article"],
+              "clause": None if ref["clause"] is None else dict(ref["clause"]),
+              "inputs": inputs, "value": value, "interpretations": list(ref["interpretations"]),
+              "explanation": explanation}
+    if item is not None:
+        for name in ref["item_inputs"]:
+            inputs[name] = plain_json(item[name])
+        record["id"] = f"{ref['id']}#{index + 1}"
+        record["item"] = index + 1
+        explanation["prefix"] = prefix
+    return record
+
+
+def trace_let(ref, values, item, index, prefix, label, text, shown, value, article):
+    return _record(ref, values, item, index, prefix, plain_json(value), {"label": label, "text": text, "shown": shown})
+
+
+def trace_require(ref, values, item, index, prefix, ok, text, article):
+    return _record(ref, values, item, index, prefix, bool(ok), {"text": text})
+
+
+def trace_review(ref, values, item, index, prefix, hit, text, article):
+    return _record(ref, values, item, index, prefix, bool(hit), {"text": text})
+
+
+def trace_formula(ref, values, item, index, prefix, text, value, cap_shown, capped, taken, article):
+    return _record(ref, values, item, index, prefix, plain_json(taken),
+                   {"text": text, "exact": plain_json(value), "cap": cap_shown, "capped": capped})
+
+
+def trace_case(ref, values, item, index, prefix, text, article):
+    return _record(ref, values, item, index, prefix, True, {"text": text})
+
+
+def trace_unique(ref, values, item, index, prefix, reason, key_shown, first_index, article):
+    return _record(ref, values, item, index, prefix, first_index + 1, {"reason": reason, "text": key_shown})
+
+
+def trace_item_total(ref, values, item, index, prefix, counted, pending, total, article):
+    return _record(ref, values, item, index, prefix, plain_json(total),
+                   {"counted": plain_json(counted), "pending": plain_json(pending)})
+
+
+def render_step(record):
+    """The Chinese step of one trace record: the only place a step is worded."""
+    e, kind, article = record["explanation"], record["kind"], record["article"]
+    prefix = e.get("prefix", "")
+    if kind == "condition":
+        return prefix + step_require(record["value"], e["text"], article)
+    if kind == "review":
+        return prefix + step_review(record["value"], e["text"], article)
+    if kind == "value":
+        return prefix + step_let(e["label"], e["text"], e["shown"], article)
+    if kind == "formula":
+        return prefix + step_formula(e["text"], D(e["exact"]), e["cap"], e["capped"], D(record["value"]), article)
+    if kind == "case":
+        return prefix + step_case(e["text"], article)
+    if kind == "unique":
+        return step_unique(prefix, e["reason"], e["text"], record["value"] - 1, article)
+    if kind == "sum":
+        return step_item_total(D(e["counted"]), D(e["pending"]), D(record["value"]), article)
+    raise ValueError(f"unknown trace record kind: {kind!r}")
 
 
 def programme_term(name):
@@ -906,8 +999,96 @@ def match_profile(programmes, evaluate, partial, constraints, profile):
     return entries
 
 
+# ---------------------------------------------------------------- decision receipts (#17)
+# A receipt is a canonical JSON document (RFC 8785, JSON Canonicalization
+# Scheme) of the policy's identity, the programme, the application, the result
+# and its trace, identified by the sha256 of those bytes.  It holds no binary
+# float: amounts and every Decimal are strings, so the only JSON numbers are
+# integers (articles, item positions), which JCS writes as plain digits.
+RECEIPT_FORMAT = "yeji-policy-receipt/1"
+_JCS_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_JCS_MAX_INT = 2 ** 53 - 1  # beyond this an IEEE double (what JCS numbers are) is no longer exact
+
+
+def _jcs_string(text):
+    out = ['"']
+    for ch in text:
+        if ch in _JCS_ESCAPES:
+            out.append(_JCS_ESCAPES[ch])
+        elif ch < " ":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _jcs(value, out):
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif type(value) is int:
+        if abs(value) > _JCS_MAX_INT:
+            raise ValueError(f"整数超出 JSON 可精确表示的范围：{value}")
+        out.append(str(value))  # ECMAScript's Number.toString for an exact integer
+    elif type(value) is str:
+        out.append(_jcs_string(value))
+    elif type(value) in (list, tuple):
+        out.append("[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(",")
+            _jcs(item, out)
+        out.append("]")
+    elif type(value) is dict:
+        # Members sorted by their names as UTF-16 code units (RFC 8785 §3.2.3), not by code points.
+        for key in value:
+            if type(key) is not str:
+                raise ValueError(f"JSON 对象的键须为文字，此处为 {type(key).__name__}")
+        out.append("{")
+        for index, key in enumerate(sorted(value, key=lambda k: k.encode("utf-16-be"))):
+            if index:
+                out.append(",")
+            out.append(_jcs_string(key))
+            out.append(":")
+            _jcs(value[key], out)
+        out.append("}")
+    else:  # a float (or a Decimal) has no place in a receipt: amounts are strings
+        raise ValueError(f"回执中不能有 {type(value).__name__} 类型的值")
+
+
+def canonical_json(value):
+    """The RFC 8785 canonical UTF-8 bytes of a JSON value made of dicts, lists, str, int, bool and None."""
+    out = []
+    _jcs(value, out)
+    return "".join(out).encode("utf-8")
+
+
+def receipt_body(policy_meta, programme_id, application, result):
+    """A receipt without its own id: the policy (id, version, source sha256, original text sha256),
+    the programme, the application as given (Decimals as strings) and the result with its trace."""
+    return {
+        "format": RECEIPT_FORMAT,
+        "policy": {"id": policy_meta["id"], "version": policy_meta["version"],
+                   "sha256": policy_meta["content_hash"], "text_sha256": policy_meta["text_hash"]},
+        "programme": programme_id,
+        "application": plain_json(application),
+        "result": plain_json(result),
+    }
+
+
+def seal_receipt(body):
+    """The receipt: its body and "sha256", the hex digest of the body's canonical bytes."""
+    import hashlib
+
+    return dict(body, sha256=hashlib.sha256(canonical_json(body)).hexdigest())
+
+
 # ---------------------------------------------------------------- policy
-POLICY = {'id': 'yeji_ecommerce', 'issuer': '六安市叶集区人民政府', 'title': '关于加快电子商务发展的实施意见', 'version': '1.0.0', 'content_hash': '6d509cb212bd5acfcdd7ebdfd75207fb25a438b0748b7623e56ef0682e7c3ea5'}
+POLICY = {'id': 'yeji_ecommerce', 'issuer': '六安市叶集区人民政府', 'title': '关于加快电子商务发展的实施意见', 'version': '1.0.0', 'content_hash': '6d509cb212bd5acfcdd7ebdfd75207fb25a438b0748b7623e56ef0682e7c3ea5', 'text_hash': '82d6744f734014707fde7775d62676dfa09fef1b9ab2696218ca29c2923bfca0'}
 
 PROGRAMMES = {
     'art09_venue_fitout': {
@@ -1346,91 +1527,130 @@ PROGRAMMES = {
 }
 
 # Exact constants of the rules (rates, caps, thresholds, awards), in base units.
-_K1 = D('0.5')
-_K2 = D('500000')
-_K3 = frozenset(('venue_fitout_investment', 'venue_acceptance_passed'))
-_K4 = D('0.8')
-_K5 = D('800000')
-_K6 = frozenset(('equipment_investment', 'equipment_audit_passed'))
-_K7 = {'ecommerce': '企业类型（电子商务企业）', 'support_service': '企业类型（配套服务企业）', 'other': '企业类型（其他）'}
-_K8 = D('36')
-_K9 = D('0')
-_K10 = D('15')
-_K11 = frozenset(('enterprise_kind', 'in_ecommerce_park', 'leased_area_m2', 'move_in_date', 'claim_from', 'claim_to', 'rent_paid'))
-_K12 = frozenset(('ecommerce', 'support_service', 'other'))
-_K13 = {'postal': '企业类型（邮政）', 'supply_marketing': '企业类型（供销）', 'commerce_distribution': '企业类型（商贸流通企业）', 'third_party_logistics': '企业类型（第三方物流企业）', 'other': '企业类型（其他）'}
-_K14 = D('0.3')
-_K15 = frozenset(('logistics_operator_kind', 'serves_rural_ecommerce', 'logistics_investment'))
-_K16 = frozenset(('postal', 'supply_marketing', 'commerce_distribution', 'third_party_logistics', 'other'))
-_K17 = D('3')
-_K18 = D('1')
-_K19 = D('1000000')
-_K20 = frozenset(('well_organised', 'operates_service_center', 'has_rural_platform', 'collects_transaction_data', 'online_pavilions', 'operation_cost'))
-_K21 = frozenset(('pavilion_cost',))
-_K22 = frozenset(('supply_chain_investment', 'supply_chain_subsidy_received'))
-_K23 = D('2017')
-_K24 = D('20000')
-_K25 = D('12')
-_K26 = {'B2B': '电子商务形式（企业间电子商务）', 'B2C': '电子商务形式（企业对消费者电子商务）', 'C2C': '电子商务形式（个人与个人之间的电子商务）'}
-_K27 = D('3000000')
-_K28 = D('10000')
-_K29 = D('5000000')
-_K30 = D('10000000')
-_K31 = D('50000')
-_K32 = D('50000000')
-_K33 = D('100000')
-_K34 = D('5000.0')
-_K35 = frozenset(('sales_channel', 'months_in_operation', 'annual_online_sales', 'sales_awards_received'))
-_K36 = frozenset(('sales_channel', 'months_in_operation', 'annual_online_sales'))
-_K37 = frozenset(('B2B', 'B2C', 'C2C'))
-_K38 = D('1000')
-_K39 = frozenset(('poor_employees',))
-_K40 = D('0.15')
-_K41 = D('300000')
-_K42 = frozenset(('builds_cross_border_platform', 'cross_border_investment'))
-_K43 = {'city': '示范企业级别（市级）', 'province': '示范企业级别（省级）', 'national': '示范企业级别（国家级）'}
-_K44 = frozenset(('demonstration_level',))
-_K45 = frozenset(('city', 'province', 'national'))
-_K46 = D('30')
-_K47 = D('60')
-_K48 = D('20')
-_K49 = D('200')
-_K50 = frozenset(('trainees', 'training_days', 'meals_provided', 'hands_on_computer', 'lodging_provided'))
+_K1 = {'id': 'art09_venue_fitout.condition.1', 'kind': 'condition', 'article': 9, 'clause': {'excerpt': '对办公、培训、产品展示、数据采集统计等场所建设装修新增投入部分，验收合格后给予50%补助，补助金额最高不超过50万元', 'start': 159, 'end': 217}, 'inputs': ('venue_acceptance_passed',), 'item_inputs': (), 'interpretations': ()}
+_K2 = D('0.5')
+_K3 = D('500000')
+_K4 = {'id': 'art09_venue_fitout.formula.1', 'kind': 'formula', 'article': 9, 'clause': {'excerpt': '对办公、培训、产品展示、数据采集统计等场所建设装修新增投入部分，验收合格后给予50%补助，补助金额最高不超过50万元', 'start': 159, 'end': 217}, 'inputs': ('venue_fitout_investment',), 'item_inputs': (), 'interpretations': ()}
+_K5 = frozenset(('venue_fitout_investment', 'venue_acceptance_passed'))
+_K6 = {'id': 'art09_equipment.condition.1', 'kind': 'condition', 'article': 9, 'clause': {'excerpt': '对软硬件等设备设施购置新增投入部分，审计验收后给予80%补助，补助金额最高不超过80万元', 'start': 218, 'end': 262}, 'inputs': ('equipment_audit_passed',), 'item_inputs': (), 'interpretations': ('art09_equipment.condition',)}
+_K7 = D('0.8')
+_K8 = D('800000')
+_K9 = {'id': 'art09_equipment.formula.1', 'kind': 'formula', 'article': 9, 'clause': {'excerpt': '对软硬件等设备设施购置新增投入部分，审计验收后给予80%补助，补助金额最高不超过80万元', 'start': 218, 'end': 262}, 'inputs': ('equipment_investment',), 'item_inputs': (), 'interpretations': ()}
+_K10 = frozenset(('equipment_investment', 'equipment_audit_passed'))
+_K11 = {'ecommerce': '企业类型（电子商务企业）', 'support_service': '企业类型（配套服务企业）', 'other': '企业类型（其他）'}
+_K12 = {'id': 'art10_park_rent.condition.1', 'kind': 'condition', 'article': 10, 'clause': {'excerpt': '对电子商务企业和配套服务企业入园租赁办公和经营场所，区财政按建筑面积每月每平方米15元的标准给予房屋租金补助，连续补助3年', 'start': 80, 'end': 141}, 'inputs': ('enterprise_kind',), 'item_inputs': (), 'interpretations': ()}
+_K13 = {'id': 'art10_park_rent.condition.2', 'kind': 'condition', 'article': 10, 'clause': {'excerpt': '对电子商务企业和配套服务企业入园租赁办公和经营场所，区财政按建筑面积每月每平方米15元的标准给予房屋租金补助，连续补助3年', 'start': 80, 'end': 141}, 'inputs': ('in_ecommerce_park',), 'item_inputs': (), 'interpretations': ()}
+_K14 = D('36')
+_K15 = {'id': 'art10_park_rent.value.1', 'kind': 'value', 'article': 10, 'clause': {'excerpt': '对电子商务企业和配套服务企业入园租赁办公和经营场所，区财政按建筑面积每月每平方米15元的标准给予房屋租金补助，连续补助3年', 'start': 80, 'end': 141}, 'inputs': ('claim_from', 'claim_to', 'move_in_date'), 'item_inputs': (), 'interpretations': ('art10_park_rent.value.subsidy_months',)}
+_K16 = D('0')
+_K17 = {'id': 'art10_park_rent.condition.3', 'kind': 'condition', 'article': 10, 'clause': {'excerpt': '对电子商务企业和配套服务企业入园租赁办公和经营场所，区财政按建筑面积每月每平方米15元的标准给予房屋租金补助，连续补助3年', 'start': 80, 'end': 141}, 'inputs': ('claim_from', 'claim_to', 'move_in_date'), 'item_inputs': (), 'interpretations': ()}
+_K18 = D('15')
+_K19 = {'id': 'art10_park_rent.formula.1', 'kind': 'formula', 'article': 10, 'clause': {'excerpt': '对电子商务企业和配套服务企业入园租赁办公和经营场所，区财政按建筑面积每月每平方米15元的标准给予房屋租金补助，连续补助3年', 'start': 80, 'end': 141}, 'inputs': ('claim_from', 'claim_to', 'leased_area_m2', 'move_in_date', 'rent_paid'), 'item_inputs': (), 'interpretations': ('art10_park_rent.cap',)}
+_K20 = frozenset(('enterprise_kind', 'in_ecommerce_park', 'leased_area_m2', 'move_in_date', 'claim_from', 'claim_to', 'rent_paid'))
+_K21 = frozenset(('ecommerce', 'support_service', 'other'))
+_K22 = {'id': 'art10_rural_logistics.condition.1', 'kind': 'condition', 'article': 10, 'clause': {'excerpt': '对邮政、供销、商贸流通企业、第三方物流企业等开展面向本区农村电子商务综合物流信息服务及物流配送体系新增固定资产和相关软件投入部分，给予30%的补助，最高不超过50万元', 'start': 157, 'end': 240}, 'inputs': ('serves_rural_ecommerce',), 'item_inputs': (), 'interpretations': ()}
+_K23 = {'postal': '企业类型（邮政）', 'supply_marketing': '企业类型（供销）', 'commerce_distribution': '企业类型（商贸流通企业）', 'third_party_logistics': '企业类型（第三方物流企业）', 'other': '企业类型（其他）'}
+_K24 = {'id': 'art10_rural_logistics.review.1', 'kind': 'review', 'article': 10, 'clause': {'excerpt': '对邮政、供销、商贸流通企业、第三方物流企业等开展面向本区农村电子商务综合物流信息服务及物流配送体系新增固定资产和相关软件投入部分，给予30%的补助，最高不超过50万元', 'start': 157, 'end': 240}, 'inputs': ('logistics_operator_kind',), 'item_inputs': (), 'interpretations': ()}
+_K25 = D('0.3')
+_K26 = {'id': 'art10_rural_logistics.formula.1', 'kind': 'formula', 'article': 10, 'clause': {'excerpt': '对邮政、供销、商贸流通企业、第三方物流企业等开展面向本区农村电子商务综合物流信息服务及物流配送体系新增固定资产和相关软件投入部分，给予30%的补助，最高不超过50万元', 'start': 157, 'end': 240}, 'inputs': ('logistics_investment',), 'item_inputs': (), 'interpretations': ()}
+_K27 = frozenset(('logistics_operator_kind', 'serves_rural_ecommerce', 'logistics_investment'))
+_K28 = frozenset(('postal', 'supply_marketing', 'commerce_distribution', 'third_party_logistics', 'other'))
+_K29 = {'id': 'art11_service_center_operation.condition.1', 'kind': 'condition', 'article': 11, 'clause': {'excerpt': '对机构健全、制度完善、分工明确、管理规范的电子商务运营企业，具有农村电子商务公共服务中心运营维护、有面向农村的电子商务公共服务网上平台并支持多平台销售，围绕农村电商发展需要，开展电商孵化、人员培训、包装设计、营销策划、产品展示、数据采集统计、电子结算等业务，为从事网络创业和服务人员提供技术支持、信息服务、营销推广、管理咨询、金融服务及其他增值业务等服务，具备采集、统计区域真实有效网络交易数据和数据分析，建成淘宝、京东、苏宁易购等3个以上线上特色馆并正常开展营销运营服务的，区财政对其运营维护电子商务公共服务中心给予全额补助，补助金额最高不超过100万元', 'start': 41, 'end': 319}, 'inputs': ('well_organised',), 'item_inputs': (), 'interpretations': ()}
+_K30 = {'id': 'art11_service_center_operation.condition.2', 'kind': 'condition', 'article': 11, 'clause': {'excerpt': '对机构健全、制度完善、分工明确、管理规范的电子商务运营企业，具有农村电子商务公共服务中心运营维护、有面向农村的电子商务公共服务网上平台并支持多平台销售，围绕农村电商发展需要，开展电商孵化、人员培训、包装设计、营销策划、产品展示、数据采集统计、电子结算等业务，为从事网络创业和服务人员提供技术支持、信息服务、营销推广、管理咨询、金融服务及其他增值业务等服务，具备采集、统计区域真实有效网络交易数据和数据分析，建成淘宝、京东、苏宁易购等3个以上线上特色馆并正常开展营销运营服务的，区财政对其运营维护电子商务公共服务中心给予全额补助，补助金额最高不超过100万元', 'start': 41, 'end': 319}, 'inputs': ('operates_service_center',), 'item_inputs': (), 'interpretations': ()}
+_K31 = {'id': 'art11_service_center_operation.condition.3', 'kind': 'condition', 'article': 11, 'clause': {'excerpt': '对机构健全、制度完善、分工明确、管理规范的电子商务运营企业，具有农村电子商务公共服务中心运营维护、有面向农村的电子商务公共服务网上平台并支持多平台销售，围绕农村电商发展需要，开展电商孵化、人员培训、包装设计、营销策划、产品展示、数据采集统计、电子结算等业务，为从事网络创业和服务人员提供技术支持、信息服务、营销推广、管理咨询、金融服务及其他增值业务等服务，具备采集、统计区域真实有效网络交易数据和数据分析，建成淘宝、京东、苏宁易购等3个以上线上特色馆并正常开展营销运营服务的，区财政对其运营维护电子商务公共服务中心给予全额补助，补助金额最高不超过100万元', 'start': 41, 'end': 319}, 'inputs': ('has_rural_platform',), 'item_inputs': (), 'interpretations': ()}
+_K32 = {'id': 'art11_service_center_operation.condition.4', 'kind': 'condition', 'article': 11, 'clause': {'excerpt': '对机构健全、制度完善、分工明确、管理规范的电子商务运营企业，具有农村电子商务公共服务中心运营维护、有面向农村的电子商务公共服务网上平台并支持多平台销售，围绕农村电商发展需要，开展电商孵化、人员培训、包装设计、营销策划、产品展示、数据采集统计、电子结算等业务，为从事网络创业和服务人员提供技术支持、信息服务、营销推广、管理咨询、金融服务及其他增值业务等服务，具备采集、统计区域真实有效网络交易数据和数据分析，建成淘宝、京东、苏宁易购等3个以上线上特色馆并正常开展营销运营服务的，区财政对其运营维护电子商务公共服务中心给予全额补助，补助金额最高不超过100万元', 'start': 41, 'end': 319}, 'inputs': ('collects_transaction_data',), 'item_inputs': (), 'interpretations': ()}
+_K33 = D('3')
+_K34 = {'id': 'art11_service_center_operation.condition.5', 'kind': 'condition', 'article': 11, 'clause': {'excerpt': '对机构健全、制度完善、分工明确、管理规范的电子商务运营企业，具有农村电子商务公共服务中心运营维护、有面向农村的电子商务公共服务网上平台并支持多平台销售，围绕农村电商发展需要，开展电商孵化、人员培训、包装设计、营销策划、产品展示、数据采集统计、电子结算等业务，为从事网络创业和服务人员提供技术支持、信息服务、营销推广、管理咨询、金融服务及其他增值业务等服务，具备采集、统计区域真实有效网络交易数据和数据分析，建成淘宝、京东、苏宁易购等3个以上线上特色馆并正常开展营销运营服务的，区财政对其运营维护电子商务公共服务中心给予全额补助，补助金额最高不超过100万元', 'start': 41, 'end': 319}, 'inputs': ('online_pavilions',), 'item_inputs': (), 'interpretations': ()}
+_K35 = D('1')
+_K36 = D('1000000')
+_K37 = {'id': 'art11_service_center_operation.formula.1', 'kind': 'formula', 'article': 11, 'clause': {'excerpt': '对机构健全、制度完善、分工明确、管理规范的电子商务运营企业，具有农村电子商务公共服务中心运营维护、有面向农村的电子商务公共服务网上平台并支持多平台销售，围绕农村电商发展需要，开展电商孵化、人员培训、包装设计、营销策划、产品展示、数据采集统计、电子结算等业务，为从事网络创业和服务人员提供技术支持、信息服务、营销推广、管理咨询、金融服务及其他增值业务等服务，具备采集、统计区域真实有效网络交易数据和数据分析，建成淘宝、京东、苏宁易购等3个以上线上特色馆并正常开展营销运营服务的，区财政对其运营维护电子商务公共服务中心给予全额补助，补助金额最高不超过100万元', 'start': 41, 'end': 319}, 'inputs': ('operation_cost',), 'item_inputs': (), 'interpretations': ('art11_service_center_operation.cap',)}
+_K38 = frozenset(('well_organised', 'operates_service_center', 'has_rural_platform', 'collects_transaction_data', 'online_pavilions', 'operation_cost'))
+_K39 = {'id': 'art11_pavilion.formula.1', 'kind': 'formula', 'article': 11, 'clause': {'excerpt': '营销特色馆（线上线下）建设，补助金额最高不超过50万元', 'start': 320, 'end': 347}, 'inputs': ('pavilion_cost',), 'item_inputs': (), 'interpretations': ('art11_pavilion.formula',)}
+_K40 = frozenset(('pavilion_cost',))
+_K41 = {'id': 'art12_supply_chain.condition.1', 'kind': 'condition', 'article': 12, 'clause': {'excerpt': '区财政按新增设备、软件及相关设施等投入部分的50%核定一次性补助资金，最高不超过50万元', 'start': 94, 'end': 138}, 'inputs': ('supply_chain_subsidy_received',), 'item_inputs': (), 'interpretations': ('art12_supply_chain.condition',)}
+_K42 = {'id': 'art12_supply_chain.formula.1', 'kind': 'formula', 'article': 12, 'clause': {'excerpt': '区财政按新增设备、软件及相关设施等投入部分的50%核定一次性补助资金，最高不超过50万元', 'start': 94, 'end': 138}, 'inputs': ('supply_chain_investment',), 'item_inputs': (), 'interpretations': ()}
+_K43 = frozenset(('supply_chain_investment', 'supply_chain_subsidy_received'))
+_K44 = D('2017')
+_K45 = {'id': 'art13_rural_stations.condition.1', 'kind': 'condition', 'article': 13, 'clause': {'excerpt': '2017年新建符合农村电子商务服务网点标准的企业，对其在电子商务服务网点的装修装饰、购买电脑、LED显示屏、网络连接设备、室内外牌匾等设备设施投入，验收后给予补助，原则上每个站点不超过2万元', 'start': 77, 'end': 172}, 'inputs': (), 'item_inputs': ('built_year',), 'interpretations': ('art13_rural_stations.condition',)}
+_K46 = {'id': 'art13_rural_stations.condition.2', 'kind': 'condition', 'article': 13, 'clause': {'excerpt': '2017年新建符合农村电子商务服务网点标准的企业，对其在电子商务服务网点的装修装饰、购买电脑、LED显示屏、网络连接设备、室内外牌匾等设备设施投入，验收后给予补助，原则上每个站点不超过2万元', 'start': 77, 'end': 172}, 'inputs': (), 'item_inputs': ('meets_standard',), 'interpretations': ()}
+_K47 = {'id': 'art13_rural_stations.condition.3', 'kind': 'condition', 'article': 13, 'clause': {'excerpt': '2017年新建符合农村电子商务服务网点标准的企业，对其在电子商务服务网点的装修装饰、购买电脑、LED显示屏、网络连接设备、室内外牌匾等设备设施投入，验收后给予补助，原则上每个站点不超过2万元', 'start': 77, 'end': 172}, 'inputs': (), 'item_inputs': ('acceptance_passed',), 'interpretations': ()}
+_K48 = {'id': 'art13_rural_stations.unique.1', 'kind': 'unique', 'article': 13, 'clause': {'excerpt': '2017年新建符合农村电子商务服务网点标准的企业，对其在电子商务服务网点的装修装饰、购买电脑、LED显示屏、网络连接设备、室内外牌匾等设备设施投入，验收后给予补助，原则上每个站点不超过2万元', 'start': 77, 'end': 172}, 'inputs': (), 'item_inputs': ('village',), 'interpretations': ('art13_rural_stations.unique',)}
+_K49 = D('20000')
+_K50 = {'id': 'art13_rural_stations.formula.1', 'kind': 'formula', 'article': 13, 'clause': {'excerpt': '2017年新建符合农村电子商务服务网点标准的企业，对其在电子商务服务网点的装修装饰、购买电脑、LED显示屏、网络连接设备、室内外牌匾等设备设施投入，验收后给予补助，原则上每个站点不超过2万元', 'start': 77, 'end': 172}, 'inputs': (), 'item_inputs': ('investment',), 'interpretations': ('art13_rural_stations.formula', 'art13_rural_stations.cap')}
+_K51 = {'id': 'art13_rural_stations.sum.1', 'kind': 'sum', 'article': 13, 'clause': {'excerpt': '2017年新建符合农村电子商务服务网点标准的企业，对其在电子商务服务网点的装修装饰、购买电脑、LED显示屏、网络连接设备、室内外牌匾等设备设施投入，验收后给予补助，原则上每个站点不超过2万元', 'start': 77, 'end': 172}, 'inputs': (), 'item_inputs': (), 'interpretations': ()}
+_K52 = D('12')
+_K53 = {'id': 'art14_sales_award.condition.1', 'kind': 'condition', 'article': 14, 'clause': {'excerpt': '对实际运行满1年且年网上营业额达到以下标准的，给予一次性奖励：通过B2B（企业间的电子商务）、B2C（企业对消费者的电子商务）电子商务形式实现年销售额首次突破300万元、500万元、1000万元、5000万元的网商，分别按1万元、2万元、5万元、10万元给予一次性奖励；对通过C2C（个人与个人之间的电子商务）电子商务形式实现年销售额首次突破50万元、100万元、500万元、1000万元的网商，分别按0.5万元、1万元、5万元、10万元给予一次性奖励', 'start': 48, 'end': 274}, 'inputs': ('months_in_operation',), 'item_inputs': (), 'interpretations': ()}
+_K54 = {'B2B': '电子商务形式（企业间电子商务）', 'B2C': '电子商务形式（企业对消费者电子商务）', 'C2C': '电子商务形式（个人与个人之间的电子商务）'}
+_K55 = D('3000000')
+_K56 = D('10000')
+_K57 = D('5000000')
+_K58 = D('10000000')
+_K59 = D('50000')
+_K60 = D('50000000')
+_K61 = D('100000')
+_K62 = D('5000.0')
+_K63 = {'id': 'art14_sales_award.formula.1', 'kind': 'formula', 'article': 14, 'clause': {'excerpt': '对实际运行满1年且年网上营业额达到以下标准的，给予一次性奖励：通过B2B（企业间的电子商务）、B2C（企业对消费者的电子商务）电子商务形式实现年销售额首次突破300万元、500万元、1000万元、5000万元的网商，分别按1万元、2万元、5万元、10万元给予一次性奖励；对通过C2C（个人与个人之间的电子商务）电子商务形式实现年销售额首次突破50万元、100万元、500万元、1000万元的网商，分别按0.5万元、1万元、5万元、10万元给予一次性奖励', 'start': 48, 'end': 274}, 'inputs': ('annual_online_sales', 'sales_awards_received', 'sales_channel'), 'item_inputs': (), 'interpretations': ('art14_sales_award.formula',)}
+_K64 = frozenset(('sales_channel', 'months_in_operation', 'annual_online_sales', 'sales_awards_received'))
+_K65 = frozenset(('sales_channel', 'months_in_operation', 'annual_online_sales'))
+_K66 = frozenset(('B2B', 'B2C', 'C2C'))
+_K67 = D('1000')
+_K68 = {'id': 'art14_poverty_employment.formula.1', 'kind': 'formula', 'article': 14, 'clause': {'excerpt': '对电子商务企业或网商聘用贫困人口稳定就业的，给予一次性补助1000元/人', 'start': 275, 'end': 311}, 'inputs': ('poor_employees',), 'item_inputs': (), 'interpretations': ()}
+_K69 = frozenset(('poor_employees',))
+_K70 = {'id': 'art14_cross_border.condition.1', 'kind': 'condition', 'article': 14, 'clause': {'excerpt': '对建立跨境电子商务公共服务平台及交易平台的企业，在市电子商务发展专项资金中给予实际投入15%的资金补贴，最多不超过30万元', 'start': 332, 'end': 393}, 'inputs': ('builds_cross_border_platform',), 'item_inputs': (), 'interpretations': ()}
+_K71 = D('0.15')
+_K72 = D('300000')
+_K73 = {'id': 'art14_cross_border.formula.1', 'kind': 'formula', 'article': 14, 'clause': {'excerpt': '对建立跨境电子商务公共服务平台及交易平台的企业，在市电子商务发展专项资金中给予实际投入15%的资金补贴，最多不超过30万元', 'start': 332, 'end': 393}, 'inputs': ('cross_border_investment',), 'item_inputs': (), 'interpretations': ()}
+_K74 = frozenset(('builds_cross_border_platform', 'cross_border_investment'))
+_K75 = {'city': '示范企业级别（市级）', 'province': '示范企业级别（省级）', 'national': '示范企业级别（国家级）'}
+_K76 = {'id': 'art15_demonstration.formula.1', 'kind': 'formula', 'article': 15, 'clause': {'excerpt': '对获得市级电子商务示范企业的，帮助申报市财政2万元一次性奖励；对获得省级电子商务示范企业的，帮助申报市财政10万元一次性奖励；对获得国家级电子商务示范企业的，帮助申报市财政50万元一次性奖励', 'start': 29, 'end': 124}, 'inputs': ('demonstration_level',), 'item_inputs': (), 'interpretations': ()}
+_K77 = frozenset(('demonstration_level',))
+_K78 = frozenset(('city', 'province', 'national'))
+_K79 = {'id': 'art17_training.condition.1', 'kind': 'condition', 'article': 17, 'clause': {'excerpt': '培训实行定额补助制度，培训时间在半天的，给予培训主体60元/人补助；安排就餐的，再给予30元/人补助；安排上机操作，再给予20元/人补助。培训时间在1天以上（含1天）且安排食宿（含上机操作），给予培训主体200元/人/天补助', 'start': 107, 'end': 219}, 'inputs': ('trainees',), 'item_inputs': (), 'interpretations': ()}
+_K80 = {'id': 'art17_training.case.1', 'kind': 'case', 'article': 17, 'clause': {'excerpt': '培训实行定额补助制度，培训时间在半天的，给予培训主体60元/人补助；安排就餐的，再给予30元/人补助；安排上机操作，再给予20元/人补助。培训时间在1天以上（含1天）且安排食宿（含上机操作），给予培训主体200元/人/天补助', 'start': 107, 'end': 219}, 'inputs': ('training_days',), 'item_inputs': (), 'interpretations': ()}
+_K81 = D('30')
+_K82 = D('60')
+_K83 = D('20')
+_K84 = {'id': 'art17_training.formula.1', 'kind': 'formula', 'article': 17, 'clause': {'excerpt': '培训实行定额补助制度，培训时间在半天的，给予培训主体60元/人补助；安排就餐的，再给予30元/人补助；安排上机操作，再给予20元/人补助。培训时间在1天以上（含1天）且安排食宿（含上机操作），给予培训主体200元/人/天补助', 'start': 107, 'end': 219}, 'inputs': ('hands_on_computer', 'meals_provided', 'trainees'), 'item_inputs': (), 'interpretations': ()}
+_K85 = {'id': 'art17_training.case.2', 'kind': 'case', 'article': 17, 'clause': {'excerpt': '培训实行定额补助制度，培训时间在半天的，给予培训主体60元/人补助；安排就餐的，再给予30元/人补助；安排上机操作，再给予20元/人补助。培训时间在1天以上（含1天）且安排食宿（含上机操作），给予培训主体200元/人/天补助', 'start': 107, 'end': 219}, 'inputs': ('lodging_provided', 'training_days'), 'item_inputs': (), 'interpretations': ()}
+_K86 = D('200')
+_K87 = {'id': 'art17_training.formula.2', 'kind': 'formula', 'article': 17, 'clause': {'excerpt': '培训实行定额补助制度，培训时间在半天的，给予培训主体60元/人补助；安排就餐的，再给予30元/人补助；安排上机操作，再给予20元/人补助。培训时间在1天以上（含1天）且安排食宿（含上机操作），给予培训主体200元/人/天补助', 'start': 107, 'end': 219}, 'inputs': ('trainees', 'training_days'), 'item_inputs': (), 'interpretations': ('art17_training.formula',)}
+_K88 = {'id': 'art17_training.case.3', 'kind': 'case', 'article': 17, 'clause': {'excerpt': '培训实行定额补助制度，培训时间在半天的，给予培训主体60元/人补助；安排就餐的，再给予30元/人补助；安排上机操作，再给予20元/人补助。培训时间在1天以上（含1天）且安排食宿（含上机操作），给予培训主体200元/人/天补助', 'start': 107, 'end': 219}, 'inputs': (), 'item_inputs': (), 'interpretations': ()}
+_K89 = frozenset(('trainees', 'training_days', 'meals_provided', 'hands_on_computer', 'lodging_provided'))
 
 
 def _programme_art09_venue_fitout(values):
     """Programme art09_venue_fitout: 第9条 (policy source line 92)."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 9, 'subject': '申请主体', 'note': '原文未写申请主体，按受补助的农村电子商务公共服务中心的建设者理解'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art09_venue_fitout.applicant', 'article': 9, 'subject': '申请主体', 'note': '原文未写申请主体，按受补助的农村电子商务公共服务中心的建设者理解'}]
     # 第9条 要求（源文件第111行）
     v1 = values['venue_acceptance_passed']
     t1 = ('验收合格（是）' if v1 else '验收合格（否）')
-    steps.append(step_require(v1, t1, 9))
+    steps.append(trace_require(_K1, values, None, None, '', v1, t1, 9))
     if not v1:
         failed.append(reason_require('场所建设装修未验收合格', t1, 9))
     if failed:
         return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     v3 = values['venue_fitout_investment']
     t3 = '新增场所建设装修投入（不含土建） ' + show_yuan(v3)
-    v4 = mul(v3, _K1)
+    v4 = mul(v3, _K2)
     t4 = r_arith('×', t3, '50%')
     value_v4 = v4
     cap_shown = '500,000.00 元'
-    capped = v4 > _K2
+    capped = v4 > _K3
     if capped:
-        value_v4 = _K2
-    steps.append(step_formula(t4, v4, cap_shown, capped, round_cents(value_v4), 9))
+        value_v4 = _K3
+    steps.append(trace_formula(_K4, values, None, None, '', t4, v4, cap_shown, capped, round_cents(value_v4), 9))
     outcome_v2 = Outcome('pay', value_v4, ZERO, [])
     return steps, failed, reviews, outcome_v2, notes
 
 
 def _partial_art09_venue_fitout(values, known):
     """Programme art09_venue_fitout for the calculator: only the rules whose inputs are known."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 9, 'subject': '申请主体', 'note': '原文未写申请主体，按受补助的农村电子商务公共服务中心的建设者理解'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art09_venue_fitout.applicant', 'article': 9, 'subject': '申请主体', 'note': '原文未写申请主体，按受补助的农村电子商务公共服务中心的建设者理解'}]
     # 第9条 要求（源文件第111行）
     if known.issuperset(('venue_acceptance_passed',)):
         v1 = values['venue_acceptance_passed']
         t1 = ('验收合格（是）' if v1 else '验收合格（否）')
-        steps.append(step_require(v1, t1, 9))
+        steps.append(trace_require(_K1, values, None, None, '', v1, t1, 9))
         if not v1:
             failed.append(reason_require('场所建设装修未验收合格', t1, 9))
     return steps, failed, reviews, None, notes
@@ -1440,7 +1660,7 @@ def _validate_art09_venue_fitout(application, errors):
     """Programme art09_venue_fitout: the form check; returns the values, or errors are appended."""
     if type(application) is dict:
         try:
-            if _K3 >= application.keys() >= _K3:
+            if _K5 >= application.keys() >= _K5:
                 return {
                     'venue_fitout_investment': plain_money(application['venue_fitout_investment']),
                     'venue_acceptance_passed': plain_bool(application['venue_acceptance_passed']),
@@ -1453,39 +1673,39 @@ def _validate_art09_venue_fitout(application, errors):
 
 def _programme_art09_equipment(values):
     """Programme art09_equipment: 第9条 (policy source line 115)."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 9, 'subject': '申请主体', 'note': '原文未写申请主体，按受补助的农村电子商务公共服务中心的建设者理解'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art09_equipment.applicant', 'article': 9, 'subject': '申请主体', 'note': '原文未写申请主体，按受补助的农村电子商务公共服务中心的建设者理解'}]
     # 第9条 要求（源文件第134行）
     v1 = values['equipment_audit_passed']
     t1 = ('审计验收合格（是）' if v1 else '审计验收合格（否）')
-    add_note(notes, {'article': 9, 'subject': '条件', 'note': '原文为“审计验收后给予80%补助”，未写“合格”；按审计验收合格理解'})
-    steps.append(step_require(v1, t1, 9))
+    add_note(notes, {'id': 'art09_equipment.condition', 'article': 9, 'subject': '条件', 'note': '原文为“审计验收后给予80%补助”，未写“合格”；按审计验收合格理解'})
+    steps.append(trace_require(_K6, values, None, None, '', v1, t1, 9))
     if not v1:
         failed.append(reason_require('设备设施购置未通过审计验收', t1, 9))
     if failed:
         return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     v3 = values['equipment_investment']
     t3 = '新增软硬件设备设施购置投入 ' + show_yuan(v3)
-    v4 = mul(v3, _K4)
+    v4 = mul(v3, _K7)
     t4 = r_arith('×', t3, '80%')
     value_v4 = v4
     cap_shown = '800,000.00 元'
-    capped = v4 > _K5
+    capped = v4 > _K8
     if capped:
-        value_v4 = _K5
-    steps.append(step_formula(t4, v4, cap_shown, capped, round_cents(value_v4), 9))
+        value_v4 = _K8
+    steps.append(trace_formula(_K9, values, None, None, '', t4, v4, cap_shown, capped, round_cents(value_v4), 9))
     outcome_v2 = Outcome('pay', value_v4, ZERO, [])
     return steps, failed, reviews, outcome_v2, notes
 
 
 def _partial_art09_equipment(values, known):
     """Programme art09_equipment for the calculator: only the rules whose inputs are known."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 9, 'subject': '申请主体', 'note': '原文未写申请主体，按受补助的农村电子商务公共服务中心的建设者理解'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art09_equipment.applicant', 'article': 9, 'subject': '申请主体', 'note': '原文未写申请主体，按受补助的农村电子商务公共服务中心的建设者理解'}]
     # 第9条 要求（源文件第134行）
     if known.issuperset(('equipment_audit_passed',)):
         v1 = values['equipment_audit_passed']
         t1 = ('审计验收合格（是）' if v1 else '审计验收合格（否）')
-        add_note(notes, {'article': 9, 'subject': '条件', 'note': '原文为“审计验收后给予80%补助”，未写“合格”；按审计验收合格理解'})
-        steps.append(step_require(v1, t1, 9))
+        add_note(notes, {'id': 'art09_equipment.condition', 'article': 9, 'subject': '条件', 'note': '原文为“审计验收后给予80%补助”，未写“合格”；按审计验收合格理解'})
+        steps.append(trace_require(_K6, values, None, None, '', v1, t1, 9))
         if not v1:
             failed.append(reason_require('设备设施购置未通过审计验收', t1, 9))
     return steps, failed, reviews, None, notes
@@ -1495,7 +1715,7 @@ def _validate_art09_equipment(application, errors):
     """Programme art09_equipment: the form check; returns the values, or errors are appended."""
     if type(application) is dict:
         try:
-            if _K6 >= application.keys() >= _K6:
+            if _K10 >= application.keys() >= _K10:
                 return {
                     'equipment_investment': plain_money(application['equipment_investment']),
                     'equipment_audit_passed': plain_bool(application['equipment_audit_passed']),
@@ -1511,16 +1731,16 @@ def _programme_art10_park_rent(values):
     steps, failed, reviews, notes = [], [], [], []
     # 第10条 要求（源文件第225行）
     v1 = values['enterprise_kind']
-    t1 = _K7[v1]
+    t1 = _K11[v1]
     v2 = v1 in ('ecommerce', 'support_service')
     t2 = r_member(t1, ['电子商务企业', '配套服务企业'], v2)
-    steps.append(step_require(v2, t2, 10))
+    steps.append(trace_require(_K12, values, None, None, '', v2, t2, 10))
     if not v2:
         failed.append(reason_require('申请人不是电子商务企业或配套服务企业', t2, 10))
     # 第10条 要求（源文件第226行）
     v3 = values['in_ecommerce_park']
     t3 = ('入驻电子商务产业园租赁办公和经营场所（是）' if v3 else '入驻电子商务产业园租赁办公和经营场所（否）')
-    steps.append(step_require(v3, t3, 10))
+    steps.append(trace_require(_K13, values, None, None, '', v3, t3, 10))
     if not v3:
         failed.append(reason_require('未入驻电子商务产业园租赁办公和经营场所', t3, 10))
     # 第10条 令（源文件第227行）
@@ -1530,23 +1750,23 @@ def _programme_art10_park_rent(values):
     t5 = '本次申请补助期间（止） ' + v5.isoformat()
     v6 = values['move_in_date']
     t6 = '入园起租日期 ' + v6.isoformat()
-    v7 = overlap_months(v4, v5, v6, _K8)
+    v7 = overlap_months(v4, v5, v6, _K14)
     t7 = r_call('overlap_months', [t4, t5, t6, '3年（36 个月）'])
     let_1 = v7
-    add_note(notes, {'article': 10, 'subject': '补助月数', 'note': '补助期为自入园起租当月起的36个自然月；部分租用的月份按整月计；申请期间落在补助期以外的月份不计。同一月份是否已在以前的申请中获得补助，本系统不跨申请核对，由审核人员核对'})
-    steps.append(step_let('补助月数', t7, show_number(let_1, '个月'), 10))
+    add_note(notes, {'id': 'art10_park_rent.value.subsidy_months', 'article': 10, 'subject': '补助月数', 'note': '补助期为自入园起租当月起的36个自然月；部分租用的月份按整月计；申请期间落在补助期以外的月份不计。同一月份是否已在以前的申请中获得补助，本系统不跨申请核对，由审核人员核对'})
+    steps.append(trace_let(_K15, values, None, None, '', '补助月数', t7, show_number(let_1, '个月'), let_1, 10))
     # 第10条 要求（源文件第229行）
     t8 = r_let('补助月数', show_number(let_1, '个月'))
-    v9 = let_1 > _K9
+    v9 = let_1 > _K16
     t9 = r_compare('>', t8, '0个月', v9)
-    steps.append(step_require(v9, t9, 10))
+    steps.append(trace_require(_K17, values, None, None, '', v9, t9, 10))
     if not v9:
         failed.append(reason_require('申请期间没有落在入园后连续3年的补助期内', t9, 10))
     if failed:
         return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     v11 = values['leased_area_m2']
     t11 = '租赁建筑面积（平方米） ' + group(v11) + ' 平方米'
-    v12 = mul(_K10, v11)
+    v12 = mul(_K18, v11)
     t12 = r_arith('×', '15元/平方米/月', t11)
     t13 = r_let('补助月数', show_number(let_1, '个月'))
     v14 = mul(v12, let_1)
@@ -1554,12 +1774,12 @@ def _programme_art10_park_rent(values):
     value_v14 = v14
     v15 = values['rent_paid']
     t15 = '申请期间实际支付租金 ' + show_yuan(v15)
-    add_note(notes, {'article': 10, 'subject': '上限', 'note': '补助不超过申请期间实际支付的租金'})
+    add_note(notes, {'id': 'art10_park_rent.cap', 'article': 10, 'subject': '上限', 'note': '补助不超过申请期间实际支付的租金'})
     cap_shown = show_yuan(v15)
     capped = v14 > v15
     if capped:
         value_v14 = v15
-    steps.append(step_formula(t14, v14, cap_shown, capped, round_cents(value_v14), 10))
+    steps.append(trace_formula(_K19, values, None, None, '', t14, v14, cap_shown, capped, round_cents(value_v14), 10))
     outcome_v10 = Outcome('pay', value_v14, ZERO, [])
     return steps, failed, reviews, outcome_v10, notes
 
@@ -1570,17 +1790,17 @@ def _partial_art10_park_rent(values, known):
     # 第10条 要求（源文件第225行）
     if known.issuperset(('enterprise_kind',)):
         v1 = values['enterprise_kind']
-        t1 = _K7[v1]
+        t1 = _K11[v1]
         v2 = v1 in ('ecommerce', 'support_service')
         t2 = r_member(t1, ['电子商务企业', '配套服务企业'], v2)
-        steps.append(step_require(v2, t2, 10))
+        steps.append(trace_require(_K12, values, None, None, '', v2, t2, 10))
         if not v2:
             failed.append(reason_require('申请人不是电子商务企业或配套服务企业', t2, 10))
     # 第10条 要求（源文件第226行）
     if known.issuperset(('in_ecommerce_park',)):
         v3 = values['in_ecommerce_park']
         t3 = ('入驻电子商务产业园租赁办公和经营场所（是）' if v3 else '入驻电子商务产业园租赁办公和经营场所（否）')
-        steps.append(step_require(v3, t3, 10))
+        steps.append(trace_require(_K13, values, None, None, '', v3, t3, 10))
         if not v3:
             failed.append(reason_require('未入驻电子商务产业园租赁办公和经营场所', t3, 10))
     # 第10条 令（源文件第227行）
@@ -1591,17 +1811,17 @@ def _partial_art10_park_rent(values, known):
         t5 = '本次申请补助期间（止） ' + v5.isoformat()
         v6 = values['move_in_date']
         t6 = '入园起租日期 ' + v6.isoformat()
-        v7 = overlap_months(v4, v5, v6, _K8)
+        v7 = overlap_months(v4, v5, v6, _K14)
         t7 = r_call('overlap_months', [t4, t5, t6, '3年（36 个月）'])
         let_1 = v7
-        add_note(notes, {'article': 10, 'subject': '补助月数', 'note': '补助期为自入园起租当月起的36个自然月；部分租用的月份按整月计；申请期间落在补助期以外的月份不计。同一月份是否已在以前的申请中获得补助，本系统不跨申请核对，由审核人员核对'})
-        steps.append(step_let('补助月数', t7, show_number(let_1, '个月'), 10))
+        add_note(notes, {'id': 'art10_park_rent.value.subsidy_months', 'article': 10, 'subject': '补助月数', 'note': '补助期为自入园起租当月起的36个自然月；部分租用的月份按整月计；申请期间落在补助期以外的月份不计。同一月份是否已在以前的申请中获得补助，本系统不跨申请核对，由审核人员核对'})
+        steps.append(trace_let(_K15, values, None, None, '', '补助月数', t7, show_number(let_1, '个月'), let_1, 10))
     # 第10条 要求（源文件第229行）
     if known.issuperset(('claim_from', 'claim_to', 'move_in_date')):
         t8 = r_let('补助月数', show_number(let_1, '个月'))
-        v9 = let_1 > _K9
+        v9 = let_1 > _K16
         t9 = r_compare('>', t8, '0个月', v9)
-        steps.append(step_require(v9, t9, 10))
+        steps.append(trace_require(_K17, values, None, None, '', v9, t9, 10))
         if not v9:
             failed.append(reason_require('申请期间没有落在入园后连续3年的补助期内', t9, 10))
     return steps, failed, reviews, None, notes
@@ -1611,9 +1831,9 @@ def _validate_art10_park_rent(application, errors):
     """Programme art10_park_rent: the form check; returns the values, or errors are appended."""
     if type(application) is dict:
         try:
-            if _K11 >= application.keys() >= _K11:
+            if _K20 >= application.keys() >= _K20:
                 return {
-                    'enterprise_kind': plain_option(application['enterprise_kind'], _K12),
+                    'enterprise_kind': plain_option(application['enterprise_kind'], _K21),
                     'in_ecommerce_park': plain_bool(application['in_ecommerce_park']),
                     'leased_area_m2': plain_number(application['leased_area_m2'], None, None),
                     'move_in_date': plain_date(application['move_in_date']),
@@ -1642,54 +1862,54 @@ def _constraints_art10_park_rent(values, errors):
 
 def _programme_art10_rural_logistics(values):
     """Programme art10_rural_logistics: 第10条 (policy source line 234)."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 10, 'subject': '资金来源', 'note': '原文本句未写明出资方，按本条前一句“区财政按建筑面积……给予房屋租金补助”的出资方理解'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art10_rural_logistics.funding_source', 'article': 10, 'subject': '资金来源', 'note': '原文本句未写明出资方，按本条前一句“区财政按建筑面积……给予房屋租金补助”的出资方理解'}]
     # 第10条 要求（源文件第259行）
     v1 = values['serves_rural_ecommerce']
     t1 = ('开展面向本区农村电子商务的综合物流信息服务及物流配送（是）' if v1 else '开展面向本区农村电子商务的综合物流信息服务及物流配送（否）')
-    steps.append(step_require(v1, t1, 10))
+    steps.append(trace_require(_K22, values, None, None, '', v1, t1, 10))
     if not v1:
         failed.append(reason_require('未开展面向本区农村电子商务的综合物流信息服务及物流配送', t1, 10))
     # 第10条 审核（源文件第260行）
     v2 = values['logistics_operator_kind']
-    t2 = _K13[v2]
+    t2 = _K23[v2]
     v3 = v2 == 'other'
     t3 = r_compare('=', t2, '其他', v3)
-    steps.append(step_review(v3, t3, 10))
+    steps.append(trace_review(_K24, values, None, None, '', v3, t3, 10))
     if v3:
         reviews.append(reason_review('原文所列企业类型以“等”结尾，其他类型企业是否属于补助范围需人工认定', t3, 10))
     if failed:
         return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     v5 = values['logistics_investment']
     t5 = '新增固定资产和相关软件投入 ' + show_yuan(v5)
-    v6 = mul(v5, _K14)
+    v6 = mul(v5, _K25)
     t6 = r_arith('×', t5, '30%')
     value_v6 = v6
     cap_shown = '500,000.00 元'
-    capped = v6 > _K2
+    capped = v6 > _K3
     if capped:
-        value_v6 = _K2
-    steps.append(step_formula(t6, v6, cap_shown, capped, round_cents(value_v6), 10))
+        value_v6 = _K3
+    steps.append(trace_formula(_K26, values, None, None, '', t6, v6, cap_shown, capped, round_cents(value_v6), 10))
     outcome_v4 = Outcome('pay', value_v6, ZERO, [])
     return steps, failed, reviews, outcome_v4, notes
 
 
 def _partial_art10_rural_logistics(values, known):
     """Programme art10_rural_logistics for the calculator: only the rules whose inputs are known."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 10, 'subject': '资金来源', 'note': '原文本句未写明出资方，按本条前一句“区财政按建筑面积……给予房屋租金补助”的出资方理解'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art10_rural_logistics.funding_source', 'article': 10, 'subject': '资金来源', 'note': '原文本句未写明出资方，按本条前一句“区财政按建筑面积……给予房屋租金补助”的出资方理解'}]
     # 第10条 要求（源文件第259行）
     if known.issuperset(('serves_rural_ecommerce',)):
         v1 = values['serves_rural_ecommerce']
         t1 = ('开展面向本区农村电子商务的综合物流信息服务及物流配送（是）' if v1 else '开展面向本区农村电子商务的综合物流信息服务及物流配送（否）')
-        steps.append(step_require(v1, t1, 10))
+        steps.append(trace_require(_K22, values, None, None, '', v1, t1, 10))
         if not v1:
             failed.append(reason_require('未开展面向本区农村电子商务的综合物流信息服务及物流配送', t1, 10))
     # 第10条 审核（源文件第260行）
     if known.issuperset(('logistics_operator_kind',)):
         v2 = values['logistics_operator_kind']
-        t2 = _K13[v2]
+        t2 = _K23[v2]
         v3 = v2 == 'other'
         t3 = r_compare('=', t2, '其他', v3)
-        steps.append(step_review(v3, t3, 10))
+        steps.append(trace_review(_K24, values, None, None, '', v3, t3, 10))
         if v3:
             reviews.append(reason_review('原文所列企业类型以“等”结尾，其他类型企业是否属于补助范围需人工认定', t3, 10))
     return steps, failed, reviews, None, notes
@@ -1699,9 +1919,9 @@ def _validate_art10_rural_logistics(application, errors):
     """Programme art10_rural_logistics: the form check; returns the values, or errors are appended."""
     if type(application) is dict:
         try:
-            if _K15 >= application.keys() >= _K15:
+            if _K27 >= application.keys() >= _K27:
                 return {
-                    'logistics_operator_kind': plain_option(application['logistics_operator_kind'], _K16),
+                    'logistics_operator_kind': plain_option(application['logistics_operator_kind'], _K28),
                     'serves_rural_ecommerce': plain_bool(application['serves_rural_ecommerce']),
                     'logistics_investment': plain_money(application['logistics_investment']),
                 }
@@ -1713,94 +1933,94 @@ def _validate_art10_rural_logistics(application, errors):
 
 def _programme_art11_service_center_operation(values):
     """Programme art11_service_center_operation: 第11条 (policy source line 338)."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 11, 'subject': '输入项“在淘宝、京东、苏宁易购等平台建成并正常运营的线上特色馆数量”', 'note': '只核对特色馆数量，不逐项核对本条所列电商孵化、人员培训等业务和服务，由审核人员按申报材料核对'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art11_service_center_operation.input.online_pavilions', 'article': 11, 'subject': '输入项“在淘宝、京东、苏宁易购等平台建成并正常运营的线上特色馆数量”', 'note': '只核对特色馆数量，不逐项核对本条所列电商孵化、人员培训等业务和服务，由审核人员按申报材料核对'}]
     # 第11条 要求（源文件第361行）
     v1 = values['well_organised']
     t1 = ('机构健全、制度完善、分工明确、管理规范（是）' if v1 else '机构健全、制度完善、分工明确、管理规范（否）')
-    steps.append(step_require(v1, t1, 11))
+    steps.append(trace_require(_K29, values, None, None, '', v1, t1, 11))
     if not v1:
         failed.append(reason_require('运营企业不满足机构健全、制度完善、分工明确、管理规范', t1, 11))
     # 第11条 要求（源文件第362行）
     v2 = values['operates_service_center']
     t2 = ('承担农村电子商务公共服务中心运营维护（是）' if v2 else '承担农村电子商务公共服务中心运营维护（否）')
-    steps.append(step_require(v2, t2, 11))
+    steps.append(trace_require(_K30, values, None, None, '', v2, t2, 11))
     if not v2:
         failed.append(reason_require('未承担农村电子商务公共服务中心运营维护', t2, 11))
     # 第11条 要求（源文件第363行）
     v3 = values['has_rural_platform']
     t3 = ('有面向农村的电子商务公共服务网上平台并支持多平台销售（是）' if v3 else '有面向农村的电子商务公共服务网上平台并支持多平台销售（否）')
-    steps.append(step_require(v3, t3, 11))
+    steps.append(trace_require(_K31, values, None, None, '', v3, t3, 11))
     if not v3:
         failed.append(reason_require('没有面向农村的电子商务公共服务网上平台或不支持多平台销售', t3, 11))
     # 第11条 要求（源文件第364行）
     v4 = values['collects_transaction_data']
     t4 = ('具备采集、统计区域真实有效网络交易数据和数据分析能力（是）' if v4 else '具备采集、统计区域真实有效网络交易数据和数据分析能力（否）')
-    steps.append(step_require(v4, t4, 11))
+    steps.append(trace_require(_K32, values, None, None, '', v4, t4, 11))
     if not v4:
         failed.append(reason_require('不具备采集、统计区域真实有效网络交易数据和数据分析能力', t4, 11))
     # 第11条 要求（源文件第365行）
     v5 = values['online_pavilions']
     t5 = '在淘宝、京东、苏宁易购等平台建成并正常运营的线上特色馆数量 ' + group(v5) + ' 个'
-    v6 = v5 >= _K17
+    v6 = v5 >= _K33
     t6 = r_compare('>=', t5, '3个', v6)
-    steps.append(step_require(v6, t6, 11))
+    steps.append(trace_require(_K34, values, None, None, '', v6, t6, 11))
     if not v6:
         failed.append(reason_require('建成并正常运营的线上特色馆少于3个', t6, 11))
     if failed:
         return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     v8 = values['operation_cost']
     t8 = '运营维护公共服务中心的费用 ' + show_yuan(v8)
-    v9 = mul(v8, _K18)
+    v9 = mul(v8, _K35)
     t9 = r_arith('×', t8, '100%')
     value_v9 = v9
-    add_note(notes, {'article': 11, 'subject': '上限', 'note': '原文未写100万元上限的计算期间（每年或累计），按每次申请不超过100万元执行'})
+    add_note(notes, {'id': 'art11_service_center_operation.cap', 'article': 11, 'subject': '上限', 'note': '原文未写100万元上限的计算期间（每年或累计），按每次申请不超过100万元执行'})
     cap_shown = '1,000,000.00 元'
-    capped = v9 > _K19
+    capped = v9 > _K36
     if capped:
-        value_v9 = _K19
-    steps.append(step_formula(t9, v9, cap_shown, capped, round_cents(value_v9), 11))
+        value_v9 = _K36
+    steps.append(trace_formula(_K37, values, None, None, '', t9, v9, cap_shown, capped, round_cents(value_v9), 11))
     outcome_v7 = Outcome('pay', value_v9, ZERO, [])
     return steps, failed, reviews, outcome_v7, notes
 
 
 def _partial_art11_service_center_operation(values, known):
     """Programme art11_service_center_operation for the calculator: only the rules whose inputs are known."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 11, 'subject': '输入项“在淘宝、京东、苏宁易购等平台建成并正常运营的线上特色馆数量”', 'note': '只核对特色馆数量，不逐项核对本条所列电商孵化、人员培训等业务和服务，由审核人员按申报材料核对'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art11_service_center_operation.input.online_pavilions', 'article': 11, 'subject': '输入项“在淘宝、京东、苏宁易购等平台建成并正常运营的线上特色馆数量”', 'note': '只核对特色馆数量，不逐项核对本条所列电商孵化、人员培训等业务和服务，由审核人员按申报材料核对'}]
     # 第11条 要求（源文件第361行）
     if known.issuperset(('well_organised',)):
         v1 = values['well_organised']
         t1 = ('机构健全、制度完善、分工明确、管理规范（是）' if v1 else '机构健全、制度完善、分工明确、管理规范（否）')
-        steps.append(step_require(v1, t1, 11))
+        steps.append(trace_require(_K29, values, None, None, '', v1, t1, 11))
         if not v1:
             failed.append(reason_require('运营企业不满足机构健全、制度完善、分工明确、管理规范', t1, 11))
     # 第11条 要求（源文件第362行）
     if known.issuperset(('operates_service_center',)):
         v2 = values['operates_service_center']
         t2 = ('承担农村电子商务公共服务中心运营维护（是）' if v2 else '承担农村电子商务公共服务中心运营维护（否）')
-        steps.append(step_require(v2, t2, 11))
+        steps.append(trace_require(_K30, values, None, None, '', v2, t2, 11))
         if not v2:
             failed.append(reason_require('未承担农村电子商务公共服务中心运营维护', t2, 11))
     # 第11条 要求（源文件第363行）
     if known.issuperset(('has_rural_platform',)):
         v3 = values['has_rural_platform']
         t3 = ('有面向农村的电子商务公共服务网上平台并支持多平台销售（是）' if v3 else '有面向农村的电子商务公共服务网上平台并支持多平台销售（否）')
-        steps.append(step_require(v3, t3, 11))
+        steps.append(trace_require(_K31, values, None, None, '', v3, t3, 11))
         if not v3:
             failed.append(reason_require('没有面向农村的电子商务公共服务网上平台或不支持多平台销售', t3, 11))
     # 第11条 要求（源文件第364行）
     if known.issuperset(('collects_transaction_data',)):
         v4 = values['collects_transaction_data']
         t4 = ('具备采集、统计区域真实有效网络交易数据和数据分析能力（是）' if v4 else '具备采集、统计区域真实有效网络交易数据和数据分析能力（否）')
-        steps.append(step_require(v4, t4, 11))
+        steps.append(trace_require(_K32, values, None, None, '', v4, t4, 11))
         if not v4:
             failed.append(reason_require('不具备采集、统计区域真实有效网络交易数据和数据分析能力', t4, 11))
     # 第11条 要求（源文件第365行）
     if known.issuperset(('online_pavilions',)):
         v5 = values['online_pavilions']
         t5 = '在淘宝、京东、苏宁易购等平台建成并正常运营的线上特色馆数量 ' + group(v5) + ' 个'
-        v6 = v5 >= _K17
+        v6 = v5 >= _K33
         t6 = r_compare('>=', t5, '3个', v6)
-        steps.append(step_require(v6, t6, 11))
+        steps.append(trace_require(_K34, values, None, None, '', v6, t6, 11))
         if not v6:
             failed.append(reason_require('建成并正常运营的线上特色馆少于3个', t6, 11))
     return steps, failed, reviews, None, notes
@@ -1810,7 +2030,7 @@ def _validate_art11_service_center_operation(application, errors):
     """Programme art11_service_center_operation: the form check; returns the values, or errors are appended."""
     if type(application) is dict:
         try:
-            if _K20 >= application.keys() >= _K20:
+            if _K38 >= application.keys() >= _K38:
                 return {
                     'well_organised': plain_bool(application['well_organised']),
                     'operates_service_center': plain_bool(application['operates_service_center']),
@@ -1827,23 +2047,23 @@ def _validate_art11_service_center_operation(application, errors):
 
 def _programme_art11_pavilion(values):
     """Programme art11_pavilion: 第11条 (policy source line 370)."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 11, 'subject': '申请主体', 'note': '原文本句未写申请主体，按本条前文“电子商务运营企业”理解'}, {'article': 11, 'subject': '资金来源', 'note': '原文本句未写明出资方，按本条前一句“区财政对其运营维护电子商务公共服务中心给予全额补助”的出资方理解'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art11_pavilion.applicant', 'article': 11, 'subject': '申请主体', 'note': '原文本句未写申请主体，按本条前文“电子商务运营企业”理解'}, {'id': 'art11_pavilion.funding_source', 'article': 11, 'subject': '资金来源', 'note': '原文本句未写明出资方，按本条前一句“区财政对其运营维护电子商务公共服务中心给予全额补助”的出资方理解'}]
     v2 = values['pavilion_cost']
     t2 = '营销特色馆（线上线下）建设投入 ' + show_yuan(v2)
-    add_note(notes, {'article': 11, 'subject': '金额计算', 'note': '原文只规定上限，未写补助比例；按建设投入全额补助理解'})
+    add_note(notes, {'id': 'art11_pavilion.formula', 'article': 11, 'subject': '金额计算', 'note': '原文只规定上限，未写补助比例；按建设投入全额补助理解'})
     value_v2 = v2
     cap_shown = '500,000.00 元'
-    capped = v2 > _K2
+    capped = v2 > _K3
     if capped:
-        value_v2 = _K2
-    steps.append(step_formula(t2, v2, cap_shown, capped, round_cents(value_v2), 11))
+        value_v2 = _K3
+    steps.append(trace_formula(_K39, values, None, None, '', t2, v2, cap_shown, capped, round_cents(value_v2), 11))
     outcome_v1 = Outcome('pay', value_v2, ZERO, [])
     return steps, failed, reviews, outcome_v1, notes
 
 
 def _partial_art11_pavilion(values, known):
     """Programme art11_pavilion for the calculator: only the rules whose inputs are known."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 11, 'subject': '申请主体', 'note': '原文本句未写申请主体，按本条前文“电子商务运营企业”理解'}, {'article': 11, 'subject': '资金来源', 'note': '原文本句未写明出资方，按本条前一句“区财政对其运营维护电子商务公共服务中心给予全额补助”的出资方理解'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art11_pavilion.applicant', 'article': 11, 'subject': '申请主体', 'note': '原文本句未写申请主体，按本条前文“电子商务运营企业”理解'}, {'id': 'art11_pavilion.funding_source', 'article': 11, 'subject': '资金来源', 'note': '原文本句未写明出资方，按本条前一句“区财政对其运营维护电子商务公共服务中心给予全额补助”的出资方理解'}]
     return steps, failed, reviews, None, notes
 
 
@@ -1851,7 +2071,7 @@ def _validate_art11_pavilion(application, errors):
     """Programme art11_pavilion: the form check; returns the values, or errors are appended."""
     if type(application) is dict:
         try:
-            if _K21 >= application.keys() >= _K21:
+            if _K40 >= application.keys() >= _K40:
                 return {
                     'pavilion_cost': plain_money(application['pavilion_cost']),
                 }
@@ -1863,43 +2083,43 @@ def _validate_art11_pavilion(application, errors):
 
 def _programme_art12_supply_chain(values):
     """Programme art12_supply_chain: 第12条 (policy source line 437)."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 12, 'subject': '输入项“新增设备、软件及相关设施投入（影像采集、网络传输、溯源设备，资质认证，标准化建设）”', 'note': '原文补助基数为“新增设备、软件及相关设施等投入”，未写明是否含资质认证、标准化建设的投入；按“等”字计入理解'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art12_supply_chain.input.supply_chain_investment', 'article': 12, 'subject': '输入项“新增设备、软件及相关设施投入（影像采集、网络传输、溯源设备，资质认证，标准化建设）”', 'note': '原文补助基数为“新增设备、软件及相关设施等投入”，未写明是否含资质认证、标准化建设的投入；按“等”字计入理解'}]
     # 第12条 要求（源文件第456行）
     v1 = values['supply_chain_subsidy_received']
     t1 = ('已获本项一次性补助（是）' if v1 else '已获本项一次性补助（否）')
     v2 = not v1
     t2 = r_not(t1)
-    add_note(notes, {'article': 12, 'subject': '条件', 'note': '“一次性补助”按每个申请人只能获得一次理解'})
-    steps.append(step_require(v2, t2, 12))
+    add_note(notes, {'id': 'art12_supply_chain.condition', 'article': 12, 'subject': '条件', 'note': '“一次性补助”按每个申请人只能获得一次理解'})
+    steps.append(trace_require(_K41, values, None, None, '', v2, t2, 12))
     if not v2:
         failed.append(reason_require('已获得过本项一次性补助', t2, 12))
     if failed:
         return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     v4 = values['supply_chain_investment']
     t4 = '新增设备、软件及相关设施投入（影像采集、网络传输、溯源设备，资质认证，标准化建设） ' + show_yuan(v4)
-    v5 = mul(v4, _K1)
+    v5 = mul(v4, _K2)
     t5 = r_arith('×', t4, '50%')
     value_v5 = v5
     cap_shown = '500,000.00 元'
-    capped = v5 > _K2
+    capped = v5 > _K3
     if capped:
-        value_v5 = _K2
-    steps.append(step_formula(t5, v5, cap_shown, capped, round_cents(value_v5), 12))
+        value_v5 = _K3
+    steps.append(trace_formula(_K42, values, None, None, '', t5, v5, cap_shown, capped, round_cents(value_v5), 12))
     outcome_v3 = Outcome('pay', value_v5, ZERO, [])
     return steps, failed, reviews, outcome_v3, notes
 
 
 def _partial_art12_supply_chain(values, known):
     """Programme art12_supply_chain for the calculator: only the rules whose inputs are known."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 12, 'subject': '输入项“新增设备、软件及相关设施投入（影像采集、网络传输、溯源设备，资质认证，标准化建设）”', 'note': '原文补助基数为“新增设备、软件及相关设施等投入”，未写明是否含资质认证、标准化建设的投入；按“等”字计入理解'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art12_supply_chain.input.supply_chain_investment', 'article': 12, 'subject': '输入项“新增设备、软件及相关设施投入（影像采集、网络传输、溯源设备，资质认证，标准化建设）”', 'note': '原文补助基数为“新增设备、软件及相关设施等投入”，未写明是否含资质认证、标准化建设的投入；按“等”字计入理解'}]
     # 第12条 要求（源文件第456行）
     if known.issuperset(('supply_chain_subsidy_received',)):
         v1 = values['supply_chain_subsidy_received']
         t1 = ('已获本项一次性补助（是）' if v1 else '已获本项一次性补助（否）')
         v2 = not v1
         t2 = r_not(t1)
-        add_note(notes, {'article': 12, 'subject': '条件', 'note': '“一次性补助”按每个申请人只能获得一次理解'})
-        steps.append(step_require(v2, t2, 12))
+        add_note(notes, {'id': 'art12_supply_chain.condition', 'article': 12, 'subject': '条件', 'note': '“一次性补助”按每个申请人只能获得一次理解'})
+        steps.append(trace_require(_K41, values, None, None, '', v2, t2, 12))
         if not v2:
             failed.append(reason_require('已获得过本项一次性补助', t2, 12))
     return steps, failed, reviews, None, notes
@@ -1909,7 +2129,7 @@ def _validate_art12_supply_chain(application, errors):
     """Programme art12_supply_chain: the form check; returns the values, or errors are appended."""
     if type(application) is dict:
         try:
-            if _K22 >= application.keys() >= _K22:
+            if _K43 >= application.keys() >= _K43:
                 return {
                     'supply_chain_investment': plain_money(application['supply_chain_investment']),
                     'supply_chain_subsidy_received': plain_bool(application['supply_chain_subsidy_received']),
@@ -1922,7 +2142,7 @@ def _validate_art12_supply_chain(application, errors):
 
 def _programme_art13_rural_stations(values):
     """Programme art13_rural_stations: 第13条 (policy source line 482)."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 13, 'subject': '资金来源', 'note': '原文本句未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'article': 13, 'subject': '兑现条件', 'note': '原文为“验收后给予补助”，未写“合格”；按验收合格理解'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art13_rural_stations.funding_source', 'article': 13, 'subject': '资金来源', 'note': '原文本句未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'id': 'art13_rural_stations.payment_condition', 'article': 13, 'subject': '兑现条件', 'note': '原文为“验收后给予补助”，未写“合格”；按验收合格理解'}]
     counted = pending = ZERO
     excluded, item_reviews_all, first_by_key = [], [], {}
     for index, item in enumerate(values['stations']):
@@ -1931,22 +2151,22 @@ def _programme_art13_rural_stations(values):
         # 第13条 要求（源文件第507行）
         v2 = item['built_year']
         t2 = '建成年份 ' + show_number(v2, None)
-        v3 = v2 == _K23
+        v3 = v2 == _K44
         t3 = r_compare('=', t2, '2017', v3)
-        add_note(notes, {'article': 13, 'subject': '条件', 'note': '原文为“2017年新建符合农村电子商务服务网点标准的企业”，按网点的建成年份为2017年理解'})
-        steps.append(prefix + step_require(v3, t3, 13))
+        add_note(notes, {'id': 'art13_rural_stations.condition', 'article': 13, 'subject': '条件', 'note': '原文为“2017年新建符合农村电子商务服务网点标准的企业”，按网点的建成年份为2017年理解'})
+        steps.append(trace_require(_K45, values, item, index, prefix, v3, t3, 13))
         if not v3:
             item_failed.append(prefix + reason_require('不是2017年新建的网点', t3, 13))
         # 第13条 要求（源文件第509行）
         v4 = item['meets_standard']
         t4 = ('符合农村电子商务服务网点标准（是）' if v4 else '符合农村电子商务服务网点标准（否）')
-        steps.append(prefix + step_require(v4, t4, 13))
+        steps.append(trace_require(_K46, values, item, index, prefix, v4, t4, 13))
         if not v4:
             item_failed.append(prefix + reason_require('不符合农村电子商务服务网点标准', t4, 13))
         # 第13条 要求（源文件第510行）
         v5 = item['acceptance_passed']
         t5 = ('验收合格（是）' if v5 else '验收合格（否）')
-        steps.append(prefix + step_require(v5, t5, 13))
+        steps.append(trace_require(_K47, values, item, index, prefix, v5, t5, 13))
         if not v5:
             item_failed.append(prefix + reason_require('未验收合格', t5, 13))
         if item_failed:
@@ -1955,23 +2175,23 @@ def _programme_art13_rural_stations(values):
         v6 = item['village']
         t6 = '所在行政村 “' + v6 + '”'
         if (3, v6) in first_by_key:
-            add_note(notes, {'article': 13, 'subject': '每项唯一', 'note': '按列表顺序，每个行政村第一个符合条件的网点计入；其后同村的网点需人工审核。只在本次申请内核对：同村是否已有其他申请人的网点，本系统不核对，由审核人员核对'})
-            steps.append(step_unique(prefix, '同一行政村原则上只建设1个网点，本村已有符合条件的网点', t6, first_by_key[3, v6], 13))
+            add_note(notes, {'id': 'art13_rural_stations.unique', 'article': 13, 'subject': '每项唯一', 'note': '按列表顺序，每个行政村第一个符合条件的网点计入；其后同村的网点需人工审核。只在本次申请内核对：同村是否已有其他申请人的网点，本系统不核对，由审核人员核对'})
+            steps.append(trace_unique(_K48, values, item, index, prefix, '同一行政村原则上只建设1个网点，本村已有符合条件的网点', t6, first_by_key[3, v6], 13))
             item_reviews.append(prefix + reason_review('同一行政村原则上只建设1个网点，本村已有符合条件的网点', t6, 13))
         else:
             first_by_key[3, v6] = index
         v8 = item['investment']
         t8 = '装修装饰、电脑、LED显示屏、网络连接设备、室内外牌匾等投入 ' + show_yuan(v8)
-        v9 = mul(v8, _K18)
+        v9 = mul(v8, _K35)
         t9 = r_arith('×', t8, '100%')
-        add_note(notes, {'article': 13, 'subject': '金额计算', 'note': '原文未写补助比例，按投入全额补助理解'})
+        add_note(notes, {'id': 'art13_rural_stations.formula', 'article': 13, 'subject': '金额计算', 'note': '原文未写补助比例，按投入全额补助理解'})
         value_v9 = v9
-        add_note(notes, {'article': 13, 'subject': '上限', 'note': '原文为“原则上每个站点不超过2万元”，按每个网点上限2万元执行'})
+        add_note(notes, {'id': 'art13_rural_stations.cap', 'article': 13, 'subject': '上限', 'note': '原文为“原则上每个站点不超过2万元”，按每个网点上限2万元执行'})
         cap_shown = '20,000.00 元'
-        capped = v9 > _K24
+        capped = v9 > _K49
         if capped:
-            value_v9 = _K24
-        steps.append(prefix + step_formula(t9, v9, cap_shown, capped, value_v9, 13))
+            value_v9 = _K49
+        steps.append(trace_formula(_K50, values, item, index, prefix, t9, v9, cap_shown, capped, value_v9, 13))
         outcome_v7 = Outcome('pay', value_v9, ZERO, [])
         if outcome_v7.kind != 'pay':
             item_reviews.extend(outcome_v7.reasons)
@@ -1981,14 +2201,14 @@ def _programme_art13_rural_stations(values):
             pending = add(pending, outcome_v7.amount)
         else:
             counted = add(counted, outcome_v7.amount)
-    steps.append(step_item_total(counted, pending, round_cents(counted), 13))
+    steps.append(trace_item_total(_K51, values, None, None, '', counted, pending, round_cents(counted), 13))
     outcome_v1 = Outcome('partial', counted, pending, item_reviews_all) if item_reviews_all else Outcome('pay', counted, ZERO, excluded)
     return steps, failed, reviews, outcome_v1, notes
 
 
 def _partial_art13_rural_stations(values, known):
     """Programme art13_rural_stations for the calculator: only the rules whose inputs are known."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 13, 'subject': '资金来源', 'note': '原文本句未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'article': 13, 'subject': '兑现条件', 'note': '原文为“验收后给予补助”，未写“合格”；按验收合格理解'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art13_rural_stations.funding_source', 'article': 13, 'subject': '资金来源', 'note': '原文本句未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'id': 'art13_rural_stations.payment_condition', 'article': 13, 'subject': '兑现条件', 'note': '原文为“验收后给予补助”，未写“合格”；按验收合格理解'}]
     return steps, failed, reviews, None, notes
 
 
@@ -2000,83 +2220,83 @@ def _validate_art13_rural_stations(application, errors):
 
 def _programme_art14_sales_award(values):
     """Programme art14_sales_award: 第14条 (policy source line 558)."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 14, 'subject': '资金来源', 'note': '原文本句未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'article': 14, 'subject': '输入项“年网上营业额”', 'note': '“首次突破”按本句“达到以下标准”理解：年网上营业额等于某档门槛即达到该档'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art14_sales_award.funding_source', 'article': 14, 'subject': '资金来源', 'note': '原文本句未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'id': 'art14_sales_award.input.annual_online_sales', 'article': 14, 'subject': '输入项“年网上营业额”', 'note': '“首次突破”按本句“达到以下标准”理解：年网上营业额等于某档门槛即达到该档'}]
     # 第14条 要求（源文件第584行）
     v1 = values['months_in_operation']
     t1 = '实际运行月数 ' + group(v1) + ' 个月'
-    v2 = v1 >= _K25
+    v2 = v1 >= _K52
     t2 = r_compare('>=', t1, '1年（12 个月）', v2)
-    steps.append(step_require(v2, t2, 14))
+    steps.append(trace_require(_K53, values, None, None, '', v2, t2, 14))
     if not v2:
         failed.append(reason_require('实际运行未满1年', t2, 14))
     if failed:
         return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     v4 = values['sales_channel']
-    t4 = _K26[v4]
+    t4 = _K54[v4]
     if v4 == 'B2B':
         v6 = values['annual_online_sales']
         t6 = '年网上营业额 ' + show_yuan(v6)
         v7, t8 = ZERO, (None, None)
-        if v6 >= _K27:
-            v7, t8 = _K28, ('300万元', '1万元')
-        if v6 >= _K29:
-            v7, t8 = _K24, ('500万元', '2万元')
-        if v6 >= _K30:
-            v7, t8 = _K31, ('1000万元', '5万元')
-        if v6 >= _K32:
-            v7, t8 = _K33, ('5000万元', '10万元')
+        if v6 >= _K55:
+            v7, t8 = _K56, ('300万元', '1万元')
+        if v6 >= _K57:
+            v7, t8 = _K49, ('500万元', '2万元')
+        if v6 >= _K58:
+            v7, t8 = _K59, ('1000万元', '5万元')
+        if v6 >= _K60:
+            v7, t8 = _K61, ('5000万元', '10万元')
         t7 = r_tiers(t6, *t8, '300万元')
         v5, t5 = v7, r_lookup(t7, '电子商务形式', '企业间电子商务')
     if v4 == 'B2C':
         v9 = values['annual_online_sales']
         t9 = '年网上营业额 ' + show_yuan(v9)
         v10, t11 = ZERO, (None, None)
-        if v9 >= _K27:
-            v10, t11 = _K28, ('300万元', '1万元')
-        if v9 >= _K29:
-            v10, t11 = _K24, ('500万元', '2万元')
-        if v9 >= _K30:
-            v10, t11 = _K31, ('1000万元', '5万元')
-        if v9 >= _K32:
-            v10, t11 = _K33, ('5000万元', '10万元')
+        if v9 >= _K55:
+            v10, t11 = _K56, ('300万元', '1万元')
+        if v9 >= _K57:
+            v10, t11 = _K49, ('500万元', '2万元')
+        if v9 >= _K58:
+            v10, t11 = _K59, ('1000万元', '5万元')
+        if v9 >= _K60:
+            v10, t11 = _K61, ('5000万元', '10万元')
         t10 = r_tiers(t9, *t11, '300万元')
         v5, t5 = v10, r_lookup(t10, '电子商务形式', '企业对消费者电子商务')
     if v4 == 'C2C':
         v12 = values['annual_online_sales']
         t12 = '年网上营业额 ' + show_yuan(v12)
         v13, t14 = ZERO, (None, None)
-        if v12 >= _K2:
-            v13, t14 = _K34, ('50万元', '0.5万元')
-        if v12 >= _K19:
-            v13, t14 = _K28, ('100万元', '1万元')
-        if v12 >= _K29:
-            v13, t14 = _K31, ('500万元', '5万元')
-        if v12 >= _K30:
-            v13, t14 = _K33, ('1000万元', '10万元')
+        if v12 >= _K3:
+            v13, t14 = _K62, ('50万元', '0.5万元')
+        if v12 >= _K36:
+            v13, t14 = _K56, ('100万元', '1万元')
+        if v12 >= _K57:
+            v13, t14 = _K59, ('500万元', '5万元')
+        if v12 >= _K58:
+            v13, t14 = _K61, ('1000万元', '10万元')
         t13 = r_tiers(t12, *t14, '50万元')
         v5, t5 = v13, r_lookup(t13, '电子商务形式', '个人与个人之间的电子商务')
     v15 = values['sales_awards_received']
     t15 = '此前已获本项奖励金额 ' + show_yuan(v15)
     v16 = sub(v5, v15)
     t16 = r_arith('-', t5, t15)
-    add_note(notes, {'article': 14, 'subject': '金额计算', 'note': '就高不重复，晋档补差：按已达到的最高档奖励，扣除此前已获本项奖励（不论此前按哪种电子商务形式获得）；“首次突破”不核对以前年度的销售额，由审核人员按申报材料核对'})
+    add_note(notes, {'id': 'art14_sales_award.formula', 'article': 14, 'subject': '金额计算', 'note': '就高不重复，晋档补差：按已达到的最高档奖励，扣除此前已获本项奖励（不论此前按哪种电子商务形式获得）；“首次突破”不核对以前年度的销售额，由审核人员按申报材料核对'})
     value_v16 = v16
     cap_shown = capped = None
-    steps.append(step_formula(t16, v16, cap_shown, capped, round_cents(value_v16), 14))
+    steps.append(trace_formula(_K63, values, None, None, '', t16, v16, cap_shown, capped, round_cents(value_v16), 14))
     outcome_v3 = Outcome('pay', value_v16, ZERO, [])
     return steps, failed, reviews, outcome_v3, notes
 
 
 def _partial_art14_sales_award(values, known):
     """Programme art14_sales_award for the calculator: only the rules whose inputs are known."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 14, 'subject': '资金来源', 'note': '原文本句未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'article': 14, 'subject': '输入项“年网上营业额”', 'note': '“首次突破”按本句“达到以下标准”理解：年网上营业额等于某档门槛即达到该档'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art14_sales_award.funding_source', 'article': 14, 'subject': '资金来源', 'note': '原文本句未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'id': 'art14_sales_award.input.annual_online_sales', 'article': 14, 'subject': '输入项“年网上营业额”', 'note': '“首次突破”按本句“达到以下标准”理解：年网上营业额等于某档门槛即达到该档'}]
     # 第14条 要求（源文件第584行）
     if known.issuperset(('months_in_operation',)):
         v1 = values['months_in_operation']
         t1 = '实际运行月数 ' + group(v1) + ' 个月'
-        v2 = v1 >= _K25
+        v2 = v1 >= _K52
         t2 = r_compare('>=', t1, '1年（12 个月）', v2)
-        steps.append(step_require(v2, t2, 14))
+        steps.append(trace_require(_K53, values, None, None, '', v2, t2, 14))
         if not v2:
             failed.append(reason_require('实际运行未满1年', t2, 14))
     return steps, failed, reviews, None, notes
@@ -2086,12 +2306,12 @@ def _validate_art14_sales_award(application, errors):
     """Programme art14_sales_award: the form check; returns the values, or errors are appended."""
     if type(application) is dict:
         try:
-            if _K35 >= application.keys() >= _K36:
+            if _K64 >= application.keys() >= _K65:
                 return {
-                    'sales_channel': plain_option(application['sales_channel'], _K37),
+                    'sales_channel': plain_option(application['sales_channel'], _K66),
                     'months_in_operation': plain_int(application['months_in_operation']),
                     'annual_online_sales': plain_money(application['annual_online_sales']),
-                    'sales_awards_received': plain_money(application.get('sales_awards_received', _K9)),
+                    'sales_awards_received': plain_money(application.get('sales_awards_received', _K16)),
                 }
         except Exception:
             pass
@@ -2101,21 +2321,21 @@ def _validate_art14_sales_award(application, errors):
 
 def _programme_art14_poverty_employment(values):
     """Programme art14_poverty_employment: 第14条 (policy source line 602)."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 14, 'subject': '资金来源', 'note': '原文本句未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'article': 14, 'subject': '兑现条件', 'note': '原文为“一次性补助1000元/人”，按每名贫困人口只补助一次理解：只计此前未获本项补助的人员（表单人数一栏注明“此前未获本项补助”）；本系统不核对此前是否已获补助，由审核人员核对'}, {'article': 14, 'subject': '输入项“稳定就业的贫困人口人数（此前未获本项补助）”', 'note': '申请人是否为电子商务企业或网商、所聘人员是否为贫困人口并“稳定就业”，以申请人的陈述为准，由审核人员按申报材料核对'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art14_poverty_employment.funding_source', 'article': 14, 'subject': '资金来源', 'note': '原文本句未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'id': 'art14_poverty_employment.payment_condition', 'article': 14, 'subject': '兑现条件', 'note': '原文为“一次性补助1000元/人”，按每名贫困人口只补助一次理解：只计此前未获本项补助的人员（表单人数一栏注明“此前未获本项补助”）；本系统不核对此前是否已获补助，由审核人员核对'}, {'id': 'art14_poverty_employment.input.poor_employees', 'article': 14, 'subject': '输入项“稳定就业的贫困人口人数（此前未获本项补助）”', 'note': '申请人是否为电子商务企业或网商、所聘人员是否为贫困人口并“稳定就业”，以申请人的陈述为准，由审核人员按申报材料核对'}]
     v2 = values['poor_employees']
     t2 = '稳定就业的贫困人口人数（此前未获本项补助） ' + group(v2) + ' 人'
-    v3 = mul(_K38, v2)
+    v3 = mul(_K67, v2)
     t3 = r_arith('×', '1000元/人', t2)
     value_v3 = v3
     cap_shown = capped = None
-    steps.append(step_formula(t3, v3, cap_shown, capped, round_cents(value_v3), 14))
+    steps.append(trace_formula(_K68, values, None, None, '', t3, v3, cap_shown, capped, round_cents(value_v3), 14))
     outcome_v1 = Outcome('pay', value_v3, ZERO, [])
     return steps, failed, reviews, outcome_v1, notes
 
 
 def _partial_art14_poverty_employment(values, known):
     """Programme art14_poverty_employment for the calculator: only the rules whose inputs are known."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 14, 'subject': '资金来源', 'note': '原文本句未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'article': 14, 'subject': '兑现条件', 'note': '原文为“一次性补助1000元/人”，按每名贫困人口只补助一次理解：只计此前未获本项补助的人员（表单人数一栏注明“此前未获本项补助”）；本系统不核对此前是否已获补助，由审核人员核对'}, {'article': 14, 'subject': '输入项“稳定就业的贫困人口人数（此前未获本项补助）”', 'note': '申请人是否为电子商务企业或网商、所聘人员是否为贫困人口并“稳定就业”，以申请人的陈述为准，由审核人员按申报材料核对'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art14_poverty_employment.funding_source', 'article': 14, 'subject': '资金来源', 'note': '原文本句未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'id': 'art14_poverty_employment.payment_condition', 'article': 14, 'subject': '兑现条件', 'note': '原文为“一次性补助1000元/人”，按每名贫困人口只补助一次理解：只计此前未获本项补助的人员（表单人数一栏注明“此前未获本项补助”）；本系统不核对此前是否已获补助，由审核人员核对'}, {'id': 'art14_poverty_employment.input.poor_employees', 'article': 14, 'subject': '输入项“稳定就业的贫困人口人数（此前未获本项补助）”', 'note': '申请人是否为电子商务企业或网商、所聘人员是否为贫困人口并“稳定就业”，以申请人的陈述为准，由审核人员按申报材料核对'}]
     return steps, failed, reviews, None, notes
 
 
@@ -2123,7 +2343,7 @@ def _validate_art14_poverty_employment(application, errors):
     """Programme art14_poverty_employment: the form check; returns the values, or errors are appended."""
     if type(application) is dict:
         try:
-            if _K39 >= application.keys() >= _K39:
+            if _K69 >= application.keys() >= _K69:
                 return {
                     'poor_employees': plain_int(application['poor_employees']),
                 }
@@ -2135,37 +2355,37 @@ def _validate_art14_poverty_employment(application, errors):
 
 def _programme_art14_cross_border(values):
     """Programme art14_cross_border: 第14条 (policy source line 622)."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 14, 'subject': '申请主体', 'note': '申请人是否为生产企业或外贸企业不在表单中核对，以申请人的陈述为准，由审核人员按申报材料核对'}, {'article': 14, 'subject': '输入项“建立跨境电子商务公共服务平台及交易平台”', 'note': '原文为“公共服务平台及交易平台”，按建成其中一个平台即可理解'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art14_cross_border.applicant', 'article': 14, 'subject': '申请主体', 'note': '申请人是否为生产企业或外贸企业不在表单中核对，以申请人的陈述为准，由审核人员按申报材料核对'}, {'id': 'art14_cross_border.input.builds_cross_border_platform', 'article': 14, 'subject': '输入项“建立跨境电子商务公共服务平台及交易平台”', 'note': '原文为“公共服务平台及交易平台”，按建成其中一个平台即可理解'}]
     # 第14条 要求（源文件第641行）
     v1 = values['builds_cross_border_platform']
     t1 = ('建立跨境电子商务公共服务平台及交易平台（是）' if v1 else '建立跨境电子商务公共服务平台及交易平台（否）')
-    steps.append(step_require(v1, t1, 14))
+    steps.append(trace_require(_K70, values, None, None, '', v1, t1, 14))
     if not v1:
         failed.append(reason_require('未建立跨境电子商务公共服务平台及交易平台（两个平台均未建立）', t1, 14))
     if failed:
         return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     v3 = values['cross_border_investment']
     t3 = '实际投入 ' + show_yuan(v3)
-    v4 = mul(v3, _K40)
+    v4 = mul(v3, _K71)
     t4 = r_arith('×', t3, '15%')
     value_v4 = v4
     cap_shown = '300,000.00 元'
-    capped = v4 > _K41
+    capped = v4 > _K72
     if capped:
-        value_v4 = _K41
-    steps.append(step_formula(t4, v4, cap_shown, capped, round_cents(value_v4), 14))
+        value_v4 = _K72
+    steps.append(trace_formula(_K73, values, None, None, '', t4, v4, cap_shown, capped, round_cents(value_v4), 14))
     outcome_v2 = Outcome('pay', value_v4, ZERO, [])
     return steps, failed, reviews, outcome_v2, notes
 
 
 def _partial_art14_cross_border(values, known):
     """Programme art14_cross_border for the calculator: only the rules whose inputs are known."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 14, 'subject': '申请主体', 'note': '申请人是否为生产企业或外贸企业不在表单中核对，以申请人的陈述为准，由审核人员按申报材料核对'}, {'article': 14, 'subject': '输入项“建立跨境电子商务公共服务平台及交易平台”', 'note': '原文为“公共服务平台及交易平台”，按建成其中一个平台即可理解'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art14_cross_border.applicant', 'article': 14, 'subject': '申请主体', 'note': '申请人是否为生产企业或外贸企业不在表单中核对，以申请人的陈述为准，由审核人员按申报材料核对'}, {'id': 'art14_cross_border.input.builds_cross_border_platform', 'article': 14, 'subject': '输入项“建立跨境电子商务公共服务平台及交易平台”', 'note': '原文为“公共服务平台及交易平台”，按建成其中一个平台即可理解'}]
     # 第14条 要求（源文件第641行）
     if known.issuperset(('builds_cross_border_platform',)):
         v1 = values['builds_cross_border_platform']
         t1 = ('建立跨境电子商务公共服务平台及交易平台（是）' if v1 else '建立跨境电子商务公共服务平台及交易平台（否）')
-        steps.append(step_require(v1, t1, 14))
+        steps.append(trace_require(_K70, values, None, None, '', v1, t1, 14))
         if not v1:
             failed.append(reason_require('未建立跨境电子商务公共服务平台及交易平台（两个平台均未建立）', t1, 14))
     return steps, failed, reviews, None, notes
@@ -2175,7 +2395,7 @@ def _validate_art14_cross_border(application, errors):
     """Programme art14_cross_border: the form check; returns the values, or errors are appended."""
     if type(application) is dict:
         try:
-            if _K42 >= application.keys() >= _K42:
+            if _K74 >= application.keys() >= _K74:
                 return {
                     'builds_cross_border_platform': plain_bool(application['builds_cross_border_platform']),
                     'cross_border_investment': plain_money(application['cross_border_investment']),
@@ -2188,25 +2408,25 @@ def _validate_art14_cross_border(application, errors):
 
 def _programme_art15_demonstration(values):
     """Programme art15_demonstration: 第15条 (policy source line 736)."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 15, 'subject': '兑现条件', 'note': '奖励由市财政兑现、区帮助申报：“符合条件”指符合推荐申报的条件'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art15_demonstration.payment_condition', 'article': 15, 'subject': '兑现条件', 'note': '奖励由市财政兑现、区帮助申报：“符合条件”指符合推荐申报的条件'}]
     v2 = values['demonstration_level']
-    t2 = _K43[v2]
+    t2 = _K75[v2]
     if v2 == 'city':
-        v3, t3 = _K24, r_lookup('2万元', '示范企业级别', '市级')
+        v3, t3 = _K49, r_lookup('2万元', '示范企业级别', '市级')
     if v2 == 'province':
-        v3, t3 = _K33, r_lookup('10万元', '示范企业级别', '省级')
+        v3, t3 = _K61, r_lookup('10万元', '示范企业级别', '省级')
     if v2 == 'national':
-        v3, t3 = _K2, r_lookup('50万元', '示范企业级别', '国家级')
+        v3, t3 = _K3, r_lookup('50万元', '示范企业级别', '国家级')
     value_v3 = v3
     cap_shown = capped = None
-    steps.append(step_formula(t3, v3, cap_shown, capped, round_cents(value_v3), 15))
+    steps.append(trace_formula(_K76, values, None, None, '', t3, v3, cap_shown, capped, round_cents(value_v3), 15))
     outcome_v1 = Outcome('pay', value_v3, ZERO, [])
     return steps, failed, reviews, outcome_v1, notes
 
 
 def _partial_art15_demonstration(values, known):
     """Programme art15_demonstration for the calculator: only the rules whose inputs are known."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 15, 'subject': '兑现条件', 'note': '奖励由市财政兑现、区帮助申报：“符合条件”指符合推荐申报的条件'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art15_demonstration.payment_condition', 'article': 15, 'subject': '兑现条件', 'note': '奖励由市财政兑现、区帮助申报：“符合条件”指符合推荐申报的条件'}]
     return steps, failed, reviews, None, notes
 
 
@@ -2214,9 +2434,9 @@ def _validate_art15_demonstration(application, errors):
     """Programme art15_demonstration: the form check; returns the values, or errors are appended."""
     if type(application) is dict:
         try:
-            if _K44 >= application.keys() >= _K44:
+            if _K77 >= application.keys() >= _K77:
                 return {
-                    'demonstration_level': plain_option(application['demonstration_level'], _K45),
+                    'demonstration_level': plain_option(application['demonstration_level'], _K78),
                 }
         except Exception:
             pass
@@ -2226,13 +2446,13 @@ def _validate_art15_demonstration(application, errors):
 
 def _programme_art17_training(values):
     """Programme art17_training: 第17条 (policy source line 793)."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 17, 'subject': '资金来源', 'note': '原文本条未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'article': 17, 'subject': '输入项“培训人数”', 'note': '受训人员是否属于本条所列培训对象，以培训主体的陈述为准，由审核人员按申报材料核对'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art17_training.funding_source', 'article': 17, 'subject': '资金来源', 'note': '原文本条未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'id': 'art17_training.input.trainees', 'article': 17, 'subject': '输入项“培训人数”', 'note': '受训人员是否属于本条所列培训对象，以培训主体的陈述为准，由审核人员按申报材料核对'}]
     # 第17条 要求（源文件第815行）
     v1 = values['trainees']
     t1 = '培训人数 ' + group(v1) + ' 人'
-    v2 = v1 > _K9
+    v2 = v1 > _K16
     t2 = r_compare('>', t1, '0人', v2)
-    steps.append(step_require(v2, t2, 17))
+    steps.append(trace_require(_K79, values, None, None, '', v2, t2, 17))
     if not v2:
         failed.append(reason_require('培训人数为0', t2, 17))
     if failed:
@@ -2241,25 +2461,25 @@ def _programme_art17_training(values):
     if outcome_v3 is None:
         v4 = values['training_days']
         t4 = '培训天数 ' + group(v4) + ' 天'
-        v5 = v4 == _K1
+        v5 = v4 == _K2
         t5 = r_compare('=', t4, '0.5天', v5)
     if outcome_v3 is None and v5:
-        steps.append(step_case(t5, 17))
+        steps.append(trace_case(_K80, values, None, None, '', t5, 17))
         v7 = values['meals_provided']
         t7 = ('安排就餐（是）' if v7 else '安排就餐（否）')
         if v7:
-            v8, t8 = _K46, '30元/人'
+            v8, t8 = _K81, '30元/人'
         else:
-            v8, t8 = _K9, '0元/人'
+            v8, t8 = _K16, '0元/人'
         t8 = r_cond(t8, t7)
-        v9 = add(_K47, v8)
+        v9 = add(_K82, v8)
         t9 = r_arith('+', '60元/人', t8)
         v10 = values['hands_on_computer']
         t10 = ('安排上机操作（是）' if v10 else '安排上机操作（否）')
         if v10:
-            v11, t11 = _K48, '20元/人'
+            v11, t11 = _K83, '20元/人'
         else:
-            v11, t11 = _K9, '0元/人'
+            v11, t11 = _K16, '0元/人'
         t11 = r_cond(t11, t10)
         v12 = add(v9, v11)
         t12 = r_arith('+', t9, t11)
@@ -2267,48 +2487,48 @@ def _programme_art17_training(values):
         t13 = r_arith('×', t1, r_paren(t12))
         value_v13 = v13
         cap_shown = capped = None
-        steps.append(step_formula(t13, v13, cap_shown, capped, round_cents(value_v13), 17))
+        steps.append(trace_formula(_K84, values, None, None, '', t13, v13, cap_shown, capped, round_cents(value_v13), 17))
         outcome_v6 = Outcome('pay', value_v13, ZERO, [])
         outcome_v3 = outcome_v6
     if outcome_v3 is None:
         v14 = values['training_days']
         t14 = '培训天数 ' + group(v14) + ' 天'
-        v15 = v14 >= _K18
+        v15 = v14 >= _K35
         t15 = r_compare('>=', t14, '1天', v15)
         v16 = values['lodging_provided']
         t16 = ('安排食宿（是）' if v16 else '安排食宿（否）')
         v17 = v15 and v16
         t17 = r_arith('且', t15, t16)
     if outcome_v3 is None and v17:
-        steps.append(step_case(t17, 17))
-        v19 = mul(_K49, v1)
+        steps.append(trace_case(_K85, values, None, None, '', t17, 17))
+        v19 = mul(_K86, v1)
         t19 = r_arith('×', '200元/人/天', t1)
         v20 = values['training_days']
         t20 = '培训天数 ' + group(v20) + ' 天'
         v21 = mul(v19, v20)
         t21 = r_arith('×', t19, t20)
-        add_note(notes, {'article': 17, 'subject': '金额计算', 'note': '超过整天的半天按0.5天计；就餐和上机操作已含在200元/人/天内，不另行要求'})
+        add_note(notes, {'id': 'art17_training.formula', 'article': 17, 'subject': '金额计算', 'note': '超过整天的半天按0.5天计；就餐和上机操作已含在200元/人/天内，不另行要求'})
         value_v21 = v21
         cap_shown = capped = None
-        steps.append(step_formula(t21, v21, cap_shown, capped, round_cents(value_v21), 17))
+        steps.append(trace_formula(_K87, values, None, None, '', t21, v21, cap_shown, capped, round_cents(value_v21), 17))
         outcome_v18 = Outcome('pay', value_v21, ZERO, [])
         outcome_v3 = outcome_v18
     if outcome_v3 is None:
-        steps.append(step_case(None, 17))
+        steps.append(trace_case(_K88, values, None, None, '', None, 17))
         outcome_v3 = Outcome('review', None, None, [reason_plain('培训1天以上但未安排食宿，原文未规定补助标准', 17)])
     return steps, failed, reviews, outcome_v3, notes
 
 
 def _partial_art17_training(values, known):
     """Programme art17_training for the calculator: only the rules whose inputs are known."""
-    steps, failed, reviews, notes = [], [], [], [{'article': 17, 'subject': '资金来源', 'note': '原文本条未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'article': 17, 'subject': '输入项“培训人数”', 'note': '受训人员是否属于本条所列培训对象，以培训主体的陈述为准，由审核人员按申报材料核对'}]
+    steps, failed, reviews, notes = [], [], [], [{'id': 'art17_training.funding_source', 'article': 17, 'subject': '资金来源', 'note': '原文本条未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'id': 'art17_training.input.trainees', 'article': 17, 'subject': '输入项“培训人数”', 'note': '受训人员是否属于本条所列培训对象，以培训主体的陈述为准，由审核人员按申报材料核对'}]
     # 第17条 要求（源文件第815行）
     if known.issuperset(('trainees',)):
         v1 = values['trainees']
         t1 = '培训人数 ' + group(v1) + ' 人'
-        v2 = v1 > _K9
+        v2 = v1 > _K16
         t2 = r_compare('>', t1, '0人', v2)
-        steps.append(step_require(v2, t2, 17))
+        steps.append(trace_require(_K79, values, None, None, '', v2, t2, 17))
         if not v2:
             failed.append(reason_require('培训人数为0', t2, 17))
     return steps, failed, reviews, None, notes
@@ -2318,10 +2538,10 @@ def _validate_art17_training(application, errors):
     """Programme art17_training: the form check; returns the values, or errors are appended."""
     if type(application) is dict:
         try:
-            if _K50 >= application.keys() >= _K50:
+            if _K89 >= application.keys() >= _K89:
                 return {
                     'trainees': plain_int(application['trainees']),
-                    'training_days': plain_number(application['training_days'], _K1, _K1),
+                    'training_days': plain_number(application['training_days'], _K2, _K2),
                     'meals_provided': plain_bool(application['meals_provided']),
                     'hands_on_computer': plain_bool(application['hands_on_computer']),
                     'lodging_provided': plain_bool(application['lodging_provided']),
@@ -2379,6 +2599,11 @@ def evaluate(programme_id, application):
     if errors:
         raise InvalidApplication(errors)
     return decide(meta, *rules(values))
+
+
+def receipt(programme_id, application):
+    """Decide one application and return its receipt: a dict whose canonical_json bytes hash to its "sha256"."""
+    return seal_receipt(receipt_body(POLICY, programme_id, application, evaluate(programme_id, application)))
 
 
 def _known_constraints(pid, values, errors):

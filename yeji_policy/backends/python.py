@@ -242,8 +242,16 @@ class _Printer(visitor.Visitor):
     def visit_Note(self, s: ir.Note) -> None:
         self.emit(f"add_note(notes, {_lit(s.entry)})")
 
+    def trace_ref(self, ref: dict) -> str:
+        """The module-level constant holding a trace record's static part."""
+        return self.constants.literal(_lit(ref))
+
     def visit_Step(self, s: ir.Step) -> None:
-        self.emit(f"steps.append({self.call('step', s.kind, s)})")
+        if not _KIND.fullmatch(s.kind):
+            raise ValueError(f"not a step kind: {s.kind!r}")
+        where = "item, index, prefix" if s.prefixed else "None, None, ''"
+        args = "".join(f"{self.visit(a)}, " for a in s.args)
+        self.emit(f"steps.append(trace_{s.kind}({self.trace_ref(s.ref)}, values, {where}, {args}{int(s.at.article)}))")
 
     def visit_Require(self, s: ir.Require) -> None:
         failed = "item_failed" if self.in_item else "failed"
@@ -310,7 +318,8 @@ class _Printer(visitor.Visitor):
         self.depth += 1
         if s.note is not None:
             self.visit(s.note)
-        self.emit(f"steps.append(step_unique(prefix, {_lit(s.reason)}, {text}, first_by_key[{number}, {key}], {a}))")
+        self.emit(f"steps.append(trace_unique({self.trace_ref(s.ref)}, values, item, index, prefix, {_lit(s.reason)}, "
+                  f"{text}, first_by_key[{number}, {key}], {a}))")
         self.emit(f"item_reviews.append(prefix + reason_review({_lit(s.reason)}, {text}, {a}))")
         self.depth -= 1
         self.emit("else:")
@@ -342,7 +351,8 @@ class _Printer(visitor.Visitor):
         self.in_item = outer
         self.depth -= 1
         total = "round_cents(counted)" if s.final else "counted"
-        self.emit(f"steps.append(step_item_total(counted, pending, {total}, {a}))")
+        self.emit(f"steps.append(trace_item_total({self.trace_ref(s.ref)}, values, None, None, '', counted, pending, "
+                  f"{total}, {a}))")
         self.emit(f"{_ident(s.var)} = Outcome('partial', counted, pending, item_reviews_all) if item_reviews_all else "
                   f"Outcome('pay', counted, ZERO, excluded)")
 
@@ -448,13 +458,7 @@ def generate(policy: M.Policy) -> dict[str, bytes]:
     metas = {p.id: catalogue.programme_meta(p) for p in policy.programmes}
     text = _environment().get_template("python_module.py.j2").render(
         module_name=module_name(policy),
-        policy_lit=_lit({
-            "id": policy.id,
-            "issuer": policy.document.issuer,
-            "title": policy.document.title,
-            "version": policy.document.version,
-            "content_hash": policy.content_hash,
-        }),
+        policy_lit=_lit(catalogue.policy_meta(policy)),
         content_hash=policy.content_hash if re.fullmatch(r"[0-9a-f]{64}", policy.content_hash) else "",
         runtime=runtime_source(),
         programmes=programmes,

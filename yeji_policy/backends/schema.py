@@ -325,6 +325,9 @@ def programme_schema(policy: M.Policy, p: M.Programme) -> dict:
     examples = _examples(policy, p)
     if examples:
         s["examples"] = examples
+    interps = programme_interpretations(policy, p)
+    if interps:  # machine-readable, with the stable ids that traces and receipts cite (#17)
+        s["x-interpretations"] = [{"id": i.id, "subject": i.subject, "note": i.note} for i in interps]
     return s
 
 

@@ -171,7 +171,7 @@ def _fixed_zip(data: bytes, comment: str) -> bytes:
 
 
 def _marked(w: _Writer, m) -> None:
-    w.para(f"{m.note}（{m.subject_label}：{m.subject}；索引第{m.number}项）", bold_prefix=f"【{m.kind}】")
+    w.para(f"{m.shown_note}（{m.subject_label}：{m.subject}；索引第{m.number}项）", bold_prefix=f"【{m.kind}】")
 
 
 def render(sheet, content_hash: str) -> bytes:
@@ -215,7 +215,7 @@ def render(sheet, content_hash: str) -> bytes:
 
     w.heading("附：解释与需人工审核事项索引及审核签字", 1)
     w.para(sheet.signoff_note)
-    rows = [(str(m.number), f"第{m.article}条", m.programme, m.kind, m.subject, m.note, "", "", "")
+    rows = [(str(m.number), f"第{m.article}条", m.programme, m.kind, m.subject, m.shown_note, "", "", "")
             for m in sheet.index]
     rows.append((str(len(sheet.index) + 1), "全文", "—", "全文审核", sheet.whole_sheet, "对本说明全文的审核意见", "", "", ""))
     w.table(sheet.index_header, rows)

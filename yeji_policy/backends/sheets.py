@@ -53,6 +53,12 @@ class Marked:
     subject: str
     note: str
     related: int | None = None  # a review case: the number of the 解释 of its rule, if it has one
+    ids: tuple[str, ...] = ()  # an interpretation's stable ids (art10_park_rent.cap), as traces and receipts cite them
+
+    @property
+    def shown_note(self) -> str:
+        """The note as the box and the sign-off index show it: with its stable ids, if any."""
+        return f"{self.note}〔编号：{'、'.join(self.ids)}〕" if self.ids else self.note
 
     @property
     def is_review(self) -> bool:
@@ -189,15 +195,18 @@ class _Register:
         # checks it) is written once, word for word, at each: one index line, one number.
         first: dict[tuple, int] = {}  # (article, programme, note) -> its entry in found
         same: dict[int, M.Interpretation] = {}  # id of a repeated interpretation -> the first
+        stable_ids: dict[int, list[str]] = {}  # id of the first -> the stable ids (art10_park_rent.cap) it stands for
         for interp in policy.interpretations:
             key = (interp.article, interp.programme, interp.note)
             if key in first:
+                stable_ids[id(found[first[key]][6])].append(interp.id)
                 entry = found[first[key]]
                 same[id(interp)] = entry[6]
                 if interp.subject not in entry[4].split("、"):
                     found[first[key]] = entry[:4] + (f"{entry[4]}、{interp.subject}",) + entry[5:]
                 continue
             first[key] = len(found)
+            stable_ids[id(interp)] = [interp.id]
             found.append(((interp.article, order.get(interp.programme, -1), interp.span.line, interp.span.column),
                           INTERPRETATION, interp.article, interp.programme, interp.subject, interp.note, interp))
         for p in policy.programmes:
@@ -216,7 +225,8 @@ class _Register:
                 p = policy.programme(pid)
                 name, anchor = f"{p.name}（{p.id}）", _programme_anchor(p)
             related = numbers.get(id(same.get(id(interp), interp))) if kind == REVIEW and interp is not None else None
-            marked = Marked(number, kind, article, name, anchor, subject, note, related)
+            ids = tuple(stable_ids[id(interp)]) if kind == INTERPRETATION and interp is not None else ()
+            marked = Marked(number, kind, article, name, anchor, subject, note, related, ids)
             self.marked.append(marked)
             self._owners.append(pid)
             if interp is not None and kind == INTERPRETATION:

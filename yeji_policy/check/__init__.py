@@ -44,6 +44,12 @@ __all__ = ["FUNCTIONS", "MAX_ARTICLE", "MAX_NESTING", "STATUS_IDS", "SUGGEST_POO
            "decode", "load", "normalise_text", "policy_id"]
 
 
+def _excerpt_at(excerpt: str | None, text: str) -> tuple[int, int] | None:
+    """Where a programme's 摘录 stands in its article's verbatim text (character offsets, end exclusive)."""
+    start = text.find(excerpt) if excerpt else -1
+    return None if start < 0 else (start, start + len(excerpt))
+
+
 def run(ctx: Context, tree) -> M.Policy | None:
     """Every pass in order over one parse tree; the policy, or None when any pass found an error."""
     source = SourcePass(ctx)
@@ -67,7 +73,7 @@ def run(ctx: Context, tree) -> M.Policy | None:
         details, materials, wording = structure.details(p)
         programme = M.Programme(p.id, p.node.name.value, p.article, p.excerpt, p.applicant, p.funding, p.payment,
                                 tuple(fields), tuple(constraints), tuple(rules), amount, p.node.span,
-                                details, materials, wording)
+                                details, materials, wording, _excerpt_at(p.excerpt, outline.articles[p.article].text))
         types.precision(programme)
         programmes.append(programme)
 

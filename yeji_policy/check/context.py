@@ -26,6 +26,7 @@ class Context:
         self.source = source
         self.diags = Diagnostics()
         self.interpretations: list[M.Interpretation] = []
+        self.interp_ids: dict[str, int] = {}
 
     def error(self, code: str, message: str, span: Span, *notes: str) -> None:
         self.diags.error(code, message, span, *notes)
@@ -33,11 +34,17 @@ class Context:
     def warning(self, code: str, message: str, span: Span, *notes: str) -> None:
         self.diags.warning(code, message, span, *notes)
 
-    def interp(self, node: A.Interp | None, subject: str, article: int, programme: str | None):
-        """Record a 解释 (an interpretation the text does not force); E0513 when it gives no reason."""
+    def interp(self, node: A.Interp | None, subject: str, article: int, programme: str | None, key: str = "note"):
+        """Record a 解释 (an interpretation the text does not force); E0513 when it gives no reason.
+
+        Its id is "<programme>.<key>" (key: what it is about, e.g. "cap", "value.months"),
+        "art<NN>.<key>" outside a programme; a second one with the same id gets ".2", and so on."""
         if node is None:
             return None
-        result = M.Interpretation(node.note, subject, article, programme, node.span)
+        base = f"{programme or f'art{article:02d}'}.{key}"
+        count = self.interp_ids[base] = self.interp_ids.get(base, 0) + 1
+        result = M.Interpretation(node.note, subject, article, programme, node.span,
+                                  base if count == 1 else f"{base}.{count}")
         if not node.note.strip():
             self.error("E0513", "解释说明不能为空", node.span)
         self.interpretations.append(result)

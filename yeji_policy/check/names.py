@@ -137,7 +137,8 @@ class NamesPass:
         help_text = opts["help"].value.value if "help" in opts else None
         interp = None
         if "interp" in opts:
-            interp = ctx.interp(opts["interp"].value, f"输入项“{node.label.value}”", article, pid)
+            interp = ctx.interp(opts["interp"].value, f"输入项“{node.label.value}”", article, pid,
+                               f"input.{prefix}{node.name.value}")
         return M.Field(
             name=node.name.value, label=node.label.value, kind=kind, help=help_text, unit=unit, dim=dim,
             default=default, minimum=minimum, step=step, options=tuple(options), item_fields=item_fields,

@@ -236,7 +236,7 @@ class StructurePass:
             return M.Attribute("", None)
         values = outline.entries[kind].values
         note = values[1] if len(values) > 1 else None
-        return M.Attribute(values[0].value, self.ctx.interp(note, subject, outline.article, outline.id))
+        return M.Attribute(values[0].value, self.ctx.interp(note, subject, outline.article, outline.id, kind))
 
     def details(self, outline: ProgrammeOutline):
         """The optional entries of a programme (兑现方式, 受理部门 …), its materials and its money wording;

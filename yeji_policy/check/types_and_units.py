@@ -70,12 +70,12 @@ class TypesPass:
                 amount = self.amount(rule.amount, scope)
             elif isinstance(rule, A.Require):
                 cond = self.expect_type(rule.cond, scope, "bool", "要求的条件")
-                interp = ctx.interp(rule.interp, "条件", scope.article, scope.programme)
+                interp = ctx.interp(rule.interp, "条件", scope.article, scope.programme, "condition")
                 if cond is not None:
                     rules.append(M.Require(cond, rule.reason.value, interp, rule.span))
             elif isinstance(rule, A.Review):
                 cond = self.expect_type(rule.cond, scope, "bool", "审核的条件")
-                interp = ctx.interp(rule.interp, "人工审核", scope.article, scope.programme)
+                interp = ctx.interp(rule.interp, "人工审核", scope.article, scope.programme, "review")
                 if cond is not None:
                     rules.append(M.Review(cond, rule.reason.value, interp, rule.span))
             elif isinstance(rule, A.Let):
@@ -84,7 +84,8 @@ class TypesPass:
                     ctx.error("E0208", f"名称“{name}”已被使用", rule.name.span)
                     continue
                 expr = self.expr(rule.expr, scope)
-                interp = ctx.interp(rule.interp, rule.label.value, scope.article, scope.programme)
+                interp = ctx.interp(rule.interp, rule.label.value, scope.article, scope.programme,
+                                   f"value.{name}")
                 if expr is not None:
                     let = M.Let(name, rule.label.value, expr, interp, rule.span)
                     scope.lets[name] = let
@@ -94,7 +95,7 @@ class TypesPass:
                     ctx.error("E0506", "“唯一”只能用在“逐项”块内", rule.span)
                     continue
                 key = self.expr(rule.key, scope)
-                interp = ctx.interp(rule.interp, "每项唯一", scope.article, scope.programme)
+                interp = ctx.interp(rule.interp, "每项唯一", scope.article, scope.programme, "unique")
                 if key is not None:
                     if key.type.kind not in ("text", "enum", "num", "date"):
                         ctx.error("E0401", f"“唯一”的依据须是文本、选项、数值或日期，此处为{key.type}", rule.key.span)
@@ -109,7 +110,7 @@ class TypesPass:
             expr = self.expr(node.expr, scope)
             if expr is not None and not self.is_money(expr):
                 ctx.error("E0303", f"金额须以元计，此处为{expr.type}", node.expr.span)
-            interp = ctx.interp(node.interp, "金额计算", scope.article, scope.programme)
+            interp = ctx.interp(node.interp, "金额计算", scope.article, scope.programme, "formula")
             cap = None
             if node.cap is not None:
                 limit = self.expr(node.cap.limit, scope)
@@ -117,7 +118,7 @@ class TypesPass:
                     ctx.error("E0303", f"上限须以元计，此处为{limit.type}", node.cap.limit.span)
                 if isinstance(limit, M.Const) and isinstance(limit.value, Decimal) and limit.value <= 0:
                     ctx.error("E0406", f"上限须大于0，此处为“{limit.text}”", node.cap.limit.span)
-                cap_interp = ctx.interp(node.cap.interp, "上限", scope.article, scope.programme)
+                cap_interp = ctx.interp(node.cap.interp, "上限", scope.article, scope.programme, "cap")
                 cap = M.Cap(limit, cap_interp) if limit is not None else None
             if expr is None:
                 return None
@@ -169,7 +170,7 @@ class TypesPass:
             if isinstance(outcome, A.Pay):
                 result = self.amount(outcome.amount, scope)
             elif isinstance(outcome, A.OutcomeReview):
-                interp = self.ctx.interp(outcome.interp, "人工审核", scope.article, scope.programme)
+                interp = self.ctx.interp(outcome.interp, "人工审核", scope.article, scope.programme, "review")
                 result = M.ReviewOutcome(outcome.reason.value, interp, outcome.span)
             else:
                 result = M.IneligibleOutcome(outcome.reason.value, outcome.span)

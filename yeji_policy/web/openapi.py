@@ -60,6 +60,9 @@ RESULT_SCHEMA = {
         "steps": {"type": "array", "items": {"type": "string"}},
         "reasons": {"type": "array", "items": {"type": "string"}},
         "interpretations": {"type": "array", "items": {"type": "object"}},
+        "trace": {"type": "array", "description": "每一步的结构化记录（README“The trace record”），steps 即由其生成",
+                  "items": {"type": "object", "required": ["id", "kind", "article", "clause", "inputs", "value",
+                                                           "interpretations", "explanation"]}},
     },
 }
 
