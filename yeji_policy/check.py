@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import ast as A
 from . import model as M
-from . import keywords, parser, precision, trace
+from . import clauses, keywords, parser, precision, trace
 from .diagnostics import Diagnostic, Diagnostics, Span
 from .units import (DIMENSIONLESS, MAX_LITERAL_DIGITS, MONEY, UNITS, LiteralTooLong, NotExactDecimal, UnitError,
                     describe, dim_of, multiply, parse_number, parse_quantity)
@@ -205,6 +205,7 @@ class Checker:
         self.file_name()
         document = self.document(documents, module)
         m_chapters, articles = self.chapters(chapters, module)
+        clauses.check_ids([i for c in chapters for i in c.items if isinstance(i, A.Article)], self.diags)
         article_map = {a.number: a for a in articles}
 
         m_programmes: list[M.Programme] = []
@@ -233,6 +234,7 @@ class Checker:
         # Figures are traced once everything else is right: with a programme
         # missing, every figure it uses would look untraced.
         self.diags.items.extend(trace.trace_figures(module))
+        self.diags.items.extend(clauses.coverage(module))
         if self.diags.has_errors:
             return None
         self.interpretations.sort(key=lambda i: (i.span.line, i.span.column))
@@ -335,7 +337,7 @@ class Checker:
         prefix = f"{number}．{art.title.value}"
         if not text.startswith(prefix):
             self.warning("W0508", f"第{number}条的标题与原文开头不一致：原文应以“{prefix}”开头", art.title.span)
-        measures = tuple(M.Measure(m.kind, tuple(v.value for v in m.values)) for m in art.measures)
+        measures = clauses.measures(art, self.diags)
         return M.Article(number, art.title.value, text, chapter, measures, ())
 
     # ------------------------------------------------------------ programmes
