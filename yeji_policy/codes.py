@@ -185,6 +185,23 @@ _ENTRIES = [
          "修改：从本条原文复制该段文字。"),
     Code("E0521", "clauses", "措施没有引用条文",
          "带编号的措施是任务分工表的一行，须引用它所依据的原文条文。\n修改：在措施的块中写 条文 \"……\"。"),
+    # ---------------------------------------------------------------- assignment files (assignments.py)
+    Code("E1001", "assignments", "分工文件语法错误",
+         "分工文件每项以“单位”（后跟一个或多个带引号的单位名称）或“任务 编号”（后跟 牵头、配合、时限）开始。"
+         "诊断指出第一处不合语法的地方。\n修改：按诊断所说改写此处；文字须写在半角双引号中。"),
+    Code("E1002", "assignments", "分工文件中的任务编号不存在",
+         "“任务”后的编号须是政策中带编号的措施（任务、目标、指标、资金承诺、组织）之一；诊断会给出最接近的编号。\n"
+         "修改：改正编号，或删去这一项。"),
+    Code("E1003", "assignments", "单位没有声明",
+         "分工文件中出现的每个牵头单位和配合单位都须先在“单位”中声明，以免同一单位写成几种名称。\n"
+         "修改：改用已声明的名称，或在文件开头的“单位”中加上它。"),
+    Code("E1004", "assignments", "同一任务重复分工",
+         "同一任务编号出现了两次，或同一任务写了两次牵头、配合或时限。\n修改：合并为一项。"),
+    Code("E1005", "assignments", "分工与原文不一致",
+         "原文已写明的牵头单位、配合单位或完成时限以原文为准，分工文件不能另行指定。\n修改：删去分工文件中的这一项。"),
+    Code("W1006", "assignments", "有措施没有牵头单位",
+         "原文未明确牵头单位、分工文件也没有指定的措施，列在任务分工表的说明中，待领导小组办公室确定。\n"
+         "修改：在分工文件中为这些任务写 牵头 \"……\"。"),
     Code("W0901", "clauses", "原文有未覆盖的语句",
          "政策一旦开始追溯条文（写了带编号的措施或“非规范条文”），每条原文的每一句都须有措施的“条文”、"
          "引用本条的项目的“摘录”或“非规范条文”覆盖，这样原文的每项要求都不会漏编。"
@@ -196,7 +213,7 @@ REGISTRY: dict[str, Code] = {entry.code: entry for entry in _ENTRIES}
 
 STAGE_LABELS = {"read": "读取文件", "parse": "语法分析", "names": "名称检查", "units": "单位检查",
                 "types": "类型与分档检查", "structure": "文件结构检查", "tests": "测试用例检查", "trace": "数字溯源",
-                "clauses": "条文溯源"}
+                "clauses": "条文溯源", "assignments": "分工文件检查"}
 
 # A clean policy; each code's example is one edit of it.
 EXAMPLE_FILE = "example.policy"
@@ -276,6 +293,35 @@ _EXAMPLES: dict[str, tuple[str, str]] = {
 
 
 
+# The assignment codes' examples: one edit of a clean assignment file, checked against a clean policy
+# with two traced measures (t2's lead is named by the text).
+EXAMPLE_ASSIGNMENTS_FILE = "example.assignments"
+EXAMPLE_TASK_POLICY = EXAMPLE_POLICY.replace(
+    "15元给予补助。\n  }",
+    '15元给予补助。\n    任务 t1 "设备补助" { 条文 "设备补助" }\n    任务 t2 "设备补助上限" { 条文 "最高不超过50万元" 牵头 "区政府" }\n  }', 1)
+EXAMPLE_ASSIGNMENTS = '单位 "区商务局" "区财政局"\n任务 t1 牵头 "区商务局" 配合 "区财政局" 时限 "2019年底前"\n'
+_ASSIGNMENT_EXAMPLES: dict[str, tuple[str, str]] = {
+    "E1001": ('牵头 "区商务局"', "牵头 区商务局"),
+    "E1002": ("任务 t1", "任务 t3"),
+    "E1003": ('配合 "区财政局"', '配合 "区财政厅"'),
+    "E1004": ('时限 "2019年底前"\n', '时限 "2019年底前"\n任务 t1 牵头 "区财政局"\n'),
+    "E1005": ('时限 "2019年底前"\n', '时限 "2019年底前"\n任务 t2 牵头 "区商务局"\n'),
+    "W1006": ('任务 t1 牵头 "区商务局" 配合 "区财政局" 时限 "2019年底前"\n', ""),
+}
+
+
+def assignment_example(entry: Code) -> tuple[str, list] | None:
+    """(the example assignment file, its diagnostics) for an assignment code; None for the others."""
+    if entry.code not in _ASSIGNMENT_EXAMPLES:
+        return None
+    from . import assignments, check
+
+    policy, _ = check.check_source(EXAMPLE_TASK_POLICY, EXAMPLE_FILE)
+    before, after = _ASSIGNMENT_EXAMPLES[entry.code]
+    source = EXAMPLE_ASSIGNMENTS.replace(before, after, 1)
+    return source, assignments.check(source, EXAMPLE_ASSIGNMENTS_FILE, policy)[1]
+
+
 def lookup(code: str) -> Code | None:
     return REGISTRY.get(code.strip().upper())
 
@@ -301,6 +347,13 @@ def explain(entry: Code) -> str:
         shown = [d for d in diagnostics if d.code == entry.code][:1]
         out += ["", "例子：把", *_quoted(before), "改为", *_quoted(after), "检查时报告："]
         out += [render(d, EXAMPLE_FILE, source) for d in shown]
+    example = assignment_example(entry)
+    if example is not None:
+        source, diagnostics = example
+        before, after = _ASSIGNMENT_EXAMPLES[entry.code]
+        out += ["", "例子：分工文件中把", *_quoted(before), "改为", *(_quoted(after) if after else ["    （删去）"]),
+                "检查时报告："]
+        out += [render(d, EXAMPLE_ASSIGNMENTS_FILE, source) for d in diagnostics if d.code == entry.code][:1]
     return "\n".join(out)
 
 
