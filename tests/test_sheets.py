@@ -193,7 +193,8 @@ def test_paths_named_after_the_policy_and_output_deterministic(policy, two_build
     first = sheets.generate(policy)
     assert set(first) == {MD_PATH, HTML_PATH, DOCX_PATH}
     for tree in two_builds:
-        assert {path: data for path, data in tree.items() if path.startswith("sheets/")} == first
+        assert {path: data for path, data in tree.items()
+                if path.startswith("sheets/") and ".tasks." not in path} == first  # the task breakdown: test_tasks.py
     assert ("sheets", sheets.generate) in build.backends()
 
 

@@ -26,6 +26,9 @@ W0901  a sentence of an article that no measure, programme or 非规范条文 co
 
 from __future__ import annotations
 
+import bisect
+import itertools
+
 from . import ast as A
 from . import model as M
 from .diagnostics import Diagnostic, Diagnostics, Span
@@ -171,21 +174,14 @@ def uncovered(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(s, e) for s, e in phrases(text) if any(not mask[i] and not text[i].isspace() for i in range(s, e))]
 
 
-def _position(text: A.Text, offset: int) -> tuple[int, int]:
-    """(line index, column offset in that line) of an offset into Text.value."""
-    for index, line in enumerate(text.lines):
-        if offset <= len(line):
-            return index, offset
-        offset -= len(line) + 1
-    return len(text.lines) - 1, len(text.lines[-1]) if text.lines else 0
-
-
 def _span(text: A.Text, start: int, end: int) -> Span:
-    (li, lc), (ri, rc) = _position(text, start), _position(text, end)
+    """Where text.value[start:end] stands in the source (both ends on their own `>` lines)."""
     if not text.line_spans:
         return text.span
+    starts = list(itertools.accumulate((len(line) + 1 for line in text.lines[:-1]), initial=0))
+    li, ri = bisect.bisect_right(starts, start) - 1, bisect.bisect_right(starts, max(start, end - 1)) - 1
     first, last = text.line_spans[li], text.line_spans[ri]
-    return Span(first.line, first.column + lc, last.line, last.column + rc)
+    return Span(first.line, first.column + start - starts[li], last.line, last.column + end - starts[ri])
 
 
 def traces_clauses(module: A.Module) -> bool:
@@ -220,8 +216,14 @@ def coverage(module: A.Module) -> list[Diagnostic]:
         number = int(article.number)
         text = article.text.value
         missing = uncovered(text, covered_spans(article, excerpts.get(number, [])))
+        at = 0  # phrases and sentences are both in the order of the text: one pass over each
         for start, end in sentences(text):
-            inside = [(s, e) for s, e in missing if start <= s and e <= end]
+            while at < len(missing) and missing[at][0] < start:
+                at += 1
+            inside = []
+            while at < len(missing) and missing[at][1] <= end:
+                inside.append(missing[at])
+                at += 1
             if not inside:
                 continue
             sentence = text[start:end].strip()
