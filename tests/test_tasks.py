@@ -148,7 +148,8 @@ def test_units_and_deadlines_the_text_names_are_marked_and_the_rest_unstated(bre
     assert rows["a06_city_channels"].cells[3:6] == ("原文未明确", "原文未明确", "原文未明确")
     assert rows["a02_village_coverage"].task == "〔指标〕电子商务服务网点行政村覆盖率：达到100%（行政村全覆盖）"
     assert rows["a07_public_wifi"].task == "〔指标〕重点公共区域免费无线网络覆盖：达到全覆盖"
-    assert rows["a03_purchase_services"].task == "〔资金承诺〕将电子商务公共服务纳入政府购买服务范围"
+    assert rows["a03_purchase_services"].task == "〔资金承诺〕将电子商务公共服务纳入政府购买服务范围（资金来源：原文未明确）"
+    assert rows["a09_reward_subsidy"].task.endswith("区财政以奖代补（资金来源：区财政）")
     assert rows["a01_enterprises"].task == "〔指标〕电子商务企业数量：达到全市平均水平"
     unassigned = [line for line in breakdown.unassigned]
     assert len(unassigned) == len(rows) - 2  # every row but the two whose lead the text names

@@ -68,8 +68,8 @@ def _marked(value: str | None, source: str) -> str:
 
 def _task_text(m: M.Measure) -> str:
     text = f"{m.values[0]}：达到{m.values[1]}" if m.kind == "indicator" else m.values[0]
-    if m.kind == "funding" and m.funding_source:
-        text += f"（资金来源：{m.funding_source}）"
+    if m.kind == "funding":
+        text += f"（资金来源：{m.funding_source or M.UNSTATED}）"
     return f"〔{KIND_LABELS[m.kind]}〕{text}"
 
 
