@@ -45,11 +45,10 @@ def many_articles(count: int) -> str:
 
 
 def uncovered_sentences(count: int) -> str:
-    """Clause tracing on (one 非规范条文) and article 2's one line with `count` more sentences, none
-    covered: a very long line, a clause-coverage warning (W0901) per sentence."""
-    sentences = "推进此项工作，完成建设；" * count
-    note = '    非规范条文 "设备补助" 因 "标题"\n'
-    return _replace("最高不超过50万元。\n", "最高不超过50万元。" + sentences + "\n" + note)
+    """Clause tracing on (article 1's goal traced) and article 2's one line with `count` more sentences,
+    none covered: a very long line, a clause-coverage warning (W0901) per sentence."""
+    traced = _replace('    目标 "推动发展"\n', '    目标 g1 "推动发展" { 条文 "推动发展" }\n')
+    return _replace("最高不超过50万元。\n", "最高不超过50万元。" + "推进此项工作，完成建设；" * count + "\n", traced)
 
 
 def figures_on_one_line(count: int) -> str:

@@ -22,6 +22,7 @@ E0214  two traced measures with one id
 E0520  a 条文 or 非规范条文 that is not part of its article's text
 E0521  a traced measure that quotes no clause
 W0901  a sentence of an article that no measure, programme or 非规范条文 covers
+W0902  a 任务, 目标 or 指标 without id and clause in a policy that traces clauses (no row of the breakdown)
 """
 
 from __future__ import annotations
@@ -30,9 +31,13 @@ import bisect
 import itertools
 
 from . import ast as A
+from . import keywords
 from . import model as M
 from .diagnostics import Diagnostic, Diagnostics, Span
 
+# The measure kinds that are rows of the task breakdown (responsible units and target groups are
+# attributes of the article, not tasks).
+ROWS = ("task", "goal", "indicator", "funding", "organisation")
 SENTENCE_ENDS = "。；！？"
 PHRASE_ENDS = SENTENCE_ENDS + "，：\n"
 _OPEN = "（“《「(‘"
@@ -214,6 +219,12 @@ def coverage(module: A.Module) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for article in articles:
         number = int(article.number)
+        for m in article.measures:
+            if m.id is None and m.kind in ROWS:
+                out.append(Diagnostic(
+                    "W0902", f"第{number}条的{keywords.MEASURES[m.kind]}没有编号和条文，不会列入任务分工表",
+                    m.span, "warning",
+                    (f"请写成：{keywords.MEASURES[m.kind]} 编号 \"……\" {{ 条文 \"……\" }}（条文逐字引用原文）",)))
         text = article.text.value
         missing = uncovered(text, covered_spans(article, excerpts.get(number, [])))
         at = 0  # phrases and sentences are both in the order of the text: one pass over each
