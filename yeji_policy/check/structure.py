@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from lark import Token
 
 from .. import ast as A
+from .. import clauses
 from .. import model as M
 from ..diagnostics import Span
 from .context import Context, short
@@ -187,7 +188,7 @@ class StructurePass:
         prefix = f"{number}．{art.title.value}"
         if not text.startswith(prefix):
             self.ctx.warning("W0508", f"第{number}条的标题与原文开头不一致：原文应以“{prefix}”开头", art.title.span)
-        measures = tuple(M.Measure(m.kind, tuple(v.value for v in m.values)) for m in art.measures)
+        measures = clauses.measures(art, self.ctx.diags)
         return M.Article(number, art.title.value, text, chapter, measures, ())
 
     # ------------------------------------------------------------ programmes
