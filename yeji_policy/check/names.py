@@ -49,7 +49,7 @@ class Scope:
 
 
 class NamesPass:
-    """E0201, E0202, E0209, E0210, E0213, E0301, E0302, E0408, E0409, E0515 and W0701."""
+    """E0201, E0202, E0209, E0210, E0213, E0301, E0302, E0408, E0409, E0505 (an input's option twice), E0515 and W0701."""
 
     def __init__(self, ctx: Context):
         self.ctx = ctx

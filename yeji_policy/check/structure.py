@@ -67,7 +67,8 @@ class Outline:
 
 
 class StructurePass:
-    """E0501–E0510, E0519, W0508 (document, chapters, articles), E0203, E0211, E0504, E0505, E0507 (programmes)."""
+    """E0501–E0503, E0505, E0509, E0510, E0519, W0508 (document, chapters, articles);
+    E0203, E0211, E0504, E0505, E0507 (programmes)."""
 
     def __init__(self, ctx: Context):
         self.ctx = ctx

@@ -12,5 +12,6 @@ from .context import Context
 
 
 def traceability(ctx: Context, module: A.Module) -> None:
-    """Add trace.py's diagnostics (figures not in the article's text, notes on non-normative figures)."""
+    """Add trace.py's diagnostics (W0801–W0804: a figure of the text no rule uses, a rule's figure
+    not in the text, a wrong non-normative note, an excerpt without the figures it needs)."""
     ctx.diags.items.extend(trace.trace_figures(module))

@@ -31,7 +31,8 @@ MAX_NESTING = 50
 
 
 class TypesPass:
-    """E0303, E0307, E0308, E0401, E0402, E0406, E0512, E0514, E0517, E0518 and W0301 (with E0204, E0208, E0302, E0409)."""
+    """E0201, E0204, E0208, E0302, E0303, E0307, E0308, E0401, E0402, E0406, E0409, E0504–E0506, E0512, E0514,
+    E0517, E0518 and W0301; a name's E0201 and E0210 through the names pass."""
 
     def __init__(self, ctx: Context, names: NamesPass):
         self.ctx = ctx
