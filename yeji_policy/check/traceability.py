@@ -13,6 +13,8 @@ from .context import Context
 
 
 def traceability(ctx: Context, module: A.Module) -> None:
-    """Add trace.py's diagnostics (figures not in the article's text, notes on non-normative figures) and W0901."""
+    """Add trace.py's diagnostics (W0801–W0804: a figure of the text no rule uses, a rule's figure
+    not in the text, a wrong non-normative note, an excerpt without the figures it needs) and
+    clauses.py's W0901 (a sentence that no measure, programme or non-normative entry covers)."""
     ctx.diags.items.extend(trace.trace_figures(module))
     ctx.diags.items.extend(clauses.coverage(module))

@@ -28,7 +28,7 @@ from yeji_policy import model as M
 from yeji_policy import runtime as R
 from yeji_policy.backends import sheets
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOURCE_TEXT = ROOT / "policies" / "source" / "yeji_ecommerce_opinions.txt"
 TEMPLATES = ROOT / "yeji_policy" / "backends" / "templates"
 MD_PATH = "sheets/yeji_ecommerce.md"
