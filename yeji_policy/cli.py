@@ -407,23 +407,21 @@ def _evaluate_batch(policy: M.Policy, batch_file: str) -> None:
     from . import batch
 
     generated = pipeline.engine(policy).evaluate
+    # Each programme's checker made once; an unknown id (any number of them) is not kept.
+    checkers = {p.id: json_as_form(p.fields, lambda d, pid=p.id: generated(pid, d)) for p in policy.programmes}
 
     def engine(pid, application):
-        return json_as_form(_fields(policy, pid), lambda d: generated(pid, d))(application)
+        checker = checkers.get(pid) if type(pid) is str else None
+        if checker is None:
+            return json_as_form(_fields(policy, pid), lambda d: generated(pid, d))(application)
+        return checker(application)
     try:
         stream = open(batch_file, "rb") if batch_file != "-" else sys.stdin.buffer  # noqa: SIM115
     except OSError as exc:
         _fail(f"无法读取文件 {batch_file}：{exc.strerror or exc}")
-    out = sys.stdout
-    count = invalid = 0
     with stream:
-        for line in batch.read_lines(stream):
-            record = batch.evaluate_line(line, engine)
-            out.write(batch.terminal_json(json.dumps(record, ensure_ascii=False, default=_decimal_text)) + "\n")
-            count += 1
-            invalid += record["status"] == "invalid"
-            if count % PROGRESS_EVERY == 0:
-                click.echo(f"已处理 {count:,} 行……", err=True)
+        count, invalid = batch.evaluate_stream(stream, engine, sys.stdout.write,
+                                               lambda n: click.echo(f"已处理 {n:,} 行……", err=True), PROGRESS_EVERY)
     click.echo(f"完成：{count:,} 行，其中无效 {invalid:,} 行", err=True)
 
 
