@@ -32,6 +32,7 @@ from yeji_policy import cli  # noqa: E402
 CASES = [
     ("check: articles", "check", H.many_articles, 1_000),
     ("check: figures/line", "check", H.figures_on_one_line, 1_000),
+    ("check: bare sentences", "check", H.uncovered_sentences, 1_000),
     ("check: misspelt names", "check", H.unknown_names, 300),
     ("check: sum terms", "check", H.long_sum, 400),
     ("fmt --check: articles", "fmt", H.many_articles, 1_000),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from yeji_policy import check, codes
+from yeji_policy import assignments, check, codes
 from yeji_policy.cli import main
 
 PACKAGE = Path(codes.__file__).resolve().parent  # the whole package, the checker's passes included
@@ -49,7 +49,23 @@ def test_file_errors_are_produced_by_real_files(tmp_path):
     assert [d.code for d in check.load(tmp_path / "missing.policy")[1]] == ["E0002"]
     _, diagnostics = check.check_source(codes.EXAMPLE_POLICY, "my-policy.policy")
     assert [d.code for d in diagnostics] == ["W0003"]
-    assert {c.code for c in codes.REGISTRY.values() if c.example is None} == {"E0001", "E0002", "W0003"}
+    assert {c.code for c in codes.REGISTRY.values() if c.example is None and c.stage != "assignments"} == {
+        "E0001", "E0002", "W0003"}
+
+
+def test_the_assignment_example_is_clean():
+    policy, diagnostics = check.check_source(codes.EXAMPLE_TASK_POLICY, codes.EXAMPLE_FILE)
+    assert policy is not None and diagnostics == []
+    _, diagnostics = assignments.check(codes.EXAMPLE_ASSIGNMENTS, codes.EXAMPLE_ASSIGNMENTS_FILE, policy)
+    assert diagnostics == []
+
+
+@pytest.mark.parametrize("entry", [c for c in codes.REGISTRY.values() if c.stage == "assignments"], ids=lambda c: c.code)
+def test_each_assignment_code_has_an_example_that_produces_it(entry):
+    source, diagnostics = codes.assignment_example(entry)
+    produced = [d for d in diagnostics if d.code == entry.code]
+    assert produced, [(d.code, d.message) for d in diagnostics]
+    assert all(d.severity == entry.severity for d in produced)
 
 
 def test_explain_prints_meaning_fix_and_a_real_diagnostic():

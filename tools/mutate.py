@@ -84,11 +84,12 @@ PINNED = [
 
 # The fast selection: every test file of the configured modules, minus the slow fuzzers and the
 # tests that start several processes (determinism, hand-edited builds) — about 20 s on this machine.
-TESTS = ["tests/test_corpus.py", "tests/test_codes.py", "tests/test_evaluator.py", "tests/test_diagnostics.py",
-         "tests/test_trace.py", "tests/test_diff.py", "tests/test_language.py", "tests/test_units.py",
+TESTS = ["tests/test_corpus.py", "tests/test_codes.py", "tests/shipped/test_evaluator.py", "tests/test_diagnostics.py",
+         "tests/test_trace.py", "tests/test_diff.py", "tests/test_language.py", "tests/shipped/test_policy.py",
+         "tests/test_generated_code.py", "tests/test_units.py",
          "tests/test_numerals.py", "tests/test_hostile.py", "tests/test_hostile_policy.py",
-         "tests/test_hostile_drafting.py", "tests/test_visitor.py", "tests/test_cli_seams.py", "tests/test_forms.py",
-         "tests/test_sheets.py", "tests/test_build.py"]
+         "tests/test_hostile_drafting.py", "tests/test_visitor.py", "tests/test_cli_seams.py", "tests/shipped/test_forms.py",
+         "tests/shipped/test_sheets.py", "tests/test_build.py"]
 SLOW = ("mutated_policy", "strict_lalr", "random_json", "chromium", "refuses_hostile", "schema_and_evaluator_agree",
         "profile_schema_and_match", "too_many_list_items", "random_profiles", "never_prints_a_traceback",
         "lone_surrogates", "random_text", "token_soup", "deterministic", "hand_edited", "failing_backend",

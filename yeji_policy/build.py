@@ -38,6 +38,7 @@ from . import model as M
 from .backends import python as python_backend
 from .backends import schema as schema_backend
 from .backends import sheets as sheets_backend
+from .backends import tasks as tasks_backend
 
 Backend = Callable[[M.Policy], dict[str, bytes]]
 
@@ -55,6 +56,7 @@ def backends() -> list[tuple[str, Backend]]:
         ("python", python_backend.generate),
         ("forms", schema_backend.generate),
         ("sheets", sheets_backend.generate),
+        ("tasks", tasks_backend.generate),
     ]
 
 
@@ -66,13 +68,17 @@ class OutputError(Exception):
     """The output directory may not be replaced; nothing was changed."""
 
 
-def render(policies: list[M.Policy]) -> dict[str, bytes]:
-    """Every artifact of every policy, path (relative to generated/) -> bytes."""
+def render(policies: list[M.Policy], assignments: dict | None = None) -> dict[str, bytes]:
+    """Every artifact of every policy, path (relative to generated/) -> bytes.
+
+    assignments: policy id -> its checked assignment file (assignments.Assignments), read by the
+    task breakdown only."""
     artifacts: dict[str, bytes] = {}
     for policy in policies:
         for name, generate in backends():
             try:
-                produced = generate(policy)
+                produced = (generate(policy, (assignments or {}).get(policy.id)) if name == "tasks"
+                            else generate(policy))
             except Exception as exc:  # noqa: BLE001 - reported to the user, generated/ untouched
                 raise BuildError(f"后端“{name}”处理政策“{policy.id}”时失败：{type(exc).__name__}: {exc}") from exc
             for path, data in produced.items():

@@ -59,6 +59,34 @@ def _load(path: Path, show_warnings: bool = True) -> M.Policy:
     return policy
 
 
+def _assignments(path: Path, policy: M.Policy, err: bool):
+    """The assignment file beside a policy (policies/x.assignments), checked, its diagnostics printed:
+    (file, assignments or None, error count); (None, None, 0) where there is none."""
+    from . import assignments
+
+    file = assignments.path_for(path)
+    if not file.exists():
+        return None, None, 0
+    result, diagnostics, source = assignments.load(file, policy)
+    for text in render_all(diagnostics, str(file), source):
+        click.echo(text, err=err)
+    return file, result, sum(d.is_error for d in diagnostics)
+
+
+def _load_assignments(path: Path, policy: M.Policy):
+    file, result, errors = _assignments(path, policy, err=True)
+    if errors:
+        _fail(f"{file} 有 {errors} 个错误，无法继续", 1)
+    return result
+
+
+def _check_assignments(path: Path, policy: M.Policy) -> int:
+    file, result, errors = _assignments(path, policy, err=False)
+    if file is not None:
+        click.echo(f"{file}：通过（{len(result.tasks)} 项分工）" if result is not None else f"{file}：{errors} 个错误")
+    return errors
+
+
 def _only_policy(policy_file: str | None) -> M.Policy:
     files = _policy_files((policy_file,) if policy_file else ())
     if len(files) > 1:
@@ -237,6 +265,7 @@ def check(files: tuple[str, ...]) -> None:
         if policy is not None:
             click.echo(f"{path}：通过（{len(policy.articles)} 条，{len(policy.programmes)} 个补助项目，"
                        f"{len(policy.tests)} 个测试用例，{warnings} 个警告）")
+            total_errors += _check_assignments(path, policy)
         else:
             click.echo(f"{path}：{errors} 个错误，{warnings} 个警告")
     sys.exit(1 if total_errors else 0)
@@ -264,8 +293,9 @@ def _build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
     except build_mod.OutputError as exc:
         _fail(str(exc))
     policies = [_load(path) for path in sources]
+    assigned = {p.id: a for p, path in zip(policies, sources) if (a := _load_assignments(path, p)) is not None}
     try:
-        artifacts = deep_call(build_mod.render, policies)  # backends recurse once per level of nesting
+        artifacts = deep_call(build_mod.render, policies, assigned)  # backends recurse once per level of nesting
     except build_mod.BuildError as exc:
         _fail(f"{exc}；{out}/ 保持不变", 1)
     stale = build_mod.compare(artifacts, out_dir)
@@ -414,23 +444,21 @@ def _evaluate_batch(policy: M.Policy, batch_file: str) -> None:
     from . import batch
 
     generated = pipeline.engine(policy).evaluate
+    # Each programme's checker made once; an unknown id (any number of them) is not kept.
+    checkers = {p.id: json_as_form(p.fields, lambda d, pid=p.id: generated(pid, d)) for p in policy.programmes}
 
     def engine(pid, application):
-        return json_as_form(_fields(policy, pid), lambda d: generated(pid, d))(application)
+        checker = checkers.get(pid) if type(pid) is str else None
+        if checker is None:
+            return json_as_form(_fields(policy, pid), lambda d: generated(pid, d))(application)
+        return checker(application)
     try:
         stream = open(batch_file, "rb") if batch_file != "-" else sys.stdin.buffer  # noqa: SIM115
     except OSError as exc:
         _fail(f"无法读取文件 {batch_file}：{exc.strerror or exc}")
-    out = sys.stdout
-    count = invalid = 0
     with stream:
-        for line in batch.read_lines(stream):
-            record = batch.evaluate_line(line, engine)
-            out.write(batch.terminal_json(json.dumps(record, ensure_ascii=False, default=_decimal_text)) + "\n")
-            count += 1
-            invalid += record["status"] == "invalid"
-            if count % PROGRESS_EVERY == 0:
-                click.echo(f"已处理 {count:,} 行……", err=True)
+        count, invalid = batch.evaluate_stream(stream, engine, sys.stdout.write,
+                                               lambda n: click.echo(f"已处理 {n:,} 行……", err=True), PROGRESS_EVERY)
     click.echo(f"完成：{count:,} 行，其中无效 {invalid:,} 行", err=True)
 
 

@@ -177,12 +177,46 @@ _ENTRIES = [
          "项目用到的每个数字都应出现在它的摘录里，审核人员才能在摘录中看到规则的全部依据。\n"
          "修改：把原文中含该数字的部分一并摘录（摘录须是原文中连续的一段）。"),
     Code("W0803", "trace", "非规范数字声明有误", "声明为非规范数字的文字不在原文中，或其中没有数字。\n修改：从原文复制该文字。"),
+    # ---------------------------------------------------------------- clauses (clauses.py)
+    Code("E0214", "names", "措施编号重复",
+         "两项措施使用了同一个编号。任务分工表和分工文件以编号指称措施，须唯一。\n修改：改用不同的编号。"),
+    Code("E0520", "clauses", "条文不在原文中",
+         "措施的“条文”或“非规范条文”须是本条原文中连续的一段，逐字一致（包括标点），任务分工表的“原文依据”据此引用。\n"
+         "修改：从本条原文复制该段文字。"),
+    Code("E0521", "clauses", "措施没有引用条文",
+         "带编号的措施是任务分工表的一行，须引用它所依据的原文条文。\n修改：在措施的块中写 条文 \"……\"。"),
+    Code("W0902", "clauses", "措施没有编号和条文",
+         "政策追溯条文时，没有编号的任务、目标或指标不引用原文，也不会列入任务分工表。\n"
+         "修改：写成 任务 编号 \"……\" { 条文 \"……\" }；若它只是重复别的措施，删去它。"),
+    # ---------------------------------------------------------------- assignment files (assignments.py)
+    Code("E1001", "assignments", "分工文件语法错误",
+         "分工文件每项以“单位”（后跟一个或多个带引号的单位名称）或“任务 编号”（后跟 牵头、配合、时限）开始。"
+         "诊断指出第一处不合语法的地方。\n修改：按诊断所说改写此处；文字须写在半角双引号中。"),
+    Code("E1002", "assignments", "分工文件中的任务编号不存在",
+         "“任务”后的编号须是政策中带编号的措施（任务、目标、指标、资金承诺、组织）之一；诊断会给出最接近的编号。\n"
+         "修改：改正编号，或删去这一项。"),
+    Code("E1003", "assignments", "单位没有声明",
+         "分工文件中出现的每个牵头单位和配合单位都须先在“单位”中声明，以免同一单位写成几种名称。\n"
+         "修改：改用已声明的名称，或在文件开头的“单位”中加上它。"),
+    Code("E1004", "assignments", "同一任务重复分工",
+         "同一任务编号出现了两次，或同一任务写了两次牵头、配合或时限。\n修改：合并为一项。"),
+    Code("E1005", "assignments", "分工与原文不一致",
+         "原文已写明的牵头单位、配合单位或完成时限以原文为准，分工文件不能另行指定。\n修改：删去分工文件中的这一项。"),
+    Code("W1006", "assignments", "有措施没有牵头单位",
+         "原文未明确牵头单位、分工文件也没有指定的措施，列在任务分工表的说明中，待领导小组办公室确定。\n"
+         "修改：在分工文件中为这些任务写 牵头 \"……\"。"),
+    Code("W0901", "clauses", "原文有未覆盖的语句",
+         "政策一旦开始追溯条文（写了带编号的措施或“非规范条文”），每条原文的每一句都须有措施的“条文”、"
+         "引用本条的项目的“摘录”或“非规范条文”覆盖，这样原文的每项要求都不会漏编。"
+         "诊断引用未覆盖的整句，并列出其中未覆盖的部分。\n"
+         "修改：为这一句写一项措施（任务、目标、指标、资金承诺或组织），或声明 非规范条文 \"……\" 因 \"……\"。"),
 ]
 
 REGISTRY: dict[str, Code] = {entry.code: entry for entry in _ENTRIES}
 
 STAGE_LABELS = {"read": "读取文件", "parse": "语法分析", "names": "名称检查", "units": "单位检查",
-                "types": "类型与分档检查", "structure": "文件结构检查", "tests": "测试用例检查", "trace": "数字溯源"}
+                "types": "类型与分档检查", "structure": "文件结构检查", "tests": "测试用例检查", "trace": "数字溯源",
+                "clauses": "条文溯源", "assignments": "分工文件检查"}
 
 # A clean policy; each code's example is one edit of it.
 EXAMPLE_FILE = "example.policy"
@@ -252,9 +286,44 @@ _EXAMPLES: dict[str, tuple[str, str]] = {
     "W0701": ('      accepted: 是否 "验收合格"', '      accepted: 是否 "验收合格"\n      audited: 是否 "审计合格"'),
     "W0801": ("另按每平方米15元给予补助。\n", "另按每平方米15元给予补助，每年不超过3次。\n"),
     "W0802": ("最高不超过 50万元", "最高不超过 60万元"),
+    "E0214": ("15元给予补助。\n  }", '15元给予补助。\n    任务 t1 "设备补助" { 条文 "设备补助" }\n'
+              '    任务 t1 "设备补助" { 条文 "设备补助" }\n  }'),
+    "E0520": ("15元给予补助。\n  }", '15元给予补助。\n    任务 t1 "设备补助" { 条文 "设备奖励" }\n  }'),
+    "E0521": ("15元给予补助。\n  }", '15元给予补助。\n    任务 t1 "设备补助" { }\n  }'),
+    "W0902": ("15元给予补助。\n  }", '15元给予补助。\n    任务 t1 "设备补助" { 条文 "设备补助" }\n    任务 "设备补助"\n  }'),
+    "W0901": ("15元给予补助。\n  }", '15元给予补助。加强宣传引导。\n    任务 t1 "设备补助" { 条文 "设备补助" }\n  }'),
     "W0803": ('  }\n  项目 equipment "设备补助"', '    非规范数字 "每年3次" 因 "不是补助标准"\n  }\n  项目 equipment "设备补助"'),
 }
 
+
+
+# The assignment codes' examples: one edit of a clean assignment file, checked against a clean policy
+# with two traced measures (t2's lead is named by the text).
+EXAMPLE_ASSIGNMENTS_FILE = "example.assignments"
+EXAMPLE_TASK_POLICY = EXAMPLE_POLICY.replace(
+    "15元给予补助。\n  }",
+    '15元给予补助。\n    任务 t1 "设备补助" { 条文 "设备补助" }\n    任务 t2 "设备补助上限" { 条文 "最高不超过50万元" 牵头 "区政府" }\n  }', 1)
+EXAMPLE_ASSIGNMENTS = '单位 "区商务局" "区财政局"\n任务 t1 牵头 "区商务局" 配合 "区财政局" 时限 "2019年底前"\n'
+_ASSIGNMENT_EXAMPLES: dict[str, tuple[str, str]] = {
+    "E1001": ('牵头 "区商务局"', "牵头 区商务局"),
+    "E1002": ("任务 t1", "任务 t3"),
+    "E1003": ('配合 "区财政局"', '配合 "区财政厅"'),
+    "E1004": ('时限 "2019年底前"\n', '时限 "2019年底前"\n任务 t1 牵头 "区财政局"\n'),
+    "E1005": ('时限 "2019年底前"\n', '时限 "2019年底前"\n任务 t2 牵头 "区商务局"\n'),
+    "W1006": ('任务 t1 牵头 "区商务局" 配合 "区财政局" 时限 "2019年底前"\n', ""),
+}
+
+
+def assignment_example(entry: Code) -> tuple[str, list] | None:
+    """(the example assignment file, its diagnostics) for an assignment code; None for the others."""
+    if entry.code not in _ASSIGNMENT_EXAMPLES:
+        return None
+    from . import assignments, check
+
+    policy, _ = check.check_source(EXAMPLE_TASK_POLICY, EXAMPLE_FILE)
+    before, after = _ASSIGNMENT_EXAMPLES[entry.code]
+    source = EXAMPLE_ASSIGNMENTS.replace(before, after, 1)
+    return source, assignments.check(source, EXAMPLE_ASSIGNMENTS_FILE, policy)[1]
 
 
 def lookup(code: str) -> Code | None:
@@ -282,6 +351,13 @@ def explain(entry: Code) -> str:
         shown = [d for d in diagnostics if d.code == entry.code][:1]
         out += ["", "例子：把", *_quoted(before), "改为", *_quoted(after), "检查时报告："]
         out += [render(d, EXAMPLE_FILE, source) for d in shown]
+    example = assignment_example(entry)
+    if example is not None:
+        source, diagnostics = example
+        before, after = _ASSIGNMENT_EXAMPLES[entry.code]
+        out += ["", "例子：分工文件中把", *_quoted(before), "改为", *(_quoted(after) if after else ["    （删去）"]),
+                "检查时报告："]
+        out += [render(d, EXAMPLE_ASSIGNMENTS_FILE, source) for d in diagnostics if d.code == entry.code][:1]
     return "\n".join(out)
 
 

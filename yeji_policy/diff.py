@@ -538,7 +538,11 @@ def _document_changes(old: M.Document, new: M.Document) -> list[str]:
 
 
 def _measure_text(m: M.Measure) -> str:
-    return m.label + " " + " ".join(f"“{v}”" for v in m.values)
+    text = m.label + (f" {m.id}" if m.id else "") + " " + " ".join(f"“{v}”" for v in m.values)
+    details = [f"条文“{c.text}”" for c in m.clauses] + [
+        f"{label}“{value}”" for label, value in (("牵头", m.lead), ("配合", "、".join(m.support)),
+                                                  ("时限", m.deadline), ("资金来源", m.funding_source)) if value]
+    return text + (f"（{'，'.join(details)}）" if details else "")
 
 
 def _article_changes(old: M.Article | None, new: M.Article | None) -> list[str]:

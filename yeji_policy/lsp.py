@@ -804,8 +804,9 @@ def build_server():
         return T.Diagnostic(
             range=where, message=d.message, code=d.code, source="yeji-policy",
             severity=T.DiagnosticSeverity.Error if d.is_error else T.DiagnosticSeverity.Warning,
-            related_information=[T.DiagnosticRelatedInformation(T.Location(uri, where), f"提示：{n}")
-                                 for n in d.notes] or None)
+            related_information=[T.DiagnosticRelatedInformation(T.Location(uri, lsp_range(analysis, r.span)), r.message)
+                                 for r in d.related]
+            + [T.DiagnosticRelatedInformation(T.Location(uri, where), f"提示：{n}") for n in d.notes] or None)
 
     def publish(uri: str, version: int | None) -> None:
         analysis = analysis_of(uri)

@@ -231,10 +231,10 @@ class _Ranges(visitor.Visitor):
         if needed <= set(self.values) and not any(type(n) is M.LetRef for n in visitor.walk(a)):
             # Everything the sum reads is answered: compute it exactly with the reference interpreter.
             run = interpreter._Run(self.p, self.values)
-            kind, certain, pending, _ = run.visit(a, False, "")
-            if kind == "partial":
-                return [("partial", _point(runtime.add(certain, pending)))]
-            return [(kind, _point(certain))]
+            outcome = run.visit(a, False, "")
+            if outcome.kind == "partial":
+                return [("partial", _point(runtime.add(outcome.amount, outcome.pending)))]
+            return [(outcome.kind, _point(outcome.amount))]
         # Unanswered: any number of items, each counted, excluded or sent to review.
         per_item = [value for kind, value in self.visit(a.amount) if kind == "pay"]
         hi = INF if any(v.hi > 0 for v in per_item) else Decimal(0)

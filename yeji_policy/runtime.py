@@ -118,10 +118,10 @@ def round_cents(value):
 
 def cents_string(value):
     """'98765.42' — exactly two places, no exponent, no thousands separator."""
-    rounded = round_cents(value)
+    rounded = value.quantize(CENT, context=_ROUNDING)
     if rounded == 0:
         rounded = rounded.copy_abs()  # never "-0.00"
-    return f"{rounded:f}"
+    return str(rounded)  # exponent -2: str() never uses an exponent there, and costs less than format()
 
 
 def month_index(day):
@@ -157,7 +157,16 @@ def _has_at_most(value, places):
 
 def group(value, places=0):
     """1234567.891 -> '1,234,567.891': exact, thousands separated, at least `places` decimals."""
-    whole, _, frac = format(value, ",f").partition(".")  # every digit the value holds
+    text = format(value, ",f")  # every digit the value holds
+    # The common shapes need no change: exactly two decimals, or a whole number for places=0.
+    if places == 2 and text[-3:-2] == "." or places == 0 and "." not in text:
+        return text
+    return _with_places(text, places)
+
+
+def _with_places(text, places):
+    """format(value, ",f") with trailing zeros beyond `places` decimals dropped, and at least `places`."""
+    whole, _, frac = text.partition(".")
     if len(frac) > places:
         frac = frac.rstrip("0")
     if len(frac) < places:
@@ -175,7 +184,11 @@ def show_number(value, unit):
 
 
 def show_yuan(value):
-    return group(value, 2) + " 元"
+    """group(value, 2) + " 元", formatting once."""
+    text = format(value, ",f")
+    if text[-3:-2] == ".":  # exactly two decimals, as most amounts have
+        return text + " 元"
+    return _with_places(text, 2) + " 元"
 
 
 def show_bool(value):
@@ -530,7 +543,11 @@ class NotPlain(Exception):
 
 def plain_money(value):
     if type(value) is D:
-        if value.is_finite() and ZERO <= value <= MAX_NUMBER and _has_at_most(value, 2):
+        if value.is_finite() and ZERO <= value <= MAX_NUMBER:
+            try:  # _has_at_most(value, 2), without the call
+                value.quantize(CENT, context=_STRICT)
+            except decimal.Inexact:
+                raise NotPlain from None
             return value if value else ZERO
     elif type(value) is int and 0 <= value <= MAX_NUMBER:
         return D(value)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .. import ast as A
 from .. import model as M
-from .. import parser
+from .. import clauses, parser
 from ..diagnostics import Diagnostic, Span
 from .context import SUGGEST_POOL, Context, closest
 from .embedded_tests import STATUS_IDS, EmbeddedTestsPass
@@ -58,6 +58,8 @@ def run(ctx: Context, tree) -> M.Policy | None:
     source.file_name()
     structure = StructurePass(ctx)
     outline = structure.run(module)
+    clauses.check_ids([i for c in module.items if isinstance(c, A.Chapter) for i in c.items if isinstance(i, A.Article)],
+                      ctx.diags)
     names = NamesPass(ctx)
     types = TypesPass(ctx, names)
 

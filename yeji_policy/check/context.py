@@ -15,7 +15,7 @@ import functools
 
 from .. import ast as A
 from .. import model as M
-from ..diagnostics import Diagnostics, Span
+from ..diagnostics import Diagnostics, Related, Span
 
 
 class Context:
@@ -28,11 +28,11 @@ class Context:
         self.interpretations: list[M.Interpretation] = []
         self.interp_ids: dict[str, int] = {}
 
-    def error(self, code: str, message: str, span: Span, *notes: str) -> None:
-        self.diags.error(code, message, span, *notes)
+    def error(self, code: str, message: str, span: Span, *notes: str, related: tuple[Related, ...] = ()) -> None:
+        self.diags.error(code, message, span, *notes, related=related)
 
-    def warning(self, code: str, message: str, span: Span, *notes: str) -> None:
-        self.diags.warning(code, message, span, *notes)
+    def warning(self, code: str, message: str, span: Span, *notes: str, related: tuple[Related, ...] = ()) -> None:
+        self.diags.warning(code, message, span, *notes, related=related)
 
     def interp(self, node: A.Interp | None, subject: str, article: int, programme: str | None, key: str = "note"):
         """Record a 解释 (an interpretation the text does not force); E0513 when it gives no reason.
@@ -49,6 +49,11 @@ class Context:
             self.error("E0513", "解释说明不能为空", node.span)
         self.interpretations.append(result)
         return result
+
+
+def first_here(span: Span, what: str = "首次定义于此") -> tuple[Related, ...]:
+    """The related position of a duplicate: where the name (or entry) was first given."""
+    return (Related(span, what),)
 
 
 def short(text: str, limit: int = 20) -> str:

@@ -13,7 +13,8 @@ from fractions import Fraction
 
 from .. import ast as A
 from .. import model as M
-from .context import Context, suggest
+from ..diagnostics import Span
+from .context import Context, first_here, suggest
 
 STATUS_IDS = {"符合": "eligible", "不符合": "ineligible", "需审核": "review", "无效": "invalid"}
 
@@ -71,11 +72,15 @@ class EmbeddedTestsPass:
         if value.kind != "object":
             return plain_value(value)
         result = {}
+        first: dict[str, Span] = {}
         by_name = {f.name: f for f in fields}
         for name, item in value.value:
             key = name.value
             if key in result:
-                self.ctx.error("E0602", f"测试输入中“{path}{key}”重复", name.span)
+                self.ctx.error("E0602", f"测试输入中“{path}{key}”重复", name.span,
+                               related=first_here(first[key], "首次出现于此"))
+            else:
+                first[key] = name.span
             f = by_name.get(key)
             if f is None:
                 if strict:

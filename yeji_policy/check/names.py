@@ -17,7 +17,7 @@ from .. import ast as A
 from .. import keywords
 from .. import model as M
 from ..units import DIMENSIONLESS, MONEY, UNITS, describe, dim_of
-from .context import Context, suggest
+from .context import Context, first_here, suggest
 from .literals import literal
 
 NUM_KINDS = ("money", "number", "int")
@@ -49,7 +49,7 @@ class Scope:
 
 
 class NamesPass:
-    """E0201, E0202, E0209, E0210, E0213, E0301, E0302, E0408, E0409, E0515 and W0701."""
+    """E0201, E0202, E0209, E0210, E0213, E0301, E0302, E0408, E0409, E0505 (an input's option twice), E0515 and W0701."""
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
@@ -63,7 +63,7 @@ class NamesPass:
             name = node.name.value
             if name in seen:
                 self.ctx.error("E0202", f"输入项“{prefix}{name}”重复定义", node.name.span,
-                               f"首次定义于第{seen[name].span.line}行")
+                               related=first_here(seen[name].name.span))
                 continue
             seen[name] = node
             checked = self.field(node, article, pid, prefix)
@@ -87,7 +87,8 @@ class NamesPass:
         opts: dict[str, A.FieldOption] = {}
         for opt in node.options:
             if opt.kind in opts:
-                ctx.error("E0505", f"输入项“{node.name.value}”的选项重复", opt.span)
+                ctx.error("E0505", f"输入项“{node.name.value}”的选项重复", opt.span,
+                          related=first_here(opts[opt.kind].span, "首次出现于此"))
             opts[opt.kind] = opt
 
         kind_ok = kind in NUM_KINDS
@@ -117,12 +118,13 @@ class NamesPass:
             ctx.error("E0408", "步长须大于0", opts["step"].span)
         options: list[tuple[str, str]] = []
         if kind == "enum":
-            seen_options: set[str] = set()
+            seen_options: dict[str, A.Option] = {}
             for option in t.options:
                 if option.name.value in seen_options:
-                    ctx.error("E0209", f"选项“{option.name.value}”重复", option.name.span)
+                    ctx.error("E0209", f"选项“{option.name.value}”重复", option.name.span,
+                              related=first_here(seen_options[option.name.value].name.span))
                     continue
-                seen_options.add(option.name.value)
+                seen_options[option.name.value] = option
                 if not option.label.value.strip():
                     ctx.error("E0515", f"选项“{option.name.value}”缺少中文名称", option.label.span)
                 options.append((option.name.value, option.label.value))
@@ -202,11 +204,11 @@ class NamesPass:
                 other, other_pid = first[f.name]
                 difference = field_difference(other, f)
                 if difference:
-                    where = f"{self.ctx.filename}:{other.span.line}:{other.span.column}"
                     self.ctx.error("E0213", f"输入项“{f.name}”在项目“{programme.id}”中的定义与项目“{other_pid}”不同：{difference}",
-                                   f.span, f"首次定义于 {where}",
+                                   f.span,
                                    "政策计算器按名称合并各项目的输入项：同一名称须表示同一输入（类型、单位、选项、最小值、步长、默认值都相同）；"
-                                   "不同的输入请另起名称")
+                                   "不同的输入请另起名称",
+                                   related=first_here(other.span, f"首次定义于项目“{other_pid}”"))
 
 
 def mark_used(node, scope: Scope) -> None:

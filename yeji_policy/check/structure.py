@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from lark import Token
 
 from .. import ast as A
+from .. import clauses
 from .. import model as M
 from ..diagnostics import Span
-from .context import Context, short
+from .context import Context, first_here, short
 
 DIGITS = "零一二三四五六七八九"
 
@@ -67,7 +68,8 @@ class Outline:
 
 
 class StructurePass:
-    """E0501–E0510, E0519, W0508 (document, chapters, articles), E0203, E0211, E0504, E0505, E0507 (programmes)."""
+    """E0501–E0503, E0505, E0509, E0510, E0519, W0508 (document, chapters, articles);
+    E0203, E0211, E0504, E0505, E0507 (programmes)."""
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
@@ -90,8 +92,7 @@ class StructurePass:
         for prog in programmes:
             if prog.id.value in seen:
                 first = seen[prog.id.value].id.span
-                self.ctx.error("E0203", f"项目“{prog.id.value}”重复定义", prog.id.span,
-                               f"首次定义于第{first.line}行第{first.column}列")
+                self.ctx.error("E0203", f"项目“{prog.id.value}”重复定义", prog.id.span, related=first_here(first))
                 continue
             seen[prog.id.value] = prog
             outline.programmes.append(self.programme(prog, outline.articles))
@@ -104,7 +105,7 @@ class StructurePass:
             self.ctx.error("E0509", "缺少“文件 { … }”块：须写明发文机关、标题和版本", Span.point(1, 1))
             return None
         for extra in documents[1:]:
-            self.ctx.error("E0505", "“文件”块重复", extra.span, f"首次出现于第{documents[0].span.line}行")
+            self.ctx.error("E0505", "“文件”块重复", extra.span, related=first_here(documents[0].span, "首次出现于此"))
         doc = documents[0]
         single: dict[str, A.Entry] = {}
         basis: list[tuple[str, str]] = []
@@ -116,7 +117,7 @@ class StructurePass:
                 continue  # checked by trace.py with the article notes
             if entry.kind in single:
                 self.ctx.error("E0505", f"“{ENTRY_LABELS[entry.kind]}”重复", entry.span,
-                               f"首次出现于第{single[entry.kind].span.line}行")
+                               related=first_here(single[entry.kind].span, "首次出现于此"))
             single[entry.kind] = entry
         for kind in ("issuer", "title", "version"):
             if kind not in single:
@@ -154,8 +155,8 @@ class StructurePass:
                     continue
                 span = A.span_of(item.number)
                 if number in seen_articles:
-                    first = seen_articles[number].span
-                    self.ctx.error("E0502", f"第{number}条重复", span, f"首次定义于第{first.line}行")
+                    first = A.span_of(seen_articles[number].number)
+                    self.ctx.error("E0502", f"第{number}条重复", span, related=first_here(first))
                     continue
                 if number < expected_article:
                     self.ctx.error("E0503", f"第{number}条顺序错误：应排在第{expected_article - 1}条之前", span)
@@ -187,7 +188,7 @@ class StructurePass:
         prefix = f"{number}．{art.title.value}"
         if not text.startswith(prefix):
             self.ctx.warning("W0508", f"第{number}条的标题与原文开头不一致：原文应以“{prefix}”开头", art.title.span)
-        measures = tuple(M.Measure(m.kind, tuple(v.value for v in m.values)) for m in art.measures)
+        measures = clauses.measures(art, self.ctx.diags)
         return M.Article(number, art.title.value, text, chapter, measures, ())
 
     # ------------------------------------------------------------ programmes
@@ -200,7 +201,7 @@ class StructurePass:
             if isinstance(entry, A.Entry):
                 if entry.kind in entries:
                     self.ctx.error("E0505", f"项目“{pid}”的“{ENTRY_LABELS[entry.kind]}”重复", entry.span,
-                                   f"首次出现于第{entries[entry.kind].span.line}行")
+                                   related=first_here(entries[entry.kind].span, "首次出现于此"))
                     continue
                 entries[entry.kind] = entry
             elif isinstance(entry, A.Constraint):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from .. import ast as A
 from .. import model as M
 from ..units import describe
-from .context import suggest
+from .context import first_here, suggest
 from .names import Scope
 
 if TYPE_CHECKING:
@@ -82,6 +82,7 @@ def lookup(checker: "TypesPass", node: A.Lookup, scope: Scope):
         error("E0401", "“按”的依据须是一个选项输入项", node.subject.span)
         return None
     chosen: dict[str, M.Expr] = {}
+    first: dict[str, A.Name] = {}  # where each chosen option was written
     result_type = None
     ok = True
     for choice in node.choices:
@@ -99,10 +100,11 @@ def lookup(checker: "TypesPass", node: A.Lookup, scope: Scope):
                       "可选：" + "、".join(subject.type.options))
                 ok = False
             elif v.value in chosen:
-                error("E0407", f"选项“{v.value}”重复出现", v.span)
+                error("E0407", f"选项“{v.value}”重复出现", v.span, related=first_here(first[v.value].span, "首次出现于此"))
                 ok = False
             elif expr is not None:
                 chosen[v.value] = expr
+                first[v.value] = v
     missing = [o for o in subject.type.options if o not in chosen]
     if ok and missing:
         error("E0403", "“按”未覆盖选项：" + "、".join(f"{o}（{field.option_label(o)}）" for o in missing), node.span)

@@ -18,7 +18,7 @@ from .. import model as M
 from ..diagnostics import Span
 from ..units import MONEY, describe, multiply
 from . import tables
-from .context import Context, suggest
+from .context import Context, first_here, suggest
 from .literals import literal
 from .names import NamesPass, Scope, mark_used
 
@@ -31,7 +31,8 @@ MAX_NESTING = 50
 
 
 class TypesPass:
-    """E0303, E0307, E0308, E0401, E0402, E0406, E0512, E0514, E0517, E0518 and W0301 (with E0204, E0208, E0302, E0409)."""
+    """E0201, E0204, E0208, E0302, E0303, E0307, E0308, E0401, E0402, E0406, E0409, E0504–E0506, E0512, E0514,
+    E0517, E0518 and W0301; a name's E0201 and E0210 through the names pass."""
 
     def __init__(self, ctx: Context, names: NamesPass):
         self.ctx = ctx
@@ -58,15 +59,15 @@ class TypesPass:
         ctx = self.ctx
         rules: list[M.Rule] = []
         amount = None
-        amount_seen = False
+        amount_seen: A.AmountRule | None = None
         for rule in rules_ast:
             if amount_seen:
                 ctx.error("E0512", "“金额 = …”须是最后一条规则", rule.span)
             if isinstance(rule, A.AmountRule):
                 if amount_seen:
-                    ctx.error("E0505", "“金额 = …”重复", rule.span)
+                    ctx.error("E0505", "“金额 = …”重复", rule.span, related=first_here(amount_seen.span, "首次出现于此"))
                     continue
-                amount_seen = True
+                amount_seen = rule
                 amount = self.amount(rule.amount, scope)
             elif isinstance(rule, A.Require):
                 cond = self.expect_type(rule.cond, scope, "bool", "要求的条件")
@@ -81,7 +82,7 @@ class TypesPass:
             elif isinstance(rule, A.Let):
                 name = rule.name.value
                 if name in scope.fields or name in scope.lets:
-                    ctx.error("E0208", f"名称“{name}”已被使用", rule.name.span)
+                    ctx.error("E0208", f"名称“{name}”已被使用", rule.name.span, related=self.declared(name, scope))
                     continue
                 expr = self.expr(rule.expr, scope)
                 interp = ctx.interp(rule.interp, rule.label.value, scope.article, scope.programme,
@@ -144,7 +145,7 @@ class TypesPass:
         scope.used.add(list_name)
         var = node.var.value
         if var in scope.fields or var in scope.lets:
-            ctx.error("E0208", f"名称“{var}”已被使用", node.var.span)
+            ctx.error("E0208", f"名称“{var}”已被使用", node.var.span, related=self.declared(var, scope))
             return None
         inner = scope.for_item(var, list_field)
         self.in_per_item = True
@@ -180,6 +181,13 @@ class TypesPass:
             self.ctx.error("E0514", "“情形”须以“其他: …”结尾，说明其余情形如何处理", node.span,
                            "原文未作规定的情形写作：其他: 审核 \"原因\"")
         return M.Cases(tuple(cases), node.span)
+
+    @staticmethod
+    def declared(name: str, scope: Scope):
+        """Where a name already in use was declared: the input, else the step (令)."""
+        if name in scope.fields:
+            return first_here(scope.fields[name].span, f"输入项“{name}”定义于此")
+        return first_here(scope.lets[name].span, f"步骤“{name}”定义于此")
 
     @staticmethod
     def is_money(expr: M.Expr) -> bool:

@@ -32,7 +32,7 @@ import pytest
 from yeji_policy import runtime, testing
 from yeji_policy.backends import schema as backend
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BROWSER = ROOT / "tests" / "browser"
 FORMS = ROOT / "generated" / "forms"
 OUT = BROWSER / "out"  # gitignored: results and screenshots of the last run
