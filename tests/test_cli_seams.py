@@ -92,7 +92,7 @@ def test_build_check_says_what_build_would_do_in_a_folder_it_did_not_make(tmp_pa
     assert (foreign / "keep.txt").read_text(encoding="utf-8") == "hi"
     fresh = tmp_path / "fresh"
     listed = runner.invoke(main, ["build", "--check", "--out", str(fresh)]).stdout.splitlines()
-    assert listed[1] == f"  新增  {fresh}/forms/art09_equipment.messages.json"  # not yet there: new, not changed
+    assert listed[1] == f"  新增  {fresh}/forms/yeji_ecommerce/art09_equipment.messages.json"  # not yet there: new, not changed
     built = runner.invoke(main, ["build", "--out", str(fresh)]).stdout.splitlines()[0]
     artifacts = sum(1 for p in fresh.rglob("*") if p.is_file() and p.name != build_mod.MARKER)
     assert built == f"已生成 {artifacts} 个文件到 {fresh}/（{artifacts} 个有变化）："

@@ -29,12 +29,12 @@ from pathlib import Path
 
 import pytest
 
-from yeji_policy import runtime, testing
+from yeji_policy import layout, runtime, testing
 from yeji_policy.backends import schema as backend
 
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER = ROOT / "tests" / "browser"
-FORMS = ROOT / "generated" / "forms"
+FORMS = ROOT / "generated" / layout.forms_dir("yeji_ecommerce")
 OUT = BROWSER / "out"  # gitignored: results and screenshots of the last run
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CJK = re.compile(r"[\u4e00-\u9fff]")

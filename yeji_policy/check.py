@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import ast as A
 from . import model as M
-from . import keywords, parser, precision, trace
+from . import keywords, parser, policy_dates, precision, trace
 from .diagnostics import Diagnostic, Diagnostics, Span
 from .units import (DIMENSIONLESS, MAX_LITERAL_DIGITS, MONEY, UNITS, LiteralTooLong, NotExactDecimal, UnitError,
                     describe, dim_of, multiply, parse_number, parse_quantity)
@@ -228,6 +228,7 @@ class Checker:
                       tuple(p.id for p in m_programmes if p.article == a.number))
             for a in articles
         ]
+        document = policy_dates.apply(module, document, m_programmes, self.error)  # dates of effect
         if self.diags.has_errors or document is None:
             return None
         # Figures are traced once everything else is right: with a programme
@@ -1051,7 +1052,7 @@ class Checker:
 _ENTRY_LABELS = {
     "issuer": "发文机关", "title": "标题", "version": "版本", "addressees": "主送", "preamble": "引言",
     "article": "条款", "excerpt": "摘录", "applicant": "申请主体", "funding_source": "资金来源",
-    "payment_condition": "兑现条件", "inputs": "输入", "basis": "依据", "figure_note": "非规范数字",
+    "payment_condition": "兑现条件", "inputs": "输入", "basis": "依据", "figure_note": "非规范数字", "amends": "修订",
     **A.DOC_DETAILS, **A.PROGRAMME_DETAILS,
 }
 _OPTION_LABELS = {kind: keywords.FIELD_OPTIONS[kind] for kind in ("min", "step", "default")}

@@ -66,6 +66,54 @@ def _only_policy(policy_file: str | None) -> M.Policy:
     return _load(files[0], show_warnings=False)
 
 
+def across_files(policies: list[M.Policy], paths: list[Path]) -> int:
+    """Print the checks that need every file (versions.check_across); the number of errors."""
+    from . import versions
+
+    where = {path.name: path for path in paths}
+    errors = 0
+    for name, diagnostics in versions.check_across(policies).items():
+        path = where.get(name, Path(name))
+        source = check_mod.decode(path.read_bytes())[0] or ""
+        for text in render_all(diagnostics, str(path), source):
+            click.echo(text, err=True)
+        errors += sum(d.is_error for d in diagnostics)
+    return errors
+
+
+def _load_all(files: list[Path], show_warnings: bool = True) -> list[M.Policy]:
+    """Every policy of these files, checked across files and linked (versions.link); or exit 1."""
+    from . import versions
+
+    policies = [_load(path, show_warnings) for path in files]
+    errors = across_files(policies, files)
+    if errors:
+        _fail(f"政策文件之间有 {errors} 个错误，无法继续", 1)
+    return versions.link(policies)
+
+
+def _registry(policy_file: str | None):
+    """Every policy (or the one --policy names): the commands find a programme's policy in it."""
+    from . import versions
+
+    return versions.Registry(_load_all(_policy_files((policy_file,) if policy_file else ()), show_warnings=False))
+
+
+def _policy_for(registry, programme, application) -> M.Policy | None:
+    from . import versions
+
+    return registry.policy_for(programme, versions.application_day(application))
+
+
+def _unknown(registry, programme):
+    """An engine for a programme id no policy has: it refuses it, naming every programme."""
+    ids = list(dict.fromkeys(pid for p in registry.policies for pid in p.programme_ids))
+
+    def refuse(application):
+        raise runtime.unknown_programme(ids, programme)
+    return refuse
+
+
 def _read_bounded(path: str, limit: int) -> bytes:
     """At most limit + 1 bytes of a regular file, or of stdin for "-"; exits 2 for anything
     else (a device such as /dev/zero or a FIFO could be endless)."""
@@ -226,6 +274,7 @@ def main() -> None:
 def check(files: tuple[str, ...]) -> None:
     """检查政策文件（默认检查 policies/ 下的全部 .policy 文件）。"""
     total_errors = total_warnings = 0
+    checked = []
     for path in _policy_files(files):
         policy, diagnostics, source = check_mod.load(path)
         for text in render_all(diagnostics, str(path), source):
@@ -239,6 +288,9 @@ def check(files: tuple[str, ...]) -> None:
                        f"{len(policy.tests)} 个测试用例，{warnings} 个警告）")
         else:
             click.echo(f"{path}：{errors} 个错误，{warnings} 个警告")
+        if policy is not None:
+            checked.append((policy, path))
+    total_errors += across_files([p for p, _ in checked], [path for _, path in checked])
     sys.exit(1 if total_errors else 0)
 
 
@@ -263,9 +315,17 @@ def _build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
         build_mod.check_output(out_dir, sources, replacing=not check_only)
     except build_mod.OutputError as exc:
         _fail(str(exc))
-    policies = [_load(path) for path in sources]
+    # `build FILE`: the other policies are read too (versions link across files), but only
+    # FILE's artifacts are replaced; the others' stay byte for byte.
+    chosen = {path.resolve() for path in sources}
+    context = sources + [p for p in (sorted(POLICY_DIR.glob("*.policy")) if files else [])
+                         if p.resolve() not in chosen]
+    policies = [p for p, path in zip(_load_all(context), context) if path.resolve() in chosen]
     try:
-        artifacts = deep_call(build_mod.render, policies)  # backends recurse once per level of nesting
+        if files:
+            artifacts = deep_call(build_mod.render_into, policies, out_dir)
+        else:
+            artifacts = deep_call(build_mod.render, policies)  # backends recurse once per level of nesting
     except build_mod.BuildError as exc:
         _fail(f"{exc}；{out}/ 保持不变", 1)
     stale = build_mod.compare(artifacts, out_dir)
@@ -339,22 +399,26 @@ def _print_result(result: dict, wording: str | None = None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 结果对象。")
 @click.option("--batch", "batch_file", type=click.Path(dir_okay=False, allow_dash=True),
               help="批量模式：JSON Lines 文件，每行 {\"programme\": …, \"application\": {…}}；每行输出一个结果。")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件（默认为 policies/ 中唯一的一个）。")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False),
+              help="政策文件（默认按项目编号在 policies/ 的全部政策中查找；仅在需要区分时指明）。")
 def evaluate(programme: str | None, application: str | None, as_json: bool, batch_file: str | None,
              policy_file: str | None) -> None:
     """对一份申请（JSON 文件）作出决定并说明理由；或用 --batch 批量计算。"""
     if batch_file is not None:
         if programme or application:
             _fail("--batch 模式下不要再给出项目和申请文件")
-        _evaluate_batch(_only_policy(policy_file), batch_file)
+        _evaluate_batch(_registry(policy_file), batch_file)
         return
     if not programme or not application:
         _fail("用法：yeji-policy evaluate 项目 申请.json [--json]，或 yeji-policy evaluate --batch 文件.jsonl")
     from . import interpreter
 
-    policy = _only_policy(policy_file)
+    registry = _registry(policy_file)
     data = read_json(application)
+    policy = _policy_for(registry, programme, data)
     try:
+        if policy is None:
+            _unknown(registry, programme)(data)
         result = json_as_form(_fields(policy, programme),
                               lambda d: deep_call(interpreter.evaluate, policy, programme, d))(data)
     except runtime.InvalidApplication as exc:
@@ -372,13 +436,20 @@ def evaluate(programme: str | None, application: str | None, as_json: bool, batc
 PROGRESS_EVERY = 100_000
 
 
-def _evaluate_batch(policy: M.Policy, batch_file: str) -> None:
-    """Stream a JSONL population through the generated module: one result line per input line."""
+def _evaluate_batch(registry, batch_file: str) -> None:
+    """Stream a JSONL population through the generated modules: one result line per input line;
+    each line's programme id (and date) picks its policy."""
     from . import batch
 
-    generated = pipeline.engine(policy).evaluate
+    modules: dict[str, object] = {}
 
     def engine(pid, application):
+        policy = _policy_for(registry, pid, application)
+        if policy is None:
+            return _unknown(registry, pid)(application)
+        if policy.id not in modules:
+            modules[policy.id] = pipeline.engine(policy).evaluate
+        generated = modules[policy.id]
         return json_as_form(_fields(policy, pid), lambda d: generated(pid, d))(application)
     try:
         stream = open(batch_file, "rb") if batch_file != "-" else sys.stdin.buffer  # noqa: SIM115
@@ -406,17 +477,29 @@ def _decimal_text(o):
 @main.command()
 @click.argument("profile", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件。")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件（默认为 policies/ 中全部政策）。")
 def match(profile: str, as_json: bool, policy_file: str | None) -> None:
     """政策计算器：根据已知情况，列出每个项目是否符合、还缺哪些信息。"""
     from . import interpreter
 
-    policy = _only_policy(policy_file)
+    from . import versions
+
+    registry = _registry(policy_file)
     data = read_json(profile)
     try:
         from .backends.schema import profile_fields
 
-        entries = json_as_form(profile_fields(policy), lambda d: deep_call(interpreter.match, policy, d))(data)
+        entries = []
+        chosen = registry.in_force(versions.application_day(data))
+        names = [{f.name for f in profile_fields(policy)} for policy in chosen]
+        strays = isinstance(data, dict) and any(k != versions.APPLICATION_DATE and not any(k in n for n in names)
+                                                for k in data)
+        for policy, known in zip(chosen, names):
+            # each policy gets the facts its own forms ask for; a fact no policy asks for is
+            # refused by the first, which names it
+            mine = data if strays or not isinstance(data, dict) or len(chosen) == 1 else \
+                {k: v for k, v in data.items() if k in known or k == versions.APPLICATION_DATE}
+            entries += json_as_form(profile_fields(policy), lambda d, p=policy: deep_call(interpreter.match, p, d))(mine)
     except runtime.InvalidApplication as exc:
         _invalid(exc)
     if as_json:
@@ -500,13 +583,14 @@ def _percent_option(text: str) -> Decimal:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件。")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件（默认为 policies/ 中全部政策）。")
 def programmes(as_json: bool, policy_file: str | None) -> None:
     """列出全部补助项目及其申请表单字段。"""
     from . import catalogue
 
-    policy = _only_policy(policy_file)
-    metas = [catalogue.programme_meta(p) for p in policy.programmes]
+    registry = _registry(policy_file)
+    current = registry.current()
+    metas = [dict(catalogue.programme_meta(p), policy=policy.id) for policy in current for p in policy.programmes]
     if as_json:
         click.echo(_dump(metas))
         return

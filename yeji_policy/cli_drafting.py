@@ -197,13 +197,14 @@ def diff_cmd(old: str, new: str, population: str | None, exit_code: bool) -> Non
 @click.command("simulate")
 @click.argument("population", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 汇总。")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件（默认为 policies/ 中唯一的一个）。")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False),
+              help="政策文件（默认按项目编号在 policies/ 的全部政策中查找；仅在需要区分时指明）。")
 def simulate_cmd(population: str, as_json: bool, policy_file: str | None) -> None:
     """在一批申请（JSONL，每行 {"programme": …, "application": {…}}）上运行政策，按结论、项目和资金来源汇总。"""
-    policy = cli._only_policy(policy_file)
+    registry = cli._registry(policy_file)
     progress = _Progress()
     with _population(population) as stream:
-        tally = deep_call(_stage("simulate").simulate, policy, stream, progress.callback())  # room for deep nesting
+        tally = deep_call(_stage("simulate").simulate, registry, stream, progress.callback())  # room for deep nesting
     progress.done()
     if as_json:
         click.echo(cli._dump(tally.as_json()))

@@ -18,7 +18,7 @@ from importlib import resources
 
 import jinja2
 
-from .. import catalogue, keywords, visitor
+from .. import catalogue, keywords, layout, versions, visitor
 from .. import model as M
 from .. import runtime as R
 from ..units import display_unit
@@ -546,6 +546,7 @@ def generate(policy: M.Policy) -> dict[str, bytes]:
             "title": policy.document.title,
             "version": policy.document.version,
             "content_hash": policy.content_hash,
+            "in_force": versions.period_data(policy),
         }),
         content_hash=policy.content_hash if re.fullmatch(r"[0-9a-f]{64}", policy.content_hash) else "",
         runtime=runtime_source(),
@@ -553,7 +554,7 @@ def generate(policy: M.Policy) -> dict[str, bytes]:
         programmes_lit=_pretty(metas),
         constants=constants.definitions(),
     )
-    return {f"python/{module_name(policy)}.py": text.encode("utf-8")}
+    return {layout.module(module_name(policy)): text.encode("utf-8")}
 
 
 def _pretty(value, indent: int = 0) -> str:
