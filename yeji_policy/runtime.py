@@ -811,7 +811,8 @@ def date_problem(value, in_force, meta=None):
     try:
         day = plain_date(value)
     except NotPlain:
-        return f"“申请日期”应为日期，格式为 YYYY-MM-DD（如 2027-01-01），此处为{_describe_json(value)}"
+        shown = f"“{_short(value)}”" if issubclass(type(value), str) else _describe_json(value)
+        return f"“申请日期”应为日期，格式为 YYYY-MM-DD（如 2027-01-01），此处为{shown}"
     text = f"{day.year}年{day.month}月{day.day}日"
     if in_force:
         version = f"{in_force['version']}版"
