@@ -28,7 +28,7 @@ sys.path[:0] = [str(ROOT / "benchmarks")]
 import handwritten  # noqa: E402
 import population  # noqa: E402
 
-from yeji_policy import check, interpreter  # noqa: E402
+from yeji_policy import check, interpreter, layout  # noqa: E402
 from yeji_policy.batch import exact_json  # noqa: E402
 from yeji_policy.pipeline import engine as generated_engine  # noqa: E402
 
@@ -124,7 +124,7 @@ def main() -> None:
         row("yeji-policy check, cold process (median)", f"{check_s:.3f} s", f"≤ {TARGETS['check_seconds']} s")
         build_s = median_wall(CLI + ["build", "--out", str(tmp_path / "out"), str(POLICY)], runs)
         row("yeji-policy build, cold process (median)", f"{build_s:.3f} s", f"≤ {TARGETS['build_seconds']} s")
-        module_file = tmp_path / "out" / "python" / f"{policy.id}.py"
+        module_file = tmp_path / "out" / layout.module(policy.id)
         row("generated module import (median)", f"{import_ms(module_file, runs):.1f} ms",
             f"≤ {TARGETS['import_ms']:.0f} ms")
 

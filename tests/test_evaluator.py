@@ -24,7 +24,7 @@ from yeji_policy.backends import python as python_backend
 from yeji_policy.cli import main
 
 import strategies
-from cli_process import run_cli
+from cli_process import SHIPPED, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated" / "python" / "yeji_ecommerce.py"
@@ -396,7 +396,7 @@ def test_catalogue_worked_examples_through_the_cli(tmp_path, pid, application, s
 def test_cli_human_explanation(tmp_path):
     path = tmp_path / "app.json"
     path.write_text('{"equipment_investment": 123456.78, "equipment_audit_passed": true}', encoding="utf-8")
-    result = CliRunner().invoke(main, ["evaluate", "art09_equipment", str(path)])
+    result = CliRunner().invoke(main, ["evaluate", "art09_equipment", str(path), *SHIPPED])
     assert result.exit_code == 0
     assert result.output.splitlines()[:4] == [
         "项目：农村电商公共服务中心设备设施购置补助（art09_equipment，第9条）",
@@ -440,10 +440,10 @@ def test_cli_test_and_programmes():
     result = runner.invoke(main, ["test"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1].endswith(" passed, 0 failed")
-    listing = runner.invoke(main, ["programmes", "--json"])
+    listing = runner.invoke(main, ["programmes", "--json", *SHIPPED])
     assert listing.exit_code == 0
     assert [p["id"] for p in json.loads(listing.output)][:2] == ["art09_venue_fitout", "art09_equipment"]
-    profile = runner.invoke(main, ["match", "--json", "-"], input='{"sales_channel": "C2C", "months_in_operation": 6}')
+    profile = runner.invoke(main, ["match", "--json", "-", *SHIPPED], input='{"sales_channel": "C2C", "months_in_operation": 6}')
     assert profile.exit_code == 0, profile.output
     assert json.loads(profile.output)[8]["status"] == "ineligible"
 

@@ -34,6 +34,7 @@ from jsonschema import Draft7Validator, Draft202012Validator, FormatChecker, val
 from yeji_policy import check, describe, runtime
 from yeji_policy.backends import form_ui
 from yeji_policy.backends import schema as backend
+from cli_process import SHIPPED
 
 
 # ---------------------------------------------------------------- the README recipe
@@ -1000,7 +1001,7 @@ def test_the_command_line_refuses_money_as_a_json_string_with_the_forms_message(
     message = forms["forms/yeji_ecommerce/art09_equipment.messages.json"]["#/properties/equipment_investment"]["type"]
     assert message == "“新增软硬件设备设施购置投入”应为数字金额（单位：元），不能是文字"
     app = '{"equipment_investment": "123456.78", "equipment_audit_passed": 1}'
-    out = runner.invoke(main, ["evaluate", "art09_equipment", "-"], input=app)
+    out = runner.invoke(main, ["evaluate", "art09_equipment", "-", *SHIPPED], input=app)
     assert out.exit_code == 2
     assert f"equipment_investment：{message}" in out.output
     assert "equipment_audit_passed：“审计验收合格”应为 true 或 false" in out.output  # every problem, not the first
@@ -1009,18 +1010,18 @@ def test_the_command_line_refuses_money_as_a_json_string_with_the_forms_message(
                                                          "equipment_audit_passed": True})["amount"] == "98765.42"
     station = json.dumps({"stations": [{"village": "平岗村", "built_year": 2017, "meets_standard": True,
                                         "acceptance_passed": True, "investment": "5000"}]})
-    out = runner.invoke(main, ["evaluate", "art13_rural_stations", "-", "--json"], input=station)
+    out = runner.invoke(main, ["evaluate", "art13_rural_stations", "-", "--json", *SHIPPED], input=station)
     item = forms["forms/yeji_ecommerce/art13_rural_stations.messages.json"]["#/properties/stations/items/properties/investment"]
     assert out.exit_code == 2  # with --json, the errors as JSON (the record --batch writes)
     assert json.loads(out.stdout)["errors"] == [{"path": "stations[0].investment", "message": item["type"]}]
     line = json.dumps({"programme": "art09_equipment", "application": json.loads(app)}, ensure_ascii=False)
-    out = runner.invoke(main, ["evaluate", "--batch", "-"], input=line + "\n")
+    out = runner.invoke(main, ["evaluate", "--batch", "-", *SHIPPED], input=line + "\n")
     record = json.loads(out.stdout.splitlines()[0])
     assert record["status"] == "invalid" and record["errors"][0] == {"path": "equipment_investment",
                                                                      "message": message}
-    out = runner.invoke(main, ["match", "-"], input='{"rent_paid": "5"}')
+    out = runner.invoke(main, ["match", "-", *SHIPPED], input='{"rent_paid": "5"}')
     assert out.exit_code == 2 and "rent_paid：“申请期间实际支付租金”应为数字金额（单位：元），不能是文字" in out.output
-    out = runner.invoke(main, ["evaluate", "art09_equipment", "-", "--json"],
+    out = runner.invoke(main, ["evaluate", "art09_equipment", "-", "--json", *SHIPPED],
                         input='{"equipment_investment": 123456.78, "equipment_audit_passed": true}')
     assert out.exit_code == 0 and json.loads(out.output)["amount"] == "98765.42"
 

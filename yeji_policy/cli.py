@@ -66,13 +66,16 @@ def _only_policy(policy_file: str | None) -> M.Policy:
     return _load(files[0], show_warnings=False)
 
 
-def across_files(policies: list[M.Policy], paths: list[Path]) -> int:
-    """Print the checks that need every file (versions.check_across); the number of errors."""
+def across_files(policies: list[M.Policy], paths: list[Path], only: set[str] | None = None) -> int:
+    """Print the checks that need every file (versions.check_across), for the files named `only`
+    (default: all); the number of errors printed."""
     from . import versions
 
     where = {path.name: path for path in paths}
     errors = 0
     for name, diagnostics in versions.check_across(policies).items():
+        if only is not None and name not in only:
+            continue
         path = where.get(name, Path(name))
         source = check_mod.decode(path.read_bytes())[0] or ""
         for text in render_all(diagnostics, str(path), source):
@@ -290,7 +293,14 @@ def check(files: tuple[str, ...]) -> None:
             click.echo(f"{path}：{errors} 个错误，{warnings} 个警告")
         if policy is not None:
             checked.append((policy, path))
-    total_errors += across_files([p for p, _ in checked], [path for _, path in checked])
+    if files:  # the other policies of policies/ are the context a version is checked in (修订, unique ids)
+        named = {path.resolve() for _, path in checked}
+        for path in _project_context([Path(f) for f in files]):
+            context = check_mod.load(path)[0] if path.resolve() not in named else None
+            if context is not None:
+                checked.append((context, path))
+    total_errors += across_files([p for p, _ in checked], [path for _, path in checked],
+                                 only={path.name for path in map(Path, files)} if files else None)
     sys.exit(1 if total_errors else 0)
 
 
@@ -315,11 +325,11 @@ def _build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
         build_mod.check_output(out_dir, sources, replacing=not check_only)
     except build_mod.OutputError as exc:
         _fail(str(exc))
-    # `build FILE`: the other policies are read too (versions link across files), but only
-    # FILE's artifacts are replaced; the others' stay byte for byte.
+    # `build FILE` of a file in policies/: the other policies there are read too (versions link
+    # across files), but only FILE's artifacts are replaced; the others' stay byte for byte.
     chosen = {path.resolve() for path in sources}
-    context = sources + [p for p in (sorted(POLICY_DIR.glob("*.policy")) if files else [])
-                         if p.resolve() not in chosen]
+    context = sources + [p for p in (_project_context(sources) if files else [])
+                         if p.resolve() not in chosen and p.stem not in {s.stem for s in sources}]
     policies = [p for p, path in zip(_load_all(context), context) if path.resolve() in chosen]
     try:
         if files:
@@ -356,6 +366,15 @@ def _build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
     click.echo(f"已生成 {len(artifacts)} 个文件到 {out}/（{len(changed)} 个有变化）：")
     for path in artifacts:
         click.echo(f"  {out}/{path}")
+
+
+def _project_context(files: list[Path]) -> list[Path]:
+    """The policies of policies/ when a named file is one of them: the versions and policies it is
+    checked and linked with (修订, unique programme ids).  A file elsewhere stands alone."""
+    project = POLICY_DIR.resolve()
+    if not any(path.resolve().parent == project for path in files):
+        return []
+    return sorted(POLICY_DIR.glob("*.policy"))
 
 
 _WRITE_ERRORS = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EACCES: "没有写入权限",
