@@ -16,7 +16,7 @@ from decimal import Decimal
 from .. import ast as A
 from .. import keywords
 from .. import model as M
-from ..units import DIMENSIONLESS, MONEY, UNITS, describe, dim_of
+from ..units import DIMENSIONLESS, INPUT_BASE_UNITS, MONEY, describe, dim_of
 from .context import Context, suggest
 from .literals import literal
 
@@ -82,7 +82,7 @@ class NamesPass:
         elif kind in ("number", "int") and t.unit is not None:
             unit = str(t.unit)
             dim = dim_of(unit)
-            if UNITS[unit][1] != 1:
+            if unit not in INPUT_BASE_UNITS:
                 ctx.error("E0301", f"输入项的单位须是基本单位，“{unit}”请改为“个月”并换算", A.span_of(t.unit))
         opts: dict[str, A.FieldOption] = {}
         for opt in node.options:
