@@ -37,10 +37,14 @@ class Scope:
         self.item_list: str | None = None  # the list that 逐项 walks
         self.item_fields: dict[str, M.Field] = {}
         self.used: set[str] = set()
+        # Steps (令) whose expression had an error, already reported: a reference to one
+        # is not reported again as undefined (no cascade of E0201 after one unit error).
+        self.broken: set[str] = set()
 
     def for_item(self, var: str, list_field: M.Field) -> "Scope":
         inner = Scope(self.programme, self.article, self.fields)
         inner.lets = dict(self.lets)
+        inner.broken = set(self.broken)
         inner.item_var = var
         inner.item_list = list_field.name
         inner.item_fields = {f.name: f for f in list_field.item_fields}
@@ -158,6 +162,8 @@ class NamesPass:
                 return None
             scope.used.add(name)
             return M.InputRef(f, f.type, node.span)
+        if name in scope.broken:
+            return None  # its own error is reported where it is defined
         if scope.item_var is not None and name in scope.item_fields:
             self.ctx.error("E0201", f"未定义的输入项“{name}”，是否指“{scope.item_var}.{name}”？", node.name.span)
             return None

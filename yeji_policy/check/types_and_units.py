@@ -89,6 +89,8 @@ class TypesPass:
                     let = M.Let(name, rule.label.value, expr, interp, rule.span)
                     scope.lets[name] = let
                     rules.append(let)
+                else:
+                    scope.broken.add(name)
             elif isinstance(rule, A.Unique):
                 if top_level:
                     ctx.error("E0506", "“唯一”只能用在“逐项”块内", rule.span)
