@@ -36,6 +36,7 @@ from typing import Iterator
 
 from . import ast as A
 from .diagnostics import Diagnostic, Span
+from .headings import heading_length
 from .units import UNITS, UnitError, parse_quantity
 
 # What a figure means: ("num", value in base units, dimension) for figures the
@@ -287,8 +288,7 @@ def trace_figures(module: A.Module) -> list[Diagnostic]:
 
     for article in articles:
         number = int(article.number)
-        prefix = f"{number}．"
-        skip = len(prefix) if article.text.lines and article.text.lines[0].startswith(prefix) else 0
+        skip = heading_length(article.text.lines[0]) if article.text.lines else 0
         measures = _measure_keys(v.value for m in article.measures for v in m.values)
         _trace_source(_Source(f"第{number}条", article.text, skip, article.figure_notes,
                               frozenset(used.get(number, set()) | measures), f"第{number}条原文之后"), diagnostics)
