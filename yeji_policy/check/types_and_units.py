@@ -18,6 +18,7 @@ from .. import model as M
 from ..diagnostics import Span
 from ..units import MONEY, describe, multiply
 from . import tables
+from .bounds import lowest
 from .context import Context, suggest
 from .literals import literal
 from .names import NamesPass, Scope, mark_used
@@ -119,6 +120,8 @@ class TypesPass:
                     ctx.error("E0303", f"上限须以元计，此处为{limit.type}", node.cap.limit.span)
                 if isinstance(limit, M.Const) and isinstance(limit.value, Decimal) and limit.value <= 0:
                     ctx.error("E0406", f"上限须大于0，此处为“{limit.text}”", node.cap.limit.span)
+                elif limit is not None and self.is_money(limit):
+                    self.cap_bound(limit, node.cap.limit.span)
                 cap_interp = ctx.interp(node.cap.interp, "上限", scope.article, scope.programme)
                 cap = M.Cap(limit, cap_interp) if limit is not None else None
             if expr is None:
@@ -181,6 +184,17 @@ class TypesPass:
             self.ctx.error("E0514", "“情形”须以“其他: …”结尾，说明其余情形如何处理", node.span,
                            "原文未作规定的情形写作：其他: 审核 \"原因\"")
         return M.Cases(tuple(cases), node.span)
+
+    def cap_bound(self, limit: M.Expr, span: Span) -> None:
+        """W0410 when a cap that is an expression can be negative for a valid application.  Zero is
+        left alone: a cap of what was actually paid (最高不超过 rent_paid) is rightly 0 when nothing was."""
+        low = lowest(limit)
+        if low is None or low >= 0:
+            return
+        least = "没有下限（可为任意负数）" if low.is_infinite() else f"为 {low:,.2f} 元"
+        self.ctx.warning("W0410", f"上限可能为负数：按各输入项的取值范围，它的最小值{least}", span,
+                         "上限为负数时，任何金额都超过上限；请检查公式（如用“最大(…, 0元)”），"
+                         "或用“要求 … 否则 不符合”排除这样的申请")
 
     @staticmethod
     def is_money(expr: M.Expr) -> bool:
