@@ -503,7 +503,7 @@ def _figure_hover(index: Index, figure: Figure) -> str:
         for number, line in enumerate(article.text.lines):
             skip = heading_length(line) if number == 0 else 0
             for found in trace.figures_in(line, skip):
-                if found.key == key:
+                if key in found.keys:
                     start, end = max(0, found.start - 20), min(len(line), found.end + 12)
                     places.append(("…" if start else "") + line[start:found.start] + f"**{found.text}**"
                                   + line[found.end:end] + ("…" if end < len(line) else ""))
