@@ -7,10 +7,12 @@ pass asks `lowest` for the least value of each such cap and warns (W0410) when
 it is not above zero, naming that value.
 
 Intervals are exact (Decimal, with ±Infinity for no bound).  An input counts
-from its 最小 (else 0: the forms refuse negative numbers) with no upper bound;
-a step (令) has the bounds of its expression.  Where a bound cannot be told
-(a calendar function, a truth value) the answer is None, and no warning is
-given: the warning is never raised on a guess.
+from its 最小 (else 0: the forms refuse negative numbers) with no upper bound,
+narrowed by what is known to hold where the cap stands: the 要求 before it and
+the 当 condition of its case (`要求 received ≤ 200万元` makes `200万元 - received`
+at least 0).  A step (令) has the bounds of its expression.  Where a bound cannot
+be told (a calendar function, a truth value) the answer is None, and no warning
+is given: the warning is never raised on a guess.
 """
 
 from __future__ import annotations
@@ -24,10 +26,42 @@ INF = Decimal("Infinity")
 Interval = tuple[Decimal, Decimal]
 
 
-def lowest(expr: M.Expr) -> Decimal | None:
-    """The least value `expr` takes over valid applications (-Infinity: no least), or None if unknown."""
-    interval = _Bounds().visit(expr)
+def lowest(expr: M.Expr, facts: tuple[M.Expr, ...] = ()) -> Decimal | None:
+    """The least value `expr` takes over valid applications for which every condition of `facts`
+    holds (-Infinity: no least), or None if unknown."""
+    interval = _Bounds(_narrowed(facts)).visit(expr)
     return interval[0] if interval is not None else None
+
+
+_MIRROR = {"<=": ">=", "<": ">", ">=": "<=", ">": "<", "=": "="}
+
+
+def _narrowed(facts: tuple[M.Expr, ...]) -> dict[str, Interval]:
+    """Input name -> the interval the conditions confine it to (comparisons of an input with a
+    bounded expression, joined by 且; anything else tells nothing)."""
+    known: dict[str, Interval] = {}
+    plain = _Bounds({})
+    pending = list(facts)
+    while pending:
+        fact = pending.pop()
+        if isinstance(fact, M.Logic) and fact.op == "且":
+            pending += [fact.left, fact.right]
+            continue
+        if not isinstance(fact, M.Compare) or fact.op not in _MIRROR:
+            continue
+        for subject, op, other in ((fact.left, fact.op, fact.right), (fact.right, _MIRROR[fact.op], fact.left)):
+            if not isinstance(subject, M.InputRef) or subject.field.kind not in ("money", "number", "int"):
+                continue
+            bound = plain.visit(other)
+            if bound is None:
+                continue
+            low, high = known.get(subject.field.name) or plain.visit(subject)
+            if op in ("<=", "<", "="):
+                high = min(high, bound[1])
+            if op in (">=", ">", "="):
+                low = max(low, bound[0])
+            known[subject.field.name] = (low, high)
+    return known
 
 
 def _times(a: Decimal, b: Decimal) -> Decimal:
@@ -45,7 +79,8 @@ def _hull(*intervals: Interval | None) -> Interval | None:
 class _Bounds(Visitor):
     """Interval of a numeric expression; None where it cannot be told."""
 
-    def __init__(self) -> None:
+    def __init__(self, known: dict[str, Interval]) -> None:
+        self.known = known  # inputs confined by the conditions that hold here
         self.steps: dict[int, Interval | None] = {}  # each step once: a chain of steps that use the one before twice stays linear
 
     def visit_Const(self, e: M.Const) -> Interval | None:
@@ -59,7 +94,7 @@ class _Bounds(Visitor):
         return (f.minimum if f.minimum is not None else Decimal(0)), INF
 
     def visit_InputRef(self, e: M.InputRef) -> Interval | None:
-        return self._field(e.field)
+        return self.known.get(e.field.name) or self._field(e.field)
 
     def visit_ItemRef(self, e: M.ItemRef) -> Interval | None:
         return self._field(e.field)

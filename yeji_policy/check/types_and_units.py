@@ -39,6 +39,7 @@ class TypesPass:
         self.names = names
         self.nesting = 0  # 若, 按 and 情形 open around the expression being checked
         self.in_per_item = False
+        self.facts: list[M.Expr] = []  # conditions that hold where the rule being checked stands (for W0410)
 
     def literal(self, node) -> tuple[Decimal, tuple] | None:
         return literal(self.ctx, node)
@@ -60,6 +61,7 @@ class TypesPass:
         rules: list[M.Rule] = []
         amount = None
         amount_seen = False
+        known = len(self.facts)  # the 要求 of an enclosing programme hold inside 逐项 too
         for rule in rules_ast:
             if amount_seen:
                 ctx.error("E0512", "“金额 = …”须是最后一条规则", rule.span)
@@ -74,6 +76,7 @@ class TypesPass:
                 interp = ctx.interp(rule.interp, "条件", scope.article, scope.programme)
                 if cond is not None:
                     rules.append(M.Require(cond, rule.reason.value, interp, rule.span))
+                    self.facts.append(cond)
             elif isinstance(rule, A.Review):
                 cond = self.expect_type(rule.cond, scope, "bool", "审核的条件")
                 interp = ctx.interp(rule.interp, "人工审核", scope.article, scope.programme)
@@ -102,6 +105,7 @@ class TypesPass:
                     if key.type.kind not in ("text", "enum", "num", "date"):
                         ctx.error("E0401", f"“唯一”的依据须是文本、选项、数值或日期，此处为{key.type}", rule.key.span)
                     rules.append(M.Unique(key, rule.reason.value, interp, rule.span))
+        del self.facts[known:]
         if not amount_seen:
             ctx.error("E0504", "缺少“金额 = …”规则", owner)
         return rules, amount
@@ -172,7 +176,10 @@ class TypesPass:
                 cond = self.expect_type(case.cond, scope, "bool", "情形的条件")
             outcome = case.outcome
             if isinstance(outcome, A.Pay):
+                known = len(self.facts)
+                self.facts += [cond] if cond is not None else []  # this case's amount is paid only where it holds
                 result = self.amount(outcome.amount, scope)
+                del self.facts[known:]
             elif isinstance(outcome, A.OutcomeReview):
                 interp = self.ctx.interp(outcome.interp, "人工审核", scope.article, scope.programme)
                 result = M.ReviewOutcome(outcome.reason.value, interp, outcome.span)
@@ -188,7 +195,7 @@ class TypesPass:
     def cap_bound(self, limit: M.Expr, span: Span) -> None:
         """W0410 when a cap that is an expression can be negative for a valid application.  Zero is
         left alone: a cap of what was actually paid (最高不超过 rent_paid) is rightly 0 when nothing was."""
-        low = lowest(limit)
+        low = lowest(limit, tuple(self.facts))
         if low is None or low >= 0:
             return
         least = "没有下限（可为任意负数）" if low.is_infinite() else f"为 {low:,.2f} 元"
