@@ -32,7 +32,8 @@ from .context import SUGGEST_POOL, Context, closest
 from .embedded_tests import STATUS_IDS, EmbeddedTestsPass
 from .names import NamesPass, Scope
 from .source import SourcePass, policy_id
-from .structure import MAX_ARTICLE, StructurePass, chinese_numeral
+from ..headings import chinese_numeral
+from .structure import MAX_ARTICLE, StructurePass
 from .traceability import traceability
 from .types_and_units import FUNCTIONS, MAX_NESTING, TypesPass
 
