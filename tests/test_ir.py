@@ -98,8 +98,9 @@ class _Defined:
             self.define(*set.intersection(*(self.block(arm.body) for arm in s.arms)))
         elif isinstance(s, ir.FirstOf):
             self.define(s.var)
+            setup = self.defined  # a case's setup runs after every earlier case's setup
             for case in s.cases:
-                setup = self.block(case.setup)
+                setup = self.block(case.setup, setup)
                 if case.cond is not None:
                     outer, self.defined = self.defined, setup
                     self.use(case.cond)  # computed by the setup just before
@@ -237,3 +238,35 @@ def test_outcome_equality_and_repr():
     assert a != R.Outcome("review", None, None, [])
     assert a != ("pay", R.D("1.5"), R.ZERO, [])  # no longer a tuple
     assert repr(a) == "Outcome('pay', Decimal('1.5'), Decimal('0'), [])"
+
+
+# ---------------------------------------------------------------- unused explanations
+def test_prune_drops_texts_nothing_shows_and_the_texts_only_they_used():
+    at = ir.Origin(1, 1)
+    v, lit = (lambda name: ir.Var(name, at=at)), (lambda text: ir.Lit(text, at=at))
+    shown = ir.Explain("t1", ir.Render("r_not", (lit("甲"),), at=at), at=at)
+    statements = (
+        ir.Read("v1", "values", None, ir.Explain("t1", ir.Render("r_not", (lit("甲"),), at=at), at=at), at=at),
+        ir.Read("v2", "values", None, ir.Explain("t2", ir.Render("r_not", (lit("乙"),), at=at), at=at), at=at),
+        # t3 is shown by nothing, so t2 (used only by t3) goes too; t1 stays for the step
+        ir.Compute("v3", ir.Compare(">", v("v1"), v("v2"), at=at),
+                   ir.Explain("t3", ir.Render("r_compare", (lit(">"), v("t1"), v("t2"), v("v3")), at=at), at=at),
+                   at=at),
+        ir.Explain("t3", ir.Render("r_cond", (v("t3"), v("t1")), at=at), at=at),  # rebuilt from itself: still unused
+        ir.Compute("v4", ir.TierSelect(v("v1"), (), "t5", at=at),
+                   ir.Explain("t4", ir.Render("r_tiers", (v("t1"), ir.Spread("t5", at=at), lit("1")), at=at), at=at),
+                   at=at),
+        ir.Step("require", (v("v3"), v("t1")), False, at=at),
+    )
+    pruned = lower.prune(statements)
+    assert pruned[0].explain == shown  # t1: the step shows it
+    assert pruned[1].explain is None and pruned[2].explain is None
+    assert len(pruned) == 5  # the standalone Explain of t3 is gone
+    assert pruned[3].explain is None and pruned[3].expr.reached is None  # no text, no record of the row reached
+    assert pruned[4] == statements[-1]
+
+
+def test_form_checks_compute_no_texts(policy):
+    for programme in lower.lower(policy):
+        assert not any(isinstance(n, ir.Explain) for n in visitor.walk(
+            dataclasses.replace(programme, rules=(), partial=())))
