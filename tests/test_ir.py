@@ -11,6 +11,7 @@ hands runtime.decide an Outcome, not a tuple.
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from yeji_policy import ir, lower, pipeline, visitor
 from yeji_policy import runtime as R
 from yeji_policy.backends import python as python_backend
 from yeji_policy.cli import main
+from yeji_policy.parser import deep_call
+
+import hostile_policies
 
 CASES = Path(__file__).resolve().parent / "cases"
 GOOD = sorted(CASES.glob("*/good/*.policy"))
@@ -270,3 +274,31 @@ def test_form_checks_compute_no_texts(policy):
     for programme in lower.lower(policy):
         assert not any(isinstance(n, ir.Explain) for n in visitor.walk(
             dataclasses.replace(programme, rules=(), partial=())))
+
+
+# ---------------------------------------------------------------- size
+def test_a_long_unused_chain_of_texts_is_pruned_in_one_pass(tmp_path):
+    """A form check over a 3,000-term sum: every text of the sum is unused; the
+    pruning is linear (one layer per pass would be 3,000 passes over 3,000 nodes)."""
+    terms = 3000
+    text = hostile_policies._replace("    要求 accepted", "    校验 " + " + ".join(["investment"] * terms)
+                                     + " ≥ 0元 于 investment 否则 \"设备投入有误\"\n    要求 accepted")
+    path = tmp_path / "long_check.policy"
+    path.write_text(text, encoding="utf-8")
+    loaded = pipeline.load(path)
+    assert loaded.policy is not None, [d.message for d in loaded.diagnostics]
+    start = time.perf_counter()
+    (programme,) = deep_call(lower.lower, loaded.policy)  # lowering recurses once per level of the sum
+    elapsed = time.perf_counter() - start
+    nodes = list(visitor.walk(dataclasses.replace(programme, rules=(), partial=())))
+    assert not any(isinstance(n, ir.Explain) for n in nodes)
+    assert sum(isinstance(n, ir.Compute) for n in nodes) == terms  # the values stay: 2,999 sums and the comparison
+    assert elapsed < 30  # quadratic pruning takes minutes here; linear, about a second
+
+
+def test_dump_stage_ir_at_the_deepest_nesting_the_parser_accepts(tmp_path):
+    path = tmp_path / "deep.policy"
+    path.write_text(hostile_policies.deep_not(4900), encoding="utf-8")
+    out = CliRunner().invoke(main, ["dump", "--stage", "ir", str(path)])
+    assert out.exit_code == 0, out.output[-500:]
+    assert out.output.count(" = 非 ") == 2 * 4900  # in the rules and in the calculator's variant

@@ -324,34 +324,40 @@ class _Lowering(visitor.Visitor):
 # ---------------------------------------------------------------- unused explanations
 def prune(statements: tuple) -> tuple:
     """statements without the explanations nothing shows: an Explain whose text no
-    step, reason or other text uses (a form check's comparison, a lookup's
-    subject) is dropped, and so are the texts only it used."""
-    while True:
-        dead = _unused_texts(statements)
-        if not dead:
-            return statements
-        statements = tuple(s for s in (_without(s, dead) for s in statements) if s is not None)
+    step, reason or other shown text uses (a form check's comparison, a
+    lookup's subject) is dropped, and so are the texts only it used."""
+    dead = _unused_texts(statements)
+    if not dead:
+        return statements
+    return tuple(s for s in (_without(s, dead) for s in statements) if s is not None)
 
 
 def _unused_texts(statements: tuple) -> set[str]:
-    explained: set[str] = set()
-    used: set[str] = set()
+    """The variables set by an Explain that nothing shown depends on (one pass and
+    a reachability walk: linear, however long a chain of unused texts)."""
+    needs: dict[str, set[str]] = {}  # text var -> the variables its definitions use
+    shown: set[str] = set()  # variables used outside any Explain
 
-    def collect(node) -> None:
+    def names(node) -> set[str]:
+        return {n.name for n in visitor.walk(node) if isinstance(n, (ir.Var, ir.Spread))}
+
+    stack = list(statements)
+    while stack:
+        node = stack.pop()
         if isinstance(node, ir.Explain):
-            explained.add(node.var)
-            # a text rebuilt from itself (t = r_cond(t, …)) does not keep itself alive
-            used.update(n.name for n in visitor.walk(node.text)
-                        if isinstance(n, (ir.Var, ir.Spread)) and n.name != node.var)
-            return
+            needs.setdefault(node.var, set()).update(names(node.text))
+            continue
         if isinstance(node, (ir.Var, ir.Spread)):
-            used.add(node.name)
-        for child in visitor.children(node):
-            collect(child)
-
-    for s in statements:
-        collect(s)
-    return explained - used
+            shown.add(node.name)
+        stack.extend(visitor.children(node))
+    live: set[str] = set()
+    pending = [v for v in shown if v in needs]
+    while pending:
+        var = pending.pop()
+        if var not in live:
+            live.add(var)
+            pending.extend(v for v in needs[var] if v in needs)
+    return set(needs) - live
 
 
 def _without(node, dead: set[str]):
