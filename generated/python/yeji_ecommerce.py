@@ -1388,31 +1388,29 @@ _K22 = frozenset(('supply_chain_investment', 'supply_chain_subsidy_received'))
 _K23 = D('2017')
 _K24 = D('20000')
 _K25 = D('12')
-_K26 = {'B2B': '电子商务形式（企业间电子商务）', 'B2C': '电子商务形式（企业对消费者电子商务）', 'C2C': '电子商务形式（个人与个人之间的电子商务）'}
-_K27 = D('3000000')
-_K28 = D('10000')
-_K29 = D('5000000')
-_K30 = D('10000000')
-_K31 = D('50000')
-_K32 = D('50000000')
-_K33 = D('100000')
-_K34 = D('5000.0')
-_K35 = frozenset(('sales_channel', 'months_in_operation', 'annual_online_sales', 'sales_awards_received'))
-_K36 = frozenset(('sales_channel', 'months_in_operation', 'annual_online_sales'))
-_K37 = frozenset(('B2B', 'B2C', 'C2C'))
-_K38 = D('1000')
-_K39 = frozenset(('poor_employees',))
-_K40 = D('0.15')
-_K41 = D('300000')
-_K42 = frozenset(('builds_cross_border_platform', 'cross_border_investment'))
-_K43 = {'city': '示范企业级别（市级）', 'province': '示范企业级别（省级）', 'national': '示范企业级别（国家级）'}
-_K44 = frozenset(('demonstration_level',))
-_K45 = frozenset(('city', 'province', 'national'))
-_K46 = D('30')
-_K47 = D('60')
-_K48 = D('20')
-_K49 = D('200')
-_K50 = frozenset(('trainees', 'training_days', 'meals_provided', 'hands_on_computer', 'lodging_provided'))
+_K26 = D('3000000')
+_K27 = D('10000')
+_K28 = D('5000000')
+_K29 = D('10000000')
+_K30 = D('50000')
+_K31 = D('50000000')
+_K32 = D('100000')
+_K33 = D('5000.0')
+_K34 = frozenset(('sales_channel', 'months_in_operation', 'annual_online_sales', 'sales_awards_received'))
+_K35 = frozenset(('sales_channel', 'months_in_operation', 'annual_online_sales'))
+_K36 = frozenset(('B2B', 'B2C', 'C2C'))
+_K37 = D('1000')
+_K38 = frozenset(('poor_employees',))
+_K39 = D('0.15')
+_K40 = D('300000')
+_K41 = frozenset(('builds_cross_border_platform', 'cross_border_investment'))
+_K42 = frozenset(('demonstration_level',))
+_K43 = frozenset(('city', 'province', 'national'))
+_K44 = D('30')
+_K45 = D('60')
+_K46 = D('20')
+_K47 = D('200')
+_K48 = frozenset(('trainees', 'training_days', 'meals_provided', 'hands_on_computer', 'lodging_provided'))
 
 
 def _programme_art09_venue_fitout(values):
@@ -1570,7 +1568,6 @@ def _programme_art10_park_rent(values):
     t14 = r_arith('×', t12, t13)
     value_v14 = v14
     v15 = values['rent_paid']
-    t15 = '申请期间实际支付租金 ' + show_yuan(v15)
     add_note(notes, {'article': 10, 'subject': '上限', 'note': '补助不超过申请期间实际支付的租金'})
     cap_shown = show_yuan(v15)
     capped = v14 > v15
@@ -1648,11 +1645,8 @@ def _constraints_art10_park_rent(values, errors):
     """Programme art10_park_rent: the checks across fields that a JSON Schema cannot state."""
     if values.keys() >= set(('claim_from', 'claim_to')):
         v1 = values['claim_to']
-        t1 = '本次申请补助期间（止） ' + v1.isoformat()
         v2 = values['claim_from']
-        t2 = '本次申请补助期间（起） ' + v2.isoformat()
         v3 = v1 >= v2
-        t3 = r_compare('>=', t1, t2, v3)
         if not v3:
             errors.append({'path': 'claim_to', 'message': '本次申请补助期间的结束日期早于开始日期'})
 
@@ -2029,33 +2023,32 @@ def _programme_art14_sales_award(values):
     if failed:
         return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     v4 = values['sales_channel']
-    t4 = _K26[v4]
     if v4 == 'B2B':
         v6 = values['annual_online_sales']
         t6 = '年网上营业额 ' + show_yuan(v6)
         v7, t8 = ZERO, (None, None)
-        if v6 >= _K27:
-            v7, t8 = _K28, ('300万元', '1万元')
-        if v6 >= _K29:
+        if v6 >= _K26:
+            v7, t8 = _K27, ('300万元', '1万元')
+        if v6 >= _K28:
             v7, t8 = _K24, ('500万元', '2万元')
-        if v6 >= _K30:
-            v7, t8 = _K31, ('1000万元', '5万元')
-        if v6 >= _K32:
-            v7, t8 = _K33, ('5000万元', '10万元')
+        if v6 >= _K29:
+            v7, t8 = _K30, ('1000万元', '5万元')
+        if v6 >= _K31:
+            v7, t8 = _K32, ('5000万元', '10万元')
         t7 = r_tiers(t6, *t8, '300万元')
         v5, t5 = v7, r_lookup(t7, '电子商务形式', '企业间电子商务')
     if v4 == 'B2C':
         v9 = values['annual_online_sales']
         t9 = '年网上营业额 ' + show_yuan(v9)
         v10, t11 = ZERO, (None, None)
-        if v9 >= _K27:
-            v10, t11 = _K28, ('300万元', '1万元')
-        if v9 >= _K29:
+        if v9 >= _K26:
+            v10, t11 = _K27, ('300万元', '1万元')
+        if v9 >= _K28:
             v10, t11 = _K24, ('500万元', '2万元')
-        if v9 >= _K30:
-            v10, t11 = _K31, ('1000万元', '5万元')
-        if v9 >= _K32:
-            v10, t11 = _K33, ('5000万元', '10万元')
+        if v9 >= _K29:
+            v10, t11 = _K30, ('1000万元', '5万元')
+        if v9 >= _K31:
+            v10, t11 = _K32, ('5000万元', '10万元')
         t10 = r_tiers(t9, *t11, '300万元')
         v5, t5 = v10, r_lookup(t10, '电子商务形式', '企业对消费者电子商务')
     if v4 == 'C2C':
@@ -2063,13 +2056,13 @@ def _programme_art14_sales_award(values):
         t12 = '年网上营业额 ' + show_yuan(v12)
         v13, t14 = ZERO, (None, None)
         if v12 >= _K2:
-            v13, t14 = _K34, ('50万元', '0.5万元')
+            v13, t14 = _K33, ('50万元', '0.5万元')
         if v12 >= _K19:
-            v13, t14 = _K28, ('100万元', '1万元')
+            v13, t14 = _K27, ('100万元', '1万元')
+        if v12 >= _K28:
+            v13, t14 = _K30, ('500万元', '5万元')
         if v12 >= _K29:
-            v13, t14 = _K31, ('500万元', '5万元')
-        if v12 >= _K30:
-            v13, t14 = _K33, ('1000万元', '10万元')
+            v13, t14 = _K32, ('1000万元', '10万元')
         t13 = r_tiers(t12, *t14, '50万元')
         v5, t5 = v13, r_lookup(t13, '电子商务形式', '个人与个人之间的电子商务')
     v15 = values['sales_awards_received']
@@ -2103,9 +2096,9 @@ def _validate_art14_sales_award(application, errors):
     """Programme art14_sales_award: the form check; returns the values, or errors are appended."""
     if type(application) is dict:
         try:
-            if _K35 >= application.keys() >= _K36:
+            if _K34 >= application.keys() >= _K35:
                 return {
-                    'sales_channel': plain_option(application['sales_channel'], _K37),
+                    'sales_channel': plain_option(application['sales_channel'], _K36),
                     'months_in_operation': plain_int(application['months_in_operation']),
                     'annual_online_sales': plain_money(application['annual_online_sales']),
                     'sales_awards_received': plain_money(application.get('sales_awards_received', _K9)),
@@ -2121,7 +2114,7 @@ def _programme_art14_poverty_employment(values):
     steps, failed, reviews, notes = [], [], [], [{'article': 14, 'subject': '资金来源', 'note': '原文本句未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'article': 14, 'subject': '兑现条件', 'note': '原文为“一次性补助1000元/人”，按每名贫困人口只补助一次理解：只计此前未获本项补助的人员（表单人数一栏注明“此前未获本项补助”）；本系统不核对此前是否已获补助，由审核人员核对'}, {'article': 14, 'subject': '输入项“稳定就业的贫困人口人数（此前未获本项补助）”', 'note': '申请人是否为电子商务企业或网商、所聘人员是否为贫困人口并“稳定就业”，以申请人的陈述为准，由审核人员按申报材料核对'}]
     v2 = values['poor_employees']
     t2 = '稳定就业的贫困人口人数（此前未获本项补助） ' + group(v2) + ' 人'
-    v3 = mul(_K38, v2)
+    v3 = mul(_K37, v2)
     t3 = r_arith('×', '1000元/人', t2)
     value_v3 = v3
     cap_shown = capped = None
@@ -2140,7 +2133,7 @@ def _validate_art14_poverty_employment(application, errors):
     """Programme art14_poverty_employment: the form check; returns the values, or errors are appended."""
     if type(application) is dict:
         try:
-            if _K39 >= application.keys() >= _K39:
+            if _K38 >= application.keys() >= _K38:
                 return {
                     'poor_employees': plain_int(application['poor_employees']),
                 }
@@ -2163,13 +2156,13 @@ def _programme_art14_cross_border(values):
         return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     v3 = values['cross_border_investment']
     t3 = '实际投入 ' + show_yuan(v3)
-    v4 = mul(v3, _K40)
+    v4 = mul(v3, _K39)
     t4 = r_arith('×', t3, '15%')
     value_v4 = v4
     cap_shown = '300,000.00 元'
-    capped = v4 > _K41
+    capped = v4 > _K40
     if capped:
-        value_v4 = _K41
+        value_v4 = _K40
     steps.append(step_formula(t4, v4, cap_shown, capped, round_cents(value_v4), 14))
     outcome_v2 = Outcome('pay', value_v4, ZERO, [])
     return steps, failed, reviews, outcome_v2, notes
@@ -2192,7 +2185,7 @@ def _validate_art14_cross_border(application, errors):
     """Programme art14_cross_border: the form check; returns the values, or errors are appended."""
     if type(application) is dict:
         try:
-            if _K42 >= application.keys() >= _K42:
+            if _K41 >= application.keys() >= _K41:
                 return {
                     'builds_cross_border_platform': plain_bool(application['builds_cross_border_platform']),
                     'cross_border_investment': plain_money(application['cross_border_investment']),
@@ -2207,11 +2200,10 @@ def _programme_art15_demonstration(values):
     """Programme art15_demonstration: 第15条 (policy source line 867)."""
     steps, failed, reviews, notes = [], [], [], [{'article': 15, 'subject': '兑现条件', 'note': '奖励由市财政兑现、区帮助申报：“符合条件”指符合推荐申报的条件'}]
     v2 = values['demonstration_level']
-    t2 = _K43[v2]
     if v2 == 'city':
         v3, t3 = _K24, r_lookup('2万元', '示范企业级别', '市级')
     if v2 == 'province':
-        v3, t3 = _K33, r_lookup('10万元', '示范企业级别', '省级')
+        v3, t3 = _K32, r_lookup('10万元', '示范企业级别', '省级')
     if v2 == 'national':
         v3, t3 = _K2, r_lookup('50万元', '示范企业级别', '国家级')
     value_v3 = v3
@@ -2231,9 +2223,9 @@ def _validate_art15_demonstration(application, errors):
     """Programme art15_demonstration: the form check; returns the values, or errors are appended."""
     if type(application) is dict:
         try:
-            if _K44 >= application.keys() >= _K44:
+            if _K42 >= application.keys() >= _K42:
                 return {
-                    'demonstration_level': plain_option(application['demonstration_level'], _K45),
+                    'demonstration_level': plain_option(application['demonstration_level'], _K43),
                 }
         except Exception:
             pass
@@ -2265,16 +2257,16 @@ def _programme_art17_training(values):
         v7 = values['meals_provided']
         t7 = ('安排就餐（是）' if v7 else '安排就餐（否）')
         if v7:
-            v8, t8 = _K46, '30元/人'
+            v8, t8 = _K44, '30元/人'
         else:
             v8, t8 = _K9, '0元/人'
         t8 = r_cond(t8, t7)
-        v9 = add(_K47, v8)
+        v9 = add(_K45, v8)
         t9 = r_arith('+', '60元/人', t8)
         v10 = values['hands_on_computer']
         t10 = ('安排上机操作（是）' if v10 else '安排上机操作（否）')
         if v10:
-            v11, t11 = _K48, '20元/人'
+            v11, t11 = _K46, '20元/人'
         else:
             v11, t11 = _K9, '0元/人'
         t11 = r_cond(t11, t10)
@@ -2288,28 +2280,24 @@ def _programme_art17_training(values):
         outcome_v6 = Outcome('pay', value_v13, ZERO, [])
         outcome_v3 = outcome_v6
     if outcome_v3 is None:
-        v14 = values['training_days']
-        t14 = '培训天数 ' + group(v14) + ' 天'
-        v15 = v14 >= _K18
-        t15 = r_compare('>=', t14, '1天', v15)
-        v16 = values['lodging_provided']
-        t16 = ('安排食宿（是）' if v16 else '安排食宿（否）')
-        v17 = v15 and v16
-        t17 = r_arith('且', t15, t16)
-    if outcome_v3 is None and v17:
-        steps.append(step_case(t17, 17))
-        v19 = mul(_K49, v1)
-        t19 = r_arith('×', '200元/人/天', t1)
-        v20 = values['training_days']
-        t20 = '培训天数 ' + group(v20) + ' 天'
-        v21 = mul(v19, v20)
-        t21 = r_arith('×', t19, t20)
+        v14 = v4 >= _K18
+        t14 = r_compare('>=', t4, '1天', v14)
+        v15 = values['lodging_provided']
+        t15 = ('安排食宿（是）' if v15 else '安排食宿（否）')
+        v16 = v14 and v15
+        t16 = r_arith('且', t14, t15)
+    if outcome_v3 is None and v16:
+        steps.append(step_case(t16, 17))
+        v18 = mul(_K47, v1)
+        t18 = r_arith('×', '200元/人/天', t1)
+        v19 = mul(v18, v4)
+        t19 = r_arith('×', t18, t4)
         add_note(notes, {'article': 17, 'subject': '金额计算', 'note': '超过整天的半天按0.5天计；就餐和上机操作已含在200元/人/天内，不另行要求'})
-        value_v21 = v21
+        value_v19 = v19
         cap_shown = capped = None
-        steps.append(step_formula(t21, v21, cap_shown, capped, round_cents(value_v21), 17))
-        outcome_v18 = Outcome('pay', value_v21, ZERO, [])
-        outcome_v3 = outcome_v18
+        steps.append(step_formula(t19, v19, cap_shown, capped, round_cents(value_v19), 17))
+        outcome_v17 = Outcome('pay', value_v19, ZERO, [])
+        outcome_v3 = outcome_v17
     if outcome_v3 is None:
         steps.append(step_case(None, 17))
         outcome_v3 = Outcome('review', None, None, [reason_plain('培训1天以上但未安排食宿，原文未规定补助标准', 17)])
@@ -2335,7 +2323,7 @@ def _validate_art17_training(application, errors):
     """Programme art17_training: the form check; returns the values, or errors are appended."""
     if type(application) is dict:
         try:
-            if _K50 >= application.keys() >= _K50:
+            if _K48 >= application.keys() >= _K48:
                 return {
                     'trainees': plain_int(application['trainees']),
                     'training_days': plain_number(application['training_days'], _K1, _K1),

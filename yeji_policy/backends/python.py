@@ -165,15 +165,15 @@ class _Printer(visitor.Visitor):
             return f"{_lit(label + ' ')} + group({v}) + {_lit(' ' + f.unit)}"
         return f"{_lit(label + ' ')} + show_number({v}, None)"
 
-    def call(self, prefix: str, kind: str, node) -> str:
-        """step_<kind>/reason_<kind>(*args, article), after the item's prefix if node.prefixed."""
+    def call(self, family: str, node) -> str:
+        """family_<kind>(*args, article) (family: step or reason), after the item's prefix if node.prefixed."""
         if not _KIND.fullmatch(node.kind):
             raise ValueError(f"not a step or reason kind: {node.kind!r}")
         args = "".join(f"{self.visit(a)}, " for a in node.args)
-        return f"{'prefix + ' if node.prefixed else ''}{prefix}_{node.kind}({args}{int(node.at.article)})"
+        return f"{'prefix + ' if node.prefixed else ''}{family}_{node.kind}({args}{int(node.at.article)})"
 
     def visit_Reason(self, e: ir.Reason) -> str:
-        return self.call("reason", e.kind, e)
+        return self.call("reason", e)
 
     def visit_Outcome(self, e: ir.Outcome) -> str:
         reasons = ", ".join(self.visit(r) for r in e.reasons)
@@ -243,7 +243,7 @@ class _Printer(visitor.Visitor):
         self.emit(f"add_note(notes, {_lit(s.entry)})")
 
     def visit_Step(self, s: ir.Step) -> None:
-        self.emit(f"steps.append({self.call('step', s.kind, s)})")
+        self.emit(f"steps.append({self.call('step', s)})")
 
     def visit_Require(self, s: ir.Require) -> None:
         failed = "item_failed" if self.in_item else "failed"
