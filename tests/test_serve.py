@@ -17,12 +17,16 @@ from html.parser import HTMLParser
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from yeji_policy import cli
 from yeji_policy.backends import schema as forms
 from yeji_policy.web import app as web
 from yeji_policy.web import forms as html_forms
+
+import strategies
 
 JSON = {"content-type": "application/json"}
 FORM = {"content-type": "application/x-www-form-urlencoded"}
@@ -416,3 +420,42 @@ def test_a_form_post_with_too_many_fields_is_refused_plainly(client, monkeypatch
     monkeypatch.setattr(html_forms, "MAX_FIELDS", 10)
     r = client.post("/apply/art09_equipment", content="&".join(f"a{i}=1" for i in range(20)), headers=FORM)
     assert r.status_code == 413 and "提交的项目过多（最多 10 项）" in r.text
+
+
+# ---------------------------------------------------------------- the calculator's decided claims vs the engine
+def test_an_unanswered_input_with_a_default_leaves_the_programme_open(client, policy, generated_module):
+    # Answered: channel, months and sales; not answered: the awards already received (默认 0元).
+    # A completion that received 5,000 元 is ineligible, so 符合条件 is not decided yet.
+    known = {"sales_channel": "C2C", "months_in_operation": 12, "annual_online_sales": Decimal("500000.00")}
+    completed = generated_module.evaluate("art14_sales_award", dict(known, sales_awards_received=Decimal(5000)))
+    assert completed["status"] == "ineligible"
+    entry = {e["programme"]: e for e in post_json(client, "/api/v1/match", known).json()["programmes"]}
+    assert entry["art14_sales_award"]["status"] == "incomplete"
+    assert entry["art14_sales_award"]["possible"] == ["eligible", "ineligible"]
+    assert entry["art14_sales_award"]["missing"] == [{"field": "sales_awards_received", "label": "此前已获本项奖励金额"}]
+    page = client.get("/calculator", params={k: str(v) for k, v in known.items()})
+    assert 'id="decided-art14_sales_award"' not in page.text and 'id="open-art14_sales_award"' in page.text
+    answered = dict(known, sales_awards_received=Decimal(0))
+    entry = {e["programme"]: e for e in post_json(client, "/api/v1/match", answered).json()["programmes"]}
+    assert entry["art14_sales_award"]["status"] == "eligible" and entry["art14_sales_award"]["amount"] == "5000.00"
+
+
+@pytest.mark.parametrize("pid", strategies.PROGRAMME_IDS)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_what_the_calculator_calls_decided_is_what_every_completion_gets(pid, data, client, policy, generated_module):
+    application = data.draw(strategies.for_programme(policy.programme(pid)))
+    try:
+        actual = generated_module.evaluate(pid, application)
+    except Exception as exc:  # an invalid application completes nothing
+        if type(exc).__name__ != "InvalidApplication":
+            raise
+        return
+    scalars = sorted(k for k, v in application.items() if not isinstance(v, list))
+    known = {k: application[k] for k in data.draw(st.sets(st.sampled_from(scalars)))} if scalars else {}
+    r = post_json(client, "/api/v1/match", known)
+    assert r.status_code == 200, r.text
+    entry = next(e for e in exact(r)["programmes"] if e["programme"] == pid)
+    assert actual["status"] in entry["possible"], (known, entry, actual)
+    if entry["status"] != "incomplete":
+        assert entry["status"] == actual["status"], (known, entry, actual)

@@ -165,6 +165,15 @@ def create_app(policy: M.Policy) -> Starlette:
                 e["status"] = o.decided
                 e["decided_by_range"] = True
                 e["reasons"] = [f"按已回答的情况，无论其余各项如何填写，本项目都{DECIDED[o.decided]}"]
+            elif e["status"] in DECIDED and o.decided is None:
+                # match filled an unanswered input with its default (e.g. awards received 默认 0元);
+                # the applicant has not said so, and another answer changes the result.
+                for key in ("amount", "amount_if_approved"):
+                    e.pop(key, None)
+                answered = set(profile_data)
+                e.update(status="incomplete", reasons=[], missing=[
+                    {"field": f.name, "label": f.label} for f in by_id[e["programme"]].fields
+                    if f.name not in answered])
             e["possible"] = sorted(o.statuses) if e["status"] not in ("invalid",) else []
             e["least"] = runtime.cents_string(o.low)
             e["most"] = None if o.high is None else runtime.cents_string(o.high)
