@@ -459,3 +459,15 @@ def test_what_the_calculator_calls_decided_is_what_every_completion_gets(pid, da
     assert actual["status"] in entry["possible"], (known, entry, actual)
     if entry["status"] != "incomplete":
         assert entry["status"] == actual["status"], (known, entry, actual)
+
+
+def test_a_body_with_a_utf8_bom_is_read_as_the_cli_reads_a_file(client, tmp_path):
+    # RFC 8259 §8.1 lets a reader ignore the BOM; `evaluate --json` does, and the API agreed with it
+    # on everything else but answered this one in English ("Unexpected UTF-8 BOM (decode using utf-8-sig)").
+    body = b'\xef\xbb\xbf{"equipment_investment": 100, "equipment_audit_passed": true}'
+    (tmp_path / "bom.json").write_bytes(body)
+    cli_result = CliRunner().invoke(cli.main, ["evaluate", "art09_equipment", str(tmp_path / "bom.json"), "--json"])
+    r = post_json(client, "/api/v1/evaluate/art09_equipment", body=body)
+    assert r.status_code == 200 and r.json() == json.loads(cli_result.output)
+    r = post_json(client, "/api/v1/match", body=b'\xef\xbb\xbf{"rent_paid": 0}')
+    assert r.status_code == 200

@@ -103,6 +103,8 @@ async def _json_body(request: Request):
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Problem(400, "请求体不是 UTF-8 编码", f"第{exc.start + 1}个字节无法按 UTF-8 读取") from None
+    if text.startswith("\ufeff"):  # a BOM is ignored, as `evaluate` ignores it in a file (RFC 8259 §8.1)
+        text = text[1:]
     try:
         return batch.loads_exact(text)
     except json.JSONDecodeError as exc:
