@@ -471,3 +471,13 @@ def test_a_body_with_a_utf8_bom_is_read_as_the_cli_reads_a_file(client, tmp_path
     assert r.status_code == 200 and r.json() == json.loads(cli_result.output)
     r = post_json(client, "/api/v1/match", body=b'\xef\xbb\xbf{"rent_paid": 0}')
     assert r.status_code == 200
+
+
+def test_a_negative_number_typed_in_a_form_is_called_negative_not_text(client):
+    # "-5" was passed to the engine as text: "应为数字，此处为文字“-5”" — wrong about what was typed.
+    r = client.post("/apply/art09_equipment", content="equipment_investment=-5&equipment_audit_passed=true",
+                    headers=FORM)
+    assert "“新增软硬件设备设施购置投入”不能为负数，此处为 -5；须为不小于0、最多两位小数的金额（元）" in r.text
+    assert _Page(r.text).inputs["equipment_investment"] == "-5"
+    r = client.get("/calculator", params={"rent_paid": "-0.5"})
+    assert "“申请期间实际支付租金”不能为负数，此处为 -0.5；须为不小于0、最多两位小数的金额（元）" in r.text
