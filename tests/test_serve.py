@@ -481,3 +481,15 @@ def test_a_negative_number_typed_in_a_form_is_called_negative_not_text(client):
     assert _Page(r.text).inputs["equipment_investment"] == "-5"
     r = client.get("/calculator", params={"rent_paid": "-0.5"})
     assert "“申请期间实际支付租金”不能为负数，此处为 -0.5；须为不小于0、最多两位小数的金额（元）" in r.text
+
+
+def test_the_rule_sheet_allows_its_own_style_element_by_hash_not_every_inline_style(client):
+    # /sheet was served with style-src 'unsafe-inline': any style an injection could add would apply.
+    import base64
+    import hashlib
+
+    r = client.get("/sheet")
+    css = re.search(r"<style>(.*?)</style>", r.text, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+    assert r.headers["content-security-policy"] == web.CSP.replace("style-src 'self'", f"style-src 'sha256-{digest}'")
+    assert r.text.count("<style") == 1 and "style=" not in r.text
