@@ -1,0 +1,204 @@
+"""The SQL backend on DuckDB: the typed applications table judged from raw text, against
+the Python engine's verdict on the same lines (backends/sql.py, sqlrun.py)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("duckdb")
+pytest.importorskip("pyarrow")
+
+from yeji_policy import batch, catalogue, sqlrun  # noqa: E402
+from yeji_policy.backends import form_ui, sql  # noqa: E402
+
+import strategies  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def con():
+    return sqlrun.connect(memory_limit="256MB")
+
+
+def python_verdicts(policy, generated_module, lines: list[str]) -> dict[int, dict]:
+    """The record `evaluate --batch` writes for each line, by line number."""
+
+    def engine(pid, application):
+        return form_ui.json_as_form(form_ui.programme_fields(policy, pid),
+                                    lambda d: generated_module.evaluate(pid, d))(application)
+
+    data = "".join(line + "\n" for line in lines).encode("utf-8")
+    return {line.number: batch.evaluate_line(line, engine) for line in batch.read_lines(io.BytesIO(data))}
+
+
+def sql_verdicts(policy, con, lines: list[str]) -> dict[int, sqlrun.Judged]:
+    data = "".join(line + "\n" for line in lines).encode("utf-8")
+    return {j.line: j for j in sqlrun.judge(policy, io.BytesIO(data), con)}
+
+
+def constraint_paths(policy, pid) -> set[str]:
+    return {c.path for p in policy.programmes if p.id == pid for c in p.constraints}
+
+
+def assert_agree(policy, judged: sqlrun.Judged, record: dict, may_defer: bool):
+    """SQL valid ⇒ Python valid (the rules' SQL checks the form's cross-field constraints);
+    SQL invalid ⇒ Python invalid with exactly the same paths; python only where allowed."""
+    python_paths = sorted(e["path"] for e in record.get("errors", ()))
+    if judged.verdict == "python":
+        assert may_defer, (judged, record)
+    elif judged.verdict == "valid":
+        assert record["status"] != "invalid" or set(python_paths) <= constraint_paths(policy, record["programme"]), \
+            (judged, python_paths)
+    else:
+        assert record["status"] == "invalid", (judged, record)
+        if len(python_paths) <= 100:  # cross-field constraints are the rules' SQL's to check
+            extra = set(python_paths) - set(judged.paths)
+            assert sorted(judged.paths) == [p for p in python_paths if p not in extra], (judged, python_paths)
+            assert extra <= constraint_paths(policy, record["programme"]), (judged, python_paths)
+
+
+# ---------------------------------------------------------------- the generated population
+# Values that the SQL must judge itself (plainly invalid), per kind.
+PLAIN_BAD = {
+    "money": ["1.234", "-1", "-0.01", "10000000000", "9999999999.999", '"12"', "true", "null", "[]", "{}"],
+    "number": ["1.234", "-5", "10000000000", '"3"', "false", "null"],
+    "int": ["1.5", "-1", "10000000000", '"2017"', "true", "null"],
+    "bool": ["1", '"true"', "null", "[]"],
+    "date": ['"2018-02-30"', '"2018-1-01"', '"0000-01-01"', "20180101", '""', "null"],
+    "enum": ['"nope"', "1", '""', "null"],
+    "text": ['""', '"   "', '"\\u3000"', '"' + "村" * 201 + '"', "5", "null"],
+    "list": ["[]", '"x"', "[1]", "null", "{}"],
+}
+# Spellings that are valid JSON numbers the SQL leaves to Python (an exponent, huge exponents).
+EXOTIC = ["1e2", "1E400", "1.5e-1", "0e0", "1e-400"]
+
+
+def json_text(value) -> str:
+    return batch.exact_json(value)
+
+
+@st.composite
+def line(draw, policy):
+    """(line text, may the SQL defer it to Python)."""
+    programme = draw(st.sampled_from(policy.programmes))
+    specs = [catalogue.field_spec(f) for f in programme.fields]
+    app = draw(strategies.for_programme(programme))
+    members = {k: json_text(v) for k, v in app.items()}
+    may_defer = False
+    for _ in range(draw(st.integers(0, 2))):
+        spec = draw(st.sampled_from(specs))
+        how = draw(st.sampled_from(["bad", "bad", "exotic", "missing", "unknown", "item"]))
+        if how == "missing":
+            members.pop(spec["name"], None)
+        elif how == "unknown":
+            members[draw(st.sampled_from(["extra", "amount", "x_1"]))] = "1"
+        elif how == "exotic" and spec["kind"] in ("money", "number", "int"):
+            members[spec["name"]] = draw(st.sampled_from(EXOTIC))
+            may_defer = True
+        elif how == "item" and spec["kind"] == "list" and spec["name"] in app:
+            items = [{k: json_text(v) for k, v in item.items()} for item in app[spec["name"]]]
+            index = draw(st.integers(0, len(items) - 1))
+            item_spec = draw(st.sampled_from(spec["items"]))
+            items[index][item_spec["name"]] = draw(st.sampled_from(PLAIN_BAD[item_spec["kind"]]))
+            if item_spec["kind"] in ("money", "number", "int"):
+                may_defer = True  # a number inside a list is read back from DuckDB's JSON only when plain
+            members[spec["name"]] = "[" + ", ".join("{" + ", ".join(f'"{k}": {v}' for k, v in item.items()) + "}"
+                                                    for item in items) + "]"
+        else:
+            members[spec["name"]] = draw(st.sampled_from(PLAIN_BAD[spec["kind"]]))
+    body = "{" + ", ".join(f'"{k}": {v}' for k, v in draw(st.permutations(list(members.items())))) + "}"
+    return f'{{"programme": "{programme.id}", "application": {body}}}', may_defer
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_sql_judges_every_field_as_python_does(policy, generated_module, con, data):
+    drawn = data.draw(st.lists(line(policy), min_size=1, max_size=25))
+    lines = [text for text, _ in drawn]
+    judged = sql_verdicts(policy, con, lines)
+    records = python_verdicts(policy, generated_module, lines)
+    assert sorted(judged) == sorted(records)
+    for number, (_, may_defer) in enumerate(drawn, start=1):
+        assert_agree(policy, judged[number], records[number], may_defer)
+
+
+def test_plain_lines_are_judged_in_sql_not_deferred(policy, generated_module, con):
+    """Every embedded test case is judged by the SQL itself, valid or with the right paths."""
+    lines = [batch.exact_json({"programme": t.programme, "application": t.application}) for t in policy.tests]
+    judged = sql_verdicts(policy, con, lines)
+    records = python_verdicts(policy, generated_module, lines)
+    assert {j.verdict for j in judged.values()} <= {"valid", "invalid"}
+    for number in records:
+        assert_agree(policy, judged[number], records[number], may_defer=False)
+    assert sum(j.verdict == "invalid" for j in judged.values()) >= 3
+
+
+HOSTILE = [
+    ("{bad", "python"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 1e400, "equipment_audit_passed": true}}', "python"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": NaN, "equipment_audit_passed": true}}', "python"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 1, "equipment_investment": 2, "equipment_audit_passed": true}}', "python"),
+    ('{"programme": "nope", "application": {}}', "python"),
+    ('{"programme": "art09_equipment", "application": []}', "python"),
+    ('[1, 2]', "python"),
+    # DuckDB's reader would make this 1e15 (a double); judged from its text it is too large
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 999999999999999.99, "equipment_audit_passed": true}}', "invalid"),
+    # a DECIMAL(12,2) cast would round it to 1.23: judged from its text it has three places
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 1.234, "equipment_audit_passed": true}}', "invalid"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 9999999999.99, "equipment_audit_passed": true}}', "valid"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 12.30, "equipment_audit_passed": true}}', "valid"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": -0, "equipment_audit_passed": true}}', "valid"),
+    # a key inside a text value is no key: the village's text holds `"investment": 5`
+    ('{"programme": "art13_rural_stations", "application": {"stations": [{"village": "\\"investment\\": 5", "built_year": 2017, '
+     '"meets_standard": true, "acceptance_passed": true, "investment": 100}]}}', "valid"),
+]
+
+
+@pytest.mark.parametrize("text,verdict", HOSTILE)
+def test_hostile_lines_never_fail_the_query(policy, generated_module, con, text, verdict):
+    lines = [text, '{"programme": "art09_equipment", "application": {"equipment_investment": 100, "equipment_audit_passed": true}}']
+    judged = sql_verdicts(policy, con, lines)
+    records = python_verdicts(policy, generated_module, lines)
+    assert judged[1].verdict == verdict
+    assert judged[2].verdict == "valid"  # the run goes on
+    assert_agree(policy, judged[1], records[1], may_defer=True)
+
+
+def test_line_numbers_follow_evaluate_batch(policy, con):
+    """Blank lines are counted and skipped; a line that is not UTF-8 or too long is left to Python."""
+    ok = '{"programme": "art09_equipment", "application": {"equipment_investment": 1, "equipment_audit_passed": true}}'
+    data = (ok + "\n\n  \n" + ok + "\n").encode() + b"\xff\xfe\n" + ok.encode()
+    judged = list(sqlrun.judge(policy, io.BytesIO(data), con))
+    assert [(j.line, j.verdict) for j in judged] == [(1, "valid"), (4, "valid"), (5, "python"), (6, "valid")]
+
+
+def test_every_judged_column_is_exact(policy, con):
+    """No column of the typed applications table is DOUBLE or FLOAT: numbers are DECIMAL."""
+    import pyarrow as pa
+
+    con.register("lines", pa.table({"line": pa.array([], pa.int64()), "text": pa.array([], pa.string())}))
+    try:
+        routed = sql.routed_sql(list(policy.programme_ids))
+        for p in policy.programmes:
+            meta = catalogue.programme_meta(p)
+            query = f"WITH routed AS ({routed}) {sql.programme_inputs_sql(meta)}"
+            described = con.execute(f"DESCRIBE {query}").fetchall()
+            types = {row[0]: row[1] for row in described}
+            for spec in meta["inputs"]:
+                column = types["f_" + spec["name"]]
+                assert not re.search(r"DOUBLE|FLOAT|REAL", column), (p.id, spec["name"], column)
+                if spec["kind"] in ("money", "number", "int"):
+                    assert column == sql.dec_type(sql.field_places(spec)), (spec["name"], column)
+    finally:
+        con.unregister("lines")
+
+
+def test_rules_printer_waits_for_the_ir():
+    with pytest.raises(sql.SQLPrinterUnavailable):
+        sql.programme_rules_sql(None)
