@@ -519,11 +519,11 @@ def programmes(as_json: bool, policy_file: str | None) -> None:
 
 
 @main.command()
-@click.option("--stage", "stage_name", type=click.Choice(["source", "parse", "ast", "model"]), default="model",
+@click.option("--stage", "stage_name", type=click.Choice(["source", "parse", "ast", "model", "ir"]), default="model",
               show_default=True, help="输出哪一个阶段的结果。")
 @click.argument("file", type=click.Path(dir_okay=False))
 def dump(stage_name: str, file: str) -> None:
-    """输出编译流水线某一阶段的结果（源文本、语法树、AST 或检查后的模型），供调试和开发者查看。"""
+    """输出编译流水线某一阶段的结果（源文本、语法树、AST、检查后的模型或降级后的中间表示），供调试和开发者查看。"""
     try:
         text = deep_call(pipeline.dump, stage_name, file)  # the AST and the model nest as deep as the policy
     except pipeline.StageError as exc:

@@ -171,6 +171,13 @@ class Shown(Node):
 
 
 @dataclass(frozen=True)
+class Items(Node):
+    """A list of texts, passed as one argument ([a, b])."""
+
+    items: tuple["TextArg", ...]
+
+
+@dataclass(frozen=True)
 class Render(Node):
     """A Chinese text built by runtime function func (an r_* function, or show_yuan)."""
 
@@ -178,7 +185,7 @@ class Render(Node):
     args: tuple["TextArg", ...]
 
 
-TextArg = Union[Const, Var, Lit, Spread, RefText, Shown, Render]
+TextArg = Union[Const, Var, Lit, Spread, RefText, Shown, Items, Render]
 
 
 @dataclass(frozen=True)
@@ -310,8 +317,10 @@ class Unique(Node):
 
 @dataclass(frozen=True)
 class Cap(Node):
-    """var = min(amount, limit); limit None: no cap.  shown is the limit in
-    Chinese (a Lit when the limit is a constant); for the formula's step."""
+    """var = min(amount, limit) (var already holds amount); limit None: no cap.
+    Also defines capped (whether the limit applied) and cap_shown (the limit in
+    Chinese: shown, a Lit when the limit is a constant), which the formula's
+    Step reads."""
 
     var: str
     amount: Var
@@ -346,14 +355,15 @@ class SetOutcome(Node):
 @dataclass(frozen=True)
 class ForEach(Node):
     """The sum over a list's items: per item, rules (Read/Compute/Require/Review/…)
-    then uniques then the item's amount (into outcome var inner); var = the
+    then checks (the Unique rules, with the statements computing their keys)
+    then the item's amount (into outcome var inner); var = the
     total outcome ("partial" when some item awaits review).  final: the total
     is the programme's amount (rounded once, for the step)."""
 
     var: str
     field: M.Field = M.reference()
     rules: tuple["Stmt", ...] = ()
-    uniques: tuple[Unique, ...] = ()
+    checks: tuple["Stmt", ...] = ()
     amount: tuple["Stmt", ...] = ()
     inner: str = ""
     final: bool = True
@@ -404,7 +414,7 @@ class Return(Node):
     outcome: Var | None
 
 
-Stmt = Union[Read, Compute, Explain, Step, Note, If, Choose, FirstOf, Require, Review, Cap, Pay, SetOutcome,
+Stmt = Union[Read, Compute, Explain, Step, Note, If, Choose, FirstOf, Require, Review, Unique, Cap, Pay, SetOutcome,
              ForEach, Guard, Constraint, Start, RuleMark, Stop, Return]
 
 

@@ -596,6 +596,36 @@ def _list_items(field, value, path, errors):
 
 
 # ---------------------------------------------------------------- results
+class Outcome:
+    """What a programme's amount came to, for decide: kind "pay" with the
+    certain amount; "partial" when some items of a list await review (pending:
+    what they would add; reasons: why); "review" when the text is silent; or
+    "ineligible".  amount and pending are None for review and ineligible.
+
+    A plain class with slots, not a dataclass: the generated module is
+    compiled from text with whatever future flags its compiler has, and a
+    dataclass built there would need its module in sys.modules."""
+
+    __slots__ = ("kind", "amount", "pending", "reasons")
+
+    def __init__(self, kind, amount, pending, reasons):
+        self.kind = kind
+        self.amount = amount
+        self.pending = pending
+        self.reasons = reasons
+
+    def __eq__(self, other):
+        if type(other) is not Outcome:
+            return NotImplemented
+        return (self.kind, self.amount, self.pending, self.reasons) == (
+            other.kind, other.amount, other.pending, other.reasons)
+
+    __hash__ = None  # reasons is a list
+
+    def __repr__(self):
+        return f"Outcome({self.kind!r}, {self.amount!r}, {self.pending!r}, {self.reasons!r})"
+
+
 def result(meta, status, amount, steps, reasons, interpretations, amount_if_approved=None):
     """The result object of the catalogue; `amount` is exact and rounded here, once.
 
@@ -755,15 +785,12 @@ def decide(meta, steps, failed, reviews, outcome, notes):
     """The catalogue's result rules, applied to what a programme's rules found.
 
     failed: reasons of requirements not met; reviews: reasons of review rules
-    that applied; outcome: (kind, certain, pending, reasons) of the amount —
-    kind "pay" with the certain amount; "partial" when some items of a list
-    await review (pending: what they would add; reasons: why); "review" when
-    the text is silent; or "ineligible".
+    that applied; outcome: the amount's Outcome (unused when failed).
     """
     article = meta["article"]
     if failed:
         return result(meta, "ineligible", ZERO, steps, failed, notes)
-    kind, certain, pending, reasons = outcome
+    kind, certain, pending, reasons = outcome.kind, outcome.amount, outcome.pending, outcome.reasons
     if kind == "ineligible":
         return result(meta, "ineligible", ZERO, steps, reviews + reasons, notes)
     if kind == "review":

@@ -609,6 +609,36 @@ def _list_items(field, value, path, errors):
 
 
 # ---------------------------------------------------------------- results
+class Outcome:
+    """What a programme's amount came to, for decide: kind "pay" with the
+    certain amount; "partial" when some items of a list await review (pending:
+    what they would add; reasons: why); "review" when the text is silent; or
+    "ineligible".  amount and pending are None for review and ineligible.
+
+    A plain class with slots, not a dataclass: the generated module is
+    compiled from text with whatever future flags its compiler has, and a
+    dataclass built there would need its module in sys.modules."""
+
+    __slots__ = ("kind", "amount", "pending", "reasons")
+
+    def __init__(self, kind, amount, pending, reasons):
+        self.kind = kind
+        self.amount = amount
+        self.pending = pending
+        self.reasons = reasons
+
+    def __eq__(self, other):
+        if type(other) is not Outcome:
+            return NotImplemented
+        return (self.kind, self.amount, self.pending, self.reasons) == (
+            other.kind, other.amount, other.pending, other.reasons)
+
+    __hash__ = None  # reasons is a list
+
+    def __repr__(self):
+        return f"Outcome({self.kind!r}, {self.amount!r}, {self.pending!r}, {self.reasons!r})"
+
+
 def result(meta, status, amount, steps, reasons, interpretations, amount_if_approved=None):
     """The result object of the catalogue; `amount` is exact and rounded here, once.
 
@@ -768,15 +798,12 @@ def decide(meta, steps, failed, reviews, outcome, notes):
     """The catalogue's result rules, applied to what a programme's rules found.
 
     failed: reasons of requirements not met; reviews: reasons of review rules
-    that applied; outcome: (kind, certain, pending, reasons) of the amount —
-    kind "pay" with the certain amount; "partial" when some items of a list
-    await review (pending: what they would add; reasons: why); "review" when
-    the text is silent; or "ineligible".
+    that applied; outcome: the amount's Outcome (unused when failed).
     """
     article = meta["article"]
     if failed:
         return result(meta, "ineligible", ZERO, steps, failed, notes)
-    kind, certain, pending, reasons = outcome
+    kind, certain, pending, reasons = outcome.kind, outcome.amount, outcome.pending, outcome.reasons
     if kind == "ineligible":
         return result(meta, "ineligible", ZERO, steps, reviews + reasons, notes)
     if kind == "review":
@@ -1364,8 +1391,8 @@ _K42 = frozenset(('builds_cross_border_platform', 'cross_border_investment'))
 _K43 = {'city': '示范企业级别（市级）', 'province': '示范企业级别（省级）', 'national': '示范企业级别（国家级）'}
 _K44 = frozenset(('demonstration_level',))
 _K45 = frozenset(('city', 'province', 'national'))
-_K46 = D('60')
-_K47 = D('30')
+_K46 = D('30')
+_K47 = D('60')
 _K48 = D('20')
 _K49 = D('200')
 _K50 = frozenset(('trainees', 'training_days', 'meals_provided', 'hands_on_computer', 'lodging_provided'))
@@ -1381,7 +1408,7 @@ def _programme_art09_venue_fitout(values):
     if not v1:
         failed.append(reason_require('场所建设装修未验收合格', t1, 9))
     if failed:
-        return steps, failed, reviews, ('ineligible', None, None, []), notes
+        return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     v3 = values['venue_fitout_investment']
     t3 = '新增场所建设装修投入（不含土建） ' + show_yuan(v3)
     v4 = mul(v3, _K1)
@@ -1392,7 +1419,7 @@ def _programme_art09_venue_fitout(values):
     if capped:
         value_v4 = _K2
     steps.append(step_formula(t4, v4, cap_shown, capped, round_cents(value_v4), 9))
-    outcome_v2 = ('pay', value_v4, ZERO, [])
+    outcome_v2 = Outcome('pay', value_v4, ZERO, [])
     return steps, failed, reviews, outcome_v2, notes
 
 
@@ -1435,7 +1462,7 @@ def _programme_art09_equipment(values):
     if not v1:
         failed.append(reason_require('设备设施购置未通过审计验收', t1, 9))
     if failed:
-        return steps, failed, reviews, ('ineligible', None, None, []), notes
+        return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     v3 = values['equipment_investment']
     t3 = '新增软硬件设备设施购置投入 ' + show_yuan(v3)
     v4 = mul(v3, _K4)
@@ -1446,7 +1473,7 @@ def _programme_art09_equipment(values):
     if capped:
         value_v4 = _K5
     steps.append(step_formula(t4, v4, cap_shown, capped, round_cents(value_v4), 9))
-    outcome_v2 = ('pay', value_v4, ZERO, [])
+    outcome_v2 = Outcome('pay', value_v4, ZERO, [])
     return steps, failed, reviews, outcome_v2, notes
 
 
@@ -1516,7 +1543,7 @@ def _programme_art10_park_rent(values):
     if not v9:
         failed.append(reason_require('申请期间没有落在入园后连续3年的补助期内', t9, 10))
     if failed:
-        return steps, failed, reviews, ('ineligible', None, None, []), notes
+        return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     v11 = values['leased_area_m2']
     t11 = '租赁建筑面积（平方米） ' + group(v11) + ' 平方米'
     v12 = mul(_K10, v11)
@@ -1533,7 +1560,7 @@ def _programme_art10_park_rent(values):
     if capped:
         value_v14 = v15
     steps.append(step_formula(t14, v14, cap_shown, capped, round_cents(value_v14), 10))
-    outcome_v10 = ('pay', value_v14, ZERO, [])
+    outcome_v10 = Outcome('pay', value_v14, ZERO, [])
     return steps, failed, reviews, outcome_v10, notes
 
 
@@ -1631,7 +1658,7 @@ def _programme_art10_rural_logistics(values):
     if v3:
         reviews.append(reason_review('原文所列企业类型以“等”结尾，其他类型企业是否属于补助范围需人工认定', t3, 10))
     if failed:
-        return steps, failed, reviews, ('ineligible', None, None, []), notes
+        return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     v5 = values['logistics_investment']
     t5 = '新增固定资产和相关软件投入 ' + show_yuan(v5)
     v6 = mul(v5, _K14)
@@ -1642,7 +1669,7 @@ def _programme_art10_rural_logistics(values):
     if capped:
         value_v6 = _K2
     steps.append(step_formula(t6, v6, cap_shown, capped, round_cents(value_v6), 10))
-    outcome_v4 = ('pay', value_v6, ZERO, [])
+    outcome_v4 = Outcome('pay', value_v6, ZERO, [])
     return steps, failed, reviews, outcome_v4, notes
 
 
@@ -1720,7 +1747,7 @@ def _programme_art11_service_center_operation(values):
     if not v6:
         failed.append(reason_require('建成并正常运营的线上特色馆少于3个', t6, 11))
     if failed:
-        return steps, failed, reviews, ('ineligible', None, None, []), notes
+        return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     v8 = values['operation_cost']
     t8 = '运营维护公共服务中心的费用 ' + show_yuan(v8)
     v9 = mul(v8, _K18)
@@ -1732,7 +1759,7 @@ def _programme_art11_service_center_operation(values):
     if capped:
         value_v9 = _K19
     steps.append(step_formula(t9, v9, cap_shown, capped, round_cents(value_v9), 11))
-    outcome_v7 = ('pay', value_v9, ZERO, [])
+    outcome_v7 = Outcome('pay', value_v9, ZERO, [])
     return steps, failed, reviews, outcome_v7, notes
 
 
@@ -1810,7 +1837,7 @@ def _programme_art11_pavilion(values):
     if capped:
         value_v2 = _K2
     steps.append(step_formula(t2, v2, cap_shown, capped, round_cents(value_v2), 11))
-    outcome_v1 = ('pay', value_v2, ZERO, [])
+    outcome_v1 = Outcome('pay', value_v2, ZERO, [])
     return steps, failed, reviews, outcome_v1, notes
 
 
@@ -1847,7 +1874,7 @@ def _programme_art12_supply_chain(values):
     if not v2:
         failed.append(reason_require('已获得过本项一次性补助', t2, 12))
     if failed:
-        return steps, failed, reviews, ('ineligible', None, None, []), notes
+        return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     v4 = values['supply_chain_investment']
     t4 = '新增设备、软件及相关设施投入（影像采集、网络传输、溯源设备，资质认证，标准化建设） ' + show_yuan(v4)
     v5 = mul(v4, _K1)
@@ -1858,7 +1885,7 @@ def _programme_art12_supply_chain(values):
     if capped:
         value_v5 = _K2
     steps.append(step_formula(t5, v5, cap_shown, capped, round_cents(value_v5), 12))
-    outcome_v3 = ('pay', value_v5, ZERO, [])
+    outcome_v3 = Outcome('pay', value_v5, ZERO, [])
     return steps, failed, reviews, outcome_v3, notes
 
 
@@ -1945,17 +1972,17 @@ def _programme_art13_rural_stations(values):
         if capped:
             value_v9 = _K24
         steps.append(prefix + step_formula(t9, v9, cap_shown, capped, value_v9, 13))
-        outcome_v7 = ('pay', value_v9, ZERO, [])
-        if outcome_v7[0] != 'pay':
-            item_reviews.extend(outcome_v7[3])
+        outcome_v7 = Outcome('pay', value_v9, ZERO, [])
+        if outcome_v7.kind != 'pay':
+            item_reviews.extend(outcome_v7.reasons)
             continue
         if item_reviews:
             item_reviews_all.extend(item_reviews)
-            pending = add(pending, outcome_v7[1])
+            pending = add(pending, outcome_v7.amount)
         else:
-            counted = add(counted, outcome_v7[1])
+            counted = add(counted, outcome_v7.amount)
     steps.append(step_item_total(counted, pending, round_cents(counted), 13))
-    outcome_v1 = ('partial', counted, pending, item_reviews_all) if item_reviews_all else ('pay', counted, ZERO, excluded)
+    outcome_v1 = Outcome('partial', counted, pending, item_reviews_all) if item_reviews_all else Outcome('pay', counted, ZERO, excluded)
     return steps, failed, reviews, outcome_v1, notes
 
 
@@ -1983,7 +2010,7 @@ def _programme_art14_sales_award(values):
     if not v2:
         failed.append(reason_require('实际运行未满1年', t2, 14))
     if failed:
-        return steps, failed, reviews, ('ineligible', None, None, []), notes
+        return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     v4 = values['sales_channel']
     t4 = _K26[v4]
     if v4 == 'B2B':
@@ -2036,7 +2063,7 @@ def _programme_art14_sales_award(values):
     value_v16 = v16
     cap_shown = capped = None
     steps.append(step_formula(t16, v16, cap_shown, capped, round_cents(value_v16), 14))
-    outcome_v3 = ('pay', value_v16, ZERO, [])
+    outcome_v3 = Outcome('pay', value_v16, ZERO, [])
     return steps, failed, reviews, outcome_v3, notes
 
 
@@ -2082,7 +2109,7 @@ def _programme_art14_poverty_employment(values):
     value_v3 = v3
     cap_shown = capped = None
     steps.append(step_formula(t3, v3, cap_shown, capped, round_cents(value_v3), 14))
-    outcome_v1 = ('pay', value_v3, ZERO, [])
+    outcome_v1 = Outcome('pay', value_v3, ZERO, [])
     return steps, failed, reviews, outcome_v1, notes
 
 
@@ -2116,7 +2143,7 @@ def _programme_art14_cross_border(values):
     if not v1:
         failed.append(reason_require('未建立跨境电子商务公共服务平台及交易平台（两个平台均未建立）', t1, 14))
     if failed:
-        return steps, failed, reviews, ('ineligible', None, None, []), notes
+        return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     v3 = values['cross_border_investment']
     t3 = '实际投入 ' + show_yuan(v3)
     v4 = mul(v3, _K40)
@@ -2127,7 +2154,7 @@ def _programme_art14_cross_border(values):
     if capped:
         value_v4 = _K41
     steps.append(step_formula(t4, v4, cap_shown, capped, round_cents(value_v4), 14))
-    outcome_v2 = ('pay', value_v4, ZERO, [])
+    outcome_v2 = Outcome('pay', value_v4, ZERO, [])
     return steps, failed, reviews, outcome_v2, notes
 
 
@@ -2173,7 +2200,7 @@ def _programme_art15_demonstration(values):
     value_v3 = v3
     cap_shown = capped = None
     steps.append(step_formula(t3, v3, cap_shown, capped, round_cents(value_v3), 15))
-    outcome_v1 = ('pay', value_v3, ZERO, [])
+    outcome_v1 = Outcome('pay', value_v3, ZERO, [])
     return steps, failed, reviews, outcome_v1, notes
 
 
@@ -2209,7 +2236,7 @@ def _programme_art17_training(values):
     if not v2:
         failed.append(reason_require('培训人数为0', t2, 17))
     if failed:
-        return steps, failed, reviews, ('ineligible', None, None, []), notes
+        return steps, failed, reviews, Outcome('ineligible', None, None, []), notes
     outcome_v3 = None
     if outcome_v3 is None:
         v4 = values['training_days']
@@ -2221,11 +2248,11 @@ def _programme_art17_training(values):
         v7 = values['meals_provided']
         t7 = ('安排就餐（是）' if v7 else '安排就餐（否）')
         if v7:
-            v8, t8 = _K47, '30元/人'
+            v8, t8 = _K46, '30元/人'
         else:
             v8, t8 = _K9, '0元/人'
         t8 = r_cond(t8, t7)
-        v9 = add(_K46, v8)
+        v9 = add(_K47, v8)
         t9 = r_arith('+', '60元/人', t8)
         v10 = values['hands_on_computer']
         t10 = ('安排上机操作（是）' if v10 else '安排上机操作（否）')
@@ -2241,7 +2268,7 @@ def _programme_art17_training(values):
         value_v13 = v13
         cap_shown = capped = None
         steps.append(step_formula(t13, v13, cap_shown, capped, round_cents(value_v13), 17))
-        outcome_v6 = ('pay', value_v13, ZERO, [])
+        outcome_v6 = Outcome('pay', value_v13, ZERO, [])
         outcome_v3 = outcome_v6
     if outcome_v3 is None:
         v14 = values['training_days']
@@ -2264,11 +2291,11 @@ def _programme_art17_training(values):
         value_v21 = v21
         cap_shown = capped = None
         steps.append(step_formula(t21, v21, cap_shown, capped, round_cents(value_v21), 17))
-        outcome_v18 = ('pay', value_v21, ZERO, [])
+        outcome_v18 = Outcome('pay', value_v21, ZERO, [])
         outcome_v3 = outcome_v18
     if outcome_v3 is None:
         steps.append(step_case(None, 17))
-        outcome_v3 = ('review', None, None, [reason_plain('培训1天以上但未安排食宿，原文未规定补助标准', 17)])
+        outcome_v3 = Outcome('review', None, None, [reason_plain('培训1天以上但未安排食宿，原文未规定补助标准', 17)])
     return steps, failed, reviews, outcome_v3, notes
 
 
