@@ -23,9 +23,10 @@ validated identifiers and every literal goes through `lit`.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
-from .. import runtime
+from .. import catalogue, ir, runtime, visitor
 
 # The states of one field (and of a row): judged in SQL, or left to Python.
 OK, BAD, UNSURE = 0, 1, 2
@@ -83,12 +84,19 @@ def _key_pattern(name: str) -> str:
 
 
 # ---------------------------------------------------------------- one field
-def _number(spec: dict, json_type: str, raw_all: str, path_ok_for_raw: bool) -> tuple[str, str]:
-    """(state, value) SQL of a numeric field; raw_all is the list of raw tokens of its key."""
-    kind = spec["kind"]
+def number_parts(raw_all: str) -> str:
+    """The sign, whole digits and fraction of the first raw token (whole digits '': no plain decimal)."""
+    return f"regexp_extract({raw_all}[1], '^(-?)(0|[1-9][0-9]*)(?:\\.([0-9]+))?$', ['s', 'i', 'f'])"
+
+
+def _number(spec: dict, json_type: str, raw: dict) -> tuple[str, str]:
+    """(state, value) SQL of a numeric field; raw["all"]: the list of raw tokens of its key
+    (None: they cannot be told apart); raw["parts"]: number_parts of it, if computed before."""
     step, minimum = spec.get("step"), spec.get("minimum")
     places = field_places(spec)
-    parts = f"regexp_extract({raw_all}[1], '^(-?)(0|[1-9][0-9]*)(?:\\.([0-9]+))?$', ['s', 'i', 'f'])"
+    raw_all = raw.get("all") or "[]"
+    path_ok_for_raw = raw.get("all") is not None
+    parts = raw.get("parts") or number_parts(raw_all)
     # parts.s: sign, parts.i: whole digits (empty: not a plain decimal), parts.f: fraction
     frac = f"rtrim({parts}.f, '0')"
     text = f"({parts}.i || CASE WHEN {frac} <> '' THEN '.' || {frac} ELSE '' END)"
@@ -109,14 +117,14 @@ def _number(spec: dict, json_type: str, raw_all: str, path_ok_for_raw: bool) -> 
     return "CASE " + " ".join(checks) + f" ELSE {OK} END", value
 
 
-def _scalar(spec: dict, obj: str, raw_all: str | None) -> tuple[str, str]:
+def _scalar(spec: dict, obj: str, raw: dict) -> tuple[str, str]:
     """(state, value) of a non-list field of the JSON object `obj` (present)."""
     path = lit(f"$.{spec['name']}")
-    json_type = f"json_type({obj}, {path})"
+    json_type = raw.get("type") or f"json_type({obj}, {path})"
     string = f"json_extract_string({obj}, {path})"
     kind = spec["kind"]
     if kind in ("money", "number", "int"):
-        return _number(spec, json_type, raw_all or "[]", raw_all is not None)
+        return _number(spec, json_type, raw)
     if kind == "bool":
         return f"CASE WHEN {json_type} = 'BOOLEAN' THEN {OK} ELSE {BAD} END", f"TRY_CAST({string} AS BOOLEAN)"
     if kind == "date":
@@ -142,7 +150,7 @@ def _object_state(specs: list[dict], obj: str, prefix: str, raw_of, own_path: st
     """(state, paths, values) of a JSON object against its fields.  prefix: SQL text of
     the path prefix ('' at the top, 'stations[0].' for an item); raw_of(name) gives
     the raw tokens' SQL of a numeric key, or None when they cannot be told apart."""
-    keys = f"json_keys({obj})"
+    keys = "keys" if obj == "app" else f"json_keys({obj})"
     unknown = _unknown_keys(keys, [s["name"] for s in specs])
     states, paths, values = [], [], {}
     for spec in specs:
@@ -176,6 +184,8 @@ def _object_state(specs: list[dict], obj: str, prefix: str, raw_of, own_path: st
 
 
 def _items(spec: dict, obj: str) -> str:
+    if obj == "app":
+        return ident("items_" + spec["name"])  # computed once, in a layer below (programme_inputs_sql)
     return f"TRY_CAST(json_extract({obj}, {lit('$.' + spec['name'])}) AS JSON[])"
 
 
@@ -186,7 +196,7 @@ def _item_state(spec: dict, item: str, index: str, obj: str) -> tuple[str, str, 
     # row to Python unless every numeric token of that key in the line is such a decimal.
     own = f"{lit(spec['name'] + '[')} || ({index})::VARCHAR || ']'"
     return _object_state(spec["items"], item, f"{own} || '.'",
-                         lambda name: f"[json_extract({item}, {lit('$.' + name)})::VARCHAR]", own)
+                         lambda name: {"all": f"[json_extract({item}, {lit('$.' + name)})::VARCHAR]"}, own)
 
 
 def _list(spec: dict, obj: str, prefix: str) -> tuple[str, str]:
@@ -218,8 +228,19 @@ def programme_inputs_sql(meta: dict, source: str = "routed") -> str:
     specs = meta["inputs"]
     flat = all(s["kind"] != "list" for s in specs)
 
+    # computed once per row, in layers below the judgement (each is read many times)
+    numeric = [s["name"] for s in specs if s["kind"] in ("money", "number", "int")] if flat else []
+    layer1 = ", ".join(["json_keys(app) AS keys"] + [
+        f"regexp_extract_all(text, {_key_pattern(n)}, 1) AS {ident('raw_' + n)}" for n in numeric])
+    layer2 = ", ".join(["*"] + [f"{number_parts(ident('raw_' + n))} AS {ident('parts_' + n)}" for n in numeric]
+                       + [f"json_type(app, {lit('$.' + s['name'])}) AS {ident('type_' + s['name'])}" for s in specs]
+                       + [f"TRY_CAST(json_extract(app, {lit('$.' + s['name'])}) AS JSON[]) AS {ident('items_' + s['name'])}"
+                          for s in specs if s["kind"] == "list"])
+
     def raw_of(name):
-        return f"regexp_extract_all(text, {_key_pattern(name)}, 1)" if flat else None
+        if name in numeric:
+            return {"all": ident("raw_" + name), "parts": ident("parts_" + name), "type": ident("type_" + name)}
+        return {"type": ident("type_" + name)}
 
     state, paths, values = _object_state(specs, "app", "", raw_of)
     if not flat:
@@ -241,7 +262,8 @@ def programme_inputs_sql(meta: dict, source: str = "routed") -> str:
         if spec["kind"] == "list":
             value = _list_value(spec, value)
         columns.append(f"{value} AS {ident('f_' + spec['name'])}")
-    return (f"SELECT line, {', '.join(columns)}\nFROM {source} WHERE programme = {lit(meta['id'])}")
+    return (f"SELECT line, {', '.join(columns)}\nFROM (SELECT {layer2} FROM (SELECT line, text, app, {layer1}"
+            f" FROM {source} WHERE programme = {lit(meta['id'])}))")
 
 
 def _list_value(spec: dict, items: str) -> str:
@@ -276,6 +298,437 @@ def routed_sql(programme_ids: list[str], source: str = "lines") -> str:
             f"WHERE ok AND json_extract_string(text, '$.programme') IN ({ids})")
 
 
-def programme_rules_sql(ir_programme) -> str:
-    """The rules of one programme as a SELECT over its typed table — printed from the IR."""
-    raise SQLPrinterUnavailable("the SQL printer reads the lowered IR (yeji_policy/ir.py), which is not merged yet")
+
+
+# ---------------------------------------------------------------- the rules, printed from the IR
+# Every number is DECIMAL(38, f) with f its exact number of decimals (× adds them, ± takes
+# the larger): no operation rounds, and every CASE, min and max casts its branches to one
+# type first (DuckDB narrows CASE over mixed scales — FIELD-NOTES.md).  An expression
+# whose worst case needs more than 38 digits is refused when printing, never truncated.
+MAX_DIGITS = 38
+ZERO_CODE = "ZERO"  # the amount rounds to 0.00 元 (runtime.reason_zero)
+
+
+class SQLTooWide(ValueError):
+    """An expression could need more digits than DECIMAL(38) holds."""
+
+
+@dataclass(frozen=True)
+class Num:
+    sql: str
+    digits: tuple[int, int]  # (integer digits, decimals): as precision.py counts them
+
+    @property
+    def type(self) -> str:
+        return f"DECIMAL({MAX_DIGITS},{self.digits[1]})"
+
+
+@dataclass(frozen=True)
+class Val:
+    sql: str
+    kind: str  # bool, date, text, enum, none
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An outcome as SQL: kind ('pay', 'partial', 'review', 'ineligible'), the certain
+    amount, what pending items would add, and its reasons (a VARCHAR[] expression)."""
+
+    kind: str
+    certain: Num
+    pending: Num
+    reasons: str
+
+
+ZERO_NUM = Num(f"CAST(0 AS DECIMAL({MAX_DIGITS},0))", (0, 0))
+
+
+def num(sql_text: str, digits: tuple[int, int]) -> Num:
+    if digits[0] + digits[1] > MAX_DIGITS:
+        raise SQLTooWide(f"{digits[0]} + {digits[1]} digits exceed DECIMAL({MAX_DIGITS})")
+    return Num(f"CAST({sql_text} AS DECIMAL({MAX_DIGITS},{digits[1]}))", digits)
+
+
+def widest(*values: Num) -> tuple[int, int]:
+    return max(v.digits[0] for v in values), max(v.digits[1] for v in values)
+
+
+def cast_to(value: Num, digits: tuple[int, int]) -> str:
+    return value.sql if value.digits[1] == digits[1] else f"CAST({value.sql} AS DECIMAL({MAX_DIGITS},{digits[1]}))"
+
+
+def _and(*conds: str | None) -> str:
+    parts = [c for c in conds if c and c != "TRUE"]
+    return "(" + " AND ".join(parts) + ")" if parts else "TRUE"
+
+
+def _when(cond: str, codes: str) -> str:
+    return codes if cond == "TRUE" else f"CASE WHEN {cond} THEN {codes} ELSE [] END"
+
+
+def _merge(branches: list[tuple[str, object]], default: object | None):
+    """One value from branches (cond, value), the first whose cond holds, else default."""
+    values = [v for _, v in branches] + ([default] if default is not None else [])
+    first = values[0]
+    if all(v == first for v in values) and default is not None:
+        return first
+    if isinstance(first, Num):
+        digits = widest(*values)
+        arms = " ".join(f"WHEN {c} THEN {cast_to(v, digits)}" for c, v in branches)
+        tail = f" ELSE {cast_to(default, digits)}" if default is not None else ""
+        return num(f"CASE {arms}{tail} END", digits)
+    if isinstance(first, Outcome):
+        return Outcome(_merge([(c, Val(v.kind, "text")) for c, v in branches],
+                              Val(default.kind, "text") if default else Val("NULL", "text")).sql,
+                       _merge([(c, v.certain) for c, v in branches], default.certain if default else ZERO_NUM),
+                       _merge([(c, v.pending) for c, v in branches], default.pending if default else ZERO_NUM),
+                       _merge([(c, Val(v.reasons, "list")) for c, v in branches],
+                              Val(default.reasons if default else "[]", "list")).sql)
+    arms = " ".join(f"WHEN {c} THEN {v.sql}" for c, v in branches)
+    tail = f" ELSE {default.sql}" if default is not None else ""
+    return Val(f"CASE {arms}{tail} END", first.kind)
+
+
+class RulesPrinter(visitor.Visitor):
+    """The IR of one programme as SQL over its typed table: a symbolic run of the
+    statements, folding each variable into the expression that computes it (an If's
+    variables become CASE) and every explanation node dropped.  Conditions met on the
+    way (a failed requirement, a review, an interpretation applied, a broken form
+    constraint) are collected with the path condition under which they hold."""
+
+    def __init__(self, policy, item: str | None = None):
+        self.policy = policy
+        self.entries = [catalogue.interpretation_entry(i) for i in policy.interpretations]
+        self.item = item  # the SQL name of the current list item, inside a ForEach
+        self.env: dict[str, object] = {}
+        self.pc = "TRUE"
+        self.failed: list[tuple[str, str]] = []  # (condition, code SQL)
+        self.reviews: list[tuple[str, str]] = []
+        self.notes: list[tuple[str, str]] = []  # (condition, interpretation id)
+        self.invalid: list[tuple[str, str]] = []  # (condition, path)
+        self.layers: list[tuple[str, str]] = []  # (column, SQL) computed before the result
+        self.result: Outcome | None = None
+        self.uniques: list[tuple[str, str, str | None]] = []  # inside a ForEach: (key SQL, code, note id)
+        self.reason_texts: dict[str, str] = {}  # code -> the rule's reason, for readers and tests
+
+    # ---- codes
+    def code(self, node) -> str:
+        return f"R{node.at.line}"
+
+    def note_id(self, entry: dict) -> str:
+        return f"I{self.entries.index(entry) + 1}"
+
+    def reason_code(self, reason: ir.Reason) -> str:
+        code = self.code(reason)
+        text = next((a.value for a in reason.args if type(a) is ir.Lit and isinstance(a.value, str)), None)
+        if text is not None:
+            self.reason_texts.setdefault(code, text)
+        return lit(code)
+
+    # ---- statements
+    def run(self, stmts) -> None:
+        for stmt in stmts:
+            self.visit(stmt)
+
+    def _drop(self, node) -> None:
+        """An explanation: nothing to compute."""
+
+    visit_Explain = visit_Step = visit_RuleMark = _drop
+
+    def visit_Start(self, node: ir.Start) -> None:
+        for entry in node.notes:
+            self.notes.append(("TRUE", self.note_id(entry)))
+
+    def visit_Note(self, node: ir.Note) -> None:
+        self.notes.append((self.pc, self.note_id(node.entry)))
+
+    def visit_Read(self, node: ir.Read) -> None:
+        f = node.field
+        if node.source == "item":
+            column = f"{self.item}.{ident(f.name)}"
+        else:
+            column = ident("f_" + f.name)
+        if f.kind in ("money", "number", "int"):
+            spec = catalogue.field_spec(f)
+            self.env[node.var] = num(column, (MAX_INT_DIGITS, field_places(spec)))
+        else:
+            self.env[node.var] = Val(column, f.kind)
+
+    def visit_Compute(self, node: ir.Compute) -> None:
+        self.env[node.var] = self.visit(node.expr)
+
+    def visit_Guard(self, node: ir.Guard) -> None:
+        if node.known != "values":
+            raise SQLPrinterUnavailable("the policy calculator's partial rules are not printed to SQL")
+        self.run(node.body)
+
+    def visit_Constraint(self, node: ir.Constraint) -> None:
+        self.invalid.append((_and(self.pc, f"NOT {self.visit(node.cond).sql}"), node.path))
+
+    def visit_Require(self, node: ir.Require) -> None:
+        self.failed.append((_and(self.pc, f"NOT {self.visit(node.cond).sql}"), self.reason_code(node.reason)))
+
+    def visit_Review(self, node: ir.Review) -> None:
+        hit = _and(self.pc, self.visit(node.cond).sql)
+        self.reviews.append((hit, self.reason_code(node.reason)))
+        if node.note is not None:
+            self.notes.append((hit, self.note_id(node.note.entry)))
+
+    def visit_Stop(self, node: ir.Stop) -> None:
+        # after a failed requirement nothing more runs: later notes and reviews do not apply
+        self.pc = _and(self.pc, *[f"NOT coalesce({c}, FALSE)" for c, _ in self.failed])
+
+    def visit_Cap(self, node: ir.Cap) -> None:
+        amount = self.env[node.amount.name]
+        if node.limit is None:
+            self.env[node.var] = amount
+            return
+        limit = self.visit(node.limit)
+        digits = widest(amount, limit)
+        self.env[node.var] = num(f"CASE WHEN {amount.sql} > {limit.sql} THEN {cast_to(limit, digits)}"
+                                 f" ELSE {cast_to(amount, digits)} END", digits)
+
+    def visit_Pay(self, node: ir.Pay) -> None:
+        self.env[node.var] = Outcome(lit("pay"), self.env[node.amount.name], ZERO_NUM, "[]")
+
+    def visit_SetOutcome(self, node: ir.SetOutcome) -> None:
+        if type(node.value) is ir.Var:
+            self.env[node.var] = self.env[node.value.name]
+            return
+        codes = ", ".join(self.reason_code(r) for r in node.value.reasons)
+        self.env[node.var] = Outcome(lit(node.value.kind), ZERO_NUM, ZERO_NUM, f"[{codes}]")
+
+    def visit_Return(self, node: ir.Return) -> None:
+        self.result = self.env[node.outcome.name] if node.outcome is not None else None
+
+    def _branches(self, arms: list[tuple[str, tuple]], otherwise: tuple | None) -> None:
+        """Run each arm under its condition (the first that holds) and merge what they assign."""
+        before, pc = dict(self.env), self.pc
+        results = []
+        taken = "TRUE"
+        for cond, body in arms:
+            self.env, self.pc = dict(before), _and(pc, taken, cond)
+            self.run(body)
+            results.append((cond, self.env))
+            taken = _and(taken, f"NOT {cond}")
+        rest = dict(before)
+        if otherwise is not None:
+            self.env, self.pc = dict(before), _and(pc, taken)
+            self.run(otherwise)
+            rest = self.env
+        self.pc = pc
+        merged = dict(before)
+        for name in {n for _, env in results for n in env} | set(rest):
+            if all(env.get(name) is before.get(name) for _, env in results) and rest.get(name) is before.get(name):
+                continue
+            branches = [(c, env[name]) for c, env in results if name in env]
+            merged[name] = _merge(branches, rest.get(name))
+        self.env = merged
+
+    def visit_If(self, node: ir.If) -> None:
+        self._branches([(self.visit(node.cond).sql, node.then)], node.otherwise)
+
+    def visit_Choose(self, node: ir.Choose) -> None:
+        subject = self.visit(node.subject).sql
+        self._branches([(f"({subject} = {lit(arm.option)})", arm.body) for arm in node.arms], None)
+
+    def visit_FirstOf(self, node: ir.FirstOf) -> None:
+        arms = []
+        for case in node.cases:
+            self.run(case.setup)  # pure computations: evaluated for every row, used where the case is tried
+            arms.append((self.visit(case.cond).sql if case.cond is not None else "TRUE", case.body))
+        self._branches(arms, None)
+
+    def visit_ForEach(self, node: ir.ForEach) -> None:
+        items = self.env.get(node.field.name) or Val(ident("f_" + node.field.name), "list")
+        inner = RulesPrinter(self.policy, item="it")
+        inner.env = dict(self.env)
+        inner.entries = self.entries
+        inner.run(node.rules)
+        rule_notes = len(inner.notes)  # noted for every item judged; the amount's only for an item that counts
+        qualifies = _and(*[f"NOT coalesce({c}, FALSE)" for c, _ in inner.failed])
+        inner.run(node.checks)
+        keys = [key for key, _, _ in inner.uniques]
+        inner.pc = "TRUE"
+        inner.run(node.amount)
+        outcome = inner.env[node.inner]
+        members = {"q": qualifies, "amt": cast_to(outcome.certain, outcome.certain.digits),
+                   "failed": "flatten([" + ", ".join(_when(c, f"[{code}]") for c, code in inner.failed) + "])",
+                   "hit": "(" + " OR ".join(f"coalesce({c}, FALSE)" for c, _ in inner.reviews) + ")" if inner.reviews else "FALSE",
+                   "reviews": "flatten([" + ", ".join(_when(c, f"[{code}]") for c, code in inner.reviews) + "])"}
+        for n, key in enumerate(keys):
+            members[f"k{n}"] = key
+        notes = {f"n{n}": cond for n, (cond, _) in enumerate(inner.notes)}
+        members.update(notes)
+        self.reason_texts.update(inner.reason_texts)
+        evaluated = f"__items_{node.var}"
+        self.layers.append((evaluated, f"list_transform({items.sql}, lambda it: struct_pack("
+                                       + ", ".join(f"{k} := {v}" for k, v in members.items()) + "))"))
+        ev = ident(evaluated)
+        e = f"{ev}[i]"
+        dups = [f"({e}.q AND len(list_filter(range(1, i), lambda j: {ev}[j].q AND {ev}[j].k{n} = {e}.k{n})) > 0)"
+                for n in range(len(keys))]
+        unique_codes = [code for _, code, _ in inner.uniques]
+        flags = (f"list_transform(range(1, len({ev}) + 1), lambda i: struct_pack(q := {e}.q, amt := {e}.amt,"
+                 f" rev := {e}.q AND ({e}.hit OR {' OR '.join(dups) if dups else 'FALSE'}),"
+                 f" failed := list_transform({e}.failed, lambda c: c || '@' || (i - 1)::VARCHAR),"
+                 f" reviews := list_transform(flatten([{e}.reviews, "
+                 + ", ".join(f"CASE WHEN {d} THEN [{c}] ELSE [] END" for d, c in zip(dups, unique_codes))
+                 + "]), lambda c: c || '@' || (i - 1)::VARCHAR)"
+                 + "".join(f", dup{n} := {d}" for n, d in enumerate(dups))
+                 + "".join(f", n{n} := {e}.n{n}" for n in range(len(notes)))
+                 + "))")
+        flagged = f"__flags_{node.var}"
+        self.layers.append((flagged, flags))
+        fl = ident(flagged)
+        digits = (outcome.certain.digits[0] + len(str(runtime.MAX_ITEMS)), outcome.certain.digits[1])
+        zero = f"CAST(0 AS DECIMAL({MAX_DIGITS},{digits[1]}))"
+        counted = num(f"coalesce(list_sum(list_transform({fl}, lambda f: CASE WHEN f.q AND NOT f.rev THEN f.amt ELSE {zero} END)), {zero})", digits)
+        pending = num(f"coalesce(list_sum(list_transform({fl}, lambda f: CASE WHEN f.rev THEN f.amt ELSE {zero} END)), {zero})", digits)
+        partial = f"coalesce(list_bool_or(list_transform({fl}, lambda f: f.rev)), FALSE)"
+        self.env[node.var] = Outcome(f"CASE WHEN {partial} THEN 'partial' ELSE 'pay' END", counted, pending,
+                                     f"CASE WHEN {partial} THEN flatten(list_transform({fl}, lambda f: f.reviews))"
+                                     f" ELSE flatten(list_transform({fl}, lambda f: f.failed)) END")
+        for n, (_, note) in enumerate(inner.notes):
+            counts = "" if n < rule_notes else "f.q AND "
+            self.notes.append((_and(self.pc, f"coalesce(list_bool_or(list_transform({fl}, lambda f: {counts}f.n{n})), FALSE)"), note))
+        for n, (_, _, note) in enumerate(inner.uniques):
+            if note is not None:
+                self.notes.append((_and(self.pc, f"coalesce(list_bool_or(list_transform({fl}, lambda f: f.dup{n})), FALSE)"),
+                                   note))
+
+    def visit_Unique(self, node: ir.Unique) -> None:
+        """Inside a ForEach: the key's SQL over the item, its code and its interpretation id."""
+        code = self.code(node)
+        self.reason_texts.setdefault(code, node.reason)
+        self.uniques.append((self.visit(node.key).sql, lit(code), self.note_id(node.note.entry) if node.note else None))
+
+    # ---- expressions
+    def visit_Const(self, node: ir.Const):
+        value = node.value
+        if isinstance(value, bool):
+            return Val("TRUE" if value else "FALSE", "bool")
+        if isinstance(value, Decimal):
+            from .. import precision
+            digits = precision.of_value(value)
+            return num(lit(format(value, "f")), digits)
+        if value is None:
+            return Val("NULL", "none")
+        return Val(lit(value), "enum")
+
+    def visit_Var(self, node: ir.Var):
+        return self.env[node.name]
+
+    def visit_Arith(self, node: ir.Arith) -> Num:
+        left, right = self.visit(node.left), self.visit(node.right)
+        if node.op == "×":
+            digits = (left.digits[0] + right.digits[0], left.digits[1] + right.digits[1])
+            return num(f"({left.sql} * {right.sql})", digits)
+        digits = widest(left, right)
+        digits = (digits[0] + 1, digits[1])
+        return num(f"({cast_to(left, digits)} {'+' if node.op == '+' else '-'} {cast_to(right, digits)})", digits)
+
+    def visit_Compare(self, node: ir.Compare) -> Val:
+        op = {"=": "=", "!=": "<>"}.get(node.op, node.op)
+        return Val(f"({self.visit(node.left).sql} {op} {self.visit(node.right).sql})", "bool")
+
+    def visit_Logic(self, node: ir.Logic) -> Val:
+        op = "AND" if node.op == "且" else "OR"
+        return Val(f"({self.visit(node.left).sql} {op} {self.visit(node.right).sql})", "bool")
+
+    def visit_Not(self, node: ir.Not) -> Val:
+        return Val(f"(NOT {self.visit(node.operand).sql})", "bool")
+
+    def visit_Member(self, node: ir.Member) -> Val:
+        return Val(f"({self.visit(node.operand).sql} IN ({', '.join(lit(v) for v in node.values)}))", "bool")
+
+    def visit_Call(self, node: ir.Call):
+        args = [self.visit(a) for a in node.args]
+        if node.func in ("min", "max"):
+            a, b = args
+            digits = widest(a, b)
+            op = "<=" if node.func == "min" else ">="
+            return num(f"CASE WHEN {a.sql} {op} {b.sql} THEN {cast_to(a, digits)} ELSE {cast_to(b, digits)} END", digits)
+        if node.func == "round_cents":
+            (a,) = args
+            return num(f"round({a.sql}, 2)", (a.digits[0] + 1, 2))
+        if node.func == "add":
+            a, b = args
+            digits = widest(a, b)
+            return num(f"({cast_to(a, digits)} + {cast_to(b, digits)})", (digits[0] + 1, digits[1]))
+
+        def month(d: Val) -> str:
+            return f"(year({d.sql}) * 12 + month({d.sql}) - 1)"
+
+        if node.func == "months":
+            a, b = args
+            return num(f"greatest(0, {month(b)} - {month(a)} + 1)", (6, 0))
+        if node.func == "overlap_months":
+            start, end, window, length = args
+            first = f"greatest({month(start)}, {month(window)})"
+            last = f"least({month(end)}, {month(window)} + CAST({length.sql} AS BIGINT) - 1)"
+            return num(f"greatest(0, {last} - {first} + 1)", (6, 0))
+        raise SQLPrinterUnavailable(f"no SQL for the built-in {node.func}")
+
+    def visit_TierSelect(self, node: ir.TierSelect) -> Num:
+        subject = self.visit(node.subject)
+        from .. import precision
+        digits = (max([precision.of_value(r.award)[0] for r in node.rows] + [1]),
+                  max([precision.of_value(r.award)[1] for r in node.rows] + [0]))
+        arms = " ".join(f"WHEN {subject.sql} >= {lit(format(r.threshold, 'f'))} THEN {lit(format(r.award, 'f'))}"
+                        for r in reversed(node.rows))
+        return num(f"CASE {arms} ELSE 0 END", digits)
+
+
+def programme_rules_sql(policy, programme: ir.Programme, typed: str) -> tuple[str, dict[str, str]]:
+    """SELECT over `typed` (a programme's judged table: line and its f_ columns) giving
+    line, status, amount, amount_if_approved (DECIMAL(38,2)), reasons (codes),
+    interpretations (ids) and errors (the form constraints' paths: the row is invalid).
+    Also returns what each reason code stands for (the rule's reason as written)."""
+    printer = RulesPrinter(policy)
+    printer.run(programme.constraints)
+    printer.run(programme.rules)
+    out = printer.result
+    if out is None:
+        raise SQLPrinterUnavailable(f"{programme.id}: the rules return no outcome")
+    failed = "(" + " OR ".join(f"coalesce({c}, FALSE)" for c, _ in printer.failed) + ")" if printer.failed else "FALSE"
+    reviewed = "(" + " OR ".join(f"coalesce({c}, FALSE)" for c, _ in printer.reviews) + ")" if printer.reviews else "FALSE"
+    invalid = "(" + " OR ".join(f"coalesce({c}, FALSE)" for c, _ in printer.invalid) + ")" if printer.invalid else "FALSE"
+    failed_codes = "flatten([" + ", ".join(_when(c, f"[{code}]") for c, code in printer.failed) + "])"
+    review_codes = "flatten([" + ", ".join(_when(c, f"[{code}]") for c, code in printer.reviews) + "])"
+    certain = f"round({out.certain.sql}, 2)"
+    total = f"round({cast_to(out.certain, widest(out.certain, out.pending))} + {cast_to(out.pending, widest(out.certain, out.pending))}, 2)"
+    money = f"DECIMAL({MAX_DIGITS},2)"
+    status = (f"CASE WHEN {invalid} THEN 'invalid' WHEN {failed} THEN 'ineligible' WHEN o_kind = 'ineligible' THEN 'ineligible'"
+              f" WHEN o_kind IN ('review', 'partial') THEN 'review' WHEN {certain} <= 0 THEN 'ineligible'"
+              f" WHEN {reviewed} THEN 'review' ELSE 'eligible' END")
+    notes = sorted({(int(n[1:]), n) for _, n in printer.notes})
+    note_list = "[" + ", ".join(_notes_case(printer.notes, n) for _, n in notes) + "]"
+    select = (
+        f"SELECT line, status,\n"
+        f"  CAST(CASE WHEN status = 'eligible' OR (status = 'review' AND o_kind = 'partial') THEN {certain} ELSE 0 END AS {money}) AS amount,\n"
+        f"  CAST(CASE WHEN status = 'review' AND o_kind = 'partial' THEN {total}"
+        f" WHEN status = 'review' AND o_kind = 'pay' THEN {certain} END AS {money}) AS amount_if_approved,\n"
+        f"  CASE WHEN status = 'invalid' THEN [] WHEN {failed} THEN {failed_codes}"
+        f" WHEN o_kind IN ('ineligible', 'review', 'partial') THEN flatten([{review_codes}, o_reasons])"
+        f" WHEN {certain} <= 0 THEN flatten([o_reasons, [{lit(ZERO_CODE)}]])"
+        f" ELSE {review_codes} END AS reasons,\n"
+        f"  list_filter({note_list}, lambda n: n IS NOT NULL) AS interpretations,\n"
+        f"  CASE WHEN status = 'invalid' THEN flatten([" + ", ".join(_when(c, f"[{lit(p)}]") for c, p in printer.invalid)
+        + "]) ELSE [] END AS errors\n"
+        f"FROM (SELECT *, {status} AS status FROM (SELECT *, {out.kind} AS o_kind, {out.reasons} AS o_reasons FROM {_layered(typed, printer.layers)}))")
+    return select, dict(printer.reason_texts)
+
+
+def _notes_case(notes: list[tuple[str, str]], note: str) -> str:
+    conds = [c for c, n in notes if n == note]
+    if "TRUE" in conds:
+        return lit(note)
+    return f"CASE WHEN {' OR '.join(f'coalesce({c}, FALSE)' for c in conds)} THEN {lit(note)} END"
+
+
+def _layered(source: str, layers: list[tuple[str, str]]) -> str:
+    sql_text = source
+    for column, expr in layers:
+        sql_text = f"(SELECT *, {expr} AS {ident(column)} FROM {sql_text})"
+    return sql_text
