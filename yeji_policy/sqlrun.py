@@ -49,29 +49,87 @@ def connect(memory_limit: str = DEFAULT_MEMORY, temp_directory: str | None = Non
     return con
 
 
+BLOCK = 4 * 1024 * 1024  # bytes read at a time
+
+
 def chunks(stream: IO[bytes], size: int = CHUNK_LINES) -> Iterator[tuple[list[int], list[str], list[tuple[int, bytes | None]]]]:
     """Chunks of (line numbers, texts) of the lines DuckDB can read, and the raw lines it
-    cannot (not UTF-8, longer than batch.MAX_LINE: None), numbered as batch.read_lines does."""
+    cannot (not UTF-8: the bytes; longer than batch.MAX_LINE: None), numbered as
+    batch.read_lines numbers them (blank lines counted, not returned).  Reads blocks,
+    not lines: a line is never held beyond MAX_LINE bytes."""
     numbers: list[int] = []
     texts: list[str] = []
     odd: list[tuple[int, bytes | None]] = []
-    for number, raw in enumerate(batch._raw_lines(stream), start=1):
-        if raw is not None and not raw.strip():
+    number = 0
+    pending = b""
+    skipping = False  # inside an overlong line: drop bytes up to its newline
+    while True:
+        block = stream.read(BLOCK)
+        if not block:
+            break
+        if skipping:
+            cut = block.find(b"\n")
+            if cut < 0:
+                continue
+            block, skipping = block[cut + 1:], False
+        block = pending + block
+        cut = block.rfind(b"\n")
+        if cut < 0:
+            if len(block) > batch.MAX_LINE:  # a line longer than allowed: refused, never held
+                number += 1
+                odd.append((number, None))
+                pending, skipping = b"", True
+            else:
+                pending = block
             continue
-        try:
-            text = raw.decode("utf-8") if raw is not None else None
-        except UnicodeDecodeError:
-            text = None
-        if text is None:
-            odd.append((number, raw))
+        pending = block[cut + 1:]
+        if len(pending) > batch.MAX_LINE:
+            pending, skipping = b"", True
+            tail_overlong = True
         else:
-            numbers.append(number)
-            texts.append(text)
+            tail_overlong = False
+        number = _split(block[:cut + 1], number, numbers, texts, odd)
+        if tail_overlong:
+            number += 1
+            odd.append((number, None))
         if len(numbers) + len(odd) >= size:
             yield numbers, texts, odd
             numbers, texts, odd = [], [], []
+    if pending:
+        number = _split(pending + b"\n", number, numbers, texts, odd)
     if numbers or odd:
         yield numbers, texts, odd
+
+
+def _split(body: bytes, number: int, numbers: list, texts: list, odd: list) -> int:
+    """Append the lines of body (ending with a newline) after line `number`; return the last number."""
+    try:
+        decoded = body.decode("utf-8").split("\n")[:-1]
+    except UnicodeDecodeError:
+        decoded = None
+    if decoded is not None and len(body) <= batch.MAX_LINE:  # the common case: no line can be too long
+        kept = [(i, t) for i, t in enumerate(decoded, start=number + 1) if t.strip()]
+        numbers.extend(i for i, _ in kept)
+        texts.extend(t for _, t in kept)
+        return number + len(decoded)
+    pieces = body.split(b"\n")[:-1]
+    for index, piece in enumerate(pieces, start=number + 1):
+        if len(piece) + 1 > batch.MAX_LINE:
+            odd.append((index, None))
+            continue
+        if decoded is not None:
+            text = decoded[index - number - 1]
+        else:
+            try:
+                text = piece.decode("utf-8")
+            except UnicodeDecodeError:
+                if piece.strip():
+                    odd.append((index, piece + b"\n"))
+                continue
+        if text.strip():  # as batch.read_lines: a blank line is counted, not read
+            numbers.append(index)
+            texts.append(text)
+    return number + len(pieces)
 
 
 def judge_sql(policy: M.Policy) -> str:
@@ -241,10 +299,14 @@ def decide_chunks(compiled: Compiled, tables, evaluate, con, form: str = "json")
     import pyarrow.compute as pc
 
     query = compiled.json_query if form == "json" else compiled.parquet_query
+    prepared = None
     for table, odd in tables:
         con.register("lines", table)
         try:
-            result = con.sql(query).to_arrow_table()
+            if prepared is None:  # planned once (about 0.3 s), executed per chunk
+                prepared = f"yeji_{form}_{id(compiled):x}"
+                con.execute(f"PREPARE {prepared} AS {query}")
+            result = con.sql(f"EXECUTE {prepared}").to_arrow_table()
         finally:
             con.unregister("lines")
         deferred = result.filter(result.column("deferred"))
