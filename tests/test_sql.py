@@ -291,3 +291,139 @@ def test_embedded_cases_are_decided_in_sql(policy, generated_module, compiled, c
 def test_every_programme_has_cases_decided_in_sql(policy, compiled):
     assert sorted(p.id for p in policy.programmes) == sorted(
         {t.programme for t in policy.tests if t.expect.status != "invalid"})
+
+
+# ---------------------------------------------------------------- exact types
+FLOATING = ("DOUBLE", "FLOAT", "REAL", "FLOAT4", "FLOAT8")
+
+
+def test_no_float_anywhere_in_the_generated_sql(compiled):
+    """Every cast of the generated query is to an exact type, no number is divided, no
+    float literal appears, and no formatting goes through a double (format/printf)."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(compiled.query, read="duckdb")
+    casts = [c.to for c in tree.find_all(exp.Cast)]
+    assert casts
+    for to in casts:
+        assert to.this.name not in FLOATING and "DOUBLE" not in to.sql("duckdb"), to.sql("duckdb")
+        if to.this == exp.DataType.Type.DECIMAL:
+            precision, scale = (int(e.this.this) for e in to.expressions)
+            assert precision <= 38 and scale <= precision
+    assert list(tree.find_all(exp.Div)) == [] and list(tree.find_all(exp.IntDiv)) == []
+    for literal in tree.find_all(exp.Literal):
+        assert not (literal.is_number and ("." in literal.this or "e" in literal.this.lower())), literal.sql()
+    names = {f.sql_name().lower() for f in tree.find_all(exp.Func)} | \
+        {f.name.lower() for f in tree.find_all(exp.Anonymous)}
+    assert not names & {"format", "printf", "to_double", "pow", "power", "sqrt", "exp", "ln", "log"}
+
+
+def test_result_columns_and_every_number_are_decimal(policy, compiled, con):
+    """The result's money columns are DECIMAL(38,2); every numeric expression the printer
+    builds is cast to DECIMAL(38, its exact scale) — DuckDB's own typeof says so."""
+    import pyarrow as pa
+
+    con.register("lines", pa.table({"line": pa.array([1], pa.int64()), "text": pa.array(["{}"])}))
+    try:
+        described = {row[0]: row[1] for row in con.execute(f"DESCRIBE {compiled.query}").fetchall()}
+    finally:
+        con.unregister("lines")
+    assert described["amount"] == "DECIMAL(38,2)" and described["amount_if_approved"] == "DECIMAL(38,2)"
+    assert not any(t in kind for kind in described.values() for t in FLOATING)
+
+
+def _exact_operand(node) -> bool:
+    """A DECIMAL cast, or whole-number arithmetic on calendar parts (months between dates)."""
+    from sqlglot import exp
+
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Cast):
+        return node.to.this == exp.DataType.Type.DECIMAL or node.to.this == exp.DataType.Type.BIGINT
+    if isinstance(node, exp.Literal):
+        return node.is_int
+    if isinstance(node, (exp.Year, exp.Month)):
+        return True
+    if isinstance(node, (exp.Greatest, exp.Least)):  # of whole month numbers only
+        return all(_exact_operand(a) for a in [node.this, *node.expressions])
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul)):
+        return _exact_operand(node.this) and _exact_operand(node.expression)
+    return False
+
+
+def test_every_arithmetic_operand_of_the_rules_is_decimal(policy):
+    """In every programme's rules, each +, − and × has operands cast to DECIMAL (or whole
+    numbers of months): no operand can reach DuckDB's DOUBLE (DECIMAL ÷ INTEGER, a JSON number)."""
+    import sqlglot
+    from sqlglot import exp
+
+    from yeji_policy import lower, sparkrun
+
+    seen = 0
+    for pid, query in sparkrun.rules_queries(policy, lower.lower(policy)).items():
+        tree = sqlglot.parse_one(query, read="duckdb")
+        for node in tree.find_all(exp.Add, exp.Sub, exp.Mul):
+            seen += 1
+            assert _exact_operand(node.this) and _exact_operand(node.expression), (pid, node.sql("duckdb")[:200])
+    assert seen > 50
+
+
+# ---------------------------------------------------------------- the command line
+def _population_file(policy, tmp_path):
+    lines = [batch.exact_json({"programme": t.programme, "application": t.application}) for t in policy.tests]
+    lines += ["{bad", "", '{"programme": "art09_equipment", "application": {"equipment_investment": 1e400, '
+                           '"equipment_audit_passed": true}}']
+    path = tmp_path / "population.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, lines
+
+
+def test_evaluate_batch_on_duckdb_writes_every_line_in_order(policy, tmp_path):
+    from click.testing import CliRunner
+
+    from yeji_policy.cli import main
+
+    path, lines = _population_file(policy, tmp_path)
+    duck = CliRunner().invoke(main, ["evaluate", "--batch", str(path), "--engine", "duckdb"])
+    python = CliRunner().invoke(main, ["evaluate", "--batch", str(path)])
+    assert duck.exit_code == 0 and python.exit_code == 0, duck.output
+    ours = [json.loads(t) for t in duck.stdout.splitlines() if t.startswith("{")]
+    theirs = [json.loads(t) for t in python.stdout.splitlines() if t.startswith("{")]
+    assert [r["line"] for r in ours] == [r["line"] for r in theirs] == [n for n, t in enumerate(lines, 1) if t.strip()]
+    for a, b in zip(ours, theirs):
+        assert (a["status"], a.get("amount"), a.get("amount_if_approved")) == \
+            (b["status"], b.get("amount"), b.get("amount_if_approved"))
+        if a["status"] == "invalid":
+            assert a == b  # worded by the Python engine
+    parquet = tmp_path / "r.parquet"
+    result = CliRunner().invoke(main, ["evaluate", "--batch", str(path), "--engine", "duckdb", "--out", str(parquet)])
+    assert result.exit_code == 0
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(parquet).to_pylist()
+    assert [(r["line"], r["status"], None if r["amount"] is None else format(r["amount"], "f")) for r in rows] == \
+        [(r["line"], r["status"], r.get("amount")) for r in ours]
+
+
+def test_simulate_totals_equal_on_both_engines(policy, tmp_path):
+    from click.testing import CliRunner
+
+    from yeji_policy.cli import main
+
+    path, _ = _population_file(policy, tmp_path)
+    duck = CliRunner().invoke(main, ["simulate", str(path), "--json"])
+    python = CliRunner().invoke(main, ["simulate", str(path), "--json", "--engine", "python"])
+    assert duck.exit_code == python.exit_code == 0
+    assert json.loads(duck.stdout) == json.loads(python.stdout)
+
+
+def test_explain_one_line_in_chinese(policy, tmp_path):
+    from click.testing import CliRunner
+
+    from yeji_policy.cli import main
+
+    path, lines = _population_file(policy, tmp_path)
+    result = CliRunner().invoke(main, ["evaluate", "--batch", str(path), "--line", "1"])
+    assert result.exit_code == 0
+    assert "计算过程：" in result.stdout and f"（{policy.tests[0].programme}，" in result.stdout

@@ -84,6 +84,13 @@ def _key_pattern(name: str) -> str:
 
 
 # ---------------------------------------------------------------- one field
+def _exact(value: Decimal) -> str:
+    """A constant as an exact DECIMAL (a bare 0.5 would be read as DOUBLE by some engines)."""
+    text = format(value, "f")
+    places = len(text.partition(".")[2])
+    return f"CAST({lit(text)} AS DECIMAL({max(len(text.replace('.', '')), places + 1)},{places}))"
+
+
 def number_parts(raw_all: str) -> str:
     """The sign, whole digits and fraction of the first raw token (whole digits '': no plain decimal)."""
     return f"regexp_extract({raw_all}[1], '^(-?)(0|[1-9][0-9]*)(?:\\.([0-9]+))?$', ['s', 'i', 'f'])"
@@ -108,12 +115,12 @@ def _number(spec: dict, json_type: str, raw: dict) -> tuple[str, str]:
         f"WHEN {parts}.s = '-' AND ({parts}.i <> '0' OR {frac} <> '') THEN {BAD}",
         f"WHEN length({parts}.i) > {MAX_INT_DIGITS} THEN {BAD}",
         f"WHEN length({frac}) > {places} THEN {BAD}",
-        f"WHEN {value} > {runtime.MAX_NUMBER} THEN {BAD}",
+        f"WHEN {value} > {_exact(runtime.MAX_NUMBER)} THEN {BAD}",
     ]
     if step is not None:
-        checks.append(f"WHEN {value} % {step} <> 0 THEN {BAD}")
+        checks.append(f"WHEN {value} % {_exact(Decimal(step))} <> 0 THEN {BAD}")
     if minimum is not None:
-        checks.append(f"WHEN {value} < {minimum} THEN {BAD}")
+        checks.append(f"WHEN {value} < {_exact(Decimal(minimum))} THEN {BAD}")
     return "CASE " + " ".join(checks) + f" ELSE {OK} END", value
 
 
@@ -162,7 +169,7 @@ def _object_state(specs: list[dict], obj: str, prefix: str, raw_of, own_path: st
         else:
             state, value = _scalar(spec, obj, raw_of(name))
         if spec.get("default") is not None:
-            value = f"CASE WHEN {present} THEN {value} ELSE {spec['default']}::{dec_type(field_places(spec))} END"
+            value = f"CASE WHEN {present} THEN {value} ELSE CAST({lit(spec['default'])} AS {dec_type(field_places(spec))}) END"
         field_state = f"CASE WHEN NOT {present} THEN {missing} ELSE {state} END"
         states.append(field_state)
         values[name] = value
@@ -357,13 +364,31 @@ def cast_to(value: Num, digits: tuple[int, int]) -> str:
     return value.sql if value.digits[1] == digits[1] else f"CAST({value.sql} AS DECIMAL({MAX_DIGITS},{digits[1]}))"
 
 
+def _compare(left, op: str, right) -> str:
+    """A comparison; two numbers are compared at one DECIMAL type (Spark widens mixed
+    scales its own way: one explicit type reads the same everywhere)."""
+    if isinstance(left, Num) and isinstance(right, Num):
+        digits = widest(left, right)
+        return f"{cast_to(left, digits)} {op} {cast_to(right, digits)}"
+    return f"{left.sql} {op} {right.sql}"
+
+
 def _and(*conds: str | None) -> str:
     parts = [c for c in conds if c and c != "TRUE"]
     return "(" + " AND ".join(parts) + ")" if parts else "TRUE"
 
 
+# An empty list always has its type: Spark cannot type `array()` (ARRAY<VOID>).
+EMPTY = "CAST([] AS VARCHAR[])"
+
+
 def _when(cond: str, codes: str) -> str:
-    return codes if cond == "TRUE" else f"CASE WHEN {cond} THEN {codes} ELSE [] END"
+    return codes if cond == "TRUE" else f"CASE WHEN {cond} THEN {codes} ELSE {EMPTY} END"
+
+
+def _concat(lists: list[str]) -> str:
+    """The lists one after another (a VARCHAR[]), typed when there are none."""
+    return f"flatten([{', '.join(lists)}])" if lists else EMPTY
 
 
 def _merge(branches: list[tuple[str, object]], default: object | None):
@@ -383,7 +408,7 @@ def _merge(branches: list[tuple[str, object]], default: object | None):
                        _merge([(c, v.certain) for c, v in branches], default.certain if default else ZERO_NUM),
                        _merge([(c, v.pending) for c, v in branches], default.pending if default else ZERO_NUM),
                        _merge([(c, Val(v.reasons, "list")) for c, v in branches],
-                              Val(default.reasons if default else "[]", "list")).sql)
+                              Val(default.reasons if default else EMPTY, "list")).sql)
     arms = " ".join(f"WHEN {c} THEN {v.sql}" for c, v in branches)
     tail = f" ELSE {default.sql}" if default is not None else ""
     return Val(f"CASE {arms}{tail} END", first.kind)
@@ -485,18 +510,18 @@ class RulesPrinter(visitor.Visitor):
             return
         limit = self.visit(node.limit)
         digits = widest(amount, limit)
-        self.env[node.var] = num(f"CASE WHEN {amount.sql} > {limit.sql} THEN {cast_to(limit, digits)}"
+        self.env[node.var] = num(f"CASE WHEN {_compare(amount, '>', limit)} THEN {cast_to(limit, digits)}"
                                  f" ELSE {cast_to(amount, digits)} END", digits)
 
     def visit_Pay(self, node: ir.Pay) -> None:
-        self.env[node.var] = Outcome(lit("pay"), self.env[node.amount.name], ZERO_NUM, "[]")
+        self.env[node.var] = Outcome(lit("pay"), self.env[node.amount.name], ZERO_NUM, EMPTY)
 
     def visit_SetOutcome(self, node: ir.SetOutcome) -> None:
         if type(node.value) is ir.Var:
             self.env[node.var] = self.env[node.value.name]
             return
         codes = ", ".join(self.reason_code(r) for r in node.value.reasons)
-        self.env[node.var] = Outcome(lit(node.value.kind), ZERO_NUM, ZERO_NUM, f"[{codes}]")
+        self.env[node.var] = Outcome(lit(node.value.kind), ZERO_NUM, ZERO_NUM, f"[{codes}]" if codes else EMPTY)
 
     def visit_Return(self, node: ir.Return) -> None:
         self.result = self.env[node.outcome.name] if node.outcome is not None else None
@@ -553,9 +578,9 @@ class RulesPrinter(visitor.Visitor):
         inner.run(node.amount)
         outcome = inner.env[node.inner]
         members = {"q": qualifies, "amt": cast_to(outcome.certain, outcome.certain.digits),
-                   "failed": "flatten([" + ", ".join(_when(c, f"[{code}]") for c, code in inner.failed) + "])",
+                   "failed": _concat([_when(c, f"[{code}]") for c, code in inner.failed]),
                    "hit": "(" + " OR ".join(f"coalesce({c}, FALSE)" for c, _ in inner.reviews) + ")" if inner.reviews else "FALSE",
-                   "reviews": "flatten([" + ", ".join(_when(c, f"[{code}]") for c, code in inner.reviews) + "])"}
+                   "reviews": _concat([_when(c, f"[{code}]") for c, code in inner.reviews])}
         for n, key in enumerate(keys):
             members[f"k{n}"] = key
         notes = {f"n{n}": cond for n, (cond, _) in enumerate(inner.notes)}
@@ -565,18 +590,22 @@ class RulesPrinter(visitor.Visitor):
         self.layers.append((evaluated, f"list_transform({items.sql}, lambda it: struct_pack("
                                        + ", ".join(f"{k} := {v}" for k, v in members.items()) + "))"))
         ev = ident(evaluated)
-        e = f"{ev}[i]"
-        dups = [f"({e}.q AND len(list_filter(range(1, i), lambda j: {ev}[j].q AND {ev}[j].k{n} = {e}.k{n})) > 0)"
+        # Items are paired with the items before them by index comparisons only (x, j with
+        # j < i), never by subscript or by the index's value: DuckDB counts from 1, Spark
+        # from 0, and both read this the same.  The item's number (for codes) is the
+        # count of items before it.
+        dups = [f"(e.q AND array_length(list_filter({ev}, lambda x, j: j < i AND x.q AND x.k{n} = e.k{n})) > 0)"
                 for n in range(len(keys))]
+        position = f"array_length(list_filter({ev}, lambda x, j: j < i))::VARCHAR"
         unique_codes = [code for _, code, _ in inner.uniques]
-        flags = (f"list_transform(range(1, len({ev}) + 1), lambda i: struct_pack(q := {e}.q, amt := {e}.amt,"
-                 f" rev := {e}.q AND ({e}.hit OR {' OR '.join(dups) if dups else 'FALSE'}),"
-                 f" failed := list_transform({e}.failed, lambda c: c || '@' || (i - 1)::VARCHAR),"
-                 f" reviews := list_transform(flatten([{e}.reviews, "
-                 + ", ".join(f"CASE WHEN {d} THEN [{c}] ELSE [] END" for d, c in zip(dups, unique_codes))
-                 + "]), lambda c: c || '@' || (i - 1)::VARCHAR)"
+        flags = (f"list_transform({ev}, lambda e, i: struct_pack(q := e.q, amt := e.amt,"
+                 f" rev := e.q AND (e.hit OR {' OR '.join(dups) if dups else 'FALSE'}),"
+                 f" failed := list_transform(e.failed, lambda c: c || '@' || {position}),"
+                 f" reviews := list_transform(flatten([e.reviews, "
+                 + ", ".join(f"CASE WHEN {d} THEN [{c}] ELSE {EMPTY} END" for d, c in zip(dups, unique_codes))
+                 + f"]), lambda c: c || '@' || {position})"
                  + "".join(f", dup{n} := {d}" for n, d in enumerate(dups))
-                 + "".join(f", n{n} := {e}.n{n}" for n in range(len(notes)))
+                 + "".join(f", n{n} := e.n{n}" for n in range(len(notes)))
                  + "))")
         flagged = f"__flags_{node.var}"
         self.layers.append((flagged, flags))
@@ -609,9 +638,7 @@ class RulesPrinter(visitor.Visitor):
         if isinstance(value, bool):
             return Val("TRUE" if value else "FALSE", "bool")
         if isinstance(value, Decimal):
-            from .. import precision
-            digits = precision.of_value(value)
-            return num(lit(format(value, "f")), digits)
+            return self._decimal(value)
         if value is None:
             return Val("NULL", "none")
         return Val(lit(value), "enum")
@@ -630,7 +657,7 @@ class RulesPrinter(visitor.Visitor):
 
     def visit_Compare(self, node: ir.Compare) -> Val:
         op = {"=": "=", "!=": "<>"}.get(node.op, node.op)
-        return Val(f"({self.visit(node.left).sql} {op} {self.visit(node.right).sql})", "bool")
+        return Val(f"({_compare(self.visit(node.left), op, self.visit(node.right))})", "bool")
 
     def visit_Logic(self, node: ir.Logic) -> Val:
         op = "AND" if node.op == "且" else "OR"
@@ -648,7 +675,7 @@ class RulesPrinter(visitor.Visitor):
             a, b = args
             digits = widest(a, b)
             op = "<=" if node.func == "min" else ">="
-            return num(f"CASE WHEN {a.sql} {op} {b.sql} THEN {cast_to(a, digits)} ELSE {cast_to(b, digits)} END", digits)
+            return num(f"CASE WHEN {_compare(a, op, b)} THEN {cast_to(a, digits)} ELSE {cast_to(b, digits)} END", digits)
         if node.func == "round_cents":
             (a,) = args
             return num(f"round({a.sql}, 2)", (a.digits[0] + 1, 2))
@@ -672,12 +699,17 @@ class RulesPrinter(visitor.Visitor):
 
     def visit_TierSelect(self, node: ir.TierSelect) -> Num:
         subject = self.visit(node.subject)
+        awards = [self._decimal(r.award) for r in node.rows] + [ZERO_NUM]
+        digits = widest(*awards)
+        arms = " ".join(f"WHEN {_compare(subject, '>=', self._decimal(r.threshold))} THEN {cast_to(award, digits)}"
+                        for r, award in reversed(list(zip(node.rows, awards))))
+        return num(f"CASE {arms} ELSE {cast_to(ZERO_NUM, digits)} END", digits)
+
+    @staticmethod
+    def _decimal(value: Decimal) -> Num:
         from .. import precision
-        digits = (max([precision.of_value(r.award)[0] for r in node.rows] + [1]),
-                  max([precision.of_value(r.award)[1] for r in node.rows] + [0]))
-        arms = " ".join(f"WHEN {subject.sql} >= {lit(format(r.threshold, 'f'))} THEN {lit(format(r.award, 'f'))}"
-                        for r in reversed(node.rows))
-        return num(f"CASE {arms} ELSE 0 END", digits)
+
+        return num(lit(format(value, "f")), precision.of_value(value))
 
 
 def programme_rules_sql(policy, programme: ir.Programme, typed: str) -> tuple[str, dict[str, str]]:
@@ -694,13 +726,13 @@ def programme_rules_sql(policy, programme: ir.Programme, typed: str) -> tuple[st
     failed = "(" + " OR ".join(f"coalesce({c}, FALSE)" for c, _ in printer.failed) + ")" if printer.failed else "FALSE"
     reviewed = "(" + " OR ".join(f"coalesce({c}, FALSE)" for c, _ in printer.reviews) + ")" if printer.reviews else "FALSE"
     invalid = "(" + " OR ".join(f"coalesce({c}, FALSE)" for c, _ in printer.invalid) + ")" if printer.invalid else "FALSE"
-    failed_codes = "flatten([" + ", ".join(_when(c, f"[{code}]") for c, code in printer.failed) + "])"
-    review_codes = "flatten([" + ", ".join(_when(c, f"[{code}]") for c, code in printer.reviews) + "])"
+    failed_codes = _concat([_when(c, f"[{code}]") for c, code in printer.failed])
+    review_codes = _concat([_when(c, f"[{code}]") for c, code in printer.reviews])
     certain = f"round({out.certain.sql}, 2)"
     total = f"round({cast_to(out.certain, widest(out.certain, out.pending))} + {cast_to(out.pending, widest(out.certain, out.pending))}, 2)"
     money = f"DECIMAL({MAX_DIGITS},2)"
     status = (f"CASE WHEN {invalid} THEN 'invalid' WHEN {failed} THEN 'ineligible' WHEN o_kind = 'ineligible' THEN 'ineligible'"
-              f" WHEN o_kind IN ('review', 'partial') THEN 'review' WHEN {certain} <= 0 THEN 'ineligible'"
+              f" WHEN o_kind IN ('review', 'partial') THEN 'review' WHEN {certain} <= CAST(0 AS DECIMAL({MAX_DIGITS},2)) THEN 'ineligible'"
               f" WHEN {reviewed} THEN 'review' ELSE 'eligible' END")
     notes = sorted({(int(n[1:]), n) for _, n in printer.notes})
     note_list = "[" + ", ".join(_notes_case(printer.notes, n) for _, n in notes) + "]"
@@ -709,13 +741,13 @@ def programme_rules_sql(policy, programme: ir.Programme, typed: str) -> tuple[st
         f"  CAST(CASE WHEN status = 'eligible' OR (status = 'review' AND o_kind = 'partial') THEN {certain} ELSE 0 END AS {money}) AS amount,\n"
         f"  CAST(CASE WHEN status = 'review' AND o_kind = 'partial' THEN {total}"
         f" WHEN status = 'review' AND o_kind = 'pay' THEN {certain} END AS {money}) AS amount_if_approved,\n"
-        f"  CASE WHEN status = 'invalid' THEN [] WHEN {failed} THEN {failed_codes}"
+        f"  CASE WHEN status = 'invalid' THEN {EMPTY} WHEN {failed} THEN {failed_codes}"
         f" WHEN o_kind IN ('ineligible', 'review', 'partial') THEN flatten([{review_codes}, o_reasons])"
-        f" WHEN {certain} <= 0 THEN flatten([o_reasons, [{lit(ZERO_CODE)}]])"
+        f" WHEN {certain} <= CAST(0 AS DECIMAL({MAX_DIGITS},2)) THEN flatten([o_reasons, [{lit(ZERO_CODE)}]])"
         f" ELSE {review_codes} END AS reasons,\n"
         f"  list_filter({note_list}, lambda n: n IS NOT NULL) AS interpretations,\n"
-        f"  CASE WHEN status = 'invalid' THEN flatten([" + ", ".join(_when(c, f"[{lit(p)}]") for c, p in printer.invalid)
-        + "]) ELSE [] END AS errors\n"
+        f"  CASE WHEN status = 'invalid' THEN " + _concat([_when(c, f"[{lit(p)}]") for c, p in printer.invalid])
+        + f" ELSE {EMPTY} END AS errors\n"
         f"FROM (SELECT *, {status} AS status FROM (SELECT *, {out.kind} AS o_kind, {out.reasons} AS o_reasons FROM {_layered(typed, printer.layers)}))")
     return select, dict(printer.reason_texts)
 
