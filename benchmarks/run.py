@@ -27,6 +27,7 @@ sys.path[:0] = [str(ROOT / "benchmarks")]
 
 import handwritten  # noqa: E402
 import population  # noqa: E402
+import sql as sql_bench  # noqa: E402
 
 from yeji_policy import check, interpreter  # noqa: E402
 from yeji_policy.batch import exact_json  # noqa: E402
@@ -85,25 +86,16 @@ def batch_run(programmes: dict, lines: int, directory: Path) -> tuple[float, flo
         for pid, app in population.mixed(programmes, lines, seed=lines):
             out.write(f'{{"programme":"{pid}","application":{exact_json(app)}}}\n')
     # A fresh process per run, which reports its own peak resident memory.
-    script = ("import resource, sys\n"
-              "from yeji_policy.cli import main\n"
-              "try:\n"
-              f"    main(['evaluate', '--batch', {str(path)!r}], standalone_mode=False)\n"
-              "finally:\n"
-              "    sys.stderr.write('MAXRSS %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
-    start = time.perf_counter()
-    with open(os.devnull, "wb") as sink:
-        proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, stdout=sink,
-                              stderr=subprocess.PIPE, text=True)
-    elapsed = time.perf_counter() - start
+    throughput, peak = sql_bench.measure(["evaluate", "--batch", str(path)], lines)
     path.unlink()
-    peak_kib = int(proc.stderr.rsplit("MAXRSS ", 1)[1].split()[0])
-    return lines / elapsed, peak_kib / 1024
+    return throughput, peak
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    parser.add_argument("--sql", action="store_true",
+                        help="also the SQL backend beside evaluate --batch (benchmarks/sql.py; 1,000,000 per programme)")
     args = parser.parse_args()
     runs = 3 if args.quick else 5
     per_programme = 500 if args.quick else 5000
@@ -150,6 +142,11 @@ def main() -> None:
         for size in batch_sizes:
             throughput, peak = batch_run(module.PROGRAMMES, size, tmp_path)
             row(f"evaluate --batch, {size:,} lines: lines/s; peak memory", f"{throughput:,.0f}; {peak:.0f} MiB")
+
+    if args.sql:
+        for pid, what, rate_text, peak_text in sql_bench.run(10_000 if args.quick else 1_000_000,
+                                                              sql_bench.DEFAULT_PROGRAMMES):
+            row(f"{pid}: {what}: applications/s; peak memory", f"{rate_text}; {peak_text}")
 
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
     print(f"Machine: {machine}")
