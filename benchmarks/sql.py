@@ -39,20 +39,31 @@ POPULATIONS = ROOT / "benchmarks" / "populations"
 DEFAULT_PROGRAMMES = ("art09_equipment", "art14_sales_award", "art13_rural_stations")
 
 
-def populations(pid: str, metas: dict, size: int) -> tuple[Path, Path]:
-    """The JSONL and Parquet files of a seeded population (written once, reused)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    POPULATIONS.mkdir(exist_ok=True)
+def populations(pid: str, size: int) -> tuple[Path, Path]:
+    """The JSONL and Parquet files of a seeded population (written once, reused), written by a
+    separate process: Linux keeps a process's peak memory across exec, so a parent that had
+    held a million applications would lend its peak to every measured child."""
     jsonl = POPULATIONS / f"{pid}-{size}.jsonl"
     parquet = POPULATIONS / f"{pid}-{size}.parquet"
     if not jsonl.exists() or not parquet.exists():
-        apps = [exact_json(app) for app in population.population(metas, pid, size, seed=size)]
-        with jsonl.open("w", encoding="utf-8") as out:
-            out.writelines(f'{{"programme": "{pid}", "application": {app}}}\n' for app in apps)
-        pq.write_table(pa.table({"programme": pa.array([pid] * size), "application": pa.array(apps)}), parquet)
+        subprocess.run([sys.executable, __file__, "--write", pid, "--size", str(size)], cwd=ROOT, check=True)
     return jsonl, parquet
+
+
+def write_population(pid: str, size: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    policy, diagnostics, _ = check.load(POLICY)
+    assert policy is not None, diagnostics
+    metas = {p.id: catalogue.programme_meta(p) for p in policy.programmes}
+    POPULATIONS.mkdir(exist_ok=True)
+    jsonl = POPULATIONS / f"{pid}-{size}.jsonl"
+    parquet = POPULATIONS / f"{pid}-{size}.parquet"
+    apps = [exact_json(app) for app in population.population(metas, pid, size, seed=size)]
+    with jsonl.open("w", encoding="utf-8") as out:
+        out.writelines(f'{{"programme": "{pid}", "application": {app}}}\n' for app in apps)
+    pq.write_table(pa.table({"programme": pa.array([pid] * size), "application": pa.array(apps)}), parquet)
 
 
 def measure(args: list[str], lines: int) -> tuple[float, float]:
@@ -72,13 +83,10 @@ def measure(args: list[str], lines: int) -> tuple[float, float]:
 
 
 def run(size: int, programmes: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
-    policy, diagnostics, _ = check.load(POLICY)
-    assert policy is not None, diagnostics
-    metas = {p.id: catalogue.programme_meta(p) for p in policy.programmes}
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for pid in programmes:
-            jsonl, parquet = populations(pid, metas, size)
+            jsonl, parquet = populations(pid, size)
             runs = [
                 ("evaluate --batch (Python), JSONL → JSONL", ["evaluate", "--batch", str(jsonl)]),
                 ("SQL on DuckDB, JSONL → JSONL", ["evaluate", "--batch", str(jsonl), "--engine", "duckdb"]),
@@ -98,7 +106,11 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--programme", action="append", help="programme id (repeatable); default: three")
     parser.add_argument("--quick", action="store_true", help="10,000 applications, for a smoke test")
+    parser.add_argument("--write", metavar="PROGRAMME", help=argparse.SUPPRESS)  # the population writer's process
     args = parser.parse_args()
+    if args.write:
+        write_population(args.write, args.size)
+        return
     size = 10_000 if args.quick else args.size
     rows = run(size, tuple(args.programme or DEFAULT_PROGRAMMES))
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
