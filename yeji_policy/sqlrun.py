@@ -95,8 +95,11 @@ def chunks(stream: IO[bytes], size: int = CHUNK_LINES) -> Iterator[tuple[list[in
         if len(numbers) + len(odd) >= size:
             yield numbers, texts, odd
             numbers, texts, odd = [], [], []
-    if pending:
+    if pending:  # a last line without its newline: read as it is (a JSON error's column depends on it)
+        before = len(texts)
         number = _split(pending + b"\n", number, numbers, texts, odd)
+        if len(texts) > before:
+            texts[-1] = texts[-1][:-1]
     if numbers or odd:
         yield numbers, texts, odd
 
@@ -110,7 +113,7 @@ def _split(body: bytes, number: int, numbers: list, texts: list, odd: list) -> i
     if decoded is not None and len(body) <= batch.MAX_LINE:  # the common case: no line can be too long
         kept = [(i, t) for i, t in enumerate(decoded, start=number + 1) if t.strip()]
         numbers.extend(i for i, _ in kept)
-        texts.extend(t for _, t in kept)
+        texts.extend(t + "\n" for _, t in kept)  # the line as batch.read_lines reads it, newline included
         return number + len(decoded)
     pieces = body.split(b"\n")[:-1]
     for index, piece in enumerate(pieces, start=number + 1):
@@ -128,7 +131,7 @@ def _split(body: bytes, number: int, numbers: list, texts: list, odd: list) -> i
                 continue
         if text.strip():  # as batch.read_lines: a blank line is counted, not read
             numbers.append(index)
-            texts.append(text)
+            texts.append(text + "\n")
     return number + len(pieces)
 
 
