@@ -370,13 +370,36 @@ def _print_result(result: dict, wording: str | None = None) -> None:
 @click.option("--batch", "batch_file", type=click.Path(dir_okay=False, allow_dash=True),
               help="批量模式：JSON Lines 文件，每行 {\"programme\": …, \"application\": {…}}；每行输出一个结果。")
 @click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件（默认为 policies/ 中唯一的一个）。")
+@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python", show_default=True,
+              help="--batch 的计算引擎：python（生成的模块）或 duckdb（SQL；输入可为 .parquet）。")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False),
+              help="--engine duckdb：结果写入此文件（.parquet 为 Parquet，否则为 JSONL；默认标准输出）。")
+@click.option("--memory-limit", default="1GB", show_default=True, help="--engine duckdb：DuckDB 的内存上限（超出部分写入临时目录）。")
+@click.option("--line", "line_number", type=int, help="--batch：只说明第 N 行（Python 引擎，完整的中文说明）。")
 def evaluate(programme: str | None, application: str | None, as_json: bool, batch_file: str | None,
-             policy_file: str | None) -> None:
+             policy_file: str | None, engine: str, out_file: str | None, memory_limit: str,
+             line_number: int | None) -> None:
     """对一份申请（JSON 文件）作出决定并说明理由；或用 --batch 批量计算。"""
     if batch_file is not None:
         if programme or application:
             _fail("--batch 模式下不要再给出项目和申请文件")
-        _evaluate_batch(_only_policy(policy_file), batch_file)
+        from . import sqlrun
+
+        policy = _only_policy(policy_file)
+        if line_number is not None:
+            result = sqlrun.explain_line(policy, batch_file, line_number)
+            if result is None:
+                _fail(f"{batch_file} 没有第 {line_number} 行")
+            if as_json or result["status"] == "invalid":
+                click.echo(_dump(result))
+            else:
+                _print_result(result, policy.programme(result["programme"]).money_wording)
+            return
+        if engine == "duckdb":
+            counts = sqlrun.cli_batch(policy, batch_file, out_file, memory_limit)
+            click.echo(f"完成：{counts['lines']:,} 行（SQL 计算 {counts['sql']:,} 行，Python 引擎 {counts['python']:,} 行）", err=True)
+            return
+        _evaluate_batch(policy, batch_file)
         return
     if not programme or not application:
         _fail("用法：yeji-policy evaluate 项目 申请.json [--json]，或 yeji-policy evaluate --batch 文件.jsonl")
