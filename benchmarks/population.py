@@ -42,9 +42,15 @@ def application(specs: list[dict], rng: random.Random) -> dict:
 
 
 def population(programmes: dict, programme: str, size: int, seed: int = 2017) -> list[dict]:
+    return list(stream(programmes, programme, size, seed))
+
+
+def stream(programmes: dict, programme: str, size: int, seed: int = 2017):
+    """population(), one application at a time (a million never held at once)."""
     rng = random.Random(f"{seed}:{programme}")
     specs = programmes[programme]["inputs"]
-    return [application(specs, rng) for _ in range(size)]
+    for _ in range(size):
+        yield application(specs, rng)
 
 
 def mixed(programmes: dict, size: int, seed: int = 2017):

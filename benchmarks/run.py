@@ -4,9 +4,11 @@
 
 Measures cold-process `check` and `build`, the generated module's import time,
 evaluations per second for every programme (generated module and reference
-interpreter) on fixed seeded applications, the generated module against a
-hand-written implementation of three programmes, and `evaluate --batch` over
-seeded JSONL populations (throughput and peak memory).  --quick uses smaller
+interpreter) on fixed seeded applications, the generated module against careful
+hand-written code for three programmes (the median ratio of interleaved pairs,
+in CPU time), and `evaluate --batch` over seeded JSONL populations of every
+programme and of art09_equipment alone (lines per wall and per CPU second, peak
+memory), with the load average at the start and the end.  --quick uses smaller
 sizes (for a smoke test); the README's figures come from a full run.
 """
 
@@ -27,6 +29,7 @@ sys.path[:0] = [str(ROOT / "benchmarks")]
 
 import handwritten  # noqa: E402
 import population  # noqa: E402
+import sql as sql_bench  # noqa: E402
 
 from yeji_policy import check, interpreter, layout  # noqa: E402
 from yeji_policy.batch import exact_json  # noqa: E402
@@ -35,7 +38,8 @@ from yeji_policy.pipeline import engine as generated_engine  # noqa: E402
 POLICY = ROOT / "policies" / "yeji_ecommerce.policy"
 CLI = [sys.executable, "-m", "yeji_policy.cli"]
 TARGETS = {
-    "ratio": 1.5,
+    "ratio": 1.3,  # issue 15: generated code within 1.3x of careful hand-written code
+    "batch_lines_per_second": 80_000,  # issue 14: evaluate --batch, art09_equipment JSONL -> JSONL
     "equipment_per_second": 100_000,
     "check_seconds": 0.3,
     "build_seconds": 1.0,
@@ -78,11 +82,26 @@ def rate(function, applications, pid, repeat: int) -> float:
 
 
 
-def batch_run(programmes: dict, lines: int, directory: Path) -> tuple[float, float]:
-    """(lines per second, peak RSS in MiB) of `evaluate --batch` over a seeded population."""
-    path = directory / f"population-{lines}.jsonl"
+def cpu_seconds(function, applications) -> float:
+    """CPU time of one pass of function over applications (after the first call of the run warmed it)."""
+    start = time.process_time()
+    for app in applications:
+        function(app)
+    return time.process_time() - start
+
+
+def batch_run(programmes: dict, lines: int, directory: Path, programme: str | None = None) -> tuple[float, float, float]:
+    """(lines per second of wall time, lines per second of CPU time, peak RSS in MiB) of
+    `evaluate --batch` over a seeded population: every programme in turn, or one programme."""
+    path = directory / f"population-{programme or 'mixed'}-{lines}.jsonl"
+    if programme is None:
+        pairs = population.mixed(programmes, lines, seed=lines)
+    else:
+        # A generator, as mixed() is: the child process's peak memory counts the pages it shares
+        # with this one when it starts, so a population held here would be counted as its own.
+        pairs = ((programme, app) for app in population.stream(programmes, programme, lines, seed=lines))
     with path.open("w", encoding="utf-8") as out:
-        for pid, app in population.mixed(programmes, lines, seed=lines):
+        for pid, app in pairs:
             out.write(f'{{"programme":"{pid}","application":{exact_json(app)}}}\n')
     # A fresh process per run, which reports its own peak resident memory.
     script = ("import resource, sys\n"
@@ -91,24 +110,30 @@ def batch_run(programmes: dict, lines: int, directory: Path) -> tuple[float, flo
               f"    main(['evaluate', '--batch', {str(path)!r}], standalone_mode=False)\n"
               "finally:\n"
               "    sys.stderr.write('MAXRSS %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+    before = os.times()
     start = time.perf_counter()
     with open(os.devnull, "wb") as sink:
         proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, stdout=sink,
                               stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     path.unlink()
     peak_kib = int(proc.stderr.rsplit("MAXRSS ", 1)[1].split()[0])
-    return lines / elapsed, peak_kib / 1024
+    return lines / elapsed, lines / cpu, peak_kib / 1024
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    parser.add_argument("--sql", action="store_true",
+                        help="also the SQL backend beside evaluate --batch (benchmarks/sql.py; 1,000,000 per programme)")
     args = parser.parse_args()
     runs = 3 if args.quick else 5
     per_programme = 500 if args.quick else 5000
     batch_sizes = [1_000, 10_000] if args.quick else [10_000, 100_000, 1_000_000]
 
+    start_load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     policy, diagnostics, _ = check.load(POLICY)
     assert policy is not None, diagnostics
     module = generated_engine(policy)
@@ -139,19 +164,35 @@ def main() -> None:
         for pid, function in handwritten.PROGRAMMES.items():
             apps = population.population(module.PROGRAMMES, pid, per_programme, seed=99)
             assert all(function(a) == module.evaluate(pid, a) for a in apps), pid
-            # Interleaved passes, so that a burst of load on a shared machine hits both sides.
-            hand = generated = 0.0
-            for _ in range(7):
-                hand = max(hand, rate(lambda p, a: function(a), apps, pid, 1))
-                generated = max(generated, rate(module.evaluate, apps, pid, 1))
-            row(f"{pid}: hand-written evaluations/s; generated time ÷ hand-written time",
-                f"{hand:,.0f}; {hand / generated:.2f}", f"≤ {TARGETS['ratio']}")
+            # Interleaved passes, hand-written then generated, each pair timed in CPU seconds: the ratio
+            # of each pair, so that a burst of load on a shared machine hits both sides of it alike.
+            ratios, best = [], float("inf")
+            for _ in range(9):
+                hand = cpu_seconds(function, apps)
+                ratios.append(cpu_seconds(lambda a, p=pid: module.evaluate(p, a), apps) / hand)
+                best = min(best, hand)
+            row(f"{pid}: hand-written evaluations/s (best pass); generated time ÷ hand-written time "
+                f"(median of 9 interleaved pairs, min–max)",
+                f"{len(apps) / best:,.0f}; {statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f})",
+                f"≤ {TARGETS['ratio']}")
 
         for size in batch_sizes:
-            throughput, peak = batch_run(module.PROGRAMMES, size, tmp_path)
-            row(f"evaluate --batch, {size:,} lines: lines/s; peak memory", f"{throughput:,.0f}; {peak:.0f} MiB")
+            throughput, cpu_rate, peak = batch_run(module.PROGRAMMES, size, tmp_path)
+            row(f"evaluate --batch, {size:,} lines, every programme: lines/s (wall; CPU); peak memory",
+                f"{throughput:,.0f}; {cpu_rate:,.0f}; {peak:.0f} MiB")
+        size = batch_sizes[-1]
+        throughput, cpu_rate, peak = batch_run(module.PROGRAMMES, size, tmp_path, "art09_equipment")
+        row(f"evaluate --batch, {size:,} lines of art09_equipment: lines/s (wall; CPU); peak memory",
+            f"{throughput:,.0f}; {cpu_rate:,.0f}; {peak:.0f} MiB", f"≥ {TARGETS['batch_lines_per_second']:,}/s")
 
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    if args.sql:
+        for pid, what, rate_text, peak_text in sql_bench.run(10_000 if args.quick else 1_000_000,
+                                                              sql_bench.DEFAULT_PROGRAMMES):
+            row(f"{pid}: {what}: applications/s; peak memory", f"{rate_text}; {peak_text}")
+
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}; "
+               f"load average at the start {start_load}, at the end {load} (other jobs on the machine)")
     print(f"Machine: {machine}")
     print()
     print("| measure | figure | target |")

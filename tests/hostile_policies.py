@@ -44,6 +44,13 @@ def many_articles(count: int) -> str:
     return _replace(ARTICLE_2, ARTICLE_2 + articles)
 
 
+def uncovered_sentences(count: int) -> str:
+    """Clause tracing on (article 1's goal traced) and article 2's one line with `count` more sentences,
+    none covered: a very long line, a clause-coverage warning (W0901) per sentence."""
+    traced = _replace('    目标 "推动发展"\n', '    目标 g1 "推动发展" { 条文 "推动发展" }\n')
+    return _replace("最高不超过50万元。\n", "最高不超过50万元。" + "推进此项工作，完成建设；" * count + "\n", traced)
+
+
 def figures_on_one_line(count: int) -> str:
     """Article 2's one line of text with `count` more figures: a very long line, a warning per figure."""
     figures = "".join(f"另给予{n}元。" for n in range(1, count + 1))

@@ -327,7 +327,7 @@ def test_ctrl_c_is_one_line_saying_the_tree_is_complete(tmp_path, monkeypatch, t
     out = tmp_path / "generated"
     build_mod.write(trees["old"], out)
 
-    def interrupted(policies):
+    def interrupted(policies, assignments=None):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(build_mod, "render", interrupted)

@@ -105,7 +105,7 @@ def test_explain_never_prints_an_invisible_character_itself():
 
 @pytest.mark.parametrize("args,message", [
     (["nosuch"], "错误：没有命令“nosuch”；可用的命令："),
-    (["dump", "--stage", "foo", "x.policy"], "错误：“--stage”应为 source、parse、ast、model 之一"),
+    (["dump", "--stage", "foo", "x.policy"], "错误：“--stage”应为 source、parse、ast、model、ir 之一"),
     (["check", "--bad"], "错误：没有选项“--bad”"),
     (["explain", "E0101", "more"], "错误：多余的参数：more"),
     (["dump"], "错误：缺少参数“FILE”"),

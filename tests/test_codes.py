@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from yeji_policy import check, codes
+from yeji_policy import assignments, check, codes
 from yeji_policy.cli import main
 
-PACKAGE = Path(check.__file__).resolve().parent
+PACKAGE = Path(codes.__file__).resolve().parent  # the whole package, the checker's passes included
 CODE_LITERAL = re.compile(r"""["']([EW]\d{4})["']""")
 
 
@@ -50,7 +50,23 @@ def test_file_errors_are_produced_by_real_files(tmp_path):
     _, diagnostics = check.check_source(codes.EXAMPLE_POLICY, "my-policy.policy")
     assert [d.code for d in diagnostics] == ["W0003"]
     # reading a file, and the checks across files (tests/test_versions.py produces those from real files)
-    assert {c.code for c in codes.REGISTRY.values() if c.example is None} == {"E0001", "E0002", "W0003", "E0523", "E0524"}
+    assert {c.code for c in codes.REGISTRY.values() if c.example is None and c.stage != "assignments"} == {
+        "E0001", "E0002", "W0003", "E0528", "E0529"}
+
+
+def test_the_assignment_example_is_clean():
+    policy, diagnostics = check.check_source(codes.EXAMPLE_TASK_POLICY, codes.EXAMPLE_FILE)
+    assert policy is not None and diagnostics == []
+    _, diagnostics = assignments.check(codes.EXAMPLE_ASSIGNMENTS, codes.EXAMPLE_ASSIGNMENTS_FILE, policy)
+    assert diagnostics == []
+
+
+@pytest.mark.parametrize("entry", [c for c in codes.REGISTRY.values() if c.stage == "assignments"], ids=lambda c: c.code)
+def test_each_assignment_code_has_an_example_that_produces_it(entry):
+    source, diagnostics = codes.assignment_example(entry)
+    produced = [d for d in diagnostics if d.code == entry.code]
+    assert produced, [(d.code, d.message) for d in diagnostics]
+    assert all(d.severity == entry.severity for d in produced)
 
 
 def test_explain_prints_meaning_fix_and_a_real_diagnostic():

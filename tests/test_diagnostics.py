@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from yeji_policy import check
-from yeji_policy.diagnostics import render
+from yeji_policy.diagnostics import Diagnostic, Related, Span, render
 
 BASE = (Path(__file__).parent / "fixtures" / "minimal.policy").read_text(encoding="utf-8")
 
@@ -74,6 +74,9 @@ EDITS = {
  'per_item_in_per_item': ('金额 = investment × 50% 最高不超过 50万元',
                           '金额 = 逐项 items 为 s {\n      金额 = 逐项 items 为 t {\n        金额 = t.cost\n      }\n    }'),
  'article_number_too_large': ('条款 2', '条款 10000'),
+ 'name_taken': ('    要求 accepted 否则', '    令 investment "投入" = 1元\n    令 step "步骤" = investment\n    令 step "又一步" = 2元\n    要求 accepted 否则'),
+ 'duplicate_test_input': ('investment: 100000 accepted', 'investment: 100000 investment: 1 accepted'),
+ 'duplicate_document_entry': ('  版本 "0.1"\n', '  版本 "0.1"\n  标题 "又一个标题"\n'),
 }
 
 
@@ -155,6 +158,7 @@ EXPECTED = {
         'policies/x.policy:13:7: 警告 W0508: 第3条的标题与原文开头不一致：原文应以“3．设备补助”开头\n'
         ' 13 |   条 3 "设备补助" {\n'
         '    |        ^^^^^^^^^^\n'
+        '  = 提示：编号也可写作“3.”“3、”“第三条”“第3条”“三、”“（三）”，其后可有空格\n'
         'policies/x.policy:17:8: 错误 E0211: 项目“equipment”引用的第2条不存在\n'
         ' 17 |     条款 2\n'
         '    |          ^\n'
@@ -164,7 +168,9 @@ EXPECTED = {
         'policies/x.policy:13:5: 错误 E0502: 第1条重复\n'
         ' 13 |   条 1 "设备补助" {\n'
         '    |      ^\n'
-        '  = 提示：首次定义于第9行\n'
+        'policies/x.policy:9:5: 相关位置：首次定义于此\n'
+        '  9 |   条 1 "目标" {\n'
+        '    |      -\n'
         'policies/x.policy:17:8: 错误 E0211: 项目“equipment”引用的第2条不存在\n'
         ' 17 |     条款 2\n'
         '    |          ^\n'
@@ -180,7 +186,9 @@ EXPECTED = {
         'policies/x.policy:25:7: 错误 E0202: 输入项“investment”重复定义\n'
         ' 25 |       investment: 金额 "重复"\n'
         '    |       ^^^^^^^^^^\n'
-        '  = 提示：首次定义于第23行\n'
+        'policies/x.policy:23:7: 相关位置：首次定义于此\n'
+        ' 23 |       investment: 金额 "设备投入"\n'
+        '    |       ----------\n'
     ),
     'unused_input': (
         'policies/x.policy:25:7: 警告 W0701: 输入项“staff”（员工人数）没有被任何规则使用\n'
@@ -235,7 +243,7 @@ EXPECTED = {
         'policies/x.policy:8:10: 错误 E0103: 文件意外结束：第8行第10列的“{”没有对应的“}”\n'
         ' 8 | 章 一 "总则" {\n'
         '   |              ^\n'
-        '  = 提示：此处期望：“}”\n'
+        '  = 提示：此处期望：“}”、“条”、“测试”、“项目”\n'
     ),
     'descending_tiers': (
         'policies/x.policy:29:10: 错误 E0404: 档位门槛须严格递增：“50万元”不大于上一档“100万元”\n'
@@ -269,7 +277,7 @@ EXPECTED = {
         '    |          ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n'
     ),
     'unexpected_token': (
-        'policies/x.policy:17:10: 错误 E0101: 此处不应出现“2”，期望：“}”、“令”、“兑现前提”、“兑现方式”、“兑现条件”、“受理部门”、“唯一”、“审核”、……\n'
+        'policies/x.policy:17:10: 错误 E0101: 此处不应出现“2”，期望：“}”、“令”、“兑现前提”、“兑现方式”、“兑现条件”、“受理部门”、“唯一”、“审核”、“摘录”、“校验”、“申报材料”、“申请主体”、“补助期限”、“要求”、“资金来源”、“资金表述”、“输入”、“重复享受”、“金额”\n'
         ' 17 |     条款 2 2\n'
         '    |            ^\n'
     ),
@@ -283,7 +291,9 @@ EXPECTED = {
         'policies/x.policy:35:7: 错误 E0213: 输入项“accepted”在项目“other”中的定义与项目“equipment”不同：类型为“是否”与“日期”\n'
         ' 35 |       accepted: 日期 "验收日期"\n'
         '    |       ^^^^^^^^\n'
-        '  = 提示：首次定义于 policies/x.policy:24:7\n'
+        'policies/x.policy:24:7: 相关位置：首次定义于项目“equipment”\n'
+        ' 24 |       accepted: 是否 "验收合格"\n'
+        '    |       --------\n'
         '  = 提示：政策计算器按名称合并各项目的输入项：同一名称须表示同一输入（类型、单位、选项、最小值、步长、默认值都相同）；'
         '不同的输入请另起名称\n'
     ),
@@ -329,7 +339,52 @@ EXPECTED = {
         ' 17 |     条款 10000\n'
         '    |          ^^^^^\n'
     ),
+    # A name in use points to its declaration: an input's name, a step's whole 令 line.
+    'name_taken': (
+        'policies/x.policy:26:7: 错误 E0208: 名称“investment”已被使用\n'
+        ' 26 |     令 investment "投入" = 1元\n'
+        '    |        ^^^^^^^^^^\n'
+        'policies/x.policy:23:7: 相关位置：输入项“investment”定义于此\n'
+        ' 23 |       investment: 金额 "设备投入"\n'
+        '    |       ----------\n'
+        'policies/x.policy:28:7: 错误 E0208: 名称“step”已被使用\n'
+        ' 28 |     令 step "又一步" = 2元\n'
+        '    |        ^^^^\n'
+        'policies/x.policy:27:5: 相关位置：步骤“step”定义于此\n'
+        ' 27 |     令 step "步骤" = investment\n'
+        '    |     ---------------------------\n'
+    ),
+    'duplicate_test_input': (
+        'policies/x.policy:31:29: 错误 E0602: 测试输入中“investment”重复\n'
+        ' 31 |     输入 { investment: 100000 investment: 1 accepted: 是 }\n'
+        '    |                               ^^^^^^^^^^\n'
+        'policies/x.policy:31:10: 相关位置：首次出现于此\n'
+        ' 31 |     输入 { investment: 100000 investment: 1 accepted: 是 }\n'
+        '    |            ----------\n'
+    ),
+    'duplicate_document_entry': (
+        'policies/x.policy:6:3: 错误 E0505: “标题”重复\n'
+        ' 6 |   标题 "又一个标题"\n'
+        '   |   ^^^^^^^^^^^^^^^^^\n'
+        'policies/x.policy:4:3: 相关位置：首次出现于此\n'
+        ' 4 |   标题 "示例政策"\n'
+        '   |   ---------------\n'
+    ),
 }
+
+
+def test_related_places_share_the_gutter_and_those_past_the_end_are_not_quoted():
+    source = "".join(f"第{n}行\n" for n in range(1, 121))
+    diagnostic = Diagnostic("E0202", "重复", Span(9, 2, 9, 3), related=(
+        Related(Span(100, 1, 100, 2), "首次定义于此"), Related(Span(500, 1, 500, 2), "文件之外")))
+    assert render(diagnostic, "a.policy", source) == (
+        "a.policy:9:2: 错误 E0202: 重复\n"
+        "   9 | 第9行\n"
+        "     |   ^\n"
+        "a.policy:100:1: 相关位置：首次定义于此\n"
+        " 100 | 第100行\n"
+        "     | --\n"
+        "a.policy:500:1: 相关位置：文件之外")
 
 
 def test_every_edit_has_an_expectation():

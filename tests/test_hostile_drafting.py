@@ -47,6 +47,18 @@ def test_at_most_a_hundred_diagnostics_then_a_count(tmp_path):
         f"{path}：通过（2 条，1 个补助项目，1 个测试用例，150 个警告）\n")
 
 
+def test_thousands_of_uncovered_sentences_on_one_line(tmp_path):
+    path = tmp_path / "x.policy"
+    path.write_text(H.uncovered_sentences(3_000), encoding="utf-8")
+    result = invoke("check", str(path))
+    assert result.exit_code == 0
+    shown = [line for line in result.output.split("\n") if "警告 W0901" in line]
+    assert len(shown) == 100 and "：“推进此项工作，完成建设；”" in shown[-1]
+    assert all(len(line) < 400 for line in result.output.split("\n"))  # the 3,000-sentence line is quoted as a window
+    assert result.output.endswith(f"{path}：另有 2900 个警告未显示（每个文件最多显示 100 条）\n"
+                                  f"{path}：通过（2 条，1 个补助项目，1 个测试用例，3000 个警告）\n")
+
+
 def test_errors_are_shown_before_warnings_and_the_exit_code_counts_all(tmp_path):
     path = tmp_path / "x.policy"
     path.write_text(H.unknown_names(100), encoding="utf-8")  # 100 unknown names, 100 unused inputs, a test short of inputs

@@ -109,6 +109,18 @@ def test_a_misspelt_field_is_E0201_at_its_exact_range(client):
     }]
 
 
+def test_a_duplicate_points_to_the_first_definition_as_related_information(client):
+    uri = "file:///tmp/duplicate.policy"
+    client.open(uri, _source().replace(FIELD_LINE, FIELD_LINE + "\n" + FIELD_LINE))
+    errors = [d for d in client.diagnostics(uri, 1) if d["severity"] == 1]
+    assert errors == [{
+        "range": _range(FIELD_ROW + 1, 6, 26),
+        "message": "输入项“equipment_investment”重复定义",
+        "severity": 1, "code": "E0202", "source": "yeji-policy",
+        "relatedInformation": [{"location": {"uri": uri, "range": _range(FIELD_ROW, 6, 26)}, "message": "首次定义于此"}],
+    }]
+
+
 def test_columns_are_utf16_code_units_after_an_astral_character(client):
     # "😀" is one code point (check's column 15) but two UTF-16 units (LSP character 15, 0-based).
     uri = "file:///tmp/astral.policy"

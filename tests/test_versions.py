@@ -122,6 +122,10 @@ def test_build_of_one_file_into_an_empty_directory_writes_only_that_policy(proje
 
 
 # ---------------------------------------------------------------- the checker across files
+def _line_of(path, start: str) -> int:
+    return next(i for i, text in enumerate(path.read_text(encoding="utf-8").split("\n"), 1) if text.strip().startswith(start))
+
+
 def test_a_duplicate_programme_id_across_two_files_names_both_places(project):
     county = project / "policies" / "county_logistics.policy"
     county.write_text(county.read_text(encoding="utf-8").replace("county_delivery_points", "art09_equipment"),
@@ -129,10 +133,12 @@ def test_a_duplicate_programme_id_across_two_files_names_both_places(project):
     result = run("check")
     assert result.exit_code == 1
     # at each later definition (files are read in name order): both Yeji versions redefine the county's id
-    reported = [line.split(": 错误")[0] for line in result.output.splitlines() if "E0523" in line]
-    assert reported == ["policies/yeji_ecommerce.policy:117:3", "policies/yeji_ecommerce_2027.policy:116:3"]
-    expected = ("policies/yeji_ecommerce.policy:117:3: 错误 E0523: 项目“art09_equipment”已在 county_logistics.policy 中定义\n"
-                " 117 |   项目 art09_equipment \"农村电商公共服务中心设备设施购置补助\" {\n")
+    reported = [line.split(": 错误")[0] for line in result.output.splitlines() if "E0528" in line]
+    shipped, amended = (_line_of(project / "policies" / name, "项目 art09_equipment")
+                        for name in ("yeji_ecommerce.policy", "yeji_ecommerce_2027.policy"))
+    assert reported == [f"policies/yeji_ecommerce.policy:{shipped}:3", f"policies/yeji_ecommerce_2027.policy:{amended}:3"]
+    expected = (f"policies/yeji_ecommerce.policy:{shipped}:3: 错误 E0528: 项目“art09_equipment”已在 county_logistics.policy 中定义\n"
+                f" {shipped} |   项目 art09_equipment \"农村电商公共服务中心设备设施购置补助\" {{\n")
     assert expected in result.output, result.output
     line = next(i for i, text in enumerate(county.read_text(encoding="utf-8").split("\n"), 1)
                 if text.strip().startswith("项目 art09_equipment"))
@@ -144,14 +150,14 @@ def test_amending_an_unknown_policy_is_an_error(project):
     (project / "policies" / "yeji_ecommerce.policy").unlink()
     result = run("check")
     assert result.exit_code == 1
-    assert "错误 E0524: 修订的政策“yeji_ecommerce”不在一同检查的政策文件中；现有：county_logistics\n" in result.output
+    assert "错误 E0529: 修订的政策“yeji_ecommerce”不在一同检查的政策文件中；现有：county_logistics\n" in result.output
 
 
 def test_dates_are_checked_in_one_file():
     source = SHIPPED.read_text(encoding="utf-8").replace('有效期至 "原文未载明"', '有效期至 "2026-13-01"')
     _, diagnostics = check.check_source(source, "yeji_ecommerce.policy")
     assert [(d.code, d.message) for d in diagnostics] == [
-        ("E0520", "“2026-13-01”不是存在的日期")]
+        ("E0525", "“2026-13-01”不是存在的日期")]
 
 
 @pytest.mark.parametrize("text, day", [("2027-01-01", datetime.date(2027, 1, 1)),

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 
 import yeji_policy
-from yeji_policy import catalogue, describe, diff, interpreter, precision, visitor
+from yeji_policy import catalogue, describe, diff, interpreter, lower, precision, visitor
 from yeji_policy import model as M
 from yeji_policy.backends import python as python_backend
 from yeji_policy.backends import sheets
@@ -65,6 +65,7 @@ def _eligible_application(policy: M.Policy) -> dict:
 # s.shipped (the policy) and s.scratch (the policy holding s.new).
 PASSES = {
     "interpreter.evaluate": lambda s: interpreter.evaluate(s.scratch, PROGRAMME, _eligible_application(s.scratch)),
+    "lower.lower": lambda s: lower.lower(s.scratch),
     "python backend generate": lambda s: python_backend.generate(s.scratch),
     "describe.expr": lambda s: describe.expr(s.new.expr),
     "describe.amount": lambda s: describe.amount(s.new, tables=True, words=True),
@@ -115,7 +116,8 @@ def test_the_passes_over_the_model_are_visitors():
     names = {f"{c.__module__}.{c.__qualname__}" for c in _all_visitors()}
     assert {
         "yeji_policy.interpreter._Run",
-        "yeji_policy.backends.python._Emitter",
+        "yeji_policy.lower._Lowering",
+        "yeji_policy.backends.python._Printer",
         "yeji_policy.describe._Describer",
         "yeji_policy.diff._ExprChanges",
         "yeji_policy.diff._AmountChanges",

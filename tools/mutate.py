@@ -52,7 +52,11 @@ OUT = ROOT / ".mutation"
 MODULES = [
     "yeji_policy/runtime.py",
     "yeji_policy/interpreter.py",
-    "yeji_policy/check.py",
+    "yeji_policy/check/structure.py",
+    "yeji_policy/check/names.py",
+    "yeji_policy/check/types_and_units.py",
+    "yeji_policy/check/tables.py",
+    "yeji_policy/check/embedded_tests.py",
     "yeji_policy/units.py",
     "yeji_policy/trace.py",
     "yeji_policy/diff.py",
@@ -72,19 +76,20 @@ PINNED = [
     ("yeji_policy/backends/python.py", "minmax", 'func = {"min": "min", "max": "max"', 2,
      "'max'"),  # 5. 最小 -> max in the generated module (and 6. below: 最大 -> min)
     ("yeji_policy/backends/python.py", "minmax", 'func = {"min": "min", "max": "max"', 3, "'min'"),
-    ("yeji_policy/check.py", "diagnostic", 'self.error("E0407"', 0, "pass"),  # 6. E0407 not reported
-    ("yeji_policy/check.py", "negate", 'if left.type.kind != right.type.kind or (left.type.kind == "num"', 1,
+    ("yeji_policy/check/tables.py", "diagnostic", 'error("E0407"', 0, "pass"),  # 6. E0407 not reported
+    ("yeji_policy/check/types_and_units.py", "negate", 'if left.type.kind != right.type.kind or (left.type.kind == "num"', 1,
      "(left.type.kind != right.type.kind and (left.type.kind == 'num' and left.type.dim != right.type.dim))"),  # 7. unit mismatch accepted in comparisons (or -> and)
     ("yeji_policy/diff.py", "compare", "if a != b:", 0, "(a == b)"),  # 8. field option changes not reported
 ]
 
 # The fast selection: every test file of the configured modules, minus the slow fuzzers and the
 # tests that start several processes (determinism, hand-edited builds) — about 20 s on this machine.
-TESTS = ["tests/test_corpus.py", "tests/test_codes.py", "tests/test_evaluator.py", "tests/test_diagnostics.py",
-         "tests/test_trace.py", "tests/test_diff.py", "tests/test_language.py", "tests/test_units.py",
+TESTS = ["tests/test_corpus.py", "tests/test_codes.py", "tests/shipped/test_evaluator.py", "tests/test_diagnostics.py",
+         "tests/test_trace.py", "tests/test_diff.py", "tests/test_language.py", "tests/shipped/test_policy.py",
+         "tests/test_generated_code.py", "tests/test_units.py",
          "tests/test_numerals.py", "tests/test_hostile.py", "tests/test_hostile_policy.py",
-         "tests/test_hostile_drafting.py", "tests/test_visitor.py", "tests/test_cli_seams.py", "tests/test_forms.py",
-         "tests/test_sheets.py", "tests/test_build.py"]
+         "tests/test_hostile_drafting.py", "tests/test_visitor.py", "tests/test_cli_seams.py", "tests/shipped/test_forms.py",
+         "tests/shipped/test_sheets.py", "tests/test_build.py"]
 SLOW = ("mutated_policy", "strict_lalr", "random_json", "chromium", "refuses_hostile", "schema_and_evaluator_agree",
         "profile_schema_and_match", "too_many_list_items", "random_profiles", "never_prints_a_traceback",
         "lone_surrogates", "random_text", "token_soup", "deterministic", "hand_edited", "failing_backend",

@@ -2,7 +2,7 @@
 
 The pipeline, one module per stage:
 
-    grammar/policy.lark -> parser.py -> ast.py -> check.py -> model.py
+    grammar/policy.lark -> parser.py -> ast.py -> check/ -> model.py
                                                    -> interpreter.py (reference engine)
                                                    -> backends/python.py, schema.py, sheets.py
 """

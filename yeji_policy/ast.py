@@ -1,7 +1,7 @@
 """The abstract syntax tree: frozen dataclasses with source spans.
 
 `build(tree)` turns a Lark parse tree into these nodes and does nothing else;
-every semantic check is in check.py, so that its errors keep their positions.
+every semantic check is in the checker (check/), so that its errors keep their positions.
 """
 
 from __future__ import annotations
@@ -327,8 +327,21 @@ class Document:
 
 @dataclass(frozen=True)
 class Measure:
-    kind: str  # goal, task, responsible, indicator, target_group
+    kind: str  # goal, task, responsible, indicator, target_group, funding, organisation
     values: tuple[Str, ...]
+    span: Span
+    # A traced measure (任务 id "…" { 条文 … }): its id and its block's entries
+    # (clause, lead, support, deadline, funding_source).
+    id: Name | None = None
+    entries: tuple[Entry, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClauseNote:
+    """非规范条文 "words" 因 "reason": these words of the text direct nobody."""
+
+    words: Str
+    reason: Str
     span: Span
 
 
@@ -349,6 +362,7 @@ class Article:
     measures: tuple[Measure, ...]
     span: Span
     figure_notes: tuple[FigureNote, ...] = ()
+    clause_notes: tuple[ClauseNote, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -490,8 +504,13 @@ class _Builder(Transformer):
     def article(self, meta, children):
         number, title, text, *rest = children
         notes = tuple(c for c in rest if isinstance(c, FigureNote))
-        measures = tuple(c for c in rest if not isinstance(c, FigureNote))
-        return Article(number, _string(title), text, measures, self._span(meta), notes)
+        clause_notes = tuple(c for c in rest if isinstance(c, ClauseNote))
+        measures = tuple(c for c in rest if isinstance(c, Measure))
+        return Article(number, _string(title), text, measures, self._span(meta), notes, clause_notes)
+
+    def clause_note(self, meta, children):
+        words, reason = children
+        return ClauseNote(_string(words), _string(reason), self._span(meta))
 
     def figure_note(self, meta, children):
         words, reason = children
@@ -507,6 +526,27 @@ class _Builder(Transformer):
     responsible = _measure("responsible")
     indicator = _measure("indicator")
     target_group = _measure("target_group")
+
+    def _traced(kind):  # noqa: N805
+        def method(self, meta, children):
+            ident, *strings, entries = children
+            return Measure(kind, tuple(_string(c) for c in strings), self._span(meta), _name(ident), entries)
+        return method
+
+    traced_task = _traced("task")
+    traced_goal = _traced("goal")
+    traced_indicator = _traced("indicator")
+    traced_funding = _traced("funding")
+    traced_organisation = _traced("organisation")
+
+    def traced(self, meta, children):
+        return tuple(children)
+
+    tr_clause = _entry("clause")
+    tr_lead = _entry("lead")
+    tr_support = _entry("support")
+    tr_deadline = _entry("deadline")
+    tr_funding = _entry("funding_source")
 
     # programmes
     def programme(self, meta, children):

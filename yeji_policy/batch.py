@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO, Callable, Iterator
+from typing import IO, Callable, Iterator, NamedTuple
 
 from . import runtime
 
@@ -22,8 +21,7 @@ MAX_LINE = 10 * 1024 * 1024  # bytes; a longer line (or single document) is refu
 CHUNK = 1024 * 1024  # bytes read at a time while skipping the rest of an overlong line
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):  # a tuple: made once per line, and cheaper to make than a frozen dataclass
     number: int
     programme: str | None
     application: object
@@ -52,12 +50,19 @@ def _reject_constant(name: str):
 
 
 def _no_duplicates(pairs):
-    result = {}
-    for key, value in pairs:
-        if key in result:
-            raise JSONValueError(f"字段“{runtime._short(key)}”出现了两次，无法确定取哪一个")
-        result[key] = value
+    result = dict(pairs)  # in C; only an object with a repeated key is walked again
+    if len(result) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise JSONValueError(f"字段“{runtime._short(key)}”出现了两次，无法确定取哪一个")
+            seen.add(key)
     return result
+
+
+# One decoder for every document (json.loads with these arguments builds a new one per call).
+_DECODER = json.JSONDecoder(parse_float=runtime.json_number, parse_int=runtime.json_int,
+                            parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
 
 
 def loads_exact(text: str):
@@ -68,8 +73,12 @@ def loads_exact(text: str):
 
     Raises json.JSONDecodeError for malformed text, JSONValueError for the above,
     RecursionError for absurd nesting."""
-    return json.loads(text, parse_float=runtime.json_number, parse_int=runtime.json_int,
-                      parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+    if type(text) is not str:  # bytes: json.loads finds the encoding
+        return json.loads(text, parse_float=runtime.json_number, parse_int=runtime.json_int,
+                          parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+    if text.startswith("\ufeff"):  # what json.loads says before it decodes
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return _DECODER.decode(text)
 
 
 def describe_json_error(exc: json.JSONDecodeError) -> str:
@@ -116,7 +125,8 @@ def read_lines(stream: IO[bytes]) -> Iterator[Line]:
         except RecursionError:
             yield Line(number, None, None, f"第{number}行：JSON 嵌套层数过深")
             continue
-        if not isinstance(record, dict) or set(record) != {"programme", "application"}:
+        if not isinstance(record, dict) or len(record) != 2 or "programme" not in record \
+                or "application" not in record:
             yield Line(number, None, None, f"第{number}行应为 {{\"programme\": …, \"application\": {{…}}}}")
             continue
         if not isinstance(record["programme"], str):
@@ -137,6 +147,89 @@ def exact_json(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _decimal_text(value) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    raise TypeError(type(value).__name__)
+
+
+# One encoder for every record: json.dumps with any argument builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_decimal_text)
+
+
+def _c_encoder():
+    """The C encoder JSONEncoder.encode builds on every call, built once — where this Python
+    has it with the arguments of 3.11 and later and it writes what _ENCODER writes; else None."""
+    try:
+        from json.encoder import c_make_encoder, encode_basestring
+
+        made = c_make_encoder(None, _decimal_text, encode_basestring, None, ": ", ", ", False, False, True)
+        probe = {"a": ["b\u202e", 1, True, None, {"c": Decimal("-0.10")}], "d": "“引号”\n"}
+        return made if "".join(made(probe, 0)) == _ENCODER.encode(probe) else None
+    except Exception:  # noqa: BLE001 — another Python: the public encoder is used
+        return None
+
+
+_C_ENCODER = _c_encoder()
+
+
+def _json(value) -> str:
+    """json.dumps(value, ensure_ascii=False, default=_decimal_text), without its per-call set-up
+    (and without its check for circular references: a record is a tree)."""
+    if _C_ENCODER is None:
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODER(value, 0))
+
+
+def record_json(record: dict) -> str:
+    """One output line of --batch (without its newline): compact JSON as json.dumps(record,
+    ensure_ascii=False) writes it, Decimals as exact numbers, terminal controls escaped."""
+    return terminal_json(_json(record))
+
+
+OUTPUT_LINES = 512  # result lines written at a time: fewer writes, memory still bounded
+
+
+def evaluate_stream(stream: IO[bytes], evaluate: Callable[[str, object], dict], write: Callable[[str], object],
+                    progress: Callable[[int], object] = lambda count: None, every: int = 100_000) -> tuple[int, int]:
+    """`evaluate --batch`: each line of stream decided in order, its record_json(evaluate_line(…))
+    given to write, a few hundred lines a call; progress(count) every `every` lines.
+    Returns (lines, invalid lines)."""
+    count = invalid = 0
+    pending: list[str] = []
+    for line in read_lines(stream):
+        count += 1
+        text, status = _record_text(line, evaluate)
+        pending.append(text)
+        invalid += status == "invalid"
+        if len(pending) == OUTPUT_LINES or count % every == 0:
+            write("\n".join(pending) + "\n")
+            pending.clear()
+            if count % every == 0:
+                progress(count)
+    if pending:
+        write("\n".join(pending) + "\n")
+    return count, invalid
+
+
+def _record_text(line: Line, evaluate: Callable[[str, object], dict]) -> tuple[str, str]:
+    """record_json(evaluate_line(line, evaluate)) and the record's status."""
+    if line.error is not None:
+        record = evaluate_line(line, evaluate)
+    else:
+        try:
+            result = evaluate(line.programme, line.application)
+        except Exception as exc:  # an InvalidApplication of either engine
+            record = _invalid_record(line, exc)
+        else:
+            if type(result) is dict and result and "line" not in result:
+                # {"line": n} then the result's members: the result's own text after the line number,
+                # without copying the result into a new dict.
+                return terminal_json(f'{{"line": {line.number}, {_json(result)[1:]}'), result["status"]
+            record = dict({"line": line.number}, **result)
+    return record_json(record), record["status"]
+
+
 def evaluate_line(line: Line, evaluate: Callable[[str, object], dict]) -> dict:
     """The output record of one line: the result, or the errors that make it invalid."""
     if line.error is not None:
@@ -144,11 +237,15 @@ def evaluate_line(line: Line, evaluate: Callable[[str, object], dict]) -> dict:
     try:
         result = evaluate(line.programme, line.application)
     except Exception as exc:  # an InvalidApplication of either engine
-        errors = getattr(exc, "errors", None)
-        if errors is None:
-            raise
-        return {"line": line.number, "programme": line.programme, "status": "invalid", "errors": errors}
+        return _invalid_record(line, exc)
     return dict({"line": line.number}, **result)
+
+
+def _invalid_record(line: Line, exc: Exception) -> dict:
+    errors = getattr(exc, "errors", None)
+    if errors is None:
+        raise exc
+    return {"line": line.number, "programme": line.programme, "status": "invalid", "errors": errors}
 
 
 # Characters that a terminal acts on or that reorder what is shown: C0 and C1
@@ -175,6 +272,8 @@ _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u
 def terminal_json(text: str) -> str:
     """Text of json.dumps with the controls it leaves raw (DEL, C1, bidirectional) as
     \\uXXXX escapes: still valid JSON, and the same data."""
+    if text.isprintable():  # every character the pattern finds is unprintable; this test costs less
+        return text
     return _UNSAFE_IN_JSON.sub(_json_escape, text)
 
 

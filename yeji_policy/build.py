@@ -44,6 +44,7 @@ from . import model as M
 from .backends import python as python_backend
 from .backends import schema as schema_backend
 from .backends import sheets as sheets_backend
+from .backends import tasks as tasks_backend
 
 Backend = Callable[[M.Policy], dict[str, bytes]]
 
@@ -61,6 +62,7 @@ def backends() -> list[tuple[str, Backend]]:
         ("python", python_backend.generate),
         ("forms", schema_backend.generate),
         ("sheets", sheets_backend.generate),
+        ("tasks", tasks_backend.generate),
     ]
 
 
@@ -72,10 +74,13 @@ class OutputError(Exception):
     """The output directory may not be replaced; nothing was changed."""
 
 
-def render(policies: list[M.Policy]) -> dict[str, bytes]:
+def render(policies: list[M.Policy], assignments: dict | None = None) -> dict[str, bytes]:
     """Every artifact of every policy, path (relative to generated/) -> bytes, and the index of them
     (layout.py says where each lives).  The policies should be linked (versions.link) so that a
-    version's artifacts name the version that replaced it."""
+    version's artifacts name the version that replaced it.
+
+    assignments: policy id -> its checked assignment file (assignments.Assignments), read by the
+    task breakdown only."""
     artifacts: dict[str, bytes] = {}
     entries: dict[str, dict] = {}
     for policy in policies:
@@ -85,7 +90,8 @@ def render(policies: list[M.Policy]) -> dict[str, bytes]:
         own: dict[str, bytes] = {}
         for name, generate in backends():
             try:
-                produced = generate(policy)
+                produced = (generate(policy, (assignments or {}).get(policy.id)) if name == "tasks"
+                            else generate(policy))
             except Exception as exc:  # noqa: BLE001 - reported to the user, generated/ untouched
                 raise BuildError(f"后端“{name}”处理政策“{policy.id}”时失败：{type(exc).__name__}: {exc}") from exc
             for path, data in produced.items():
@@ -98,10 +104,10 @@ def render(policies: list[M.Policy]) -> dict[str, bytes]:
     return dict(sorted(artifacts.items()))
 
 
-def render_into(policies: list[M.Policy], out_dir: Path) -> dict[str, bytes]:
+def render_into(policies: list[M.Policy], out_dir: Path, assignments: dict | None = None) -> dict[str, bytes]:
     """`build FILE`: these policies' artifacts, with every other policy's artifacts in out_dir kept
     byte for byte (those its index.json lists) and the index updated for these policies only."""
-    fresh = render(policies)
+    fresh = render(policies, assignments)
     old = layout.read_index(out_dir).get("policies", {})
     entries = {pid: entry for pid, entry in old.items() if isinstance(entry, dict)}
     artifacts = {path: data for path, data in fresh.items() if path != layout.INDEX}

@@ -59,6 +59,34 @@ def _load(path: Path, show_warnings: bool = True) -> M.Policy:
     return policy
 
 
+def _assignments(path: Path, policy: M.Policy, err: bool):
+    """The assignment file beside a policy (policies/x.assignments), checked, its diagnostics printed:
+    (file, assignments or None, error count); (None, None, 0) where there is none."""
+    from . import assignments
+
+    file = assignments.path_for(path)
+    if not file.exists():
+        return None, None, 0
+    result, diagnostics, source = assignments.load(file, policy)
+    for text in render_all(diagnostics, str(file), source):
+        click.echo(text, err=err)
+    return file, result, sum(d.is_error for d in diagnostics)
+
+
+def _load_assignments(path: Path, policy: M.Policy):
+    file, result, errors = _assignments(path, policy, err=True)
+    if errors:
+        _fail(f"{file} 有 {errors} 个错误，无法继续", 1)
+    return result
+
+
+def _check_assignments(path: Path, policy: M.Policy) -> int:
+    file, result, errors = _assignments(path, policy, err=False)
+    if file is not None:
+        click.echo(f"{file}：通过（{len(result.tasks)} 项分工）" if result is not None else f"{file}：{errors} 个错误")
+    return errors
+
+
 def _only_policy(policy_file: str | None) -> M.Policy:
     files = _policy_files((policy_file,) if policy_file else ())
     if len(files) > 1:
@@ -100,6 +128,13 @@ def _registry(policy_file: str | None):
     from . import versions
 
     return versions.Registry(_load_all(_policy_files((policy_file,) if policy_file else ()), show_warnings=False))
+
+
+def _single(registry) -> M.Policy:
+    """The one policy a whole-file engine (SQL) runs: --policy, or the only one there is."""
+    if len(registry.policies) != 1:
+        _fail("policies/ 中有多个政策文件，SQL 引擎一次按一个政策计算：请用 --policy 指明")
+    return registry.policies[0]
 
 
 def _policy_for(registry, programme, application) -> M.Policy | None:
@@ -289,6 +324,7 @@ def check(files: tuple[str, ...]) -> None:
         if policy is not None:
             click.echo(f"{path}：通过（{len(policy.articles)} 条，{len(policy.programmes)} 个补助项目，"
                        f"{len(policy.tests)} 个测试用例，{warnings} 个警告）")
+            total_errors += _check_assignments(path, policy)
         else:
             click.echo(f"{path}：{errors} 个错误，{warnings} 个警告")
         if policy is not None:
@@ -330,12 +366,14 @@ def _build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
     chosen = {path.resolve() for path in sources}
     context = sources + [p for p in (_project_context(sources) if files else [])
                          if p.resolve() not in chosen and p.stem not in {s.stem for s in sources}]
-    policies = [p for p, path in zip(_load_all(context), context) if path.resolve() in chosen]
+    loaded = [(p, path) for p, path in zip(_load_all(context), context) if path.resolve() in chosen]
+    policies = [p for p, _ in loaded]
+    assigned = {p.id: a for p, path in loaded if (a := _load_assignments(path, p)) is not None}
     try:
         if files:
-            artifacts = deep_call(build_mod.render_into, policies, out_dir)
+            artifacts = deep_call(build_mod.render_into, policies, out_dir, assigned)
         else:
-            artifacts = deep_call(build_mod.render, policies)  # backends recurse once per level of nesting
+            artifacts = deep_call(build_mod.render, policies, assigned)  # backends recurse once per level of nesting
     except build_mod.BuildError as exc:
         _fail(f"{exc}；{out}/ 保持不变", 1)
     stale = build_mod.compare(artifacts, out_dir)
@@ -420,13 +458,37 @@ def _print_result(result: dict, wording: str | None = None) -> None:
               help="批量模式：JSON Lines 文件，每行 {\"programme\": …, \"application\": {…}}；每行输出一个结果。")
 @click.option("--policy", "policy_file", type=click.Path(dir_okay=False),
               help="政策文件（默认按项目编号在 policies/ 的全部政策中查找；仅在需要区分时指明）。")
+@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python", show_default=True,
+              help="--batch 的计算引擎：python（生成的模块）或 duckdb（SQL；输入可为 .parquet）。")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False),
+              help="--engine duckdb：结果写入此文件（.parquet 为 Parquet，否则为 JSONL；默认标准输出）。")
+@click.option("--memory-limit", default="1GB", show_default=True, help="--engine duckdb：DuckDB 的内存上限（超出部分写入临时目录）。")
+@click.option("--line", "line_number", type=int, help="--batch：只说明第 N 行（Python 引擎，完整的中文说明）。")
 def evaluate(programme: str | None, application: str | None, as_json: bool, batch_file: str | None,
-             policy_file: str | None) -> None:
+             policy_file: str | None, engine: str, out_file: str | None, memory_limit: str,
+             line_number: int | None) -> None:
     """对一份申请（JSON 文件）作出决定并说明理由；或用 --batch 批量计算。"""
     if batch_file is not None:
         if programme or application:
             _fail("--batch 模式下不要再给出项目和申请文件")
-        _evaluate_batch(_registry(policy_file), batch_file)
+        registry = _registry(policy_file)
+        if line_number is not None or engine == "duckdb":
+            from . import sqlrun
+
+            policy = _single(registry)
+            if line_number is not None:
+                result = sqlrun.explain_line(policy, batch_file, line_number)
+                if result is None:
+                    _fail(f"{batch_file} 没有第 {line_number} 行")
+                if as_json or result["status"] == "invalid":
+                    click.echo(_dump(result))
+                else:
+                    _print_result(result, policy.programme(result["programme"]).money_wording)
+                return
+            counts = sqlrun.cli_batch(policy, batch_file, out_file, memory_limit)
+            click.echo(f"完成：{counts['lines']:,} 行（SQL 计算 {counts['sql']:,} 行，Python 引擎 {counts['python']:,} 行）", err=True)
+            return
+        _evaluate_batch(registry, batch_file)
         return
     if not programme or not application:
         _fail("用法：yeji-policy evaluate 项目 申请.json [--json]，或 yeji-policy evaluate --batch 文件.jsonl")
@@ -461,29 +523,27 @@ def _evaluate_batch(registry, batch_file: str) -> None:
     from . import batch
 
     modules: dict[str, object] = {}
+    checkers: dict[tuple[str, str], object] = {}  # (policy, programme) -> its form checker, made once
 
     def engine(pid, application):
         policy = _policy_for(registry, pid, application)
         if policy is None:
             return _unknown(registry, pid)(application)
-        if policy.id not in modules:
-            modules[policy.id] = pipeline.engine(policy).evaluate
-        generated = modules[policy.id]
-        return json_as_form(_fields(policy, pid), lambda d: generated(pid, d))(application)
+        key = (policy.id, pid)
+        checker = checkers.get(key)
+        if checker is None:
+            if policy.id not in modules:
+                modules[policy.id] = pipeline.engine(policy).evaluate
+            generated = modules[policy.id]
+            checker = checkers[key] = json_as_form(_fields(policy, pid), lambda d: generated(pid, d))
+        return checker(application)
     try:
         stream = open(batch_file, "rb") if batch_file != "-" else sys.stdin.buffer  # noqa: SIM115
     except OSError as exc:
         _fail(f"无法读取文件 {batch_file}：{exc.strerror or exc}")
-    out = sys.stdout
-    count = invalid = 0
     with stream:
-        for line in batch.read_lines(stream):
-            record = batch.evaluate_line(line, engine)
-            out.write(batch.terminal_json(json.dumps(record, ensure_ascii=False, default=_decimal_text)) + "\n")
-            count += 1
-            invalid += record["status"] == "invalid"
-            if count % PROGRESS_EVERY == 0:
-                click.echo(f"已处理 {count:,} 行……", err=True)
+        count, invalid = batch.evaluate_stream(stream, engine, sys.stdout.write,
+                                               lambda n: click.echo(f"已处理 {n:,} 行……", err=True), PROGRESS_EVERY)
     click.echo(f"完成：{count:,} 行，其中无效 {invalid:,} 行", err=True)
 
 
@@ -622,11 +682,11 @@ def programmes(as_json: bool, policy_file: str | None) -> None:
 
 
 @main.command()
-@click.option("--stage", "stage_name", type=click.Choice(["source", "parse", "ast", "model"]), default="model",
+@click.option("--stage", "stage_name", type=click.Choice(["source", "parse", "ast", "model", "ir"]), default="model",
               show_default=True, help="输出哪一个阶段的结果。")
 @click.argument("file", type=click.Path(dir_okay=False))
 def dump(stage_name: str, file: str) -> None:
-    """输出编译流水线某一阶段的结果（源文本、语法树、AST 或检查后的模型），供调试和开发者查看。"""
+    """输出编译流水线某一阶段的结果（源文本、语法树、AST、检查后的模型或降级后的中间表示），供调试和开发者查看。"""
     try:
         text = deep_call(pipeline.dump, stage_name, file)  # the AST and the model nest as deep as the policy
     except pipeline.StageError as exc:
@@ -658,6 +718,17 @@ def lsp_cmd(stdio: bool) -> None:
     from . import lsp  # pygls is imported here only, so that `check` starts fast
 
     lsp.serve()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（默认只供本机访问）。")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="端口。")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件。")
+def serve(host: str, port: int, policy_file: str | None) -> None:
+    """启动网页服务：政策计算器、申请表和 HTTP API（见 README“网页服务”）。"""
+    from .web import server  # starlette and uvicorn are imported here only
+
+    server.run(_only_policy(policy_file), host, port)
 
 
 # Drafting tools (fmt, diff, simulate) register their commands on `main`.

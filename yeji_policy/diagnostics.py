@@ -6,6 +6,10 @@ CLI prints them in the form
     policies/x.policy:12:5: 错误 E0201: 未定义的输入项 "investmnt"，是否指 "investment"？
        12 |     金额 = 50% × investmnt
           |                  ^^^^^^^^^
+
+A diagnostic may point to other places as well (`Related`: the first
+definition of something defined twice), each shown under the main one with
+its own `file:line:col`, line and mark, as rustc shows secondary labels.
 """
 
 from __future__ import annotations
@@ -34,12 +38,21 @@ NO_SPAN = Span(1, 1, 1, 2)
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place in the same file that a diagnostic concerns, and what it is (首次定义于此)."""
+
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     code: str
     message: str
     span: Span
     severity: str = "error"  # "error" or "warning"
     notes: tuple[str, ...] = ()
+    related: tuple[Related, ...] = ()
 
     @property
     def is_error(self) -> bool:
@@ -63,28 +76,37 @@ ELLIPSIS = "…"
 
 
 def render(diagnostic: Diagnostic, filename: str, source: str) -> str:
-    """Format a diagnostic with its source line and a caret under the spot."""
+    """Format a diagnostic with its source line and a caret under the spot; each related place
+    under it with its own position, line and a "-" mark; then the notes."""
     span = diagnostic.span
     label = SEVERITY_LABEL[diagnostic.severity]
     message = diagnostic.message
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE] + ELLIPSIS
     head = f"{filename}:{span.line}:{span.column}: {label} {diagnostic.code}: {message}"
-    out = [head]
-    line = source_line(source, span.line)
-    if line is not None:
-        start = min(max(span.column - 1, 0), len(line))
-        if span.end_line == span.line and span.end_column > span.column:
-            end = min(span.end_column - 1, len(line))
-        else:
-            end = min(start + 1, len(line))
-        shown, pad, marked = _window(line, start, end)
-        gutter = str(span.line)
-        out.append(f" {gutter} | {shown}")
-        out.append(f" {' ' * len(gutter)} | {' ' * pad}{'^' * max(1, marked)}")
+    # One gutter width for every quoted line, so that the bars line up.
+    width = max(len(str(s.line)) for s in (span, *(r.span for r in diagnostic.related)))
+    out = [head, *_quote(source, span, width, "^")]
+    for related in diagnostic.related:
+        out.append(f"{filename}:{related.span.line}:{related.span.column}: 相关位置：{related.message}")
+        out.extend(_quote(source, related.span, width, "-"))
     for note in diagnostic.notes:
         out.append(f"  = 提示：{note}")
     return "\n".join(out)
+
+
+def _quote(source: str, span: Span, width: int, mark: str) -> list[str]:
+    """The span's line with `mark` under the spot (nothing past the end of the source)."""
+    line = source_line(source, span.line)
+    if line is None:
+        return []
+    start = min(max(span.column - 1, 0), len(line))
+    if span.end_line == span.line and span.end_column > span.column:
+        end = min(span.end_column - 1, len(line))
+    else:
+        end = min(start + 1, len(line))
+    shown, pad, marked = _window(line, start, end)
+    return [f" {str(span.line).rjust(width)} | {shown}", f" {' ' * width} | {' ' * pad}{mark * max(1, marked)}"]
 
 
 def render_all(diagnostics: list[Diagnostic], filename: str, source: str, limit: int = MAX_SHOWN) -> list[str]:
@@ -177,11 +199,11 @@ class Diagnostics:
 
     items: list[Diagnostic] = field(default_factory=list)
 
-    def error(self, code: str, message: str, span: Span, *notes: str) -> None:
-        self.items.append(Diagnostic(code, message, span, "error", tuple(notes)))
+    def error(self, code: str, message: str, span: Span, *notes: str, related: tuple[Related, ...] = ()) -> None:
+        self.items.append(Diagnostic(code, message, span, "error", tuple(notes), tuple(related)))
 
-    def warning(self, code: str, message: str, span: Span, *notes: str) -> None:
-        self.items.append(Diagnostic(code, message, span, "warning", tuple(notes)))
+    def warning(self, code: str, message: str, span: Span, *notes: str, related: tuple[Related, ...] = ()) -> None:
+        self.items.append(Diagnostic(code, message, span, "warning", tuple(notes), tuple(related)))
 
     @property
     def has_errors(self) -> bool:

@@ -538,7 +538,11 @@ def _document_changes(old: M.Document, new: M.Document) -> list[str]:
 
 
 def _measure_text(m: M.Measure) -> str:
-    return m.label + " " + " ".join(f"“{v}”" for v in m.values)
+    text = m.label + (f" {m.id}" if m.id else "") + " " + " ".join(f"“{v}”" for v in m.values)
+    details = [f"条文“{c.text}”" for c in m.clauses] + [
+        f"{label}“{value}”" for label, value in (("牵头", m.lead), ("配合", "、".join(m.support)),
+                                                  ("时限", m.deadline), ("资金来源", m.funding_source)) if value]
+    return text + (f"（{'，'.join(details)}）" if details else "")
 
 
 def _article_changes(old: M.Article | None, new: M.Article | None) -> list[str]:
@@ -666,23 +670,27 @@ class PopulationEffects:
     changed: dict  # programme id -> how many of its applications change result
 
 
-def compare_population(old: M.Policy, new: M.Policy, stream: IO[bytes], progress=None) -> PopulationEffects:
-    """Both policies on every line of a JSONL population, read once."""
+def compare_population(old: M.Policy, new: M.Policy, stream: IO[bytes], progress=None, pairs=None) -> PopulationEffects:
+    """Both policies on every line of a JSONL population, read once.  pairs: the two records
+    of each line from another engine (sqlrun.population_pairs); by default the interpreter's."""
     effects = PopulationEffects(Tally(old), Tally(new), {})
-    for line in batch.read_lines(stream):
-        a, b = evaluate_record(old, line), evaluate_record(new, line)
+    if pairs is None:
+        pairs = ((evaluate_record(old, line), evaluate_record(new, line)) for line in batch.read_lines(stream))
+    for a, b in pairs:
         effects.before.add(a)
         effects.after.add(b)
         if _signature_of_record(a) != _signature_of_record(b):
-            effects.changed[line.programme] = effects.changed.get(line.programme, 0) + 1
+            pid = a.get("programme")  # None for a line that could not be read
+            effects.changed[pid] = effects.changed.get(pid, 0) + 1
         if progress is not None and effects.before.lines % PROGRESS_EVERY == 0:
             progress(effects.before.lines)
     return effects
 
 
-def population_effects(old: M.Policy, new: M.Policy, stream: IO[bytes], name: str, progress=None) -> list[str]:
+def population_effects(old: M.Policy, new: M.Policy, stream: IO[bytes], name: str, progress=None,
+                       pairs=None) -> list[str]:
     """What changes on a population, and the money before and after, by programme and by funding source."""
-    effects = compare_population(old, new, stream, progress)
+    effects = compare_population(old, new, stream, progress, pairs)
     before, after, changed = effects.before, effects.after, effects.changed
     lines = [f"申请样本 {name}：共 {before.lines} 行" + (f"，其中 {before.unreadable} 行无法读取" if before.unreadable else "")
              + f"；结果变化 {sum(changed.values())} 份"]

@@ -221,24 +221,32 @@ class _Printer:
         head = Frag(f"条 {article.number} {quote(article.title.value)}", article.span, whole=False)
         head.add(" {")
         self.text(head, article.text, indent + INDENT)
-        for note in article.figure_notes:
+        notes = sorted((*article.figure_notes, *article.clause_notes), key=lambda n: (n.span.line, n.span.column))
+        for note in notes:
+            keyword = "非规范数字" if isinstance(note, A.FigureNote) else "非规范条文"
             head.newline(indent + INDENT).add(
-                Frag(f"非规范数字 {quote(note.words.value)} 因 {quote(note.reason.value)}", note.span))
+                Frag(f"{keyword} {quote(note.words.value)} 因 {quote(note.reason.value)}", note.span))
         for measure in article.measures:
-            head.newline(indent + INDENT).add(self.measure(measure))
+            head.newline(indent + INDENT).add(self.measure(measure, indent + INDENT))
         return head.close(indent, "}", article.span.end_line)
 
-    @staticmethod
-    def measure(measure: A.Measure) -> Frag:
+    def measure(self, measure: A.Measure, indent: int = 0) -> Frag:
         v = [quote(s.value) for s in measure.values]
+        ident = f" {measure.id.value}" if measure.id is not None else ""
         text = {
-            "goal": lambda: f"目标 {v[0]}",
-            "task": lambda: f"任务 {v[0]}",
+            "goal": lambda: f"目标{ident} {v[0]}",
+            "task": lambda: f"任务{ident} {v[0]}",
             "responsible": lambda: " ".join(["责任单位"] + v),
-            "indicator": lambda: f"指标 {v[0]} 达到 {v[1]}",
+            "indicator": lambda: f"指标{ident} {v[0]} 达到 {v[1]}",
             "target_group": lambda: f"对象 {v[0]}",
+            "funding": lambda: f"资金承诺{ident} {v[0]}",
+            "organisation": lambda: f"组织{ident} {v[0]}",
         }[measure.kind]()
-        return Frag(text, measure.span)
+        if measure.id is None:
+            return Frag(text, measure.span)
+        entries = [self.statement(Frag(" ".join([keywords.TRACED[e.kind]] + [quote(x.value) for x in e.values])),
+                                  e.span) for e in measure.entries]
+        return self.block(Frag(text, measure.span, whole=False), entries, indent, measure.span)
 
     # ------------------------------------------------------------ programmes
     def programme(self, prog: A.Programme, indent: int) -> Frag:

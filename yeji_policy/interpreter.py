@@ -168,7 +168,7 @@ class _Run(visitor.Visitor):
                 value = limit
         taken = R.round_cents(value) if final else value
         self.steps.append(prefix + R.step_formula(text, raw, cap_shown, capped, taken, self.article))
-        return "pay", value, R.ZERO, []
+        return R.Outcome("pay", value, R.ZERO, [])
 
     def visit_Cases(self, amount: M.Cases, final: bool, prefix: str):
         for case in amount.cases:
@@ -184,10 +184,10 @@ class _Run(visitor.Visitor):
 
     def visit_ReviewOutcome(self, outcome: M.ReviewOutcome, final: bool, prefix: str):
         self.note(outcome.interpretation)
-        return "review", None, None, [prefix + R.reason_plain(outcome.reason, self.article)]
+        return R.Outcome("review", None, None, [prefix + R.reason_plain(outcome.reason, self.article)])
 
     def visit_IneligibleOutcome(self, outcome: M.IneligibleOutcome, final: bool, prefix: str):
-        return "ineligible", None, None, [prefix + R.reason_plain(outcome.reason, self.article)]
+        return R.Outcome("ineligible", None, None, [prefix + R.reason_plain(outcome.reason, self.article)])
 
     def visit_PerItem(self, amount: M.PerItem, final: bool, prefix: str):
         items = self.values[amount.list_field.name]
@@ -214,7 +214,8 @@ class _Run(visitor.Visitor):
                         item_reviews.append(prefix + R.reason_review(rule.reason, key_text, self.article))
                     else:
                         first_by_key[number, key] = index
-            kind, value, _, reasons = self.visit(amount.amount, False, prefix)
+            inner = self.visit(amount.amount, False, prefix)
+            kind, value, reasons = inner.kind, inner.amount, inner.reasons
             if kind != "pay":  # pragma: no cover - the shipped policy has no nested cases
                 item_reviews.extend(reasons)
                 continue
@@ -227,8 +228,8 @@ class _Run(visitor.Visitor):
         total = R.round_cents(counted) if final else counted
         self.steps.append(R.step_item_total(counted, pending, total, self.article))
         if reviews:
-            return "partial", counted, pending, reviews
-        return "pay", counted, R.ZERO, excluded
+            return R.Outcome("partial", counted, pending, reviews)
+        return R.Outcome("pay", counted, R.ZERO, excluded)
 
 
 def _show(value, t: M.Type) -> str:
@@ -304,7 +305,7 @@ def run_programme(programme: M.Programme, values: dict, known: frozenset[str] | 
     failed, reviews = run.rules(programme.rules)
     if known is not None:
         return run.steps, failed, reviews, None, run.interps
-    outcome = ("ineligible", None, None, []) if failed else run.visit(programme.amount, True, "")
+    outcome = R.Outcome("ineligible", None, None, []) if failed else run.visit(programme.amount, True, "")
     return run.steps, failed, reviews, outcome, run.interps
 
 

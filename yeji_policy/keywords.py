@@ -39,8 +39,12 @@ DOC_DETAILS = {"doc_number": "文号", "date_written": "成文日期", "date_eff
 DOC_DATES = ("date_written", "date_effective", "expires", "repealed")
 
 # chapters, articles and their measures
-STRUCTURE = {"chapter": "章", "article": "条", "programme": "项目", "test": "测试", "figure_note": "非规范数字"}
-MEASURES = {"goal": "目标", "task": "任务", "responsible": "责任单位", "indicator": "指标", "target_group": "对象"}
+STRUCTURE = {"chapter": "章", "article": "条", "programme": "项目", "test": "测试", "figure_note": "非规范数字",
+             "clause_note": "非规范条文"}
+MEASURES = {"goal": "目标", "task": "任务", "responsible": "责任单位", "indicator": "指标", "target_group": "对象",
+            "funding": "资金承诺", "organisation": "组织"}
+# the block of a traced measure (its clauses, units, deadline; 资金来源 for a funding commitment)
+TRACED = {"clause": "条文", "lead": "牵头", "support": "配合", "deadline": "时限", "funding_source": "资金来源"}
 
 # the entries of a programme
 PROGRAMME = {"article": "条款", "excerpt": "摘录", "applicant": "申请主体", "funding_source": "资金来源",
@@ -57,7 +61,7 @@ EXPECT = {"inputs": "输入", "expect": "预期", "amount": "金额", "amount_if
           "path": "路径"}
 BOOLEANS = {True: "是", False: "否"}
 
-TABLES = (TYPES, FIELD_OPTIONS, RULES, OPERATORS, DOCUMENT, DOC_DETAILS, STRUCTURE, MEASURES, PROGRAMME,
+TABLES = (TYPES, FIELD_OPTIONS, RULES, OPERATORS, DOCUMENT, DOC_DETAILS, STRUCTURE, MEASURES, TRACED, PROGRAMME,
           PROGRAMME_DETAILS, STATUSES, EXPECT, BOOLEANS)
 
 

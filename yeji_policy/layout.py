@@ -7,6 +7,7 @@ artifact path carries its policy's id (the file stem, a Python name):
     forms/<id>/<programme>.schema.json  one form per programme (+ .uischema, .messages,
                                       draft-07/), the calculator's profile and the forms' index
     sheets/<id>.{md,html,docx}        the rule sheets
+    sheets/<id>.tasks.{md,html,docx}  the task breakdown (重点任务分工)
     index.json                        what lives where, per policy (this module's `index`)
 
 The backends name their outputs with these functions, and code that reads
@@ -37,16 +38,24 @@ def sheet(policy_id: str, fmt: str) -> str:
     return f"sheets/{policy_id}.{fmt}"
 
 
+def tasks(policy_id: str, fmt: str) -> str:
+    if fmt not in SHEET_FORMATS:
+        raise ValueError(fmt)
+    return f"sheets/{policy_id}.tasks.{fmt}"
+
+
 def artifact(policy_id: str, kind: str, name: str | None = None) -> str:
     """The path (relative to generated/) of one artifact of a policy.
 
     kind: "module"; "form", "uischema", "messages" or "draft-07" with a programme
-    id or "profile" as name; "forms-index"; "sheet" with md, html or docx.
+    id or "profile" as name; "forms-index"; "sheet" or "tasks" with md, html or docx.
     """
     if kind == "module":
         return module(policy_id)
     if kind == "sheet":
         return sheet(policy_id, name or "md")
+    if kind == "tasks":
+        return tasks(policy_id, name or "md")
     if kind == "forms-index":
         return f"{forms_dir(policy_id)}/index.json"
     if name is None:
@@ -62,7 +71,7 @@ def artifact(policy_id: str, kind: str, name: str | None = None) -> str:
 def owned_by(policy_id: str, path: str) -> bool:
     """Whether a path under generated/ is one of this policy's artifacts."""
     return (path == module(policy_id) or path.startswith(forms_dir(policy_id) + "/")
-            or path in {sheet(policy_id, fmt) for fmt in SHEET_FORMATS})
+            or path in {f(policy_id, fmt) for f in (sheet, tasks) for fmt in SHEET_FORMATS})
 
 
 def entry(policy, files: list[str]) -> dict:

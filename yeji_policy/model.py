@@ -1,6 +1,6 @@
 """The checked policy: what every backend reads.
 
-check.py builds these from the AST once every name is resolved and every
+The checker (check/) builds these from the AST once every name is resolved and every
 expression has a type and a unit.  Backends never see the AST, never look a
 programme up by name, and never re-check anything.
 
@@ -349,9 +349,31 @@ class Attribute:
 
 # ---------------------------------------------------------------- documents
 @dataclass(frozen=True)
+class Clause:
+    """A verbatim excerpt of an article's text: text[start:end] of the article."""
+
+    text: str
+    start: int
+    end: int
+
+
+# What a traced measure shows where the text names no unit or deadline.
+UNSTATED = "原文未明确"
+
+
+@dataclass(frozen=True)
 class Measure:
-    kind: str  # goal, task, responsible, indicator, target_group
+    kind: str  # goal, task, responsible, indicator, target_group, funding, organisation
     values: tuple[str, ...]
+    # A traced measure (one row of the task breakdown): its id, the clauses of
+    # the article it encodes, and the units and deadline the text names (None /
+    # () where it names none: shown as 原文未明确).
+    id: str | None = None
+    clauses: tuple[Clause, ...] = ()
+    lead: str | None = None
+    support: tuple[str, ...] = ()
+    deadline: str | None = None
+    funding_source: str | None = None
 
     KIND_LABELS = keywords.MEASURES
 

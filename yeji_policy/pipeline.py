@@ -3,8 +3,9 @@
     read     file bytes      -> source text          (check.decode: UTF-8, BOM)
     parse    source text     -> Lark parse tree      (parser.py, grammar/policy.lark)
     ast      parse tree      -> AST                  (ast.py: frozen dataclasses with spans)
-    check    AST             -> checked model        (check.py -> model.py), with diagnostics
-    backends checked model   -> artifacts            (backends/: python, forms, sheets)
+    check    AST             -> checked model        (check/: one module per pass -> model.py), with diagnostics
+    lower    checked model   -> IR                   (lower.py -> ir.py: statements the code backends print)
+    backends checked model   -> artifacts            (backends/: python (from the IR), forms, sheets)
 
 `load(path)` runs read → check and is what the CLI, the build, the tests and
 the drafting tools use; `engine(policy)` compiles the generated Python module
@@ -25,7 +26,7 @@ from pathlib import Path
 from . import model as M
 from .diagnostics import Diagnostic, Span
 
-STAGES = ("source", "parse", "ast", "model")
+STAGES = ("source", "parse", "ast", "model", "ir")
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,10 @@ def stage(name: str, path: str | Path) -> object:
     policy, diagnostics = check.check_tree(tree, text, str(path))
     if policy is None:
         raise StageError("check", text, diagnostics)
+    if name == "ir":
+        from . import lower
+
+        return lower.lower(policy)
     return policy
 
 
@@ -138,4 +143,8 @@ def dump(name: str, path: str | Path) -> str:
         return output
     if name == "parse":
         return output.pretty()  # type: ignore[attr-defined]
+    if name == "ir":
+        from . import lower
+
+        return lower.listing(output)  # type: ignore[arg-type]
     return json.dumps(plain(output), ensure_ascii=False, indent=1)

@@ -4,8 +4,8 @@ A date is written "2027-01-01" or "2027年1月1日"; "原文未载明" says the 
 none (the period is then open on that side, and the rule sheet shows that
 reading as an interpretation).  This pass turns the written dates into
 `datetime.date` on the model and reports what cannot be a period: a date that
-is none (E0520), a period that ends before it starts (E0521), a version whose
-修订 date and 施行日期 disagree (E0522).  It runs inside check.py (one call)
+is none (E0525), a period that ends before it starts (E0526), a version whose
+修订 date and 施行日期 disagree (E0527).  It runs inside check.py (one call)
 and knows nothing of other files: versions.py links versions across files.
 """
 
@@ -61,7 +61,7 @@ def apply(module: A.Module, document: M.Document | None, programmes: list[M.Prog
         starts = _date(found.get("starts"), error)
         ends = _date(found.get("ends"), error)
         if starts and ends and ends < starts:
-            error("E0521", f"项目“{programme.id}”的截止日期 {shown(ends)} 早于起始日期 {shown(starts)}",
+            error("E0526", f"项目“{programme.id}”的截止日期 {shown(ends)} 早于起始日期 {shown(starts)}",
                   found["ends"].span)
         if starts or ends:
             programmes[index] = dataclasses.replace(programme, starts=starts, ends=ends)
@@ -78,18 +78,18 @@ def _document(module: A.Module, document: M.Document, error) -> M.Document:
         since = _date(entry, error, index=1)
         target = entry.values[0].value
         if since is None and not _bad(entry, 1):
-            error("E0520", f"“修订”须写明自哪一天起施行，不能是“{NOT_STATED}”", entry.values[1].span)
+            error("E0525", f"“修订”须写明自哪一天起施行，不能是“{NOT_STATED}”", entry.values[1].span)
         elif since is not None:
             amends = M.Amends(target, since, entry.span)
             effective = dates["date_effective"]
             if effective is not None and effective != since:
-                error("E0522", f"修订自 {shown(since)} 起施行，而施行日期是 {shown(effective)}",
+                error("E0527", f"修订自 {shown(since)} 起施行，而施行日期是 {shown(effective)}",
                       entries["date_effective"].span, "两者应为同一天，或删去施行日期")
     start = amends.since if amends else dates["date_effective"]
     for kind, last in (("expires", dates["expires"]), ("repealed", dates["repealed"])):
         if start and last and (last < start if kind == "expires" else last <= start):
             label = keywords.DOC_DETAILS[kind]
-            error("E0521", f"{label} {shown(last)} 不在施行日期 {shown(start)} 之后", entries[kind].span)
+            error("E0526", f"{label} {shown(last)} 不在施行日期 {shown(start)} 之后", entries[kind].span)
     return dataclasses.replace(document, effective=start, expires=dates["expires"], repealed=dates["repealed"],
                                amends=amends)
 
@@ -109,7 +109,7 @@ def _date(entry: A.Entry | None, error, index: int = 0) -> datetime.date | None:
     try:
         return parse(value.value)
     except DateError as exc:
-        error("E0520", str(exc), getattr(value, "span", entry.span))
+        error("E0525", str(exc), getattr(value, "span", entry.span))
         return None
 
 

@@ -118,10 +118,10 @@ def round_cents(value):
 
 def cents_string(value):
     """'98765.42' — exactly two places, no exponent, no thousands separator."""
-    rounded = round_cents(value)
+    rounded = value.quantize(CENT, context=_ROUNDING)
     if rounded == 0:
         rounded = rounded.copy_abs()  # never "-0.00"
-    return f"{rounded:f}"
+    return str(rounded)  # exponent -2: str() never uses an exponent there, and costs less than format()
 
 
 def month_index(day):
@@ -157,7 +157,16 @@ def _has_at_most(value, places):
 
 def group(value, places=0):
     """1234567.891 -> '1,234,567.891': exact, thousands separated, at least `places` decimals."""
-    whole, _, frac = format(value, ",f").partition(".")  # every digit the value holds
+    text = format(value, ",f")  # every digit the value holds
+    # The common shapes need no change: exactly two decimals, or a whole number for places=0.
+    if places == 2 and text[-3:-2] == "." or places == 0 and "." not in text:
+        return text
+    return _with_places(text, places)
+
+
+def _with_places(text, places):
+    """format(value, ",f") with trailing zeros beyond `places` decimals dropped, and at least `places`."""
+    whole, _, frac = text.partition(".")
     if len(frac) > places:
         frac = frac.rstrip("0")
     if len(frac) < places:
@@ -175,7 +184,11 @@ def show_number(value, unit):
 
 
 def show_yuan(value):
-    return group(value, 2) + " 元"
+    """group(value, 2) + " 元", formatting once."""
+    text = format(value, ",f")
+    if text[-3:-2] == ".":  # exactly two decimals, as most amounts have
+        return text + " 元"
+    return _with_places(text, 2) + " 元"
 
 
 def show_bool(value):
@@ -530,7 +543,11 @@ class NotPlain(Exception):
 
 def plain_money(value):
     if type(value) is D:
-        if value.is_finite() and ZERO <= value <= MAX_NUMBER and _has_at_most(value, 2):
+        if value.is_finite() and ZERO <= value <= MAX_NUMBER:
+            try:  # _has_at_most(value, 2), without the call
+                value.quantize(CENT, context=_STRICT)
+            except decimal.Inexact:
+                raise NotPlain from None
             return value if value else ZERO
     elif type(value) is int and 0 <= value <= MAX_NUMBER:
         return D(value)
@@ -596,6 +613,36 @@ def _list_items(field, value, path, errors):
 
 
 # ---------------------------------------------------------------- results
+class Outcome:
+    """What a programme's amount came to, for decide: kind "pay" with the
+    certain amount; "partial" when some items of a list await review (pending:
+    what they would add; reasons: why); "review" when the text is silent; or
+    "ineligible".  amount and pending are None for review and ineligible.
+
+    A plain class with slots, not a dataclass: the generated module is
+    compiled from text with whatever future flags its compiler has, and a
+    dataclass built there would need its module in sys.modules."""
+
+    __slots__ = ("kind", "amount", "pending", "reasons")
+
+    def __init__(self, kind, amount, pending, reasons):
+        self.kind = kind
+        self.amount = amount
+        self.pending = pending
+        self.reasons = reasons
+
+    def __eq__(self, other):
+        if type(other) is not Outcome:
+            return NotImplemented
+        return (self.kind, self.amount, self.pending, self.reasons) == (
+            other.kind, other.amount, other.pending, other.reasons)
+
+    __hash__ = None  # reasons is a list
+
+    def __repr__(self):
+        return f"Outcome({self.kind!r}, {self.amount!r}, {self.pending!r}, {self.reasons!r})"
+
+
 def result(meta, status, amount, steps, reasons, interpretations, amount_if_approved=None):
     """The result object of the catalogue; `amount` is exact and rounded here, once.
 
@@ -755,15 +802,12 @@ def decide(meta, steps, failed, reviews, outcome, notes):
     """The catalogue's result rules, applied to what a programme's rules found.
 
     failed: reasons of requirements not met; reviews: reasons of review rules
-    that applied; outcome: (kind, certain, pending, reasons) of the amount —
-    kind "pay" with the certain amount; "partial" when some items of a list
-    await review (pending: what they would add; reasons: why); "review" when
-    the text is silent; or "ineligible".
+    that applied; outcome: the amount's Outcome (unused when failed).
     """
     article = meta["article"]
     if failed:
         return result(meta, "ineligible", ZERO, steps, failed, notes)
-    kind, certain, pending, reasons = outcome
+    kind, certain, pending, reasons = outcome.kind, outcome.amount, outcome.pending, outcome.reasons
     if kind == "ineligible":
         return result(meta, "ineligible", ZERO, steps, reviews + reasons, notes)
     if kind == "review":

@@ -3,7 +3,7 @@
 Each policy file is one version.  A new version says which one it amends and
 from when (`修订 "yeji_ecommerce" 自 "2027-01-01"`); the versions so linked are
 one *family* and share programme ids.  Across families programme ids are
-unique, so a programme id alone finds its policy (E0523 otherwise).
+unique, so a programme id alone finds its policy (E0528 otherwise).
 
 The period in which a version applies runs from its 施行日期 (or its 修订
 date) to the day before the first of: its 废止日期, the day after its 有效期至,
@@ -84,7 +84,7 @@ def in_force(policy: M.Policy, day: datetime.date) -> bool:
 
 # ---------------------------------------------------------------- across files
 def check_across(policies: Iterable[M.Policy]) -> dict[str, list[Diagnostic]]:
-    """Diagnostics that need every file: source file -> its diagnostics (E0523, E0524)."""
+    """Diagnostics that need every file: source file -> its diagnostics (E0528, E0529)."""
     policies = list(policies)
     by_id = {p.id: p for p in policies}
     found: dict[str, list[Diagnostic]] = {}
@@ -100,13 +100,13 @@ def check_across(policies: Iterable[M.Policy]) -> dict[str, list[Diagnostic]]:
         target = by_id.get(amends.policy)
         if target is None:
             known = "、".join(sorted(set(by_id) - {policy.id})) or "（没有）"
-            report(policy, "E0524", f"修订的政策“{amends.policy}”不在一同检查的政策文件中；现有：{known}", amends.span)
+            report(policy, "E0529", f"修订的政策“{amends.policy}”不在一同检查的政策文件中；现有：{known}", amends.span)
         elif amends.policy in amended_by:
             first = amended_by[amends.policy]
-            report(policy, "E0524", f"政策“{amends.policy}”已被 {first.source_file} 修订，一个版本只能被一个新版本修订",
+            report(policy, "E0529", f"政策“{amends.policy}”已被 {first.source_file} 修订，一个版本只能被一个新版本修订",
                    amends.span)
         elif target.document.effective is not None and amends.since <= target.document.effective:
-            report(policy, "E0524", f"修订自 {shown(amends.since)} 起施行，不晚于被修订版本的施行日期 "
+            report(policy, "E0529", f"修订自 {shown(amends.since)} 起施行，不晚于被修订版本的施行日期 "
                                     f"{shown(target.document.effective)}", amends.span)
         amended_by.setdefault(amends.policy, policy)
     for policy in policies:  # a cycle of 修订 has no first version
@@ -115,7 +115,7 @@ def check_across(policies: Iterable[M.Policy]) -> dict[str, list[Diagnostic]]:
             current = by_id[current.document.amends.policy]
             if current.id in seen:
                 if current.id == policy.id:
-                    report(policy, "E0524", "修订关系成环：没有最早的版本", policy.document.amends.span)
+                    report(policy, "E0529", "修订关系成环：没有最早的版本", policy.document.amends.span)
                 break
             seen.add(current.id)
 
@@ -129,7 +129,7 @@ def check_across(policies: Iterable[M.Policy]) -> dict[str, list[Diagnostic]]:
                 owner[programme.id], first_seen[programme.id] = policy, programme
             elif families[other.id] != families[policy.id]:
                 span = first_seen[programme.id].span
-                report(policy, "E0523", f"项目“{programme.id}”已在 {other.source_file} 中定义", programme.span,
+                report(policy, "E0528", f"项目“{programme.id}”已在 {other.source_file} 中定义", programme.span,
                        f"首次定义于 {other.source_file}:{span.line}:{span.column}",
                        "同一政策的新版本须在“文件”块中写“修订 \"旧版本文件名\" 自 \"日期\"”")
     return found

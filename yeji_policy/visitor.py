@@ -18,9 +18,19 @@ import dataclasses
 from functools import lru_cache
 from typing import Any, Callable, Generic, Iterator, TypeVar
 
+from . import ir
 from . import model as M
 
 R = TypeVar("R")
+
+# The modules whose dataclasses are nodes: the checked model and the lowered form.
+_NODE_MODULES = {M.__name__: M, ir.__name__: ir}
+
+
+def _own_class(node_type: type) -> bool:
+    """Whether node_type is the class its module defines under that name (not a look-alike)."""
+    module = _NODE_MODULES.get(node_type.__module__)
+    return module is not None and getattr(module, node_type.__name__, None) is node_type
 
 
 class UnhandledNode(TypeError):
@@ -30,19 +40,21 @@ class UnhandledNode(TypeError):
         self.visitor = type(visitor).__name__
         self.node_type = type(node).__name__
         message = f"{self.visitor} has no visit_{self.node_type}"
-        if getattr(M, self.node_type, type(node)) is not type(node):  # not the model's class of that name
+        if any(getattr(m, self.node_type, type(node)) is not type(node) for m in _NODE_MODULES.values()):
+            # a look-alike of the model's (or the IR's) class of that name
             message += f" for {type(node).__module__}.{type(node).__qualname__}"
         super().__init__(message)
 
 
 def is_node(value: object) -> bool:
-    """Whether value is a node of the checked model (a dataclass defined in model.py or a subclass)."""
+    """Whether value is a node of the checked model or the IR (a dataclass defined in model.py
+    or ir.py, or a subclass)."""
     return dataclasses.is_dataclass(value) and not isinstance(value, type) and _is_model_class(type(value))
 
 
 @lru_cache(maxsize=None)
 def _is_model_class(cls: type) -> bool:
-    return any(base.__module__ == M.__name__ and dataclasses.is_dataclass(base) for base in cls.__mro__)
+    return any(base.__module__ in _NODE_MODULES and dataclasses.is_dataclass(base) for base in cls.__mro__)
 
 
 @lru_cache(maxsize=None)
@@ -50,7 +62,7 @@ def _child_fields(cls: type) -> tuple[str, ...]:
     """Names of the fields of cls that may hold children (everything but references, types and spans)."""
     return tuple(
         f.name for f in dataclasses.fields(cls)
-        if not f.metadata.get(M.REFERENCE_KEY) and f.name not in ("type", "span")
+        if not f.metadata.get(M.REFERENCE_KEY) and f.name not in ("type", "span", "at")
     )
 
 
@@ -108,7 +120,7 @@ class Visitor(Generic[R]):
         # By name, but only for the model's own class of that name: a new class
         # that happens to share a name (class Arith(M.Arith)) is refused too.
         method = getattr(cls, "visit_" + node_type.__name__, None)
-        if method is None or getattr(M, node_type.__name__, None) is not node_type:
+        if method is None or not _own_class(node_type):
             def method(self, node, *args):
                 raise UnhandledNode(self, node)
         cls._methods[node_type] = method

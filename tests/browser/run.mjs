@@ -3,7 +3,7 @@
 //
 //   node run.mjs CASES.json OUT_DIR
 //
-// CASES.json (written by tests/test_forms_browser.py): the forms directory, and
+// CASES.json (written by tests/shipped/test_forms_browser.py): the forms directory, and
 // the applications to try — the policy's embedded tests (typed in through the
 // page when valid) and one application per invalid kind (set as formData).
 // OUT_DIR/results.json gets the facts; the pytest side judges them (and sends

@@ -1,6 +1,7 @@
 """Python backend: the checked model -> one standalone evaluator module.
 
-Rule bodies are compiled to straight-line Python by `_Emitter`; the module
+Rule bodies are lowered by lower.py (the IR, ir.py) and printed as
+straight-line Python by `_Printer`, which decides nothing; the module
 around them comes from templates/python_module.py.j2, and runtime.py is
 copied in verbatim so the module imports only the standard library.
 
@@ -18,10 +19,8 @@ from importlib import resources
 
 import jinja2
 
-from .. import catalogue, keywords, layout, versions, visitor
+from .. import catalogue, ir, layout, lower, versions, visitor
 from .. import model as M
-from .. import runtime as R
-from ..units import display_unit
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # fullmatch: "$" would allow a final newline
 _CMP = {">=": ">=", "<=": "<=", ">": ">", "<": "<", "=": "==", "!=": "!="}
@@ -67,167 +66,89 @@ class _Constants:
         return [f"{name} = {code}" for code, name in self.names.items()]
 
 
-class _Emitter(visitor.Visitor):
-    """Emits the body of one programme function: one visit_ method per node kind."""
+_ARITH = {"+": "add", "-": "sub", "×": "mul"}
+_LOGIC = {"且": "and", "或": "or"}
+_CALLS = {"min": "min", "max": "max", "months": "months_between", "overlap_months": "overlap_months",
+          "round_cents": "round_cents", "add": "add"}
+_RENDER = re.compile(r"r_[a-z_]+|show_yuan")  # runtime functions that build explanation texts
+_KIND = re.compile(r"[a-z_]+")  # step_<kind>, reason_<kind>
 
-    def __init__(self, programme: M.Programme, constants: _Constants, partial: bool = False):
+
+class _Printer(visitor.Visitor):
+    """Prints one IR statement list as the body of a Python function: one visit_
+    method per IR node.  Expressions return their code; statements emit lines."""
+
+    def __init__(self, constants: _Constants):
         self.constants = constants
-        self.partial = partial  # the calculator's variant: rules only, each once its inputs are known
-        self.p = programme
-        self.article = programme.article
         self.lines: list[str] = []
         self.depth = 1
-        self.scopes: list[dict] = [{}]  # per open block: input already read -> (value var, text var)
-        self.counter = 0
-        self.let_vars: dict[str, str] = {}
+        self.in_item = False  # inside a ForEach: requirements and reviews go to the item's lists
 
     def emit(self, line: str) -> None:
         self.lines.append("    " * self.depth + line)
 
-    def open_block(self) -> None:
-        """Indent; inputs read inside the block are not visible after it."""
+    def body(self, statements) -> None:
+        for stmt in statements:
+            self.visit(stmt)
+
+    def block(self, statements) -> None:
         self.depth += 1
-        self.scopes.append(dict(self.scopes[-1]))
-
-    def close_block(self, count: int = 1) -> None:
-        for _ in range(count):
-            self.depth -= 1
-            self.scopes.pop()
-
-    def fresh(self) -> tuple[str, str]:
-        self.counter += 1
-        return f"v{self.counter}", f"t{self.counter}"
+        self.body(statements)
+        self.depth -= 1
 
     # ------------------------------------------------------------ expressions
-    # visit(e, item) emits the statements computing e and returns (value code,
-    # text code); item is the variable of the current list item (None outside 逐项).
-    def visit_Const(self, e: M.Const, item: str | None) -> tuple[str, str]:
-        return self.const(e.value), _lit(catalogue.const_text(e))
+    def visit_Const(self, e: ir.Const) -> str:
+        if isinstance(e.value, Decimal):
+            return self.constants.name(e.value)
+        return _lit(e.value)
 
-    def visit_InputRef(self, e: M.InputRef, item: str | None) -> tuple[str, str]:
-        return self.read(e.field, "values")
+    def visit_Var(self, e: ir.Var) -> str:
+        return _ident(e.name)
 
-    def visit_ItemRef(self, e: M.ItemRef, item: str | None) -> tuple[str, str]:
-        return self.read(e.field, item)
+    def visit_Arith(self, e: ir.Arith) -> str:
+        return f"{_ARITH[e.op]}({self.visit(e.left)}, {self.visit(e.right)})"
 
-    def read(self, f: M.Field, source: str) -> tuple[str, str]:
-        key = (source, f.name)
-        if key in self.scopes[-1]:
-            return self.scopes[-1][key]  # read once per block
-        v, t = self.fresh()
-        self.emit(f"{v} = {source}[{_lit(f.name)}]")
-        self.emit(f"{t} = {self.ref_text(f, v)}")
-        self.scopes[-1][key] = (v, t)
-        return v, t
+    def visit_Logic(self, e: ir.Logic) -> str:
+        return f"{self.visit(e.left)} {_LOGIC[e.op]} {self.visit(e.right)}"
 
-    def visit_LetRef(self, e: M.LetRef, item: str | None) -> tuple[str, str]:
-        v = self.let_vars[e.let.name]
-        t = self.fresh()[1]
-        self.emit(f"{t} = r_let({_lit(e.let.label)}, {self.show(v, e.type)})")
-        return v, t
+    def visit_Not(self, e: ir.Not) -> str:
+        return f"not {self.visit(e.operand)}"
 
-    def visit_Arith(self, e: M.Arith, item: str | None) -> tuple[str, str]:
-        func = {"+": "add", "-": "sub", "×": "mul"}[e.op]
+    def visit_Compare(self, e: ir.Compare) -> str:
+        return f"{self.visit(e.left)} {_CMP[e.op]} {self.visit(e.right)}"
 
-        def shown(text: str, child: M.Expr, side: str) -> str:
-            return f"r_paren({text})" if catalogue.parenthesised(child, e.op, side) else text
+    def visit_Member(self, e: ir.Member) -> str:
+        return f"{self.visit(e.operand)} in {_lit(tuple(e.values))}"
 
-        return self.binary(e, item, lambda lv, rv: f"{func}({lv}, {rv})",
-                           lambda lt, rt, v: f"r_arith({_lit(e.op)}, {shown(lt, e.left, 'left')}, "
-                                             f"{shown(rt, e.right, 'right')})")
+    def visit_Call(self, e: ir.Call) -> str:
+        return f"{_CALLS[e.func]}({', '.join(self.visit(a) for a in e.args)})"
 
-    def visit_Logic(self, e: M.Logic, item: str | None) -> tuple[str, str]:
-        word = "and" if e.op == "且" else "or"
-        return self.binary(e, item, lambda lv, rv: f"{lv} {word} {rv}",
-                           lambda lt, rt, v: f"r_arith({_lit(e.op)}, {lt}, {rt})")
+    # ------------------------------------------------------------ explanation texts
+    def visit_Lit(self, e: ir.Lit) -> str:
+        return _lit(e.value)
 
-    def visit_Not(self, e: M.Not, item: str | None) -> tuple[str, str]:
-        ov, ot = self.visit(e.operand, item)
-        v, t = self.fresh()
-        self.emit(f"{v} = not {ov}")
-        self.emit(f"{t} = r_not({ot})")
-        return v, t
+    def visit_Spread(self, e: ir.Spread) -> str:
+        return f"*{_ident(e.name)}"
 
-    def visit_Compare(self, e: M.Compare, item: str | None) -> tuple[str, str]:
-        return self.binary(e, item, lambda lv, rv: f"{lv} {_CMP[e.op]} {rv}",
-                           lambda lt, rt, v: f"r_compare({_lit(e.op)}, {lt}, {rt}, {v})")
+    def visit_Items(self, e: ir.Items) -> str:
+        return f"[{', '.join(self.visit(a) for a in e.items)}]"
 
-    def visit_Member(self, e: M.Member, item: str | None) -> tuple[str, str]:
-        ov, ot = self.visit(e.operand, item)
-        labels = [e.operand.field.option_label(o) for o in e.values]
-        v, t = self.fresh()
-        self.emit(f"{v} = {ov} in {_lit(tuple(e.values))}")
-        self.emit(f"{t} = r_member({ot}, {_lit(labels)}, {v})")
-        return v, t
+    def visit_Render(self, e: ir.Render) -> str:
+        if not _RENDER.fullmatch(e.func):
+            raise ValueError(f"not an explanation function: {e.func!r}")
+        return f"{e.func}({', '.join(self.visit(a) for a in e.args)})"
 
-    def visit_Cond(self, e: M.Cond, item: str | None) -> tuple[str, str]:
-        cv, ct = self.visit(e.cond, item)
-        v, t = self.fresh()
-        self.emit(f"if {cv}:")
-        self.open_block()
-        bv, bt = self.visit(e.then, item)
-        self.emit(f"{v}, {t} = {bv}, {bt}")
-        self.close_block()
-        self.emit("else:")
-        self.open_block()
-        bv, bt = self.visit(e.otherwise, item)
-        self.emit(f"{v}, {t} = {bv}, {bt}")
-        self.close_block()
-        self.emit(f"{t} = r_cond({t}, {ct})")
-        return v, t
+    def visit_Shown(self, e: ir.Shown) -> str:
+        v = self.visit(e.value)
+        if e.kind == "bool":
+            return f"show_bool({v})"
+        if e.kind == "date":
+            return f"{v}.isoformat()"
+        return f"show_number({v}, {_lit(e.unit)})"
 
-    def visit_Call(self, e: M.Call, item: str | None) -> tuple[str, str]:
-        args = [self.visit(a, item) for a in e.args]
-        values = ", ".join(a[0] for a in args)
-        texts = ", ".join(a[1] for a in args)
-        func = {"min": "min", "max": "max", "months": "months_between", "overlap_months": "overlap_months"}[e.func]
-        v, t = self.fresh()
-        self.emit(f"{v} = {func}({values})")
-        self.emit(f"{t} = r_call({_lit(e.func)}, [{texts}])")
-        return v, t
-
-    def visit_Tiers(self, e: M.Tiers, item: str | None) -> tuple[str, str]:
-        sv, st = self.visit(e.subject, item)
-        v, t = self.fresh()
-        lowest = e.rows[0].threshold_text
-        # Thresholds rise: the last one reached is the award.  One `if` per row,
-        # not an elif chain, which CPython compiles recursively (a few
-        # thousand rows would exhaust its recursion limit).
-        reached = self.fresh()[1]
-        self.emit(f"{v}, {reached} = ZERO, (None, None)")
-        for row in e.rows:
-            self.emit(f"if {sv} >= {self.const(row.threshold)}:")
-            self.emit(f"    {v}, {reached} = {self.const(row.award)}, {_lit((row.threshold_text, row.award_text))}")
-        self.emit(f"{t} = r_tiers({st}, *{reached}, {_lit(lowest)})")
-        return v, t
-
-    def visit_Lookup(self, e: M.Lookup, item: str | None) -> tuple[str, str]:
-        sv, _ = self.visit(e.subject, item)
-        v, t = self.fresh()
-        # One `if` per option (the form admits exactly one of them), not an elif chain.
-        for option, branch in e.choices:
-            self.emit(f"if {sv} == {_lit(option)}:")
-            self.open_block()
-            bv, bt = self.visit(branch, item)
-            label = e.field.option_label(option)
-            self.emit(f"{v}, {t} = {bv}, r_lookup({bt}, {_lit(e.field.label)}, {_lit(label)})")
-            self.close_block()
-        return v, t
-
-    def binary(self, e, item: str | None, value, text) -> tuple[str, str]:
-        """Emit both operands, then the node's value and its explanation text.
-
-        value(lv, rv) and text(lt, rt, v) give the code of each; the text may
-        refer to the node's own value v (a comparison shows what holds)."""
-        lv, lt = self.visit(e.left, item)
-        rv, rt = self.visit(e.right, item)
-        v, t = self.fresh()
-        self.emit(f"{v} = {value(lv, rv)}")
-        self.emit(f"{t} = {text(lt, rt, v)}")
-        return v, t
-
-    def ref_text(self, f: M.Field, v: str) -> str:
-        """Code for runtime.show_ref(label, v, kind, unit, options), specialised to the field."""
+    def visit_RefText(self, e: ir.RefText) -> str:
+        """runtime.show_ref(label, v, kind, unit, options), specialised to the field."""
+        f, v = e.field, self.visit(e.value)
         label = f.label
         if f.kind == "bool":
             return f"({_lit(label + '（是）')} if {v} else {_lit(label + '（否）')})"
@@ -244,217 +165,204 @@ class _Emitter(visitor.Visitor):
             return f"{_lit(label + ' ')} + group({v}) + {_lit(' ' + f.unit)}"
         return f"{_lit(label + ' ')} + show_number({v}, None)"
 
-    def const(self, value) -> str:
-        if isinstance(value, Decimal):
-            return self.constants.name(value)
-        return _lit(value)
+    def call(self, family: str, node) -> str:
+        """family_<kind>(*args, article) (family: step or reason), after the item's prefix if node.prefixed."""
+        if not _KIND.fullmatch(node.kind):
+            raise ValueError(f"not a step or reason kind: {node.kind!r}")
+        args = "".join(f"{self.visit(a)}, " for a in node.args)
+        return f"{'prefix + ' if node.prefixed else ''}{family}_{node.kind}({args}{int(node.at.article)})"
 
-    @staticmethod
-    def show(v: str, t: M.Type) -> str:
-        if t.kind == "bool":
-            return f"show_bool({v})"
-        if t.kind == "date":
-            return f"{v}.isoformat()"
-        return f"show_number({v}, {_lit(display_unit(t.dim))})"
+    def visit_Reason(self, e: ir.Reason) -> str:
+        return self.call("reason", e)
 
-    def note(self, interp: M.Interpretation | None) -> None:
-        if interp is not None:
-            self.emit(f"add_note(notes, {_lit(catalogue.interpretation_entry(interp))})")
+    def visit_Outcome(self, e: ir.Outcome) -> str:
+        reasons = ", ".join(self.visit(r) for r in e.reasons)
+        return f"Outcome({_lit(e.kind)}, None, None, [{reasons}])"
 
-    # ------------------------------------------------------------ rules
-    def rules(self, rules, item: str | None, prefix: str, failed: str, reviews: str) -> None:
-        a = self.article
-        for rule in rules:
-            deps = catalogue.inputs_of(catalogue.rule_expr(rule)) if item is None and self.partial else frozenset()
-            guard = bool(deps)  # the calculator runs a rule only once its inputs are known
-            name = _RULE_NAMES.get(type(rule), type(rule).__name__)  # an unknown rule is refused just below
-            self.emit(f"# 第{int(a)}条 {name}（源文件第{int(rule.span.line)}行）")
-            if guard:
-                self.emit(f"if known.issuperset({_lit(tuple(sorted(deps)))}):")
-                self.open_block()
-            self.visit(rule, item, prefix, failed, reviews)
-            if guard:
-                self.close_block()
+    # ------------------------------------------------------------ statements
+    def visit_Start(self, s: ir.Start) -> None:
+        self.emit(f"steps, failed, reviews, notes = [], [], [], {_lit(list(s.notes))}")
 
-    def visit_Let(self, rule: M.Let, item: str | None, prefix: str, failed: str, reviews: str) -> None:
-        v, t = self.visit(rule.expr, item)
-        var = f"let_{len(self.let_vars) + 1}"
-        self.let_vars[rule.name] = var
-        self.emit(f"{var} = {v}")
-        self.note(rule.interpretation)
-        self.emit(f"steps.append({prefix}step_let({_lit(rule.label)}, {t}, {self.show(var, rule.expr.type)}, "
-                  f"{self.article}))")
+    def visit_RuleMark(self, s: ir.RuleMark) -> None:
+        self.emit(f"# 第{int(s.at.article)}条 {s.name}（源文件第{int(s.at.line)}行）")
 
-    def visit_Require(self, rule: M.Require, item: str | None, prefix: str, failed: str, reviews: str) -> None:
-        a = self.article
-        v, t = self.visit(rule.cond, item)
-        self.note(rule.interpretation)
-        self.emit(f"steps.append({prefix}step_require({v}, {t}, {a}))")
-        self.emit(f"if not {v}:")
-        self.emit(f"    {failed}.append({prefix}reason_require({_lit(rule.reason)}, {t}, {a}))")
+    def visit_Explain(self, s: ir.Explain) -> None:
+        self.emit(f"{_ident(s.var)} = {self.visit(s.text)}")
 
-    def visit_Review(self, rule: M.Review, item: str | None, prefix: str, failed: str, reviews: str) -> None:
-        a = self.article
-        v, t = self.visit(rule.cond, item)
-        self.emit(f"steps.append({prefix}step_review({v}, {t}, {a}))")
-        self.emit(f"if {v}:")
-        self.open_block()
-        self.note(rule.interpretation)
-        self.emit(f"{reviews}.append({prefix}reason_review({_lit(rule.reason)}, {t}, {a}))")
-        self.close_block()
+    def visit_Read(self, s: ir.Read) -> None:
+        source = {"values": "values", "item": "item"}[s.source]
+        self.emit(f"{_ident(s.var)} = {source}[{_lit(s.field.name)}]")
+        if s.explain is not None:
+            self.visit(s.explain)
 
-    # ------------------------------------------------------------ amounts
-    # visit(amount, final, item, prefix) emits the amount and returns the code of
-    # its outcome tuple: the variable an amount is computed into, or (for a case's
-    # review or ineligible outcome) the tuple itself.
-    def outcome_var(self) -> str:
-        return f"outcome_{self.fresh()[0]}"
-
-    def visit_Formula(self, amount: M.Formula, final: bool, item: str | None, prefix: str) -> str:
-        a = self.article
-        out = self.outcome_var()
-        v, t = self.visit(amount.expr, item)
-        self.note(amount.interpretation)
-        value = f"value_{v}"
-        self.emit(f"{value} = {v}")
-        if amount.cap is None:
-            self.emit("cap_shown = capped = None")
+    def visit_Compute(self, s: ir.Compute) -> None:
+        var = _ident(s.var)
+        if isinstance(s.expr, ir.TierSelect):
+            self.tiers(var, s.expr)
+        elif s.explain is not None and isinstance(s.expr, (ir.Var, ir.Const)):
+            # a copy with its explanation (a branch's result): one tuple assignment
+            self.emit(f"{var}, {_ident(s.explain.var)} = {self.visit(s.expr)}, {self.visit(s.explain.text)}")
+            return
         else:
-            lv, _ = self.visit(amount.cap.limit, item)
-            self.note(amount.cap.interpretation)
-            if isinstance(amount.cap.limit, M.Const):  # shown once, at build time
-                self.emit(f"cap_shown = {_lit(R.show_yuan(amount.cap.limit.value))}")
-            else:
-                self.emit(f"cap_shown = show_yuan({lv})")
-            self.emit(f"capped = {v} > {lv}")
-            self.emit("if capped:")
-            self.emit(f"    {value} = {lv}")
-        taken = f"round_cents({value})" if final else value
-        self.emit(f"steps.append({prefix}step_formula({t}, {v}, cap_shown, capped, {taken}, {a}))")
-        self.emit(f"{out} = ('pay', {value}, ZERO, [])")
-        return out
+            self.emit(f"{var} = {self.visit(s.expr)}")
+        if s.explain is not None:
+            self.visit(s.explain)
 
-    def visit_Cases(self, amount: M.Cases, final: bool, item: str | None, prefix: str) -> str:
-        a = self.article
-        out = self.outcome_var()
+    def tiers(self, var: str, e: ir.TierSelect) -> None:
+        # Thresholds rise: the last one reached is the award.  One `if` per row,
+        # not an elif chain, which CPython compiles recursively (a few
+        # thousand rows would exhaust its recursion limit).
+        subject = self.visit(e.subject)
+        if e.reached is None:
+            self.emit(f"{var} = ZERO")
+        else:
+            self.emit(f"{var}, {_ident(e.reached)} = ZERO, (None, None)")
+        for row in e.rows:
+            self.emit(f"if {subject} >= {self.constants.name(row.threshold)}:")
+            award = self.constants.name(row.award)
+            if e.reached is None:
+                self.emit(f"    {var} = {award}")
+            else:
+                self.emit(f"    {var}, {_ident(e.reached)} = {award}, {_lit((row.threshold_text, row.award_text))}")
+
+    def visit_If(self, s: ir.If) -> None:
+        self.emit(f"if {self.visit(s.cond)}:")
+        self.block(s.then)
+        if s.otherwise is not None:
+            self.emit("else:")
+            self.block(s.otherwise)
+
+    def visit_Choose(self, s: ir.Choose) -> None:
+        subject = self.visit(s.subject)
+        # One `if` per option (the form admits exactly one of them), not an elif chain.
+        for arm in s.arms:
+            self.emit(f"if {subject} == {_lit(arm.option)}:")
+            self.block(arm.body)
+
+    def visit_Note(self, s: ir.Note) -> None:
+        self.emit(f"add_note(notes, {_lit(s.entry)})")
+
+    def visit_Step(self, s: ir.Step) -> None:
+        self.emit(f"steps.append({self.call('step', s)})")
+
+    def visit_Require(self, s: ir.Require) -> None:
+        failed = "item_failed" if self.in_item else "failed"
+        self.emit(f"if not {self.visit(s.cond)}:")
+        self.emit(f"    {failed}.append({self.visit(s.reason)})")
+
+    def visit_Review(self, s: ir.Review) -> None:
+        reviews = "item_reviews" if self.in_item else "reviews"
+        self.emit(f"if {self.visit(s.cond)}:")
+        self.depth += 1
+        if s.note is not None:
+            self.visit(s.note)
+        self.emit(f"{reviews}.append({self.visit(s.reason)})")
+        self.depth -= 1
+
+    def visit_Guard(self, s: ir.Guard) -> None:
+        if s.known == "known":
+            self.emit(f"if known.issuperset({_lit(tuple(s.inputs))}):")
+        else:
+            self.emit(f"if {_ident(s.known)}.keys() >= set({_lit(tuple(s.inputs))}):")
+        self.block(s.body)
+
+    def visit_Constraint(self, s: ir.Constraint) -> None:
+        self.emit(f"if not {self.visit(s.cond)}:")
+        self.emit(f"    errors.append({_lit({'path': s.path, 'message': s.message})})")
+
+    def visit_Cap(self, s: ir.Cap) -> None:
+        if s.limit is None:
+            self.emit("cap_shown = capped = None")
+            return
+        limit = self.visit(s.limit)
+        self.emit(f"cap_shown = {self.visit(s.shown)}")
+        self.emit(f"capped = {self.visit(s.amount)} > {limit}")
+        self.emit("if capped:")
+        self.emit(f"    {_ident(s.var)} = {limit}")
+
+    def visit_Pay(self, s: ir.Pay) -> None:
+        self.emit(f"{_ident(s.var)} = Outcome('pay', {self.visit(s.amount)}, ZERO, [])")
+
+    def visit_SetOutcome(self, s: ir.SetOutcome) -> None:
+        self.emit(f"{_ident(s.var)} = {self.visit(s.value)}")
+
+    def visit_FirstOf(self, s: ir.FirstOf) -> None:
         # The cases side by side, each run while no earlier one held (the
         # outcome is still None): the depth of the code does not grow with
         # their number, as an else-if ladder's would (Python allows 100 levels).
+        out = _ident(s.var)
         self.emit(f"{out} = None")
-        for case in amount.cases:
+        for case in s.cases:
             if case.cond is None:
                 self.emit(f"if {out} is None:")
-                self.open_block()
-                self.emit(f"steps.append({prefix}step_case(None, {a}))")
-                self.emit(f"{out} = {self.visit(case.outcome, final, item, prefix)}")
-                self.close_block()
-                break
-            self.emit(f"if {out} is None:")
-            header = len(self.lines)
-            self.open_block()
-            cv, ct = self.visit(case.cond, item)
-            self.close_block()
-            if len(self.lines) == header:  # the condition was already computed: nothing to guard
-                self.lines.pop()
-            self.emit(f"if {out} is None and {cv}:")  # cv was computed just above
-            self.open_block()
-            self.emit(f"steps.append({prefix}step_case({ct}, {a}))")
-            self.emit(f"{out} = {self.visit(case.outcome, final, item, prefix)}")
-            self.close_block()
-        return out
+                self.block(case.body)
+                continue
+            if case.setup:  # a condition already computed needs no guard
+                self.emit(f"if {out} is None:")
+                self.block(case.setup)
+            self.emit(f"if {out} is None and {self.visit(case.cond)}:")  # computed just above
+            self.block(case.body)
 
-    def visit_ReviewOutcome(self, outcome: M.ReviewOutcome, final: bool, item: str | None, prefix: str) -> str:
-        self.note(outcome.interpretation)
-        return f"('review', None, None, [{prefix}reason_plain({_lit(outcome.reason)}, {self.article})])"
+    def visit_Unique(self, s: ir.Unique) -> None:
+        key, text, number = self.visit(s.key), self.visit(s.key_text), int(s.number)
+        a = int(s.at.article)
+        self.emit(f"if ({number}, {key}) in first_by_key:")
+        self.depth += 1
+        if s.note is not None:
+            self.visit(s.note)
+        self.emit(f"steps.append(step_unique(prefix, {_lit(s.reason)}, {text}, first_by_key[{number}, {key}], {a}))")
+        self.emit(f"item_reviews.append(prefix + reason_review({_lit(s.reason)}, {text}, {a}))")
+        self.depth -= 1
+        self.emit("else:")
+        self.emit(f"    first_by_key[{number}, {key}] = index")
 
-    def visit_IneligibleOutcome(self, outcome: M.IneligibleOutcome, final: bool, item: str | None,
-                                prefix: str) -> str:
-        return f"('ineligible', None, None, [{prefix}reason_plain({_lit(outcome.reason)}, {self.article})])"
-
-    def visit_PerItem(self, amount: M.PerItem, final: bool, item: str | None, prefix: str) -> str:
-        a = self.article
-        out = self.outcome_var()
-        label = amount.list_field.label
+    def visit_ForEach(self, s: ir.ForEach) -> None:
+        inner, a = _ident(s.inner), int(s.at.article)
         self.emit("counted = pending = ZERO")
         self.emit("excluded, item_reviews_all, first_by_key = [], [], {}")
-        self.emit(f"for index, item in enumerate(values[{_lit(amount.list_field.name)}]):")
-        self.open_block()
-        self.emit(f"prefix = item_prefix({_lit(label)}, index)")
+        self.emit(f"for index, item in enumerate(values[{_lit(s.field.name)}]):")
+        self.depth += 1
+        outer, self.in_item = self.in_item, True
+        self.emit(f"prefix = item_prefix({_lit(s.field.label)}, index)")
         self.emit("item_failed, item_reviews = [], []")
-        self.rules([r for r in amount.rules if not isinstance(r, M.Unique)], "item", "prefix + ", "item_failed",
-                   "item_reviews")
+        self.body(s.rules)
         self.emit("if item_failed:")
         self.emit("    excluded.extend(item_failed)")
         self.emit("    continue")
-        for number, rule in enumerate(amount.rules):
-            if not isinstance(rule, M.Unique):
-                continue
-            kv, kt = self.visit(rule.key, "item")
-            self.emit(f"if ({number}, {kv}) in first_by_key:")
-            self.open_block()
-            self.note(rule.interpretation)
-            self.emit(f"steps.append(step_unique(prefix, {_lit(rule.reason)}, {kt}, first_by_key[{number}, {kv}], {a}))")
-            self.emit(f"item_reviews.append(prefix + reason_review({_lit(rule.reason)}, {kt}, {a}))")
-            self.close_block()
-            self.emit("else:")
-            self.emit(f"    first_by_key[{number}, {kv}] = index")
-        inner = self.visit(amount.amount, False, "item", "prefix + ")
-        self.emit(f"if {inner}[0] != 'pay':")
-        self.emit(f"    item_reviews.extend({inner}[3])")
+        self.body(s.checks)
+        self.body(s.amount)
+        self.emit(f"if {inner}.kind != 'pay':")
+        self.emit(f"    item_reviews.extend({inner}.reasons)")
         self.emit("    continue")
         self.emit("if item_reviews:")
         self.emit("    item_reviews_all.extend(item_reviews)")
-        self.emit(f"    pending = add(pending, {inner}[1])")
+        self.emit(f"    pending = add(pending, {inner}.amount)")
         self.emit("else:")
-        self.emit(f"    counted = add(counted, {inner}[1])")
-        self.close_block()
-        total = "round_cents(counted)" if final else "counted"
+        self.emit(f"    counted = add(counted, {inner}.amount)")
+        self.in_item = outer
+        self.depth -= 1
+        total = "round_cents(counted)" if s.final else "counted"
         self.emit(f"steps.append(step_item_total(counted, pending, {total}, {a}))")
-        self.emit(f"{out} = ('partial', counted, pending, item_reviews_all) if item_reviews_all else "
-                  f"('pay', counted, ZERO, excluded)")
-        return out
+        self.emit(f"{_ident(s.var)} = Outcome('partial', counted, pending, item_reviews_all) if item_reviews_all else "
+                  f"Outcome('pay', counted, ZERO, excluded)")
+
+    def visit_Stop(self, s: ir.Stop) -> None:
+        self.emit("if failed:")
+        self.emit("    return steps, failed, reviews, Outcome('ineligible', None, None, []), notes")
+
+    def visit_Return(self, s: ir.Return) -> None:
+        outcome = "None" if s.outcome is None else self.visit(s.outcome)
+        self.emit(f"return steps, failed, reviews, {outcome}, notes")
 
 
-_RULE_NAMES = {M.Let: keywords.RULES["let"], M.Require: keywords.RULES["require"], M.Review: keywords.RULES["review"],
-               M.Unique: keywords.RULES["unique"]}
-
-
-def _programme_bodies(programme: M.Programme, constants: _Constants) -> tuple[str, str, str]:
-    """The bodies of one programme's three functions: rules and amount; rules on
-    known inputs only (for the calculator); and the form's cross-field checks."""
-    notes = []
-    for interp in (programme.applicant.interpretation, programme.funding_source.interpretation,
-                   programme.payment_condition.interpretation, *(f.interpretation for f in programme.fields)):
-        if interp is not None:
-            entry = catalogue.interpretation_entry(interp)
-            if entry not in notes:
-                notes.append(entry)
-    start = f"steps, failed, reviews, notes = [], [], [], {_lit(notes)}"
-
-    em = _Emitter(programme, constants)
-    em.emit(start)
-    em.rules(programme.rules, None, "", "failed", "reviews")
-    if any(isinstance(r, M.Require) for r in programme.rules):
-        em.emit("if failed:")
-        em.emit("    return steps, failed, reviews, ('ineligible', None, None, []), notes")
-    out = em.visit(programme.amount, True, None, "")
-    em.emit(f"return steps, failed, reviews, {out}, notes")
-
-    pm = _Emitter(programme, constants, partial=True)
-    pm.emit(start)
-    pm.rules(programme.rules, None, "", "failed", "reviews")
-    pm.emit("return steps, failed, reviews, None, notes")
-
-    cm = _Emitter(programme, constants)
-    for constraint in programme.constraints:
-        deps = tuple(sorted(catalogue.inputs_of(constraint.cond)))
-        cm.emit(f"if values.keys() >= set({_lit(deps)}):")
-        cm.open_block()
-        v, _ = cm.visit(constraint.cond, None)
-        cm.emit(f"if not {v}:")
-        cm.emit(f"    errors.append({_lit({'path': constraint.path, 'message': constraint.message})})")
-        cm.close_block()
-    return "\n".join(em.lines), "\n".join(pm.lines), "\n".join(cm.lines)
+def _programme_bodies(programme: ir.Programme, constants: _Constants) -> tuple[str, str, str]:
+    """The bodies of one programme's three functions, printed from its IR."""
+    bodies = []
+    for statements in (programme.rules, programme.partial, programme.constraints):
+        printer = _Printer(constants)
+        printer.body(statements)
+        bodies.append("\n".join(printer.lines))
+    return bodies[0], bodies[1], bodies[2]
 
 
 def _validator_body(programme: M.Programme, constants: _Constants) -> str:
@@ -524,8 +432,8 @@ def module_name(policy: M.Policy) -> str:
 def generate(policy: M.Policy) -> dict[str, bytes]:
     programmes = []
     constants = _Constants()
-    for p in policy.programmes:
-        rules_body, partial_body, constraints_body = _programme_bodies(p, constants)
+    for p, lowered in zip(policy.programmes, lower.lower(policy)):
+        rules_body, partial_body, constraints_body = _programme_bodies(lowered, constants)
         programmes.append({
             "ident": _ident(p.id),
             "id_lit": _lit(p.id),

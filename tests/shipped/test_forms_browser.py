@@ -33,7 +33,7 @@ from yeji_policy import layout, runtime, testing
 from yeji_policy.backends import schema as backend
 from cli_process import SHIPPED
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BROWSER = ROOT / "tests" / "browser"
 FORMS = ROOT / "generated" / layout.forms_dir("yeji_ecommerce")
 OUT = BROWSER / "out"  # gitignored: results and screenshots of the last run

@@ -69,7 +69,7 @@ def form_errors(schema, application):
 
 
 # ---------------------------------------------------------------- fixtures
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 _POLICY, _, _ = check.load(ROOT / "policies" / "yeji_ecommerce.policy")
 PROGRAMME_IDS = [p.id for p in _POLICY.programmes] if _POLICY is not None else []
 

@@ -1,0 +1,147 @@
+"""The calculator's range reasoning (yeji_policy/ranges.py, issue 13).
+
+Soundness against the generated module: for random complete applications and
+a random subset of their fields answered, the real result of the complete
+application has a status the reasoning allows, and an amount (or amount if
+approved) inside its range; a status called decided is the real one.  Plus
+the issue's examples, word for word, and the ranking of the next questions.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from yeji_policy import runtime
+from yeji_policy import ranges
+from yeji_policy.interpreter import _meta
+
+import strategies
+
+
+def _values(programme, application: dict) -> dict:
+    errors: list = []
+    values = runtime.validate_object(_meta(programme)["inputs"], application, "", errors)
+    assert not errors
+    return values
+
+
+@pytest.mark.parametrize("pid", strategies.PROGRAMME_IDS)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_completion_lies_inside_the_computed_range(pid, data, policy, generated_module):
+    programme = policy.programme(pid)
+    application = data.draw(strategies.for_programme(programme))
+    try:
+        actual = generated_module.evaluate(pid, application)
+    except runtime.InvalidApplication:
+        return  # not a completion: only valid applications complete a partial one
+    except Exception as exc:  # the generated module's own InvalidApplication class
+        if type(exc).__name__ != "InvalidApplication":
+            raise
+        return
+    answered = data.draw(st.sets(st.sampled_from(sorted(application)))) if application else set()
+    values = _values(programme, application)
+    known = {k: v for k, v in values.items() if k in answered}
+    seen = ranges.outlook(programme, known)
+    assert actual["status"] in seen.statuses, (known, actual, seen)
+    if seen.decided is not None:
+        assert actual["status"] == seen.decided
+    paid = Decimal(actual.get("amount_if_approved", actual["amount"]))
+    if actual["status"] != "ineligible":
+        assert seen.low <= paid, (known, actual, seen)
+        assert seen.high is None or paid <= seen.high, (known, actual, seen)
+
+
+def test_everything_answered_decides_every_embedded_case(policy, generated_module):
+    # With every input known the reasoning is exact: one status, the amount to the 分.
+    for case in policy.tests:
+        if case.expect.status == "invalid":
+            continue
+        programme = policy.programme(case.programme)
+        values = _values(programme, case.application)
+        seen = ranges.outlook(programme, values)
+        actual = generated_module.evaluate(case.programme, case.application)
+        assert seen.decided == actual["status"], case.name
+        if actual["status"] != "ineligible":
+            paid = Decimal(actual.get("amount_if_approved", actual["amount"]))
+            assert seen.low == seen.high == paid, case.name
+
+
+def _outlook(policy, pid, **answers):
+    programme = policy.programme(pid)
+    return ranges.outlook(programme, answers)
+
+
+def test_a_rent_of_zero_already_rules_the_park_rent_out(policy):
+    assert _outlook(policy, "art10_park_rent").decided is None
+    assert _outlook(policy, "art10_park_rent", rent_paid=Decimal(0)).decided == "ineligible"
+    assert _outlook(policy, "art10_park_rent", rent_paid=Decimal("0.01")).decided is None
+
+
+def test_b2b_sales_of_zero_rule_the_sales_award_out(policy):
+    assert _outlook(policy, "art14_sales_award", sales_channel="B2B").decided is None
+    assert _outlook(policy, "art14_sales_award", sales_channel="B2B",
+                    annual_online_sales=Decimal(0)).decided == "ineligible"
+
+
+def test_awards_already_received_lower_the_most_the_sales_award_can_pay(policy):
+    before = _outlook(policy, "art14_sales_award")
+    after = _outlook(policy, "art14_sales_award", sales_awards_received=Decimal(10000))
+    assert before.high is not None and after.high == before.high - 10000
+
+
+def test_a_day_of_training_without_lodging_is_already_review(policy):
+    seen = _outlook(policy, "art17_training", trainees=Decimal(10), training_days=Decimal(1), lodging_provided=False)
+    assert seen.decided == "review"
+    assert _outlook(policy, "art17_training", trainees=Decimal(10), training_days=Decimal(1)).decided is None
+    # unanswered, the number of trainees could still be 0: ineligible
+    assert _outlook(policy, "art17_training", training_days=Decimal(1), lodging_provided=False).statuses == {"review", "ineligible"}
+
+
+def test_a_failed_requirement_decides_ineligible_and_a_cap_bounds_the_amount(policy):
+    assert _outlook(policy, "art09_equipment", equipment_audit_passed=False).decided == "ineligible"
+    seen = _outlook(policy, "art09_equipment", equipment_audit_passed=True)
+    assert seen.statuses == {"eligible", "ineligible"} and seen.high == Decimal("800000.00")
+    assert _outlook(policy, "art11_pavilion").high == Decimal("500000.00")
+
+
+def test_the_next_questions_are_those_that_decide_the_most_programmes(policy):
+    asked = ranges.next_questions(policy, {}, limit=50)
+    counts = [count for _, count in asked]
+    assert counts == sorted(counts, reverse=True) and counts[0] > 0
+    # Each count is what it says: the programmes some answer to that field alone decides.
+    for field, count in asked:
+        users = [p for p in policy.programmes if any(f.name == field.name for f in p.fields)]
+        decides = [p for p in users
+                   if any(ranges.outlook(p, {field.name: v}).decided for v in ranges._trial_values(field))]
+        assert len(decides) == count, field.name
+    # Answered fields are not asked again, and the ranking moves on.
+    first = asked[0][0]
+    value = ranges._trial_values(first)[0]
+    again = ranges.next_questions(policy, {first.name: value}, limit=50)
+    assert first.name not in {f.name for f, _ in again}
+
+
+def test_a_question_that_decides_nothing_comes_after_one_that_does(policy):
+    asked = ranges.next_questions(policy, {}, limit=100)
+    names = [f.name for f, _ in asked]
+    # a yes/no requirement decides its programme (否 → ineligible); a date alone decides nothing
+    assert names.index("equipment_audit_passed") < names.index("move_in_date")
+    assert dict((f.name, c) for f, c in asked)["move_in_date"] == 0
+
+
+def test_an_unanswered_deduction_can_still_take_the_whole_award(policy):
+    # awards already received may exceed the tier's award: ineligible stays possible
+    seen = _outlook(policy, "art14_sales_award", sales_channel="B2B", annual_online_sales=Decimal(3000000),
+                    months_in_operation=Decimal(12))
+    assert "ineligible" in seen.statuses and seen.low == 0
+
+
+def test_a_list_is_never_asked_by_the_calculator(policy):
+    asked = ranges.next_questions(policy, {}, limit=1000)
+    assert asked and all(f.kind != "list" for f, _ in asked)
+    assert "stations" in {f.name for p in policy.programmes for f in p.fields}
