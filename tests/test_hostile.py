@@ -771,3 +771,25 @@ def test_valid_applications_in_any_decimal_context(policy, generated_module, pid
     with decimal.localcontext(context):
         for evaluate in _engines(policy, generated_module).values():
             assert _outcome(lambda: evaluate(pid, application)) == reference
+
+
+def test_json_nesting_is_bounded_whatever_the_stack_depth():
+    """A line parses or is refused for its own nesting, not for how deep the caller's stack is:
+    the command line and an in-process reader once disagreed on a line 990 levels deep."""
+    limit = batch.MAX_JSON_DEPTH
+    at_limit = "[" * limit + "]" * limit
+    over = "[" * (limit + 1) + "]" * (limit + 1)
+    with pytest.raises(RecursionError):
+        batch.loads_exact(over)  # refused even with the whole stack free
+    with pytest.raises(RecursionError):
+        batch.loads_exact(over.encode("utf-8"))
+    assert batch.loads_exact('["' + "[" * (2 * limit) + '"]') == ["[" * (2 * limit)]  # brackets in a string
+
+    def deep(n):
+        return batch.loads_exact(at_limit) if n == 0 else deep(n - 1)
+
+    assert deep(500) is not None  # accepted from deep inside a caller
+    line = b'{"programme": "art09_equipment", "application": ' + over.encode() + b"}\n"
+    result = CliRunner().invoke(cli.main, ["evaluate", "--batch", "-", *SHIPPED], input=line)
+    assert json.loads(result.stdout) == {"line": 1, "status": "invalid",
+                                         "errors": [{"path": "", "message": "第1行：JSON 嵌套层数过深"}]}
