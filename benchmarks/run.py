@@ -29,8 +29,9 @@ sys.path[:0] = [str(ROOT / "benchmarks")]
 
 import handwritten  # noqa: E402
 import population  # noqa: E402
+import sql as sql_bench  # noqa: E402
 
-from yeji_policy import check, interpreter  # noqa: E402
+from yeji_policy import check, interpreter, layout  # noqa: E402
 from yeji_policy.batch import exact_json  # noqa: E402
 from yeji_policy.pipeline import engine as generated_engine  # noqa: E402
 
@@ -125,6 +126,8 @@ def batch_run(programmes: dict, lines: int, directory: Path, programme: str | No
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    parser.add_argument("--sql", action="store_true",
+                        help="also the SQL backend beside evaluate --batch (benchmarks/sql.py; 1,000,000 per programme)")
     args = parser.parse_args()
     runs = 3 if args.quick else 5
     per_programme = 500 if args.quick else 5000
@@ -146,7 +149,7 @@ def main() -> None:
         row("yeji-policy check, cold process (median)", f"{check_s:.3f} s", f"≤ {TARGETS['check_seconds']} s")
         build_s = median_wall(CLI + ["build", "--out", str(tmp_path / "out"), str(POLICY)], runs)
         row("yeji-policy build, cold process (median)", f"{build_s:.3f} s", f"≤ {TARGETS['build_seconds']} s")
-        module_file = tmp_path / "out" / "python" / f"{policy.id}.py"
+        module_file = tmp_path / "out" / layout.module(policy.id)
         row("generated module import (median)", f"{import_ms(module_file, runs):.1f} ms",
             f"≤ {TARGETS['import_ms']:.0f} ms")
 
@@ -181,6 +184,11 @@ def main() -> None:
         throughput, cpu_rate, peak = batch_run(module.PROGRAMMES, size, tmp_path, "art09_equipment")
         row(f"evaluate --batch, {size:,} lines of art09_equipment: lines/s (wall; CPU); peak memory",
             f"{throughput:,.0f}; {cpu_rate:,.0f}; {peak:.0f} MiB", f"≥ {TARGETS['batch_lines_per_second']:,}/s")
+
+    if args.sql:
+        for pid, what, rate_text, peak_text in sql_bench.run(10_000 if args.quick else 1_000_000,
+                                                              sql_bench.DEFAULT_PROGRAMMES):
+            row(f"{pid}: {what}: applications/s; peak memory", f"{rate_text}; {peak_text}")
 
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}; "

@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# For a test about the shipped policy's own numbers: other policies may sit beside it in policies/
+# (a newer Yeji version would decide an undated application), so the test names its policy.
+SHIPPED = ("--policy", str(ROOT / "policies" / "yeji_ecommerce.policy"))
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cli_process import run_cli
+from cli_process import SHIPPED, run_cli
 from yeji_policy import batch, check, cli, interpreter, runtime
 from yeji_policy import build as build_mod
 from yeji_policy.backends import python as python_backend
@@ -306,21 +306,21 @@ def test_a_huge_exponent_is_refused_by_its_field_on_both_engines(policy, generat
 def test_a_huge_exponent_never_stops_a_run(tmp_path):
     app = tmp_path / "app.json"
     app.write_bytes(HUGE_EXPONENT)
-    proc = run_cli("evaluate", "art09_equipment", str(app))
+    proc = run_cli("evaluate", "art09_equipment", str(app), *SHIPPED)
     assert proc.returncode == 2 and proc.stderr.splitlines() == [
         "申请无效，共 1 处问题：", f"  - equipment_investment：{OUT_OF_RANGE_MESSAGE}"]
-    proc = run_cli("match", str(app))
+    proc = run_cli("match", str(app), *SHIPPED)
     assert proc.returncode == 2 and proc.stderr.splitlines() == [
         "申请无效，共 1 处问题：", f"  - equipment_investment：{OUT_OF_RANGE_MESSAGE}"]
     population = tmp_path / "population.jsonl"
     population.write_bytes(b'{"programme": "art09_equipment", "application": ' + HUGE_EXPONENT + b"}\n" + GOOD_LINE)
-    proc = run_cli("evaluate", "--batch", str(population))
+    proc = run_cli("evaluate", "--batch", str(population), *SHIPPED)
     assert proc.returncode == 0, proc.stderr
     first, second = (json.loads(line) for line in proc.stdout.splitlines())
     assert first == {"line": 1, "programme": "art09_equipment", "status": "invalid",
                      "errors": [{"path": "equipment_investment", "message": OUT_OF_RANGE_MESSAGE}]}
     assert second["amount"] == "80.00"
-    proc = run_cli("simulate", str(population))
+    proc = run_cli("simulate", str(population), *SHIPPED)
     assert proc.returncode == 0, proc.stderr
     assert f"  第1行（art09_equipment）：equipment_investment：{OUT_OF_RANGE_MESSAGE}" in proc.stdout.splitlines()
     assert "结论：符合条件 1，不符合条件 0，需人工审核 0，无效申请 1" in proc.stdout.splitlines()
@@ -419,7 +419,7 @@ def test_single_documents_are_bounded(tmp_path, monkeypatch):
 def test_batch_skips_an_overlong_line_and_goes_on(monkeypatch):
     monkeypatch.setattr(batch, "MAX_LINE", 200)
     data = GOOD_LINE + b'{"programme": "art09_equipment", "application": {"x": "' + b"a" * 10_000 + b'"}}\n' + GOOD_LINE
-    result = CliRunner().invoke(cli.main, ["evaluate", "--batch", "-"], input=data)
+    result = CliRunner().invoke(cli.main, ["evaluate", "--batch", "-", *SHIPPED], input=data)
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["status"] for r in records] == ["eligible", "invalid", "eligible"]
@@ -661,7 +661,7 @@ def test_hostile_json_on_both_engines_and_the_batch_path(policy, generated_modul
 def test_hostile_json_through_the_cli_batch(policy, generated_module, lines):
     data = b"".join(_object_text([("programme", json.dumps(pid)), ("application", text)]).encode("utf-8", "surrogatepass")
                     + b"\n" for pid, text in lines)
-    result = CliRunner().invoke(cli.main, ["evaluate", "--batch", "-"], input=data)
+    result = CliRunner().invoke(cli.main, ["evaluate", "--batch", "-", *SHIPPED], input=data)
     assert result.exit_code == 0, result.output
     out = result.stdout.splitlines()
     assert not any(UNSAFE.search(line) for line in out)
@@ -771,3 +771,25 @@ def test_valid_applications_in_any_decimal_context(policy, generated_module, pid
     with decimal.localcontext(context):
         for evaluate in _engines(policy, generated_module).values():
             assert _outcome(lambda: evaluate(pid, application)) == reference
+
+
+def test_json_nesting_is_bounded_whatever_the_stack_depth():
+    """A line parses or is refused for its own nesting, not for how deep the caller's stack is:
+    the command line and an in-process reader once disagreed on a line 990 levels deep."""
+    limit = batch.MAX_JSON_DEPTH
+    at_limit = "[" * limit + "]" * limit
+    over = "[" * (limit + 1) + "]" * (limit + 1)
+    with pytest.raises(RecursionError):
+        batch.loads_exact(over)  # refused even with the whole stack free
+    with pytest.raises(RecursionError):
+        batch.loads_exact(over.encode("utf-8"))
+    assert batch.loads_exact('["' + "[" * (2 * limit) + '"]') == ["[" * (2 * limit)]  # brackets in a string
+
+    def deep(n):
+        return batch.loads_exact(at_limit) if n == 0 else deep(n - 1)
+
+    assert deep(500) is not None  # accepted from deep inside a caller
+    line = b'{"programme": "art09_equipment", "application": ' + over.encode() + b"}\n"
+    result = CliRunner().invoke(cli.main, ["evaluate", "--batch", "-", *SHIPPED], input=line)
+    assert json.loads(result.stdout) == {"line": 1, "status": "invalid",
+                                         "errors": [{"path": "", "message": "第1行：JSON 嵌套层数过深"}]}

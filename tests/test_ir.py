@@ -11,6 +11,7 @@ hands runtime.decide an Outcome, not a tuple.
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from yeji_policy import ir, lower, pipeline, visitor
 from yeji_policy import runtime as R
 from yeji_policy.backends import python as python_backend
 from yeji_policy.cli import main
+from yeji_policy.parser import deep_call
+
+import hostile_policies
 
 CASES = Path(__file__).resolve().parent / "cases"
 GOOD = sorted(CASES.glob("*/good/*.policy"))
@@ -98,8 +102,9 @@ class _Defined:
             self.define(*set.intersection(*(self.block(arm.body) for arm in s.arms)))
         elif isinstance(s, ir.FirstOf):
             self.define(s.var)
+            setup = self.defined  # a case's setup runs after every earlier case's setup
             for case in s.cases:
-                setup = self.block(case.setup)
+                setup = self.block(case.setup, setup)
                 if case.cond is not None:
                     outer, self.defined = self.defined, setup
                     self.use(case.cond)  # computed by the setup just before
@@ -237,3 +242,63 @@ def test_outcome_equality_and_repr():
     assert a != R.Outcome("review", None, None, [])
     assert a != ("pay", R.D("1.5"), R.ZERO, [])  # no longer a tuple
     assert repr(a) == "Outcome('pay', Decimal('1.5'), Decimal('0'), [])"
+
+
+# ---------------------------------------------------------------- unused explanations
+def test_prune_drops_texts_nothing_shows_and_the_texts_only_they_used():
+    at = ir.Origin(1, 1)
+    v, lit = (lambda name: ir.Var(name, at=at)), (lambda text: ir.Lit(text, at=at))
+    shown = ir.Explain("t1", ir.Render("r_not", (lit("甲"),), at=at), at=at)
+    statements = (
+        ir.Read("v1", "values", None, ir.Explain("t1", ir.Render("r_not", (lit("甲"),), at=at), at=at), at=at),
+        ir.Read("v2", "values", None, ir.Explain("t2", ir.Render("r_not", (lit("乙"),), at=at), at=at), at=at),
+        # t3 is shown by nothing, so t2 (used only by t3) goes too; t1 stays for the step
+        ir.Compute("v3", ir.Compare(">", v("v1"), v("v2"), at=at),
+                   ir.Explain("t3", ir.Render("r_compare", (lit(">"), v("t1"), v("t2"), v("v3")), at=at), at=at),
+                   at=at),
+        ir.Explain("t3", ir.Render("r_cond", (v("t3"), v("t1")), at=at), at=at),  # rebuilt from itself: still unused
+        ir.Compute("v4", ir.TierSelect(v("v1"), (), "t5", at=at),
+                   ir.Explain("t4", ir.Render("r_tiers", (v("t1"), ir.Spread("t5", at=at), lit("1")), at=at), at=at),
+                   at=at),
+        ir.Step("require", (v("v3"), v("t1")), False, at=at),
+    )
+    pruned = lower.prune(statements)
+    assert pruned[0].explain == shown  # t1: the step shows it
+    assert pruned[1].explain is None and pruned[2].explain is None
+    assert len(pruned) == 5  # the standalone Explain of t3 is gone
+    assert pruned[3].explain is None and pruned[3].expr.reached is None  # no text, no record of the row reached
+    assert pruned[4] == statements[-1]
+
+
+def test_form_checks_compute_no_texts(policy):
+    for programme in lower.lower(policy):
+        assert not any(isinstance(n, ir.Explain) for n in visitor.walk(
+            dataclasses.replace(programme, rules=(), partial=())))
+
+
+# ---------------------------------------------------------------- size
+def test_a_long_unused_chain_of_texts_is_pruned_in_one_pass(tmp_path):
+    """A form check over a 3,000-term sum: every text of the sum is unused; the
+    pruning is linear (one layer per pass would be 3,000 passes over 3,000 nodes)."""
+    terms = 3000
+    text = hostile_policies._replace("    要求 accepted", "    校验 " + " + ".join(["investment"] * terms)
+                                     + " ≥ 0元 于 investment 否则 \"设备投入有误\"\n    要求 accepted")
+    path = tmp_path / "long_check.policy"
+    path.write_text(text, encoding="utf-8")
+    loaded = pipeline.load(path)
+    assert loaded.policy is not None, [d.message for d in loaded.diagnostics]
+    start = time.perf_counter()
+    (programme,) = deep_call(lower.lower, loaded.policy)  # lowering recurses once per level of the sum
+    elapsed = time.perf_counter() - start
+    nodes = list(visitor.walk(dataclasses.replace(programme, rules=(), partial=())))
+    assert not any(isinstance(n, ir.Explain) for n in nodes)
+    assert sum(isinstance(n, ir.Compute) for n in nodes) == terms  # the values stay: 2,999 sums and the comparison
+    assert elapsed < 30  # quadratic pruning takes minutes here; linear, about a second
+
+
+def test_dump_stage_ir_at_the_deepest_nesting_the_parser_accepts(tmp_path):
+    path = tmp_path / "deep.policy"
+    path.write_text(hostile_policies.deep_not(4900), encoding="utf-8")
+    out = CliRunner().invoke(main, ["dump", "--stage", "ir", str(path)])
+    assert out.exit_code == 0, out.output[-500:]
+    assert out.output.count(" = 非 ") == 2 * 4900  # in the rules and in the calculator's variant

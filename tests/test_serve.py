@@ -17,12 +17,16 @@ from html.parser import HTMLParser
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from yeji_policy import cli
 from yeji_policy.backends import schema as forms
 from yeji_policy.web import app as web
 from yeji_policy.web import forms as html_forms
+
+import strategies
 
 JSON = {"content-type": "application/json"}
 FORM = {"content-type": "application/x-www-form-urlencoded"}
@@ -65,7 +69,9 @@ def test_a_form_is_the_generated_schema_and_uischema(client, pid):
 def forms_dir():
     from pathlib import Path
 
-    return Path(__file__).resolve().parent.parent / "generated" / "forms"
+    from yeji_policy import layout
+
+    return Path(__file__).resolve().parent.parent / "generated" / layout.forms_dir("yeji_ecommerce")
 
 
 def test_evaluate_gives_the_catalogue_result_with_exact_amounts(client):
@@ -416,3 +422,76 @@ def test_a_form_post_with_too_many_fields_is_refused_plainly(client, monkeypatch
     monkeypatch.setattr(html_forms, "MAX_FIELDS", 10)
     r = client.post("/apply/art09_equipment", content="&".join(f"a{i}=1" for i in range(20)), headers=FORM)
     assert r.status_code == 413 and "提交的项目过多（最多 10 项）" in r.text
+
+
+# ---------------------------------------------------------------- the calculator's decided claims vs the engine
+def test_an_unanswered_input_with_a_default_leaves_the_programme_open(client, policy, generated_module):
+    # Answered: channel, months and sales; not answered: the awards already received (默认 0元).
+    # A completion that received 5,000 元 is ineligible, so 符合条件 is not decided yet.
+    known = {"sales_channel": "C2C", "months_in_operation": 12, "annual_online_sales": Decimal("500000.00")}
+    completed = generated_module.evaluate("art14_sales_award", dict(known, sales_awards_received=Decimal(5000)))
+    assert completed["status"] == "ineligible"
+    entry = {e["programme"]: e for e in post_json(client, "/api/v1/match", known).json()["programmes"]}
+    assert entry["art14_sales_award"]["status"] == "incomplete"
+    assert entry["art14_sales_award"]["possible"] == ["eligible", "ineligible"]
+    assert entry["art14_sales_award"]["missing"] == [{"field": "sales_awards_received", "label": "此前已获本项奖励金额"}]
+    page = client.get("/calculator", params={k: str(v) for k, v in known.items()})
+    assert 'id="decided-art14_sales_award"' not in page.text and 'id="open-art14_sales_award"' in page.text
+    answered = dict(known, sales_awards_received=Decimal(0))
+    entry = {e["programme"]: e for e in post_json(client, "/api/v1/match", answered).json()["programmes"]}
+    assert entry["art14_sales_award"]["status"] == "eligible" and entry["art14_sales_award"]["amount"] == "5000.00"
+
+
+@pytest.mark.parametrize("pid", strategies.PROGRAMME_IDS)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_what_the_calculator_calls_decided_is_what_every_completion_gets(pid, data, client, policy, generated_module):
+    application = data.draw(strategies.for_programme(policy.programme(pid)))
+    try:
+        actual = generated_module.evaluate(pid, application)
+    except Exception as exc:  # an invalid application completes nothing
+        if type(exc).__name__ != "InvalidApplication":
+            raise
+        return
+    scalars = sorted(k for k, v in application.items() if not isinstance(v, list))
+    known = {k: application[k] for k in data.draw(st.sets(st.sampled_from(scalars)))} if scalars else {}
+    r = post_json(client, "/api/v1/match", known)
+    assert r.status_code == 200, r.text
+    entry = next(e for e in exact(r)["programmes"] if e["programme"] == pid)
+    assert actual["status"] in entry["possible"], (known, entry, actual)
+    if entry["status"] != "incomplete":
+        assert entry["status"] == actual["status"], (known, entry, actual)
+
+
+def test_a_body_with_a_utf8_bom_is_read_as_the_cli_reads_a_file(client, tmp_path):
+    # RFC 8259 §8.1 lets a reader ignore the BOM; `evaluate --json` does, and the API agreed with it
+    # on everything else but answered this one in English ("Unexpected UTF-8 BOM (decode using utf-8-sig)").
+    body = b'\xef\xbb\xbf{"equipment_investment": 100, "equipment_audit_passed": true}'
+    (tmp_path / "bom.json").write_bytes(body)
+    cli_result = CliRunner().invoke(cli.main, ["evaluate", "art09_equipment", str(tmp_path / "bom.json"), "--json"])
+    r = post_json(client, "/api/v1/evaluate/art09_equipment", body=body)
+    assert r.status_code == 200 and r.json() == json.loads(cli_result.output)
+    r = post_json(client, "/api/v1/match", body=b'\xef\xbb\xbf{"rent_paid": 0}')
+    assert r.status_code == 200
+
+
+def test_a_negative_number_typed_in_a_form_is_called_negative_not_text(client):
+    # "-5" was passed to the engine as text: "应为数字，此处为文字“-5”" — wrong about what was typed.
+    r = client.post("/apply/art09_equipment", content="equipment_investment=-5&equipment_audit_passed=true",
+                    headers=FORM)
+    assert "“新增软硬件设备设施购置投入”不能为负数，此处为 -5；须为不小于0、最多两位小数的金额（元）" in r.text
+    assert _Page(r.text).inputs["equipment_investment"] == "-5"
+    r = client.get("/calculator", params={"rent_paid": "-0.5"})
+    assert "“申请期间实际支付租金”不能为负数，此处为 -0.5；须为不小于0、最多两位小数的金额（元）" in r.text
+
+
+def test_the_rule_sheet_allows_its_own_style_element_by_hash_not_every_inline_style(client):
+    # /sheet was served with style-src 'unsafe-inline': any style an injection could add would apply.
+    import base64
+    import hashlib
+
+    r = client.get("/sheet")
+    css = re.search(r"<style>(.*?)</style>", r.text, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+    assert r.headers["content-security-policy"] == web.CSP.replace("style-src 'self'", f"style-src 'sha256-{digest}'")
+    assert r.text.count("<style") == 1 and "style=" not in r.text

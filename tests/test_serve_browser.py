@@ -187,3 +187,9 @@ def test_a_station_is_added_and_removed(server, page):
     assert page.locator("fieldset.item").count() == 1
     assert page.input_value('[name="stations[0].village"]') == "三元村"
     assert page.input_value('[name="stations[0].investment"]') == "9000"
+
+
+def test_the_rule_sheet_is_styled_under_its_csp(server, page):
+    # Its one <style> element is allowed by hash: styled (the h2 rule colour), and no CSP violation.
+    page.goto(f"{server}/sheet")
+    assert page.locator("h2").first.evaluate("e => getComputedStyle(e).color") == "rgb(139, 26, 26)"

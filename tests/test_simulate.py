@@ -14,6 +14,7 @@ import strategies
 from yeji_policy.batch import exact_json
 from yeji_policy import catalogue, interpreter, runtime
 from yeji_policy.cli import main
+from cli_process import SHIPPED
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minimal.policy"
 
@@ -95,7 +96,7 @@ def test_simulate_totals_match_the_interpreter(tmp_path, policy):
     lines = population(policy, 500, seed=20180601)
     path = tmp_path / "population.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["simulate", str(path), "--json"])
+    result = CliRunner().invoke(main, ["simulate", str(path), "--json", *SHIPPED])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     expected = direct_totals(policy, lines)

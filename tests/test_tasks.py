@@ -277,6 +277,23 @@ def test_an_assignment_may_not_contradict_the_text(policy):
         ("E1005", "第16条原文已明确任务“a16_group_office”的牵头单位为“区商务和粮食局”，分工文件不能另行指定")]
 
 
+
+@pytest.mark.parametrize("text, shown", [("区财\x00政局", "控制字符 U+0000"), ("2019\x0b年", "控制字符 U+000B"),
+                                         ("区\u202e局政财", "双向文本控制符 U+202E"), ("区财\u200b政局", "零宽字符 U+200B"),
+                                         ("区财\\u0000政局", "控制字符 U+0000"), ("区财\\ud800政局", "代理码位 U+D800")])
+def test_an_invisible_character_in_an_assignment_is_an_error_at_its_string(tmp_path, text, shown):
+    # Checked clean, these reached the build: NUL and U+000B made the Word copy fail with lxml's English
+    # XMLSyntaxError and no place; a bidi or zero-width character went into the table unseen.
+    source = f'单位 "区商务和粮食局"\n任务 a02_service_center 时限 "{text}"\n'
+    result, diagnostics = assignments.check(source, "x.assignments", check.load(POLICY_FILE)[0])
+    assert result is None
+    assert render(diagnostics[0], "x.assignments", source).startswith(
+        f"x.assignments:2:26: 错误 E0105: 文字中含有不可见的{shown}\n")
+    shutil.copy(POLICY_FILE, tmp_path / "yeji_ecommerce.policy")
+    (tmp_path / "yeji_ecommerce.assignments").write_text(source, encoding="utf-8", errors="surrogatepass")
+    built = CliRunner().invoke(main, ["build", "--out", str(tmp_path / "out"), str(tmp_path / "yeji_ecommerce.policy")])
+    assert built.exit_code == 1 and "E0105" in built.output and "Error" not in built.output
+
 # ---------------------------------------------------------------- the other tools learn the measures
 def test_diff_names_a_removed_traced_measure(policy_source, policy):
     source = policy_source.replace(_measure_block(policy_source, "a07_triple_play"), "", 1)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from yeji_policy import catalogue, check, interpreter, runtime
+from yeji_policy import catalogue, check, interpreter, layout, runtime
 
 import strategies
 from conftest import POLICY_FILE
@@ -130,6 +130,6 @@ def test_sheets_and_forms_name_interpretations_by_their_ids(policy):
     index = sheet[sheet.rindex("| 序号 |"):]  # the sign-off index, the sheet's last table
     for interp in policy.interpretations:
         assert interp.id.replace("_", "\\_") in index, interp.id
-    schema = json.loads((ROOT / "generated" / "forms" / "art10_park_rent.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((ROOT / "generated" / layout.artifact("yeji_ecommerce", "form", "art10_park_rent")).read_text(encoding="utf-8"))
     assert [i["id"] for i in schema["x-interpretations"]] == [
         i.id for i in policy.interpretations if i.programme == "art10_park_rent"]

@@ -13,6 +13,7 @@ The file is read with its own small Lark grammar and checked against the
 checked policy; every mistake gets file:line:col, the line with a caret, a
 Chinese message and a stable code:
 
+E0105  an invisible (control, bidirectional, zero-width) character in a string, as in a policy
 E1001  syntax: not an entry of the file
 E1002  a task id that no traced measure of the policy has
 E1003  a unit not declared with 单位
@@ -157,6 +158,23 @@ def _did_you_mean(word: str, choices) -> tuple[str, ...]:
     return (f"是否指“{close[0]}”？",) if close else ()
 
 
+def _invisible_characters(entries) -> list[Diagnostic]:
+    """E0105 for each string holding a character the policy's strings may not hold either."""
+    from .check.source import _invisible
+
+    strings = [s for kind, *rest in entries for s in (rest[0] if kind == "units" else
+               [s for found in rest[1].values() for strings, _ in found for s in strings])]
+    found = []
+    for string in strings:
+        for ch in string.value:
+            kind = _invisible(ch) or ("代理码位" if 0xD800 <= ord(ch) <= 0xDFFF else None)
+            if kind:
+                found.append(Diagnostic("E0105", f"文字中含有不可见的{kind} U+{ord(ch):04X}", string.span, "error",
+                                        ("这类字符会改变文字的显示或在生成的表单、说明中造成错误，请删除",)))
+                break
+    return found
+
+
 def traced(policy: M.Policy) -> dict[str, tuple[M.Article, M.Measure]]:
     """Every traced measure of the policy by id, with its article."""
     return {m.id: (a, m) for a in policy.articles for m in a.measures if m.id is not None}
@@ -166,6 +184,9 @@ def check(source: str, filename: str, policy: M.Policy) -> tuple[Assignments | N
     """Parse and check an assignment file against a checked policy; None when there is any error."""
     entries, diagnostics = parse(source)
     if diagnostics:
+        return None, diagnostics
+    diagnostics = _invisible_characters(entries)
+    if diagnostics:  # they would reach the table unseen, or break the Word copy (no XML holds NUL)
         return None, diagnostics
     measures = traced(policy)
     units: list[str] = [s.value for kind, *rest in entries if kind == "units" for s in rest[0]]

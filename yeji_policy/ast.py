@@ -489,6 +489,9 @@ class _Builder(Transformer):
     doc_date_written = _entry("date_written")
     doc_date_effective = _entry("date_effective")
     doc_validity = _entry("validity")
+    doc_expires = _entry("expires")
+    doc_repealed = _entry("repealed")
+    doc_amends = _entry("amends")
 
     def text(self, meta, lines):
         return Text(tuple(_text_line(t) for t in lines), self._span(meta), tuple(_text_line_span(t) for t in lines))
@@ -568,6 +571,8 @@ class _Builder(Transformer):
     prog_materials = _prog_entry("materials")
     prog_combination = _prog_entry("combination")
     prog_money_wording = _prog_entry("money_wording")
+    prog_starts = _prog_entry("starts")
+    prog_ends = _prog_entry("ends")
 
     def prog_inputs(self, meta, fields):
         return Entry("inputs", tuple(fields), self._span(meta))

@@ -65,6 +65,33 @@ _DECODER = json.JSONDecoder(parse_float=runtime.json_number, parse_int=runtime.j
                             parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
 
 
+# Nesting beyond this is refused whatever the caller's stack depth: Python's JSON decoder
+# recurses, so without a fixed bound the same line would parse or not depending on how deep
+# the caller is (the command line and a test of it disagreed on a line 990 levels deep).
+# No application nests more than a few levels.
+MAX_JSON_DEPTH = 256
+_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
+_NESTING_BYTES = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
+
+
+def _too_deep(text) -> bool:
+    """Whether the JSON text opens more than MAX_JSON_DEPTH arrays or objects at once (brackets
+    inside strings do not count).  Counting first keeps ordinary lines at C speed."""
+    opening = ("[", "{") if type(text) is str else (b"[", b"{")
+    if text.count(opening[0]) + text.count(opening[1]) <= MAX_JSON_DEPTH:
+        return False
+    depth = 0
+    for match in (_NESTING if type(text) is str else _NESTING_BYTES).finditer(text):
+        token = match.group()
+        if token in opening:
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        elif len(token) == 1:
+            depth -= 1
+    return False
+
+
 def loads_exact(text: str):
     """Parse a JSON document the way every yeji-policy input is read: numbers as exact
     Decimals (or ints), NaN and Infinity refused, a repeated key refused (not silently
@@ -72,7 +99,9 @@ def loads_exact(text: str):
     becomes runtime.NUMBER_OUT_OF_RANGE, which the form check refuses by field.
 
     Raises json.JSONDecodeError for malformed text, JSONValueError for the above,
-    RecursionError for absurd nesting."""
+    RecursionError for nesting deeper than MAX_JSON_DEPTH, at any stack depth."""
+    if _too_deep(text):
+        raise RecursionError(f"JSON nesting deeper than {MAX_JSON_DEPTH}")
     if type(text) is not str:  # bytes: json.loads finds the encoding
         return json.loads(text, parse_float=runtime.json_number, parse_int=runtime.json_int,
                           parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)

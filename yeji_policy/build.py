@@ -1,5 +1,9 @@
 """The build: every policy in policies/ -> every backend's artifacts in generated/.
 
+Each policy's artifacts carry its id (layout.py), with generated/index.json
+saying what lives where; `build FILE` (render_into) replaces only that
+policy's artifacts and keeps the others' bytes.
+
 Deterministic: same source, same bytes (no timestamps, sorted output).
 
 Never deletes what it did not create.  The output directory is replaced as a
@@ -25,6 +29,7 @@ import ctypes
 import errno
 import fcntl
 import functools
+import json
 import os
 import secrets
 import shutil
@@ -34,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from . import layout
 from . import model as M
 from .backends import python as python_backend
 from .backends import schema as schema_backend
@@ -69,12 +75,19 @@ class OutputError(Exception):
 
 
 def render(policies: list[M.Policy], assignments: dict | None = None) -> dict[str, bytes]:
-    """Every artifact of every policy, path (relative to generated/) -> bytes.
+    """Every artifact of every policy, path (relative to generated/) -> bytes, and the index of them
+    (layout.py says where each lives).  The policies should be linked (versions.link) so that a
+    version's artifacts name the version that replaced it.
 
     assignments: policy id -> its checked assignment file (assignments.Assignments), read by the
     task breakdown only."""
     artifacts: dict[str, bytes] = {}
+    entries: dict[str, dict] = {}
     for policy in policies:
+        if policy.id in entries:
+            raise BuildError(f"两个政策文件都名为“{policy.id}”（{entries[policy.id]['source_file']} 和 "
+                             f"{policy.source_file}），产物会相互覆盖；请给其中一个改名")
+        own: dict[str, bytes] = {}
         for name, generate in backends():
             try:
                 produced = (generate(policy, (assignments or {}).get(policy.id)) if name == "tasks"
@@ -82,9 +95,33 @@ def render(policies: list[M.Policy], assignments: dict | None = None) -> dict[st
             except Exception as exc:  # noqa: BLE001 - reported to the user, generated/ untouched
                 raise BuildError(f"后端“{name}”处理政策“{policy.id}”时失败：{type(exc).__name__}: {exc}") from exc
             for path, data in produced.items():
-                if path in artifacts:
-                    raise BuildError(f"两个后端都要写入 {path}")
-                artifacts[path] = data
+                if path in own or path in artifacts or not layout.owned_by(policy.id, path):
+                    raise BuildError(f"后端“{name}”要写入 {path}，它不属于政策“{policy.id}”或已被写入")
+                own[path] = data
+        artifacts.update(own)
+        entries[policy.id] = layout.entry(policy, list(own))
+    artifacts[layout.INDEX] = layout.index(entries)
+    return dict(sorted(artifacts.items()))
+
+
+def render_into(policies: list[M.Policy], out_dir: Path, assignments: dict | None = None) -> dict[str, bytes]:
+    """`build FILE`: these policies' artifacts, with every other policy's artifacts in out_dir kept
+    byte for byte (those its index.json lists) and the index updated for these policies only."""
+    fresh = render(policies, assignments)
+    old = layout.read_index(out_dir).get("policies", {})
+    entries = {pid: entry for pid, entry in old.items() if isinstance(entry, dict)}
+    artifacts = {path: data for path, data in fresh.items() if path != layout.INDEX}
+    replaced = {p.id for p in policies}
+    for pid, entry in list(entries.items()):
+        if pid in replaced:
+            continue
+        for path in entry.get("files", []):
+            target = out_dir / path
+            if isinstance(path, str) and layout.owned_by(pid, path) and target.is_file():
+                artifacts[path] = target.read_bytes()
+    new_entries = json.loads(fresh[layout.INDEX])["policies"]
+    entries.update(new_entries)
+    artifacts[layout.INDEX] = layout.index(entries)
     return dict(sorted(artifacts.items()))
 
 

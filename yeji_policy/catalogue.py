@@ -14,7 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from . import model as M
-from . import visitor
+from . import versions, visitor
 from . import runtime
 from .units import BASE_NAMES, MONEY, UNITS
 
@@ -96,6 +96,8 @@ def programme_meta(programme: M.Programme) -> dict:
         "inputs": [field_spec(f) for f in programme.fields],
         "max_amount": None if bound is None else _dec(bound[0]),
         "max_amount_text": None if bound is None else bound[1],
+        # the programme's own period (起始日期, 截止日期), only where it has one
+        **({"period": versions.programme_period(programme)} if programme.starts or programme.ends else {}),
     }
 
 

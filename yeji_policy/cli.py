@@ -94,6 +94,64 @@ def _only_policy(policy_file: str | None) -> M.Policy:
     return _load(files[0], show_warnings=False)
 
 
+def across_files(policies: list[M.Policy], paths: list[Path], only: set[str] | None = None) -> int:
+    """Print the checks that need every file (versions.check_across), for the files named `only`
+    (default: all); the number of errors printed."""
+    from . import versions
+
+    where = {path.name: path for path in paths}
+    errors = 0
+    for name, diagnostics in versions.check_across(policies).items():
+        if only is not None and name not in only:
+            continue
+        path = where.get(name, Path(name))
+        source = check_mod.decode(path.read_bytes())[0] or ""
+        for text in render_all(diagnostics, str(path), source):
+            click.echo(text, err=True)
+        errors += sum(d.is_error for d in diagnostics)
+    return errors
+
+
+def _load_all(files: list[Path], show_warnings: bool = True) -> list[M.Policy]:
+    """Every policy of these files, checked across files and linked (versions.link); or exit 1."""
+    from . import versions
+
+    policies = [_load(path, show_warnings) for path in files]
+    errors = across_files(policies, files)
+    if errors:
+        _fail(f"政策文件之间有 {errors} 个错误，无法继续", 1)
+    return versions.link(policies)
+
+
+def _registry(policy_file: str | None):
+    """Every policy (or the one --policy names): the commands find a programme's policy in it."""
+    from . import versions
+
+    return versions.Registry(_load_all(_policy_files((policy_file,) if policy_file else ()), show_warnings=False))
+
+
+def _single(registry) -> M.Policy:
+    """The one policy a whole-file engine (SQL) runs: --policy, or the only one there is."""
+    if len(registry.policies) != 1:
+        _fail("policies/ 中有多个政策文件，SQL 引擎一次按一个政策计算：请用 --policy 指明")
+    return registry.policies[0]
+
+
+def _policy_for(registry, programme, application) -> M.Policy | None:
+    from . import versions
+
+    return registry.policy_for(programme, versions.application_day(application))
+
+
+def _unknown(registry, programme):
+    """An engine for a programme id no policy has: it refuses it, naming every programme."""
+    ids = list(dict.fromkeys(pid for p in registry.policies for pid in p.programme_ids))
+
+    def refuse(application):
+        raise runtime.unknown_programme(ids, programme)
+    return refuse
+
+
 def _read_bounded(path: str, limit: int) -> bytes:
     """At most limit + 1 bytes of a regular file, or of stdin for "-"; exits 2 for anything
     else (a device such as /dev/zero or a FIFO could be endless)."""
@@ -254,6 +312,7 @@ def main() -> None:
 def check(files: tuple[str, ...]) -> None:
     """检查政策文件（默认检查 policies/ 下的全部 .policy 文件）。"""
     total_errors = total_warnings = 0
+    checked = []
     for path in _policy_files(files):
         policy, diagnostics, source = check_mod.load(path)
         for text in render_all(diagnostics, str(path), source):
@@ -268,6 +327,16 @@ def check(files: tuple[str, ...]) -> None:
             total_errors += _check_assignments(path, policy)
         else:
             click.echo(f"{path}：{errors} 个错误，{warnings} 个警告")
+        if policy is not None:
+            checked.append((policy, path))
+    if files:  # the other policies of policies/ are the context a version is checked in (修订, unique ids)
+        named = {path.resolve() for _, path in checked}
+        for path in _project_context([Path(f) for f in files]):
+            context = check_mod.load(path)[0] if path.resolve() not in named else None
+            if context is not None:
+                checked.append((context, path))
+    total_errors += across_files([p for p, _ in checked], [path for _, path in checked],
+                                 only={path.name for path in map(Path, files)} if files else None)
     sys.exit(1 if total_errors else 0)
 
 
@@ -292,10 +361,19 @@ def _build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
         build_mod.check_output(out_dir, sources, replacing=not check_only)
     except build_mod.OutputError as exc:
         _fail(str(exc))
-    policies = [_load(path) for path in sources]
-    assigned = {p.id: a for p, path in zip(policies, sources) if (a := _load_assignments(path, p)) is not None}
+    # `build FILE` of a file in policies/: the other policies there are read too (versions link
+    # across files), but only FILE's artifacts are replaced; the others' stay byte for byte.
+    chosen = {path.resolve() for path in sources}
+    context = sources + [p for p in (_project_context(sources) if files else [])
+                         if p.resolve() not in chosen and p.stem not in {s.stem for s in sources}]
+    loaded = [(p, path) for p, path in zip(_load_all(context), context) if path.resolve() in chosen]
+    policies = [p for p, _ in loaded]
+    assigned = {p.id: a for p, path in loaded if (a := _load_assignments(path, p)) is not None}
     try:
-        artifacts = deep_call(build_mod.render, policies, assigned)  # backends recurse once per level of nesting
+        if files:
+            artifacts = deep_call(build_mod.render_into, policies, out_dir, assigned)
+        else:
+            artifacts = deep_call(build_mod.render, policies, assigned)  # backends recurse once per level of nesting
     except build_mod.BuildError as exc:
         _fail(f"{exc}；{out}/ 保持不变", 1)
     stale = build_mod.compare(artifacts, out_dir)
@@ -326,6 +404,15 @@ def _build(check_only: bool, out: str, files: tuple[str, ...]) -> None:
     click.echo(f"已生成 {len(artifacts)} 个文件到 {out}/（{len(changed)} 个有变化）：")
     for path in artifacts:
         click.echo(f"  {out}/{path}")
+
+
+def _project_context(files: list[Path]) -> list[Path]:
+    """The policies of policies/ when a named file is one of them: the versions and policies it is
+    checked and linked with (修订, unique programme ids).  A file elsewhere stands alone."""
+    project = POLICY_DIR.resolve()
+    if not any(path.resolve().parent == project for path in files):
+        return []
+    return sorted(POLICY_DIR.glob("*.policy"))
 
 
 _WRITE_ERRORS = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EACCES: "没有写入权限",
@@ -369,24 +456,52 @@ def _print_result(result: dict, wording: str | None = None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 结果对象。")
 @click.option("--batch", "batch_file", type=click.Path(dir_okay=False, allow_dash=True),
               help="批量模式：JSON Lines 文件，每行 {\"programme\": …, \"application\": {…}}；每行输出一个结果。")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件（默认为 policies/ 中唯一的一个）。")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False),
+              help="政策文件（默认按项目编号在 policies/ 的全部政策中查找；仅在需要区分时指明）。")
+@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python", show_default=True,
+              help="--batch 的计算引擎：python（生成的模块）或 duckdb（SQL；输入可为 .parquet）。")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False),
+              help="--engine duckdb：结果写入此文件（.parquet 为 Parquet，否则为 JSONL；默认标准输出）。")
+@click.option("--memory-limit", default="1GB", show_default=True, help="--engine duckdb：DuckDB 的内存上限（超出部分写入临时目录）。")
+@click.option("--line", "line_number", type=int, help="--batch：只说明第 N 行（Python 引擎，完整的中文说明）。")
 @click.option("--receipt", "as_receipt", is_flag=True,
               help="输出决定回执：RFC 8785 规范化 JSON，含政策与原文的 sha256、申请、结果和计算记录（见 README“决定回执”）。")
 def evaluate(programme: str | None, application: str | None, as_json: bool, batch_file: str | None,
-             policy_file: str | None, as_receipt: bool = False) -> None:
+             policy_file: str | None, engine: str, out_file: str | None, memory_limit: str,
+             line_number: int | None, as_receipt: bool = False) -> None:
     """对一份申请（JSON 文件）作出决定并说明理由；或用 --batch 批量计算。"""
     if batch_file is not None:
         if programme or application or as_receipt:
             _fail("--batch 模式下不要再给出项目、申请文件或 --receipt")
-        _evaluate_batch(_only_policy(policy_file), batch_file)
+        registry = _registry(policy_file)
+        if line_number is not None or engine == "duckdb":
+            from . import sqlrun
+
+            policy = _single(registry)
+            if line_number is not None:
+                result = sqlrun.explain_line(policy, batch_file, line_number)
+                if result is None:
+                    _fail(f"{batch_file} 没有第 {line_number} 行")
+                if as_json or result["status"] == "invalid":
+                    click.echo(_dump(result))
+                else:
+                    _print_result(result, policy.programme(result["programme"]).money_wording)
+                return
+            counts = sqlrun.cli_batch(policy, batch_file, out_file, memory_limit)
+            click.echo(f"完成：{counts['lines']:,} 行（SQL 计算 {counts['sql']:,} 行，Python 引擎 {counts['python']:,} 行）", err=True)
+            return
+        _evaluate_batch(registry, batch_file)
         return
     if not programme or not application:
         _fail("用法：yeji-policy evaluate 项目 申请.json [--json]，或 yeji-policy evaluate --batch 文件.jsonl")
     from . import interpreter
 
-    policy = _only_policy(policy_file)
+    registry = _registry(policy_file)
     data = read_json(application)
+    policy = _policy_for(registry, programme, data)
     try:
+        if policy is None:
+            _unknown(registry, programme)(data)
         result = json_as_form(_fields(policy, programme),
                               lambda d: deep_call(interpreter.evaluate, policy, programme, d))(data)
     except runtime.InvalidApplication as exc:
@@ -439,18 +554,25 @@ def verify(receipt_file: str, policy_file: str | None) -> None:
 PROGRESS_EVERY = 100_000
 
 
-def _evaluate_batch(policy: M.Policy, batch_file: str) -> None:
-    """Stream a JSONL population through the generated module: one result line per input line."""
+def _evaluate_batch(registry, batch_file: str) -> None:
+    """Stream a JSONL population through the generated modules: one result line per input line;
+    each line's programme id (and date) picks its policy."""
     from . import batch
 
-    generated = pipeline.engine(policy).evaluate
-    # Each programme's checker made once; an unknown id (any number of them) is not kept.
-    checkers = {p.id: json_as_form(p.fields, lambda d, pid=p.id: generated(pid, d)) for p in policy.programmes}
+    modules: dict[str, object] = {}
+    checkers: dict[tuple[str, str], object] = {}  # (policy, programme) -> its form checker, made once
 
     def engine(pid, application):
-        checker = checkers.get(pid) if type(pid) is str else None
+        policy = _policy_for(registry, pid, application)
+        if policy is None:
+            return _unknown(registry, pid)(application)
+        key = (policy.id, pid)
+        checker = checkers.get(key)
         if checker is None:
-            return json_as_form(_fields(policy, pid), lambda d: generated(pid, d))(application)
+            if policy.id not in modules:
+                modules[policy.id] = pipeline.engine(policy).evaluate
+            generated = modules[policy.id]
+            checker = checkers[key] = json_as_form(_fields(policy, pid), lambda d: generated(pid, d))
         return checker(application)
     try:
         stream = open(batch_file, "rb") if batch_file != "-" else sys.stdin.buffer  # noqa: SIM115
@@ -471,17 +593,29 @@ def _decimal_text(o):
 @main.command()
 @click.argument("profile", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件。")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件（默认为 policies/ 中全部政策）。")
 def match(profile: str, as_json: bool, policy_file: str | None) -> None:
     """政策计算器：根据已知情况，列出每个项目是否符合、还缺哪些信息。"""
     from . import interpreter
 
-    policy = _only_policy(policy_file)
+    from . import versions
+
+    registry = _registry(policy_file)
     data = read_json(profile)
     try:
         from .backends.schema import profile_fields
 
-        entries = json_as_form(profile_fields(policy), lambda d: deep_call(interpreter.match, policy, d))(data)
+        entries = []
+        chosen = registry.in_force(versions.application_day(data))
+        names = [{f.name for f in profile_fields(policy)} for policy in chosen]
+        strays = isinstance(data, dict) and any(k != versions.APPLICATION_DATE and not any(k in n for n in names)
+                                                for k in data)
+        for policy, known in zip(chosen, names):
+            # each policy gets the facts its own forms ask for; a fact no policy asks for is
+            # refused by the first, which names it
+            mine = data if strays or not isinstance(data, dict) or len(chosen) == 1 else \
+                {k: v for k, v in data.items() if k in known or k == versions.APPLICATION_DATE}
+            entries += json_as_form(profile_fields(policy), lambda d, p=policy: deep_call(interpreter.match, p, d))(mine)
     except runtime.InvalidApplication as exc:
         _invalid(exc)
     if as_json:
@@ -565,13 +699,14 @@ def _percent_option(text: str) -> Decimal:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件。")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件（默认为 policies/ 中全部政策）。")
 def programmes(as_json: bool, policy_file: str | None) -> None:
     """列出全部补助项目及其申请表单字段。"""
     from . import catalogue
 
-    policy = _only_policy(policy_file)
-    metas = [catalogue.programme_meta(p) for p in policy.programmes]
+    registry = _registry(policy_file)
+    current = registry.current()
+    metas = [dict(catalogue.programme_meta(p), policy=policy.id) for policy in current for p in policy.programmes]
     if as_json:
         click.echo(_dump(metas))
         return

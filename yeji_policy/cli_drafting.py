@@ -165,7 +165,9 @@ def fmt_cmd(check_only: bool, files: tuple[str, ...]) -> None:
 @click.option("--population", type=click.Path(dir_okay=False, allow_dash=True),
               help="申请样本（JSONL，每行 {\"programme\": …, \"application\": {…}}）：比较两个版本的结果和金额合计。")
 @click.option("--exit-code", "exit_code", is_flag=True, help="两个版本有差异时退出码为 1（如 git diff --exit-code）。")
-def diff_cmd(old: str, new: str, population: str | None, exit_code: bool) -> None:
+@click.option("--engine", type=click.Choice(["duckdb", "python"]), default="duckdb", show_default=True,
+              help="计算申请样本所用的引擎：duckdb（SQL，默认）或 python（参考实现）。")
+def diff_cmd(old: str, new: str, population: str | None, exit_code: bool, engine: str) -> None:
     """比较政策的两个版本：逐条、逐项目列出改动，以及对测试用例和申请样本结果的影响。"""
     before, after = _read_policy(old), _read_policy(new)
     # The differ and the engines recurse per level of nesting: deep_call gives them room for any the parser accepts.
@@ -185,8 +187,11 @@ def diff_cmd(old: str, new: str, population: str | None, exit_code: bool) -> Non
     if population is not None:
         progress = _Progress()
         with _population(population) as stream:
+            pairs = None
+            if engine == "duckdb" and _sql_ready(before) and _sql_ready(after):
+                pairs = _stage("sqlrun").population_pairs(before, after, _source(population, stream))
             report = deep_call(_stage("diff").population_effects, before, after, stream, population,
-                               progress.callback())
+                               progress.callback(), pairs)
         progress.done()
         for line in report:
             click.echo(line)
@@ -197,19 +202,46 @@ def diff_cmd(old: str, new: str, population: str | None, exit_code: bool) -> Non
 @click.command("simulate")
 @click.argument("population", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 汇总。")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件（默认为 policies/ 中唯一的一个）。")
-def simulate_cmd(population: str, as_json: bool, policy_file: str | None) -> None:
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False),
+              help="政策文件（默认按项目编号在 policies/ 的全部政策中查找；仅在需要区分时指明）。")
+@click.option("--engine", type=click.Choice(["duckdb", "python"]), default="duckdb", show_default=True,
+              help="计算引擎：duckdb（SQL，默认；一次按一个政策）或 python（参考实现；可跨多个政策与版本）。")
+def simulate_cmd(population: str, as_json: bool, policy_file: str | None, engine: str) -> None:
     """在一批申请（JSONL，每行 {"programme": …, "application": {…}}）上运行政策，按结论、项目和资金来源汇总。"""
-    policy = cli._only_policy(policy_file)
+    registry = cli._registry(policy_file)
     progress = _Progress()
     with _population(population) as stream:
-        tally = deep_call(_stage("simulate").simulate, policy, stream, progress.callback())  # room for deep nesting
+        # The SQL engine runs one policy; several policies (versions picked by date) go through Python.
+        single = registry.policies[0] if len(registry.policies) == 1 else None
+        if engine == "duckdb" and single is None:
+            click.echo("注意：policies/ 中有多个政策，SQL 引擎一次按一个政策计算，改用 Python 引擎（或用 --policy 指明）",
+                       err=True)
+        if engine == "duckdb" and single is not None and _sql_ready(single):
+            tally = _stage("sqlrun").simulate(single, _source(population, stream), progress=progress.callback())
+        else:
+            tally = deep_call(_stage("simulate").simulate, registry, stream, progress.callback())  # room for deep nesting
     progress.done()
     if as_json:
         click.echo(cli._dump(tally.as_json()))
         return
     for line in _stage("simulate").report(tally, population):
         click.echo(line)
+
+
+def _sql_ready(policy: M.Policy) -> bool:
+    """Whether the SQL engine can run this policy; if not, say why (the Python engine runs it)."""
+    sqlrun = _stage("sqlrun")
+    try:
+        sqlrun.compile_policy(policy)
+    except (sqlrun.sql.SQLPrinterUnavailable, sqlrun.sql.SQLTooWide, RecursionError, ValueError) as exc:
+        click.echo(f"注意：SQL 引擎无法计算此政策（{type(exc).__name__}），改用 Python 引擎", err=True)
+        return False
+    return True
+
+
+def _source(path: str, stream):
+    """What sqlrun reads: a Parquet file by its name, else the JSONL stream."""
+    return path if path.endswith(".parquet") else stream
 
 
 # ---------------------------------------------------------------- registration

@@ -670,23 +670,27 @@ class PopulationEffects:
     changed: dict  # programme id -> how many of its applications change result
 
 
-def compare_population(old: M.Policy, new: M.Policy, stream: IO[bytes], progress=None) -> PopulationEffects:
-    """Both policies on every line of a JSONL population, read once."""
+def compare_population(old: M.Policy, new: M.Policy, stream: IO[bytes], progress=None, pairs=None) -> PopulationEffects:
+    """Both policies on every line of a JSONL population, read once.  pairs: the two records
+    of each line from another engine (sqlrun.population_pairs); by default the interpreter's."""
     effects = PopulationEffects(Tally(old), Tally(new), {})
-    for line in batch.read_lines(stream):
-        a, b = evaluate_record(old, line), evaluate_record(new, line)
+    if pairs is None:
+        pairs = ((evaluate_record(old, line), evaluate_record(new, line)) for line in batch.read_lines(stream))
+    for a, b in pairs:
         effects.before.add(a)
         effects.after.add(b)
         if _signature_of_record(a) != _signature_of_record(b):
-            effects.changed[line.programme] = effects.changed.get(line.programme, 0) + 1
+            pid = a.get("programme")  # None for a line that could not be read
+            effects.changed[pid] = effects.changed.get(pid, 0) + 1
         if progress is not None and effects.before.lines % PROGRESS_EVERY == 0:
             progress(effects.before.lines)
     return effects
 
 
-def population_effects(old: M.Policy, new: M.Policy, stream: IO[bytes], name: str, progress=None) -> list[str]:
+def population_effects(old: M.Policy, new: M.Policy, stream: IO[bytes], name: str, progress=None,
+                       pairs=None) -> list[str]:
     """What changes on a population, and the money before and after, by programme and by funding source."""
-    effects = compare_population(old, new, stream, progress)
+    effects = compare_population(old, new, stream, progress, pairs)
     before, after, changed = effects.before, effects.after, effects.changed
     lines = [f"申请样本 {name}：共 {before.lines} 行" + (f"，其中 {before.unreadable} 行无法读取" if before.unreadable else "")
              + f"；结果变化 {sum(changed.values())} 份"]

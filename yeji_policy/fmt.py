@@ -193,6 +193,9 @@ class _Printer:
             self.text(frag, entry.values[0], indent + INDENT)
         elif entry.kind == "figure_note":
             frag = Frag(f"非规范数字 {quote(entry.values[0].value)} 因 {quote(entry.values[1].value)}")
+        elif entry.kind == "amends":
+            frag = Frag(f"{keywords.DOCUMENT['amends']} {quote(entry.values[0].value)} {keywords.DOCUMENT['since']} "
+                        f"{quote(entry.values[1].value)}")
         else:
             frag = Frag(" ".join([keyword[entry.kind]] + [quote(v.value) for v in entry.values]))
         return self.statement(frag, entry.span)

@@ -8,7 +8,7 @@ every value on its own, so a test that compares them checks the compiler.
 
 from __future__ import annotations
 
-from . import catalogue, visitor
+from . import catalogue, versions, visitor
 from . import model as M
 from . import runtime as R
 from .units import display_unit
@@ -257,15 +257,21 @@ def _programme(policy: M.Policy, pid) -> M.Programme:
     raise R.unknown_programme(policy.programme_ids, pid)
 
 
-_METAS: dict[int, tuple[M.Programme, dict]] = {}
+def _once(compute):
+    """compute(node), worked out once per model object (not per evaluation): keyed by identity,
+    and holding the object so that its id cannot be reused while cached."""
+    cache: dict[int, tuple[object, dict]] = {}
+
+    def cached(node) -> dict:
+        hit = cache.get(id(node))
+        if hit is None or hit[0] is not node:
+            hit = cache[id(node)] = (node, compute(node))
+        return hit[1]
+    return cached
 
 
-def _meta(programme: M.Programme) -> dict:
-    """catalogue.programme_meta, computed once per programme object (not per evaluation)."""
-    cached = _METAS.get(id(programme))
-    if cached is None or cached[0] is not programme:
-        cached = _METAS[id(programme)] = (programme, catalogue.programme_meta(programme))
-    return cached[1]
+_meta = _once(catalogue.programme_meta)  # a programme's metadata and form
+_period = _once(versions.period_data)  # a policy version's period
 
 
 def check_constraints(programme: M.Programme, values: dict, errors: list) -> None:
@@ -278,8 +284,9 @@ def check_constraints(programme: M.Programme, values: dict, errors: list) -> Non
                 errors.append({"path": constraint.path, "message": constraint.message})
 
 
-def _validated(programme: M.Programme, application) -> dict:
+def _validated(programme: M.Programme, application, in_force: dict | None = None) -> dict:
     errors: list[dict] = []
+    application = R.take_date(application, in_force, _meta(programme), errors)
     specs = _meta(programme)["inputs"]
     values = R.validate_object(specs, application, "", errors)
     if values is not None:
@@ -311,7 +318,7 @@ def run_programme(programme: M.Programme, values: dict, known: frozenset[str] | 
 def evaluate(policy: M.Policy, pid: str, application, make_run=_Run) -> dict:
     """Decide one application; raises runtime.InvalidApplication when it does not fit the form."""
     programme = _programme(policy, pid)
-    values = _validated(programme, application)
+    values = _validated(programme, application, _period(policy))
     return R.decide(_meta(programme), *run_programme(programme, values, None, make_run))
 
 
@@ -324,4 +331,5 @@ def match(policy: M.Policy, profile) -> list[dict]:
         lambda pid, values, known: run_programme(policy.programme(pid), values, known),
         lambda pid, values, errors: check_constraints(policy.programme(pid), values, errors),
         profile,
+        versions.period_data(policy),
     )

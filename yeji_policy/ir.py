@@ -274,7 +274,9 @@ class Choose(Node):
 @dataclass(frozen=True)
 class Case(Node):
     """One case of a FirstOf: setup computes cond (run only while no earlier case
-    held); cond None: every other case; body sets the FirstOf's outcome."""
+    held, so after every earlier case's setup: it may use what they defined);
+    cond None: every other case; body (run after its own setup) sets the
+    FirstOf's outcome."""
 
     setup: tuple["Stmt", ...]
     cond: Expr | None

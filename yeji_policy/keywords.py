@@ -31,9 +31,12 @@ FUNCTIONS = {"最小": "min", "最大": "max", "月数": "months", "重叠月数
 
 # the document block
 DOCUMENT = {"document": "文件", "issuer": "发文机关", "title": "标题", "version": "版本", "basis": "依据",
-            "addressees": "主送", "preamble": "引言"}
+            "addressees": "主送", "preamble": "引言", "amends": "修订", "since": "自"}
 # optional entries, each one string (the checker, the formatter and diff read these)
-DOC_DETAILS = {"doc_number": "文号", "date_written": "成文日期", "date_effective": "施行日期", "validity": "有效期"}
+DOC_DETAILS = {"doc_number": "文号", "date_written": "成文日期", "date_effective": "施行日期", "validity": "有效期",
+               "expires": "有效期至", "repealed": "废止日期"}
+# the document's entries that are dates (policy_dates.py reads them)
+DOC_DATES = ("date_written", "date_effective", "expires", "repealed")
 
 # chapters, articles and their measures
 STRUCTURE = {"chapter": "章", "article": "条", "programme": "项目", "test": "测试", "figure_note": "非规范数字",
@@ -49,6 +52,7 @@ PROGRAMME = {"article": "条款", "excerpt": "摘录", "applicant": "申请主�
 PROGRAMME_DETAILS = {
     "payment_method": "兑现方式", "duration": "补助期限", "precondition": "兑现前提", "office": "受理部门",
     "materials": "申报材料", "combination": "重复享受", "money_wording": "资金表述",
+    "starts": "起始日期", "ends": "截止日期",
 }
 
 # test cases: expectations and their details

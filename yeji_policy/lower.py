@@ -13,6 +13,8 @@ a `Var` or `Const` and the text a `Var` (set by an `Explain`) or a `Lit`.
 
 from __future__ import annotations
 
+import dataclasses
+
 from . import catalogue, ir, keywords, visitor
 from . import model as M
 from . import runtime as R
@@ -22,6 +24,7 @@ RULE_NAMES = {M.Let: keywords.RULES["let"], M.Require: keywords.RULES["require"]
               M.Unique: keywords.RULES["unique"]}
 
 Operand = tuple  # (value: ir.Var | ir.Const, text: ir.Var | ir.Lit)
+HOLDS = object()  # in compute's text arguments: the value being computed
 
 
 class _Lowering(visitor.Visitor):
@@ -43,14 +46,18 @@ class _Lowering(visitor.Visitor):
     def emit(self, stmt) -> None:
         self.blocks[-1].append(stmt)
 
-    def open_block(self) -> None:
-        """A nested block; inputs read inside it are not visible after it."""
+    def open_block(self, reads: dict | None = None) -> None:
+        """A nested block; inputs read inside it are not visible after it.  reads:
+        the inputs already read whenever the block runs (default: the enclosing block's)."""
         self.blocks.append([])
-        self.scopes.append(dict(self.scopes[-1]))
+        self.scopes.append(dict(self.scopes[-1] if reads is None else reads))
 
     def close_block(self) -> tuple:
-        self.scopes.pop()
-        return tuple(self.blocks.pop())
+        return self.close_block_reads()[0]
+
+    def close_block_reads(self) -> tuple[tuple, dict]:
+        """The block's statements and the inputs read by its end."""
+        return tuple(self.blocks.pop()), self.scopes.pop()
 
     def segment(self) -> tuple:
         """The statements of the open block so far; the block (and what it has read) goes on."""
@@ -88,10 +95,13 @@ class _Lowering(visitor.Visitor):
         return self.scopes[-1][key]
 
     def compute(self, e, expr, text_func: str, *text_args) -> Operand:
-        """A fresh value var = expr, explained by runtime text_func(*text_args)."""
+        """A fresh value var = expr, explained by runtime text_func(*text_args);
+        HOLDS among the text arguments stands for the value itself (a comparison's
+        text says whether it holds)."""
         at = self.at(e)
         v, t = self.fresh()
-        self.emit(ir.Compute(v, expr, ir.Explain(t, ir.Render(text_func, tuple(text_args), at=at), at=at), at=at))
+        args = tuple(ir.Var(v, at=at) if a is HOLDS else a for a in text_args)
+        self.emit(ir.Compute(v, expr, ir.Explain(t, ir.Render(text_func, args, at=at), at=at), at=at))
         return ir.Var(v, at=at), ir.Var(t, at=at)
 
     def visit_LetRef(self, e: M.LetRef, item: str | None) -> Operand:
@@ -124,15 +134,13 @@ class _Lowering(visitor.Visitor):
     def visit_Compare(self, e: M.Compare, item: str | None) -> Operand:
         (lv, lt), (rv, rt) = self.visit(e.left, item), self.visit(e.right, item)
         at = self.at(e)
-        holds = ir.Var(f"v{self.counter + 1}", at=at)  # the comparison's own value: the text says what holds
-        return self.compute(e, ir.Compare(e.op, lv, rv, at=at), "r_compare", ir.Lit(e.op, at=at), lt, rt, holds)
+        return self.compute(e, ir.Compare(e.op, lv, rv, at=at), "r_compare", ir.Lit(e.op, at=at), lt, rt, HOLDS)
 
     def visit_Member(self, e: M.Member, item: str | None) -> Operand:
         ov, ot = self.visit(e.operand, item)
         at = self.at(e)
         labels = [e.operand.field.option_label(o) for o in e.values]
-        holds = ir.Var(f"v{self.counter + 1}", at=at)
-        return self.compute(e, ir.Member(ov, tuple(e.values), at=at), "r_member", ot, ir.Lit(labels, at=at), holds)
+        return self.compute(e, ir.Member(ov, tuple(e.values), at=at), "r_member", ot, ir.Lit(labels, at=at), HOLDS)
 
     def visit_Cond(self, e: M.Cond, item: str | None) -> Operand:
         at = self.at(e)
@@ -266,18 +274,22 @@ class _Lowering(visitor.Visitor):
         at = self.at(amount)
         out = self.outcome_var()
         cases = []
+        # A case's condition is computed only while no earlier case held, so
+        # every earlier case's condition was computed too: what those read is
+        # read already, for this condition and for this case's outcome.
+        reads = self.scopes[-1]
         for case in amount.cases:
             cat = self.at(case)
             if case.cond is None:
-                self.open_block()
+                self.open_block(reads)
                 self.emit(ir.Step("case", (ir.Lit(None, at=cat),), item is not None, self.ref(case), at=cat))
                 self.emit(ir.SetOutcome(out, self.visit(case.outcome, final, item), at=cat))
                 cases.append(ir.Case((), None, self.close_block(), at=cat))
                 break
-            self.open_block()
+            self.open_block(reads)
             cv, ct = self.visit(case.cond, item)
-            setup = self.close_block()
-            self.open_block()
+            setup, reads = self.close_block_reads()
+            self.open_block(reads)
             self.emit(ir.Step("case", (ct,), item is not None, self.ref(case), at=cat))
             self.emit(ir.SetOutcome(out, self.visit(case.outcome, final, item), at=cat))
             cases.append(ir.Case(setup, cv, self.close_block(), at=cat))
@@ -313,6 +325,61 @@ class _Lowering(visitor.Visitor):
         self.emit(ir.ForEach(out, amount.list_field, rules, checks, amount_body, inner.name, final, self.ref(amount),
                              at=at))
         return ir.Var(out, at=at)
+
+
+# ---------------------------------------------------------------- unused explanations
+def prune(statements: tuple) -> tuple:
+    """statements without the explanations nothing shows: an Explain whose text no
+    step, reason or other shown text uses (a form check's comparison, a
+    lookup's subject) is dropped, and so are the texts only it used."""
+    dead = _unused_texts(statements)
+    if not dead:
+        return statements
+    return tuple(s for s in (_without(s, dead) for s in statements) if s is not None)
+
+
+def _unused_texts(statements: tuple) -> set[str]:
+    """The variables set by an Explain that nothing shown depends on (one pass and
+    a reachability walk: linear, however long a chain of unused texts)."""
+    needs: dict[str, set[str]] = {}  # text var -> the variables its definitions use
+    shown: set[str] = set()  # variables used outside any Explain
+
+    def names(node) -> set[str]:
+        return {n.name for n in visitor.walk(node) if isinstance(n, (ir.Var, ir.Spread))}
+
+    stack = list(statements)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ir.Explain):
+            needs.setdefault(node.var, set()).update(names(node.text))
+            continue
+        if isinstance(node, (ir.Var, ir.Spread)):
+            shown.add(node.name)
+        stack.extend(visitor.children(node))
+    live: set[str] = set()
+    pending = [v for v in shown if v in needs]
+    while pending:
+        var = pending.pop()
+        if var not in live:
+            live.add(var)
+            pending.extend(v for v in needs[var] if v in needs)
+    return set(needs) - live
+
+
+def _without(node, dead: set[str]):
+    """node with the dead explanations removed (None: node itself is one)."""
+    if isinstance(node, ir.Explain):
+        return None if node.var in dead else node
+    changes = {}
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, ir.Explain) and value.var in dead:
+            changes[f.name] = None
+            if isinstance(node, ir.Compute) and isinstance(node.expr, ir.TierSelect):
+                changes["expr"] = dataclasses.replace(node.expr, reached=None)
+        elif isinstance(value, tuple) and value and all(isinstance(v, ir.Node) for v in value):
+            changes[f.name] = tuple(c for c in (_without(v, dead) for v in value) if c is not None)
+    return dataclasses.replace(node, **changes) if changes else node
 
 
 def _interpretation_notes(programme: M.Programme) -> tuple[dict, ...]:
@@ -353,7 +420,8 @@ def lower_programme(programme: M.Programme) -> ir.Programme:
         v, _ = checks.visit(constraint.cond, None)
         checks.emit(ir.Constraint(v, constraint.path, constraint.message, at=cat))
         checks.emit(ir.Guard(deps, "values", checks.close_block(), at=cat))
-    return ir.Programme(programme.id, full.statements(), partial.statements(), checks.statements(), at=at)
+    return ir.Programme(programme.id, prune(full.statements()), prune(partial.statements()),
+                        prune(checks.statements()), at=at)
 
 
 def lower(policy: M.Policy) -> tuple[ir.Programme, ...]:

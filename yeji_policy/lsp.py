@@ -37,6 +37,7 @@ from . import keywords as keyword_table  # lsp.keywords() is the completion list
 from . import model as M
 from . import units as units_mod
 from .diagnostics import Diagnostic, Span
+from .headings import heading_length
 
 
 # ---------------------------------------------------------------- positions
@@ -499,11 +500,10 @@ def _figure_hover(index: Index, figure: Figure) -> str:
     key = trace.literal_key(figure.literal)
     places: list[str] = []
     if article is not None:
-        prefix = f"{figure.article}．"
         for number, line in enumerate(article.text.lines):
-            skip = len(prefix) if number == 0 and line.startswith(prefix) else 0
+            skip = heading_length(line) if number == 0 else 0
             for found in trace.figures_in(line, skip):
-                if found.key == key:
+                if key in found.keys:
                     start, end = max(0, found.start - 20), min(len(line), found.end + 12)
                     places.append(("…" if start else "") + line[start:found.start] + f"**{found.text}**"
                                   + line[found.end:end] + ("…" if end < len(line) else ""))

@@ -11,6 +11,7 @@ Values are exact: numbers are `Decimal` in base units (元, 平方米, 人, 个,
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import Decimal
@@ -423,6 +424,9 @@ class Programme:
     money_wording: str | None = None
     # Where the 摘录 stands in the article's verbatim text: (start, end) character offsets.
     excerpt_at: tuple[int, int] | None = None
+    # 起始日期 / 截止日期: the programme's own period, both days included (None: open)
+    starts: datetime.date | None = None
+    ends: datetime.date | None = None
 
     def detail(self, label: str) -> Attribute | None:
         return dict(self.details).get(label)
@@ -450,6 +454,24 @@ class TestCase:
 
 
 @dataclass(frozen=True)
+class Amends:
+    """修订 "policy id" 自 "date": this version replaces that one for dates from `since` on."""
+
+    policy: str
+    since: datetime.date
+    span: Span
+
+
+@dataclass(frozen=True)
+class Successor:
+    """The version that replaced a policy (versions.link fills it in from the other files)."""
+
+    policy: str
+    version: str
+    since: datetime.date
+
+
+@dataclass(frozen=True)
 class Document:
     issuer: str
     title: str
@@ -457,8 +479,14 @@ class Document:
     basis: tuple[tuple[str, str], ...]  # (document number, title)
     addressees: str | None
     preamble: str | None
-    # 文号, 成文日期, 施行日期, 有效期 as the policy declares them (None: not declared)
+    # 文号, 成文日期, 施行日期, 有效期, 有效期至, 废止日期 as the policy declares them (None: not declared)
     details: tuple[tuple[str, str | None], ...] = ()
+    # The dates that decide when this version applies (policy_dates.py): None where the
+    # text gives none (原文未载明) or the policy does not say.
+    effective: datetime.date | None = None  # 施行日期, the first day
+    expires: datetime.date | None = None  # 有效期至, the last day
+    repealed: datetime.date | None = None  # 废止日期, the first day it no longer applies
+    amends: Amends | None = None  # 修订: the version this one replaces, and from when
 
     def detail(self, label: str) -> str | None:
         return dict(self.details).get(label)
@@ -475,6 +503,7 @@ class Policy:
     programmes: tuple[Programme, ...]
     tests: tuple[TestCase, ...]
     interpretations: tuple[Interpretation, ...]
+    superseded_by: Successor | None = None  # set across files by versions.link
 
     def programme(self, pid: str) -> Programme:
         return next(p for p in self.programmes if p.id == pid)

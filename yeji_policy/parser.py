@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import json
 import os
@@ -17,7 +18,7 @@ from lark import lexer as lark_lexer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from .diagnostics import Diagnostic, Span
-from .units import INPUT_UNITS
+from .units import INPUT_BASE_UNITS, INPUT_UNITS
 
 # Nesting: the parser itself is iterative, but the passes after it (the AST
 # builder, checker, formatter, differ and backends) recurse once per level of
@@ -38,7 +39,8 @@ TERMINAL_NAMES = {
     "STRING": "带半角双引号的文字",
     "TEXT_LINE": "以 > 开头的原文行",
     "FUNC": "函数名（最小、最大、月数、重叠月数）",
-    "UNIT": f"单位（{'、'.join(INPUT_UNITS)}）",
+    # only the units the checker accepts on an input (年 parses, and is refused: E0301)
+    "UNIT": f"单位（{'、'.join(INPUT_BASE_UNITS)}）",
     "$END": "文件结束",
 }
 
@@ -166,10 +168,133 @@ def describe_token(token: Token) -> str:
 
 
 def _expected(expected: set[str] | frozenset[str]) -> str:
-    names = sorted({describe_terminal(name) for name in expected})
-    if len(names) > 8:
-        names = names[:8] + ["……"]
-    return "、".join(names)
+    # In full: a list cut short hides the one word the drafter was looking for.
+    return "、".join(sorted({describe_terminal(name) for name in expected}))
+
+
+# ---------------------------------------------------------------- what may stand where the parse stopped
+# Entries the checker refuses a second time in one block (E0505), by the alias of their
+# grammar rule; and the rules after which no rule may follow (金额 = … is the last, E0512).
+_REPEATED_ENTRIES_ALLOWED = {"doc_basis", "doc_figure_note", "prog_constraint"}
+_RULES = ("require", "review", "let", "unique", "amount_rule")
+
+
+@functools.lru_cache(maxsize=1)
+def _leading_keywords() -> dict[str, str]:
+    """Each aliased grammar rule that starts with a keyword -> that keyword (prog_article -> 条款)."""
+    lark = policy_parser()
+    words = {t.name: t.pattern.value for t in lark.terminals if t.pattern.type == "str"}
+    leading: dict[str, str] = {}
+    for rule in lark.rules:
+        first = rule.expansion[0] if rule.expansion else None
+        name = str(rule.alias or rule.origin.name)
+        if first is not None and first.is_term and first.name in words:
+            leading.setdefault(name, words[first.name])
+    return leading
+
+
+@functools.lru_cache(maxsize=1)
+def _keyword_terminals() -> dict[str, str]:
+    """keyword -> the name of its terminal (条款 -> 条款, { -> LBRACE)."""
+    return {t.pattern.value: t.name for t in policy_parser().terminals if t.pattern.type == "str"}
+
+
+def acceptable(exc: UnexpectedInput, text: str) -> set[str] | None:
+    """The terminals that may stand where `exc` stopped the parse, or None when unknown.
+
+    Lark's `expected` is the LALR state's lookahead set, which holds words that a
+    later reduction then refuses (it mixes the words of enclosing blocks in); its
+    `accepts()` feeds each candidate to a copy of the parser, but only for terminal
+    names in upper case, which no Chinese keyword is.  So each candidate is fed
+    here, and the keywords the checker would refuse at this point are left out.
+    """
+    cursor = getattr(exc, "interactive_parser", None)
+    if cursor is None:
+        return None
+    if isinstance(exc, UnexpectedToken):
+        cursor = _before(exc.token, cursor, text)
+    terminals = {t.name for t in policy_parser().terminals} | {"$END"}
+    conf = copy.copy(cursor.parser_state.parse_conf)
+    conf.callbacks = {}  # the trial feeds build no trees
+    accepted: set[str] = set()
+    for name in cursor.choices():
+        if name not in terminals:
+            continue
+        trial = cursor.copy(deepcopy_values=False)
+        trial.parser_state.parse_conf = conf
+        try:
+            trial.feed_token(Token(name, ""))
+        except UnexpectedInput:
+            continue
+        accepted.add(name)
+    return accepted - _refused_here(cursor.parser_state.value_stack)
+
+
+def _before(bad: Token, failed, text: str):
+    """The parser just before it was fed `bad`.
+
+    By then it has already made the reductions that `bad` called for (LALR reduces
+    on a lookahead that only a later state refuses: after `最高不超过 5万元`, a name
+    might begin the next choice of a 按 table): the words that could have continued
+    the expression are gone.  So the text is parsed again up to `bad`, once, on the
+    error path only.
+    """
+    if bad.type == "$END" or bad.start_pos is None:
+        limit = None
+    else:
+        limit = bad.start_pos
+    cursor = policy_parser().parse_interactive(text)
+    try:
+        for token in cursor.lexer_thread.lex(cursor.parser_state):
+            if limit is not None and token.start_pos >= limit:
+                break
+            cursor.feed_token(token)
+    except UnexpectedInput:
+        return failed
+    return cursor
+
+
+def _refused_here(stack: list) -> set[str]:
+    """Terminals of the keywords the checker refuses in the innermost open block of the
+    parse stack: an entry given once already (E0505), any rule after 金额 = … (E0505, E0512)."""
+    depth = 0
+    for index in range(len(stack) - 1, -1, -1):
+        item = stack[index]
+        if isinstance(item, Token) and item.type == "RBRACE":
+            depth += 1
+        elif isinstance(item, Token) and item.type == "LBRACE":
+            if depth == 0:
+                break
+            depth -= 1
+    else:
+        return set()
+    opener = [str(t) for t in stack[max(0, index - 4):index]]
+    if opener[-1:] == ["文件"]:
+        prefix = "doc_"
+    elif opener[-3:-2] == ["项目"] and len(opener) >= 3 and stack[index - 1].type == "STRING":
+        prefix = "prog_"
+    elif opener[-4:-3] == ["逐项"]:
+        prefix = None  # rules only
+    else:
+        return set()
+    leading = _leading_keywords()
+    present: set[str] = set()  # the aliases of the entries and rules given so far
+    keywords_given: set[str] = set()
+    for item in stack[index + 1:]:
+        if isinstance(item, Tree):
+            for node in ([item] if not str(item.data).startswith("_") else item.children):
+                if isinstance(node, Tree):
+                    present.add(str(node.data))
+        elif isinstance(item, Token):
+            keywords_given.add(str(item))
+    present |= {alias for alias, word in leading.items() if word in keywords_given and (
+        (prefix and alias.startswith(prefix)) or alias == "amount_rule")}
+    refused = {leading[alias] for alias in present
+               if prefix and alias.startswith(prefix) and alias not in _REPEATED_ENTRIES_ALLOWED and alias in leading}
+    if "amount_rule" in present:
+        refused |= {leading[rule] for rule in _RULES}
+    names = _keyword_terminals()
+    return {names[word] for word in refused if word in names}
 
 
 def parse(text: str) -> tuple[Tree | None, list[Diagnostic]]:
@@ -267,7 +392,7 @@ def syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
         shown = char if char.isprintable() else f"U+{ord(char):04X}"
         return Diagnostic(
             "E0102",
-            f"无法识别的字符“{shown}”，此处期望：{_expected(exc.allowed or set())}",
+            f"无法识别的字符“{shown}”，此处期望：{_expected(_or(acceptable(exc, text), exc.allowed))}",
             Span.point(exc.line, exc.column),
             "error",
             notes,
@@ -278,11 +403,11 @@ def syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
                     token.end_column or token.column + len(str(token)))
         return Diagnostic(
             "E0101",
-            f"此处不应出现{describe_token(token)}，期望：{_expected(exc.expected)}",
+            f"此处不应出现{describe_token(token)}，期望：{_expected(_or(acceptable(exc, text), exc.expected))}",
             span,
         )
     # End of input inside a block.
-    expected = exc.expected if isinstance(exc, (UnexpectedToken, UnexpectedEOF)) else set()
+    expected = _or(acceptable(exc, text), exc.expected) if isinstance(exc, (UnexpectedToken, UnexpectedEOF)) else set()
     opened = unclosed_brace(text)
     if opened is not None:
         line, column = opened
@@ -297,6 +422,10 @@ def syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
     line = len(lines)
     return Diagnostic("E0103", f"文件意外结束，期望：{_expected(expected)}",
                       Span.point(line, len(lines[-1]) + 1))
+
+
+def _or(exact: set[str] | None, fallback) -> set[str]:
+    return exact if exact is not None else set(fallback or ())
 
 
 def unclosed_brace(text: str) -> tuple[int, int] | None:

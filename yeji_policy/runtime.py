@@ -919,6 +919,61 @@ def add_note(notes, entry):
         notes.append(entry)
 
 
+# ---------------------------------------------------------------- the date of an application
+# The application field that decides which version of a policy applies (its
+# filing date, "YYYY-MM-DD"); optional.  versions.APPLICATION_DATE names the same.
+APPLICATION_DATE = "application_date"
+
+
+def _day_text(iso):
+    day = datetime.date.fromisoformat(iso)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def take_date(application, in_force, meta, errors):
+    """The application without its date; an error appended for a date that is none, or that falls
+    outside this version's period (in_force: versions.period_data) or the programme's own."""
+    if type(application) is not dict or APPLICATION_DATE not in application:
+        return application
+    rest = {k: v for k, v in application.items() if k != APPLICATION_DATE}
+    problem = date_problem(application[APPLICATION_DATE], in_force, meta)
+    if problem is not None:
+        errors.append({"path": APPLICATION_DATE, "message": problem})
+    return rest
+
+
+def date_problem(value, in_force, meta=None):
+    """Why this application date cannot be decided by this version (or programme); None when it can."""
+    try:
+        day = plain_date(value)
+    except NotPlain:
+        shown = f"“{_short(value)}”" if issubclass(type(value), str) else _describe_json(value)
+        return f"“申请日期”应为日期，格式为 YYYY-MM-DD（如 2027-01-01），此处为{shown}"
+    text = f"{day.year}年{day.month}月{day.day}日"
+    if in_force:
+        version = f"{in_force['version']}版"
+        first, last = in_force.get("from"), in_force.get("until")
+        if first is not None and day < datetime.date.fromisoformat(first):
+            return f"申请日期 {text} 早于本政策（{version}）的施行日期 {_day_text(first)}，本政策不适用"
+        if last is not None and day > datetime.date.fromisoformat(last):
+            successor = in_force.get("superseded_by")
+            if successor is not None and day >= datetime.date.fromisoformat(successor["from"]):
+                return (f"申请日期 {text} 不适用本政策的{version}：自 {_day_text(successor['from'])} 起适用修订后的"
+                        f"“{successor['policy']}”（{successor['version']}版）")
+            repealed = in_force.get("repealed")
+            if repealed is not None and day >= datetime.date.fromisoformat(repealed):
+                return f"申请日期 {text} 时本政策（{version}）已于 {_day_text(repealed)} 废止"
+            return f"申请日期 {text} 已过本政策（{version}）的有效期（至 {_day_text(last)}）"
+    period = meta.get("period") if meta else None
+    if period:
+        first, last = period
+        if first is not None and day < datetime.date.fromisoformat(first):
+            return f"项目“{meta['name']}”自 {_day_text(first)} 起才受理，申请日期 {text} 早于此日"
+        if last is not None and day > datetime.date.fromisoformat(last):
+            return f"项目“{meta['name']}”已于 {_day_text(last)} 截止，申请日期 {text} 不能再申请"
+    return None
+
+
 # ---------------------------------------------------------------- the policy calculator
 def unknown_programme(programmes, programme_id):
     """The error for an id that is not a programme's (any object: only a plain str can be one)."""
@@ -930,7 +985,7 @@ def unknown_programme(programmes, programme_id):
                                                                 f"；可选的项目：{valid}"}])
 
 
-def match_profile(programmes, evaluate, partial, constraints, profile):
+def match_profile(programmes, evaluate, partial, constraints, profile, in_force=None):
     """政策计算器: what is already decided for each programme from what is known.
 
     evaluate(pid, application) decides a complete application; partial(pid,
@@ -945,6 +1000,10 @@ def match_profile(programmes, evaluate, partial, constraints, profile):
     for meta in programmes.values():
         for spec in meta["inputs"]:
             specs.setdefault(spec["name"], spec)
+    dated = type(profile) is dict and APPLICATION_DATE in profile
+    day = profile[APPLICATION_DATE] if dated else None
+    if dated:
+        profile = {k: v for k, v in profile.items() if k != APPLICATION_DATE}
     errors = []
     values = {}
     odd = ()
@@ -960,9 +1019,17 @@ def match_profile(programmes, evaluate, partial, constraints, profile):
                 values[name] = checked[name]
     if errors:
         raise InvalidApplication(errors)
+    if dated and date_problem(day, None) is not None:
+        raise InvalidApplication([{"path": APPLICATION_DATE, "message": date_problem(day, None)}])
     entries = []
     for pid, meta in programmes.items():
         entry = {"programme": pid, "programme_name": meta["name"], "article": meta["article"]}
+        problem = date_problem(day, in_force, meta) if dated else None
+        if problem is not None:
+            entry.update({"status": "invalid", "errors": [{"path": APPLICATION_DATE, "message": problem}],
+                          "missing": []})
+            entries.append(entry)
+            continue
         missing = [f for f in meta["inputs"] if f["name"] not in profile and f.get("default") is None]
         if not missing:
             application = {f["name"]: profile[f["name"]] for f in meta["inputs"] if f["name"] in profile}

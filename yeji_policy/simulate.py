@@ -63,16 +63,20 @@ class Problem:
 
 
 class Tally:
-    """The running totals of one policy over a population."""
+    """The running totals of one policy, or of several side by side (a versions.Registry), over a population."""
 
-    def __init__(self, policy: M.Policy):
+    def __init__(self, policy):
         self.policy = policy
+        # the programmes reported, in order: the newest version of each (a programme id names one
+        # programme across versions; its name and funding source are the newest version's)
+        self.catalogue: dict[str, M.Programme] = {
+            p.id: p for current in _current(policy) for p in current.programmes}
         self.lines = 0  # records read (blank lines are skipped)
         self.unreadable = 0  # lines that are not a {"programme", "application"} record
         self.problem_count = 0  # unreadable lines and invalid applications
         self.problems: list[Problem] = []  # the first MAX_PROBLEMS of them
         self.total = Totals()
-        self.programmes: dict[str, Totals] = {p.id: Totals() for p in policy.programmes}
+        self.programmes: dict[str, Totals] = {pid: Totals() for pid in self.catalogue}
         self.sources: dict[str, Totals] = {}
 
     def add(self, record: dict) -> None:
@@ -90,7 +94,7 @@ class Tally:
         self.total.add(record)
         if known:
             self.programmes[pid].add(record)
-            source = self.policy.programme(pid).funding_source.value
+            source = self.catalogue[pid].funding_source.value
             self.sources.setdefault(source, Totals()).add(record)
 
     def as_json(self) -> dict:
@@ -102,7 +106,7 @@ class Tally:
             "total": self.total.as_json() if len(self.sources) <= 1 else
             {**self.total.as_json(), "amount": None, "amount_if_approved": None},
             "programmes": [dict({"id": p.id, "name": p.name, "funding_source": p.funding_source.value},
-                                **self.programmes[p.id].as_json()) for p in self.policy.programmes],
+                                **self.programmes[p.id].as_json()) for p in self.catalogue.values()],
             "funding_sources": [dict({"funding_source": source}, **totals.as_json())
                                 for source, totals in sorted(self.sources.items())],
             "problem_count": self.problem_count,
@@ -111,19 +115,28 @@ class Tally:
         }
 
 
-def evaluate_record(policy: M.Policy, line: batch.Line) -> dict:
-    """One JSONL record decided by the interpreter, the JSON input judged as a form judges it (as --batch does)."""
+def _current(policy) -> list[M.Policy]:
+    return policy.current() if hasattr(policy, "current") else [policy]
+
+
+def evaluate_record(policy, line: batch.Line) -> dict:
+    """One JSONL record decided by the interpreter, the JSON input judged as a form judges it (as --batch
+    does); with a versions.Registry, the record's programme id and date pick the policy."""
+    from . import versions
     from .backends import form_ui
 
     def decide(pid, application):
-        engine = form_ui.json_as_form(form_ui.programme_fields(policy, pid),
-                                      lambda data: interpreter.evaluate(policy, pid, data))
+        chosen = policy
+        if hasattr(policy, "policy_for"):
+            chosen = policy.policy_for(pid, versions.application_day(application)) or _current(policy)[0]
+        engine = form_ui.json_as_form(form_ui.programme_fields(chosen, pid),
+                                      lambda data: interpreter.evaluate(chosen, pid, data))
         return engine(application)
 
     return batch.evaluate_line(line, decide)
 
 
-def simulate(policy: M.Policy, stream: IO[bytes], progress: Callable[[int], None] | None = None) -> Tally:
+def simulate(policy, stream: IO[bytes], progress: Callable[[int], None] | None = None) -> Tally:
     """Decide every line of a JSONL byte stream; `progress(n)` is called every PROGRESS_EVERY lines."""
     tally = Tally(policy)
     for line in batch.read_lines(stream):
@@ -155,7 +168,7 @@ def report(tally: Tally, name: str) -> list[str]:
         return lines
     lines.append("结论：" + "，".join(f"{M.STATUS_LABELS[s]} {tally.total.statuses[s]}" for s in STATUSES))
     lines.append("按项目：")
-    for p in tally.policy.programmes:
+    for p in tally.catalogue.values():
         totals = tally.programmes[p.id]
         if totals.count:
             lines.append(f"  第{p.article}条 {p.name}（{p.id}）：{totals.count} 份（{status_counts(totals)}）；{money(totals)}")

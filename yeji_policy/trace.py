@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from decimal import Decimal
+from decimal import Decimal, Inexact, localcontext
 from typing import Iterator
 
 from . import ast as A
 from .diagnostics import Diagnostic, Span
+from .headings import heading_length
 from .units import UNITS, UnitError, parse_quantity
 
 # What a figure means: ("num", value in base units, dimension) for figures the
@@ -52,6 +53,10 @@ _PER_UNITS = tuple(sorted((u for u, (base, _) in UNITS.items() if base != "money
 _NUMBER = re.compile(r"(?<![0-9A-Za-z.．])[0-9]+(?:\.[0-9]+)?(?![0-9A-Za-z])")
 _DATE_REST = re.compile(r"[0-9]{1,2}月(?:[0-9]{1,2}日)?")
 _SERIES = "、至到～~－-"
+# A ratio, "按1:0.5给予配套": one figure, the second term per unit of the first (50%).
+_RATIO = re.compile(r"(?<![0-9A-Za-z.．])([0-9]+(?:\.[0-9]+)?)[:：∶]([0-9]+(?:\.[0-9]+)?)(?![0-9A-Za-z])")
+# Between two figures of an enumeration, "每人每月3000元、硕士2000元": 、 and a few words, no new 每.
+_ENUMERATION_GAP = re.compile(r"、[\u4e00-\u9fff]{0,6}")
 
 # Words the text uses for figures.
 WORDS: dict[str, Key] = {
@@ -67,6 +72,13 @@ class Figure:
     end: int
     key: Key
     unit: str = ""  # the unit it is counted in, as a literal writes it: 万元, 元/人, 元/月/平方米
+    # Other meanings a rule may give it: a duration in years (3年) is also the count 3, since the
+    # language has no year arithmetic and a rule counts years with a plain number (第几年 ≤ 3).
+    aliases: tuple[Key, ...] = ()
+
+    @property
+    def keys(self) -> tuple[Key, ...]:
+        return (self.key, *self.aliases)
 
 
 def _key(number: str, unit: str, text: str) -> Key:
@@ -98,10 +110,13 @@ def _per_prefix(line: str, start: int) -> tuple[int, tuple[str, ...]]:
 def figures_in(line: str, skip: int = 0) -> list[Figure]:
     """Every figure of one line of text, from offset `skip` on."""
     found: list[Figure] = []
+    ratios = [m for m in _RATIO.finditer(line) if m.start() >= skip]
+    for match in ratios:
+        found.append(Figure(match.group(), match.start(), match.end(), _ratio_key(match)))
     consumed = skip
     for match in _NUMBER.finditer(line):
         start, end = match.span()
-        if start < consumed:
+        if start < consumed or any(r.start() <= start < r.end() for r in ratios):
             continue
         number = match.group()
         if line[end:end + 1] == "．" or (line[start - 1:start] == "（" and line[end:end + 1] == "）"):
@@ -124,8 +139,18 @@ def figures_in(line: str, skip: int = 0) -> list[Figure]:
         begin, prefix = _per_prefix(line, start) if unit in ("元", "万元") and not per else (start, ())
         text = line[begin:end]
         unit = unit.replace("％", "%") + "".join("/" + p for p in prefix + tuple(per))
-        found.append(Figure(text, begin, end, _key(number, unit, text), unit))
+        aliases = (("num", Decimal(number), ()),) if unit == "年" else ()
+        found.append(Figure(text, begin, end, _key(number, unit, text), unit, aliases))
         consumed = end
+    found.sort(key=lambda f: f.start)
+    # "每人每月3000元、2000元": a money figure of an enumeration is counted per what the one before it was.
+    for index in range(1, len(found)):
+        figure, before = found[index], found[index - 1]
+        if (figure.unit in ("元", "万元") and "/" in before.unit and before.unit.split("/")[0] in ("元", "万元")
+                and _ENUMERATION_GAP.fullmatch(line, before.end, figure.start) and "每" not in line[before.end:figure.start]):
+            unit = figure.unit + before.unit[before.unit.index("/"):]
+            found[index] = Figure(figure.text, figure.start, figure.end,
+                                  _key(figure.text[: -len(figure.unit)], unit, figure.text), unit)
     # "3、5、10万元": a bare number in a series takes the unit of the next one.
     for index in range(len(found) - 2, -1, -1):
         figure, following = found[index], found[index + 1]
@@ -142,6 +167,20 @@ def figures_in(line: str, skip: int = 0) -> list[Figure]:
     found = [f for f in found
              if not (f.text.isdigit() and line[f.end:f.end + 1] == "、" and not _NUMBER.match(line, f.end + 1))]
     return sorted(found, key=lambda f: f.start)
+
+
+def _ratio_key(match: re.Match) -> Key:
+    """a:b as the figure b/a (1:0.5 is 50%); a ratio whose quotient has no exact decimal is matched by its words."""
+    first, second = Decimal(match.group(1)), Decimal(match.group(2))
+    if first == 0:
+        return ("text", match.group())
+    with localcontext() as exact:
+        exact.prec = 200
+        exact.traps[Inexact] = True
+        try:
+            return ("num", (second / first).normalize(), ())
+        except Inexact:
+            return ("text", match.group())
 
 
 def literal_key(node: A.Quantity | A.Number) -> Key:
@@ -233,7 +272,7 @@ def _trace_source(source: _Source, diagnostics: list[Diagnostic]) -> None:
         covered.extend((index, start, start + len(words)) for index, start in hits)
     for index, (line, span) in enumerate(zip(source.text.lines, source.text.line_spans)):
         for figure in figures_in(line, source.skip if index == 0 else 0):
-            if figure.key in source.accounted:
+            if any(key in source.accounted for key in figure.keys):
                 continue
             if any(i == index and s <= figure.start and figure.end <= e for i, s, e in covered):
                 continue
@@ -248,7 +287,7 @@ def _trace_source(source: _Source, diagnostics: list[Diagnostic]) -> None:
 
 
 def _measure_keys(strings) -> set[Key]:
-    return {figure.key for s in strings for figure in figures_in(s)}
+    return {key for s in strings for figure in figures_in(s) for key in figure.keys}
 
 
 def trace_figures(module: A.Module) -> list[Diagnostic]:
@@ -265,9 +304,9 @@ def trace_figures(module: A.Module) -> list[Diagnostic]:
     used: dict[int, set[Key]] = {}
     for programme in programmes:
         number = next(int(e.values[0]) for e in programme.entries if isinstance(e, A.Entry) and e.kind == "article")
-        text_keys = {f.key for line in texts.get(number, []) for f in figures_in(line)}
+        text_keys = {key for line in texts.get(number, []) for f in figures_in(line) for key in f.keys}
         excerpt = next((e.values[0] for e in programme.entries if isinstance(e, A.Entry) and e.kind == "excerpt"), None)
-        excerpt_keys = {f.key for f in figures_in(excerpt.value)} if excerpt is not None else set()
+        excerpt_keys = {key for f in figures_in(excerpt.value) for key in f.keys} if excerpt is not None else set()
         for literal, covered in programme_figures(programme):
             key = literal_key(literal)
             used.setdefault(number, set()).add(key)
@@ -287,8 +326,7 @@ def trace_figures(module: A.Module) -> list[Diagnostic]:
 
     for article in articles:
         number = int(article.number)
-        prefix = f"{number}．"
-        skip = len(prefix) if article.text.lines and article.text.lines[0].startswith(prefix) else 0
+        skip = heading_length(article.text.lines[0]) if article.text.lines else 0
         measures = _measure_keys(v.value for m in article.measures for v in m.values)
         _trace_source(_Source(f"第{number}条", article.text, skip, article.figure_notes,
                               frozenset(used.get(number, set()) | measures), f"第{number}条原文之后"), diagnostics)

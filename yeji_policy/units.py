@@ -55,6 +55,9 @@ for _unit in UNIT_TABLE:
 
 # what may follow 数值 / 整数 in an input's type, longest first (the grammar's UNIT terminal)
 INPUT_UNITS: tuple[str, ...] = tuple(sorted((u.written for u in UNIT_TABLE if u.for_inputs), key=lambda w: (-len(w), w)))
+# those the checker accepts on an input: one of scale 1 (an input in 年 is refused, E0301: its
+# values would need converting); syntax errors name only these
+INPUT_BASE_UNITS: tuple[str, ...] = tuple(u for u in INPUT_UNITS if UNITS[u][1] == 1)
 
 MONEY: Dim = (("money", 1),)
 

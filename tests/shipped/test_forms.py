@@ -34,6 +34,7 @@ from jsonschema import Draft7Validator, Draft202012Validator, FormatChecker, val
 from yeji_policy import check, describe, runtime
 from yeji_policy.backends import form_ui
 from yeji_policy.backends import schema as backend
+from cli_process import SHIPPED
 
 
 # ---------------------------------------------------------------- the README recipe
@@ -85,7 +86,7 @@ def forms(artifacts):
 
 
 def form_of(forms, pid):
-    return forms[f"forms/{pid}.schema.json"]
+    return forms[f"forms/yeji_ecommerce/{pid}.schema.json"]
 
 
 def evaluator_errors(module, pid, application):
@@ -116,14 +117,14 @@ def assert_same_verdict(module, programme, form, application):
 # ---------------------------------------------------------------- files and bytes
 def test_one_form_per_programme_plus_profile_and_index(policy, artifacts):
     names = [p.id for p in policy.programmes] + ["profile"]
-    expected = {f"forms/{n}.{kind}.json" for n in names for kind in ("schema", "uischema", "messages")}
-    expected |= {f"forms/draft-07/{n}.schema.json" for n in names} | {"forms/index.json"}
+    expected = {f"forms/yeji_ecommerce/{n}.{kind}.json" for n in names for kind in ("schema", "uischema", "messages")}
+    expected |= {f"forms/yeji_ecommerce/draft-07/{n}.schema.json" for n in names} | {"forms/yeji_ecommerce/index.json"}
     assert set(artifacts) == expected
 
 
 def test_output_is_deterministic(two_builds, artifacts):
     """Same bytes from two processes with different hash seeds and working directories, and in this one."""
-    first, second = ({path: data for path, data in tree.items() if path.startswith("forms/")} for tree in two_builds)
+    first, second = ({path: data for path, data in tree.items() if path.startswith("forms/yeji_ecommerce/")} for tree in two_builds)
     assert first == second == artifacts
 
 
@@ -158,7 +159,7 @@ def test_json_text_is_two_space_utf8_with_trailing_newline_keys_sorted_but_field
 
 
 def test_numbers_are_written_exactly(forms, artifacts):
-    text = artifacts["forms/art09_equipment.schema.json"].decode("utf-8")
+    text = artifacts["forms/yeji_ecommerce/art09_equipment.schema.json"].decode("utf-8")
     assert '"multipleOf": 0.01,' in text
     assert f'"maximum": {runtime.MAX_NUMBER:f},' in text
     raw: list[str] = []
@@ -332,7 +333,7 @@ def test_invalid_embedded_tests(policy, forms, generated_module):
 
 
 def test_index_lists_every_form(policy, artifacts, forms):
-    index = forms["forms/index.json"]
+    index = forms["forms/yeji_ecommerce/index.json"]
     assert index["policy"] == {"id": policy.id, "issuer": policy.document.issuer,
                                "title": policy.document.title, "version": policy.document.version,
                                "source_file": policy.source_file, "source_sha256": policy.content_hash}
@@ -341,16 +342,16 @@ def test_index_lists_every_form(policy, artifacts, forms):
         assert entry["name"] == p.name and entry["article"] == p.article
         assert entry["citation"] == f"第{p.article}条"
         assert entry["article_title"] == policy.article(p.article).title
-        assert f"forms/{entry['file']}" in artifacts
-        assert entry["schema_id"] == forms[f"forms/{entry['file']}"]["$id"]
+        assert f"forms/yeji_ecommerce/{entry['file']}" in artifacts
+        assert entry["schema_id"] == forms[f"forms/yeji_ecommerce/{entry['file']}"]["$id"]
         assert entry["fields"] == [f.name for f in p.fields]
-        assert {f"forms/{entry['uischema']}", f"forms/{entry['messages']}"} <= set(artifacts)
+        assert {f"forms/yeji_ecommerce/{entry['uischema']}", f"forms/yeji_ecommerce/{entry['messages']}"} <= set(artifacts)
     for key in ("file", "uischema", "messages"):
-        assert f"forms/{index['profile'][key]}" in artifacts
+        assert f"forms/yeji_ecommerce/{index['profile'][key]}" in artifacts
 
 
 def test_profile_has_every_field_optional_with_the_same_definitions(policy, forms):
-    profile = forms["forms/profile.schema.json"]
+    profile = forms["forms/yeji_ecommerce/profile.schema.json"]
     assert profile["$id"] == f"urn:yeji-policy:{policy.id}:forms:profile"
     assert "required" not in profile and profile["additionalProperties"] is False
     names = {f.name for p in policy.programmes for f in p.fields}
@@ -790,7 +791,7 @@ def test_profile_schema_and_match_agree(env, data):
     fields = backend.profile_fields(env.policy)
     chosen = data.draw(st.lists(st.sampled_from(fields), unique_by=lambda f: f.name, max_size=8), label="fields")
     profile = data.draw(mutated(tuple(chosen)), label="profile")
-    schema_errors = form_errors(env.forms["forms/profile.schema.json"], profile)
+    schema_errors = form_errors(env.forms["forms/yeji_ecommerce/profile.schema.json"], profile)
     try:
         env.module.match(profile)
         errors = []
@@ -814,7 +815,7 @@ def draft_07_errors(schema, application):
 
 
 def test_draft_07_copies_differ_only_in_dialect_and_id(forms):
-    names = [path for path in forms if path.startswith("forms/draft-07/")]
+    names = [path for path in forms if path.startswith("forms/yeji_ecommerce/draft-07/")]
     assert len(names) == len([p for p in forms if p.endswith(".schema.json")]) // 2
     for path in names:
         copy07, original = forms[path], forms[path.replace("draft-07/", "")]
@@ -835,8 +836,8 @@ def test_draft_07_and_2020_12_accept_and_reject_the_same(env, pid, data):
     else:
         fields = env.policy.programme(pid).fields
     application = data.draw(mutated(fields), label="application")
-    new = env.forms[f"forms/{pid}.schema.json"]
-    old = env.forms[f"forms/draft-07/{pid}.schema.json"]
+    new = env.forms[f"forms/yeji_ecommerce/{pid}.schema.json"]
+    old = env.forms[f"forms/yeji_ecommerce/draft-07/{pid}.schema.json"]
     assert sorted(e.message for e in form_errors(new, application)) == \
         sorted(e.message for e in draft_07_errors(old, application))
 
@@ -865,12 +866,12 @@ def test_uischema_orders_fields_and_chooses_widgets(policy, forms):
         assert set(ui) - {"ui:order", "ui:submitButtonOptions", "$comment"} <= {f.name for f in fields}
 
     for name, fields in _forms_with_fields(policy):
-        ui = forms[f"forms/{name}.uischema.json"]
+        ui = forms[f"forms/yeji_ecommerce/{name}.uischema.json"]
         assert ui["ui:submitButtonOptions"] == {"submitText": "提交"}
         assert policy.content_hash in ui["$comment"]
         check_object(ui, fields, name)
         for f in fields:
-            assert "default" not in forms[f"forms/{name}.schema.json"]["properties"][f.name] or f.kind == "money"
+            assert "default" not in forms[f"forms/yeji_ecommerce/{name}.schema.json"]["properties"][f.name] or f.kind == "money"
 
 
 # ---------------------------------------------------------------- messages (issue 12)
@@ -895,7 +896,7 @@ def message_for(messages, error) -> str | None:
 
 def test_messages_cover_every_constraint_in_chinese_naming_the_field(policy, forms):
     for name, fields in _forms_with_fields(policy):
-        messages, schema = forms[f"forms/{name}.messages.json"], forms[f"forms/{name}.schema.json"]
+        messages, schema = forms[f"forms/yeji_ecommerce/{name}.messages.json"], forms[f"forms/yeji_ecommerce/{name}.schema.json"]
         assert policy.content_hash in messages["$comment"]
 
         def walk(node, pointer):
@@ -920,8 +921,8 @@ def test_messages_cover_every_constraint_in_chinese_naming_the_field(policy, for
 @given(data=st.data())
 def test_every_error_a_validator_reports_has_its_message(env, pid, data):
     application = data.draw(mutated(env.policy.programme(pid).fields), label="application")
-    messages = env.forms[f"forms/{pid}.messages.json"]
-    for error in form_errors(env.forms[f"forms/{pid}.schema.json"], application):
+    messages = env.forms[f"forms/yeji_ecommerce/{pid}.messages.json"]
+    for error in form_errors(env.forms[f"forms/yeji_ecommerce/{pid}.schema.json"], application):
         assert message_for(messages, error), (error.message, list(error.absolute_schema_path))
 
 
@@ -930,14 +931,14 @@ def test_the_messages_say_what_the_evaluator_says(policy, forms, generated_modul
     app = _base(policy, "art13_rural_stations")
     app["stations"][0]["village"] = " "
     del app["stations"][0]["investment"]
-    messages = forms["forms/art13_rural_stations.messages.json"]
+    messages = forms["forms/yeji_ecommerce/art13_rural_stations.messages.json"]
     station = "#/properties/stations/items/properties"
     assert [e["message"] for e in evaluator_errors(generated_module, "art13_rural_stations", app)] == [
         messages[f"{station}/village"]["minLength"], messages[f"{station}/investment"]["required"]]
     assert messages[f"{station}/village"]["minLength"] == "“所在行政村”不能为空"
     app = _set(_base(policy, "art09_equipment"), ("equipment_investment",), Decimal("100.123"))
     (error,) = evaluator_errors(generated_module, "art09_equipment", app)
-    money = forms["forms/art09_equipment.messages.json"]["#/properties/equipment_investment"]
+    money = forms["forms/yeji_ecommerce/art09_equipment.messages.json"]["#/properties/equipment_investment"]
     assert error["message"].startswith(money["multipleOf"] + "，")
 
 
@@ -997,10 +998,10 @@ def test_the_command_line_refuses_money_as_a_json_string_with_the_forms_message(
     from yeji_policy.cli import main
 
     runner = CliRunner()
-    message = forms["forms/art09_equipment.messages.json"]["#/properties/equipment_investment"]["type"]
+    message = forms["forms/yeji_ecommerce/art09_equipment.messages.json"]["#/properties/equipment_investment"]["type"]
     assert message == "“新增软硬件设备设施购置投入”应为数字金额（单位：元），不能是文字"
     app = '{"equipment_investment": "123456.78", "equipment_audit_passed": 1}'
-    out = runner.invoke(main, ["evaluate", "art09_equipment", "-"], input=app)
+    out = runner.invoke(main, ["evaluate", "art09_equipment", "-", *SHIPPED], input=app)
     assert out.exit_code == 2
     assert f"equipment_investment：{message}" in out.output
     assert "equipment_audit_passed：“审计验收合格”应为 true 或 false" in out.output  # every problem, not the first
@@ -1009,18 +1010,18 @@ def test_the_command_line_refuses_money_as_a_json_string_with_the_forms_message(
                                                          "equipment_audit_passed": True})["amount"] == "98765.42"
     station = json.dumps({"stations": [{"village": "平岗村", "built_year": 2017, "meets_standard": True,
                                         "acceptance_passed": True, "investment": "5000"}]})
-    out = runner.invoke(main, ["evaluate", "art13_rural_stations", "-", "--json"], input=station)
-    item = forms["forms/art13_rural_stations.messages.json"]["#/properties/stations/items/properties/investment"]
+    out = runner.invoke(main, ["evaluate", "art13_rural_stations", "-", "--json", *SHIPPED], input=station)
+    item = forms["forms/yeji_ecommerce/art13_rural_stations.messages.json"]["#/properties/stations/items/properties/investment"]
     assert out.exit_code == 2  # with --json, the errors as JSON (the record --batch writes)
     assert json.loads(out.stdout)["errors"] == [{"path": "stations[0].investment", "message": item["type"]}]
     line = json.dumps({"programme": "art09_equipment", "application": json.loads(app)}, ensure_ascii=False)
-    out = runner.invoke(main, ["evaluate", "--batch", "-"], input=line + "\n")
+    out = runner.invoke(main, ["evaluate", "--batch", "-", *SHIPPED], input=line + "\n")
     record = json.loads(out.stdout.splitlines()[0])
     assert record["status"] == "invalid" and record["errors"][0] == {"path": "equipment_investment",
                                                                      "message": message}
-    out = runner.invoke(main, ["match", "-"], input='{"rent_paid": "5"}')
+    out = runner.invoke(main, ["match", "-", *SHIPPED], input='{"rent_paid": "5"}')
     assert out.exit_code == 2 and "rent_paid：“申请期间实际支付租金”应为数字金额（单位：元），不能是文字" in out.output
-    out = runner.invoke(main, ["evaluate", "art09_equipment", "-", "--json"],
+    out = runner.invoke(main, ["evaluate", "art09_equipment", "-", "--json", *SHIPPED],
                         input='{"equipment_investment": 123456.78, "equipment_audit_passed": true}')
     assert out.exit_code == 0 and json.loads(out.output)["amount"] == "98765.42"
 

@@ -29,12 +29,13 @@ from pathlib import Path
 
 import pytest
 
-from yeji_policy import runtime, testing
+from yeji_policy import layout, runtime, testing
 from yeji_policy.backends import schema as backend
+from cli_process import SHIPPED
 
 ROOT = Path(__file__).resolve().parents[2]
 BROWSER = ROOT / "tests" / "browser"
-FORMS = ROOT / "generated" / "forms"
+FORMS = ROOT / "generated" / layout.forms_dir("yeji_ecommerce")
 OUT = BROWSER / "out"  # gitignored: results and screenshots of the last run
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -153,7 +154,7 @@ def evaluate_by_cli(programme: str, submitted: str) -> dict:
 
     from yeji_policy.cli import main
 
-    done = CliRunner().invoke(main, ["evaluate", programme, "-", "--json"], input=submitted.encode("utf-8"))
+    done = CliRunner().invoke(main, ["evaluate", programme, "-", "--json", *SHIPPED], input=submitted.encode("utf-8"))
     return _cli_result(done.exit_code, done.stdout, done.stderr)
 
 
@@ -162,7 +163,7 @@ def evaluate_by_cli_process(programme: str, submitted: str) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False) as handle:
         handle.write(submitted)
     try:
-        done = subprocess.run([sys.executable, "-m", "yeji_policy.cli", "evaluate", programme, handle.name, "--json"],
+        done = subprocess.run([sys.executable, "-m", "yeji_policy.cli", "evaluate", programme, handle.name, "--json", *SHIPPED],
                               capture_output=True, text=True, timeout=120, cwd=ROOT)
     finally:
         os.unlink(handle.name)

@@ -27,6 +27,7 @@ from yeji_policy import interpreter
 from yeji_policy import model as M
 from yeji_policy import runtime as R
 from yeji_policy.backends import sheets
+from cli_process import SHIPPED
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_TEXT = ROOT / "policies" / "source" / "yeji_ecommerce_opinions.txt"
@@ -188,9 +189,10 @@ def text(request, md, page) -> str:
 
 
 # ---------------------------------------------------------------- the artifacts
-def test_paths_named_after_the_policy_and_output_deterministic(policy, two_builds):
-    """Same bytes from two processes with different hash seeds and working directories, and in this one."""
-    first = sheets.generate(policy)
+def test_paths_named_after_the_policy_and_output_deterministic(two_builds):
+    """Same bytes from two processes with different hash seeds and working directories, and in this one.
+    Built outside the project (no policies/ in those directories) the file stands alone: unlinked."""
+    first = sheets.generate(check.load(ROOT / "policies" / "yeji_ecommerce.policy")[0])
     assert set(first) == {MD_PATH, HTML_PATH, DOCX_PATH}
     for tree in two_builds:
         assert {path: data for path, data in tree.items()
@@ -694,7 +696,7 @@ def test_finding3_simulate_and_diff_never_add_funding_sources(tmp_path, policy_s
         '{"programme": "art15_demonstration", "application": {"demonstration_level": "city"}}\n'
         '{"programme": "art09_equipment", "application": {"equipment_investment": 100000, '
         '"equipment_audit_passed": true}}\n', encoding="utf-8")
-    out = CliRunner().invoke(main, ["simulate", str(population)]).output.splitlines()
+    out = CliRunner().invoke(main, ["simulate", str(population), *SHIPPED]).output.splitlines()
     assert "  区财政：1 份；金额 80,000.00 元" in out and "  市财政：1 份；金额 20,000.00 元" in out
     assert out[out.index("按资金来源：") + 3] == "合计：资金来源不同，金额分别列示（见“按资金来源”），不相加"
     assert not any("100,000.00 元" in line for line in out)  # 80,000 + 20,000 is never shown
@@ -1009,9 +1011,11 @@ def test_docx_is_byte_identical_across_builds_in_separate_processes(docx_bytes):
     import sys
     import zipfile
 
-    script = ("import sys; from yeji_policy import check; from yeji_policy.backends import sheets; "
-              "p, _, _ = check.load(sys.argv[1]); sys.stdout.buffer.write(sheets.generate(p)[sys.argv[2]])")
-    builds = [subprocess.run([sys.executable, "-c", script, str(ROOT / "policies" / "yeji_ecommerce.policy"), DOCX_PATH],
+    script = ("import sys; from pathlib import Path; sys.path.insert(0, sys.argv[3]); from conftest import linked; "
+              "from yeji_policy.backends import sheets; "
+              "p = linked(Path(sys.argv[1])); sys.stdout.buffer.write(sheets.generate(p)[sys.argv[2]])")
+    builds = [subprocess.run([sys.executable, "-c", script, str(ROOT / "policies" / "yeji_ecommerce.policy"), DOCX_PATH,
+                              str(ROOT / "tests")],
                              capture_output=True, check=True, cwd=tmp).stdout for tmp in (ROOT, ROOT / "tests")]
     assert builds[0] == builds[1] == docx_bytes
     assert (ROOT / "generated" / DOCX_PATH).read_bytes() == docx_bytes

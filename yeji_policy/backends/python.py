@@ -19,7 +19,7 @@ from importlib import resources
 
 import jinja2
 
-from .. import catalogue, ir, lower, visitor
+from .. import catalogue, ir, layout, lower, versions, visitor
 from .. import model as M
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # fullmatch: "$" would allow a final newline
@@ -165,15 +165,15 @@ class _Printer(visitor.Visitor):
             return f"{_lit(label + ' ')} + group({v}) + {_lit(' ' + f.unit)}"
         return f"{_lit(label + ' ')} + show_number({v}, None)"
 
-    def call(self, prefix: str, kind: str, node) -> str:
-        """step_<kind>/reason_<kind>(*args, article), after the item's prefix if node.prefixed."""
+    def call(self, family: str, node) -> str:
+        """family_<kind>(*args, article) (family: step or reason), after the item's prefix if node.prefixed."""
         if not _KIND.fullmatch(node.kind):
             raise ValueError(f"not a step or reason kind: {node.kind!r}")
         args = "".join(f"{self.visit(a)}, " for a in node.args)
-        return f"{'prefix + ' if node.prefixed else ''}{prefix}_{node.kind}({args}{int(node.at.article)})"
+        return f"{'prefix + ' if node.prefixed else ''}{family}_{node.kind}({args}{int(node.at.article)})"
 
     def visit_Reason(self, e: ir.Reason) -> str:
-        return self.call("reason", e.kind, e)
+        return self.call("reason", e)
 
     def visit_Outcome(self, e: ir.Outcome) -> str:
         reasons = ", ".join(self.visit(r) for r in e.reasons)
@@ -458,14 +458,14 @@ def generate(policy: M.Policy) -> dict[str, bytes]:
     metas = {p.id: catalogue.programme_meta(p) for p in policy.programmes}
     text = _environment().get_template("python_module.py.j2").render(
         module_name=module_name(policy),
-        policy_lit=_lit(catalogue.policy_meta(policy)),
+        policy_lit=_lit(dict(catalogue.policy_meta(policy), in_force=versions.period_data(policy))),
         content_hash=policy.content_hash if re.fullmatch(r"[0-9a-f]{64}", policy.content_hash) else "",
         runtime=runtime_source(),
         programmes=programmes,
         programmes_lit=_pretty(metas),
         constants=constants.definitions(),
     )
-    return {f"python/{module_name(policy)}.py": text.encode("utf-8")}
+    return {layout.module(module_name(policy)): text.encode("utf-8")}
 
 
 def _pretty(value, indent: int = 0) -> str:

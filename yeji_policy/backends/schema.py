@@ -1,6 +1,6 @@
 """Forms backend: the checked model -> JSON Schema (2020-12) application forms.
 
-For a policy it writes, under generated/forms/:
+For a policy it writes, under generated/forms/<policy id>/ (layout.py):
 
 - `<programme id>.schema.json`: the application form of one programme — every
   input with its Chinese title, description, type and bounds, the embedded
@@ -37,15 +37,12 @@ import json
 import sys
 from decimal import Decimal
 
-from .. import describe, runtime
+from .. import describe, layout, runtime
 from .. import model as M
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
-DRAFT_07_DIR = "draft-07"
-FORMS_DIR = "forms"
 PROFILE = "profile"
-INDEX = "index.json"
 
 # A real date is checked by `format: date`; the pattern keeps the shape
 # exactly as runtime's (ASCII digits only) and refuses year 0000, which
@@ -416,9 +413,9 @@ def generate(policy: M.Policy) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     comment = provenance(policy)
     for name, schema, fields in forms:
-        out[f"{FORMS_DIR}/{name}.schema.json"] = dumps(schema)
-        out[f"{FORMS_DIR}/{DRAFT_07_DIR}/{name}.schema.json"] = dumps(draft_07(schema))
-        out[f"{FORMS_DIR}/{name}.uischema.json"] = dumps(dict(form_ui.uischema(fields), **{"$comment": comment}))
-        out[f"{FORMS_DIR}/{name}.messages.json"] = dumps(form_ui.messages(fields, comment))
-    out[f"{FORMS_DIR}/{INDEX}"] = dumps(index(policy))
+        out[layout.artifact(policy.id, "form", name)] = dumps(schema)
+        out[layout.artifact(policy.id, "draft-07", name)] = dumps(draft_07(schema))
+        out[layout.artifact(policy.id, "uischema", name)] = dumps(dict(form_ui.uischema(fields), **{"$comment": comment}))
+        out[layout.artifact(policy.id, "messages", name)] = dumps(form_ui.messages(fields, comment))
+    out[layout.artifact(policy.id, "forms-index")] = dumps(index(policy))
     return out

@@ -25,7 +25,7 @@ from decimal import Decimal
 
 import jinja2
 
-from .. import catalogue, describe, interpreter, testing, visitor
+from .. import catalogue, describe, interpreter, layout, testing, versions, visitor
 from .. import model as M
 from .. import runtime as R
 from ..units import MONEY
@@ -838,6 +838,27 @@ def _legend(policy: M.Policy, marked: tuple[Marked, ...]) -> tuple[str, ...]:
     return tuple(line for line in lines if line)
 
 
+def _version_rows(policy: M.Policy) -> tuple[tuple[str, str], ...]:
+    """Which version this sheet shows, when it applies, what it amends and what replaced it.
+    An open end (the text gives no date) is a reading of the drafters, said as such."""
+    from ..policy_dates import NOT_STATED, shown
+
+    doc = policy.document
+    first, last = versions.period(policy)
+    period = f"{f'自{shown(first)}起' if first else '起始不限'}，{f'至{shown(last)}止' if last else '截止不限'}"
+    if first is None or last is None:
+        open_ends = "、".join(word for word, day in (("施行日期", first), ("截止日期", last)) if day is None)
+        period += (f"〔{INTERPRETATION}：{open_ends}{NOT_STATED}，按不限处理——"
+                   f"任何申请日期都适用本版本{'' if last else '，直至有新版本修订或废止它'}〕")
+    rows = [("本说明所示版本", f"{policy.id}（编码版本 {doc.version}）"), ("适用期间", period)]
+    if doc.amends is not None:
+        rows.append(("修订", f"本版本修订 {doc.amends.policy}，自{shown(doc.amends.since)}起施行"))
+    successor = policy.superseded_by
+    rows.append(("被修订", f"自{shown(successor.since)}起由 {successor.policy}（编码版本 {successor.version}）取代，"
+                          "此后的申请适用新版本" if successor else "无（没有一同构建的版本修订本版本）"))
+    return tuple(rows)
+
+
 def build_sheet(policy: M.Policy) -> Sheet:
     doc = policy.document
     register = _Register(policy)
@@ -848,6 +869,7 @@ def build_sheet(policy: M.Policy) -> Sheet:
         *((label, NOT_DECLARED if value is None else value) for label, value in doc.details),
         ("依据", basis),
         ("主送", doc.addressees or "—"),
+        *_version_rows(policy),
     )
     provenance = (
         ("政策源文件", policy.source_file),
@@ -955,7 +977,7 @@ def generate(policy: M.Policy) -> dict[str, bytes]:
     from . import sheet_docx  # python-docx and lxml load only when a sheet is built
 
     return {
-        f"sheets/{policy.id}.md": render_markdown(sheet).encode("utf-8"),
-        f"sheets/{policy.id}.html": render_html(sheet).encode("utf-8"),
-        f"sheets/{policy.id}.docx": sheet_docx.render(sheet, policy.content_hash),
+        layout.sheet(policy.id, "md"): render_markdown(sheet).encode("utf-8"),
+        layout.sheet(policy.id, "html"): render_html(sheet).encode("utf-8"),
+        layout.sheet(policy.id, "docx"): sheet_docx.render(sheet, policy.content_hash),
     }

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import layout
 from .. import model as M
 from ..assignments import Assignments
 from . import sheets
@@ -172,7 +173,7 @@ def generate(policy: M.Policy, assignments: Assignments | None = None) -> dict[s
         raise ValueError(f"unsafe policy id {policy.id!r}")
     b = build(policy, assignments)
     return {
-        f"sheets/{policy.id}.tasks.md": render_markdown(b).encode("utf-8"),
-        f"sheets/{policy.id}.tasks.html": render_html(b).encode("utf-8"),
-        f"sheets/{policy.id}.tasks.docx": render_docx(b, policy.content_hash),
+        layout.tasks(policy.id, "md"): render_markdown(b).encode("utf-8"),
+        layout.tasks(policy.id, "html"): render_html(b).encode("utf-8"),
+        layout.tasks(policy.id, "docx"): render_docx(b, policy.content_hash),
     }

@@ -26,13 +26,14 @@ from pathlib import Path
 
 from .. import ast as A
 from .. import model as M
-from .. import clauses, parser
+from .. import clauses, parser, policy_dates
 from ..diagnostics import Diagnostic, Span
 from .context import SUGGEST_POOL, Context, closest
 from .embedded_tests import STATUS_IDS, EmbeddedTestsPass
 from .names import NamesPass, Scope
 from .source import SourcePass, policy_id
-from .structure import MAX_ARTICLE, StructurePass, chinese_numeral
+from ..headings import chinese_numeral
+from .structure import MAX_ARTICLE, StructurePass
 from .traceability import traceability
 from .types_and_units import FUNCTIONS, MAX_NESTING, TypesPass
 
@@ -87,7 +88,8 @@ def run(ctx: Context, tree) -> M.Policy | None:
                   tuple(p.id for p in programmes if p.article == a.number))
         for a in sorted(outline.articles.values(), key=lambda a: a.number)
     ]
-    if ctx.diags.has_errors or outline.document is None:
+    document = policy_dates.apply(module, outline.document, programmes, ctx.error)  # dates of effect
+    if ctx.diags.has_errors or document is None:
         return None
     traceability(ctx, module)
     if ctx.diags.has_errors:
@@ -97,7 +99,7 @@ def run(ctx: Context, tree) -> M.Policy | None:
         id=policy_id(ctx.filename),
         source_file=Path(ctx.filename).name,
         content_hash=hashlib.sha256(ctx.source.encode("utf-8")).hexdigest(),
-        document=outline.document,
+        document=document,
         chapters=tuple(outline.chapters),
         articles=tuple(articles),
         programmes=tuple(programmes),

@@ -16,7 +16,7 @@ from decimal import Decimal
 from .. import ast as A
 from .. import keywords
 from .. import model as M
-from ..units import DIMENSIONLESS, MONEY, UNITS, describe, dim_of
+from ..units import DIMENSIONLESS, INPUT_BASE_UNITS, MONEY, describe, dim_of
 from .context import Context, first_here, suggest
 from .literals import literal
 
@@ -37,10 +37,14 @@ class Scope:
         self.item_list: str | None = None  # the list that 逐项 walks
         self.item_fields: dict[str, M.Field] = {}
         self.used: set[str] = set()
+        # Steps (令) whose expression had an error, already reported: a reference to one
+        # is not reported again as undefined (no cascade of E0201 after one unit error).
+        self.broken: set[str] = set()
 
     def for_item(self, var: str, list_field: M.Field) -> "Scope":
         inner = Scope(self.programme, self.article, self.fields)
         inner.lets = dict(self.lets)
+        inner.broken = set(self.broken)
         inner.item_var = var
         inner.item_list = list_field.name
         inner.item_fields = {f.name: f for f in list_field.item_fields}
@@ -82,7 +86,7 @@ class NamesPass:
         elif kind in ("number", "int") and t.unit is not None:
             unit = str(t.unit)
             dim = dim_of(unit)
-            if UNITS[unit][1] != 1:
+            if unit not in INPUT_BASE_UNITS:
                 ctx.error("E0301", f"输入项的单位须是基本单位，“{unit}”请改为“个月”并换算", A.span_of(t.unit))
         opts: dict[str, A.FieldOption] = {}
         for opt in node.options:
@@ -161,6 +165,8 @@ class NamesPass:
                 return None
             scope.used.add(name)
             return M.InputRef(f, f.type, node.span)
+        if name in scope.broken:
+            return None  # its own error is reported where it is defined
         if scope.item_var is not None and name in scope.item_fields:
             self.ctx.error("E0201", f"未定义的输入项“{name}”，是否指“{scope.item_var}.{name}”？", node.name.span)
             return None

@@ -17,10 +17,9 @@ from lark import Token
 from .. import ast as A
 from .. import clauses
 from .. import model as M
+from ..headings import chinese_numeral, heading_forms, heading_length
 from ..diagnostics import Span
 from .context import Context, first_here, short
-
-DIGITS = "零一二三四五六七八九"
 
 # Articles are numbered 1, 2, … consecutively: no real policy comes near this.
 MAX_ARTICLE = 9999
@@ -28,7 +27,7 @@ MAX_ARTICLE = 9999
 ENTRY_LABELS = {
     "issuer": "发文机关", "title": "标题", "version": "版本", "addressees": "主送", "preamble": "引言",
     "article": "条款", "excerpt": "摘录", "applicant": "申请主体", "funding_source": "资金来源",
-    "payment_condition": "兑现条件", "inputs": "输入", "basis": "依据", "figure_note": "非规范数字",
+    "payment_condition": "兑现条件", "inputs": "输入", "basis": "依据", "figure_note": "非规范数字", "amends": "修订",
     **A.DOC_DETAILS, **A.PROGRAMME_DETAILS,
 }
 
@@ -167,7 +166,7 @@ class StructurePass:
                 seen_articles[number] = item
                 expected_article = max(expected_article, number + 1)
                 numbers.append(number)
-                articles.append(self.article(item, numeral))
+                articles.append(self.article(item, numeral, len(numbers)))
             m_chapters.append(M.Chapter(numeral, chapter.title.value, tuple(numbers)))
         if not seen_articles:
             self.ctx.error("E0501", "政策中没有任何条款：至少须有第1条", module.span)
@@ -182,12 +181,16 @@ class StructurePass:
             return None
         return int(text)
 
-    def article(self, art: A.Article, chapter: str) -> M.Article:
+    def article(self, art: A.Article, chapter: str, position: int) -> M.Article:
+        """`position`: its place among its chapter's articles, from 1."""
         number = int(art.number)
         text = art.text.value
-        prefix = f"{number}．{art.title.value}"
-        if not text.startswith(prefix):
-            self.ctx.warning("W0508", f"第{number}条的标题与原文开头不一致：原文应以“{prefix}”开头", art.title.span)
+        length = heading_length(text)
+        forms = heading_forms(number, position)
+        heading = text[:length].rstrip(" \u3000")
+        if heading not in forms or not text[length:].startswith(art.title.value):
+            self.ctx.warning("W0508", f"第{number}条的标题与原文开头不一致：原文应以“{forms[0]}{art.title.value}”开头",
+                             art.title.span, f"编号也可写作“{'”“'.join(forms[1:7])}”，其后可有空格")
         measures = clauses.measures(art, self.ctx.diags)
         return M.Article(number, art.title.value, text, chapter, measures, ())
 
@@ -248,41 +251,3 @@ class StructurePass:
         materials = tuple(v.value for v in entries["materials"].values) if "materials" in entries else ()
         wording = entries["money_wording"].values[0].value if "money_wording" in entries else None
         return details, materials, wording
-
-
-# ---------------------------------------------------------------- chapter numerals
-def chinese_numeral(n: int) -> str:
-    """The Chinese numeral of a positive integer, as chapters are numbered:
-    一, 十, 十一, 二十, 一百, 一百零一, 一百一十, 一千零一十, 一万, 十万, 一亿零一万."""
-    if n <= 0:
-        raise ValueError(n)
-    text = _in_groups(n)
-    return text[1:] if text.startswith("一十") else text  # 十一, not 一十一; but 一百一十
-
-
-def _in_groups(n: int) -> str:
-    """n ≥ 1 written in groups of four digits (万, 亿, 万亿, 亿亿 …), with 零 for every gap."""
-    if n < 10000:
-        return _group(n)
-    for base, unit in ((10 ** 8, "亿"), (10 ** 4, "万")):
-        if n >= base:
-            high, low = divmod(n, base)
-            text = _in_groups(high) + unit
-            if low:
-                text += ("零" if low < base // 10 else "") + _in_groups(low)
-            return text
-    raise AssertionError(n)  # pragma: no cover
-
-
-def _group(n: int) -> str:
-    """1 ≤ n ≤ 9999: 一千零一, 一百一十, 二十, 七."""
-    text = ""
-    zero = False
-    for place, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
-        digit = n // place % 10
-        if digit:
-            text += ("零" if zero else "") + DIGITS[digit] + unit
-            zero = False
-        elif text:
-            zero = True
-    return text

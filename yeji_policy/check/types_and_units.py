@@ -18,6 +18,7 @@ from .. import model as M
 from ..diagnostics import Span
 from ..units import MONEY, describe, multiply
 from . import tables
+from .bounds import lowest
 from .context import Context, first_here, suggest
 from .literals import literal
 from .names import NamesPass, Scope, mark_used
@@ -39,6 +40,7 @@ class TypesPass:
         self.names = names
         self.nesting = 0  # 若, 按 and 情形 open around the expression being checked
         self.in_per_item = False
+        self.facts: list[M.Expr] = []  # conditions that hold where the rule being checked stands (for W0410)
 
     def literal(self, node) -> tuple[Decimal, tuple] | None:
         return literal(self.ctx, node)
@@ -60,6 +62,7 @@ class TypesPass:
         rules: list[M.Rule] = []
         amount = None
         amount_seen: A.AmountRule | None = None
+        known = len(self.facts)  # the 要求 of an enclosing programme hold inside 逐项 too
         for rule in rules_ast:
             if amount_seen:
                 ctx.error("E0512", "“金额 = …”须是最后一条规则", rule.span)
@@ -74,6 +77,7 @@ class TypesPass:
                 interp = ctx.interp(rule.interp, "条件", scope.article, scope.programme, "condition")
                 if cond is not None:
                     rules.append(M.Require(cond, rule.reason.value, interp, rule.span))
+                    self.facts.append(cond)
             elif isinstance(rule, A.Review):
                 cond = self.expect_type(rule.cond, scope, "bool", "审核的条件")
                 interp = ctx.interp(rule.interp, "人工审核", scope.article, scope.programme, "review")
@@ -91,6 +95,8 @@ class TypesPass:
                     let = M.Let(name, rule.label.value, expr, interp, rule.span)
                     scope.lets[name] = let
                     rules.append(let)
+                else:
+                    scope.broken.add(name)
             elif isinstance(rule, A.Unique):
                 if top_level:
                     ctx.error("E0506", "“唯一”只能用在“逐项”块内", rule.span)
@@ -101,6 +107,7 @@ class TypesPass:
                     if key.type.kind not in ("text", "enum", "num", "date"):
                         ctx.error("E0401", f"“唯一”的依据须是文本、选项、数值或日期，此处为{key.type}", rule.key.span)
                     rules.append(M.Unique(key, rule.reason.value, interp, rule.span))
+        del self.facts[known:]
         if not amount_seen:
             ctx.error("E0504", "缺少“金额 = …”规则", owner)
         return rules, amount
@@ -119,6 +126,8 @@ class TypesPass:
                     ctx.error("E0303", f"上限须以元计，此处为{limit.type}", node.cap.limit.span)
                 if isinstance(limit, M.Const) and isinstance(limit.value, Decimal) and limit.value <= 0:
                     ctx.error("E0406", f"上限须大于0，此处为“{limit.text}”", node.cap.limit.span)
+                elif limit is not None and self.is_money(limit):
+                    self.cap_bound(limit, node.cap.limit.span)
                 cap_interp = ctx.interp(node.cap.interp, "上限", scope.article, scope.programme, "cap")
                 cap = M.Cap(limit, cap_interp) if limit is not None else None
             if expr is None:
@@ -169,7 +178,10 @@ class TypesPass:
                 cond = self.expect_type(case.cond, scope, "bool", "情形的条件")
             outcome = case.outcome
             if isinstance(outcome, A.Pay):
+                known = len(self.facts)
+                self.facts += [cond] if cond is not None else []  # this case's amount is paid only where it holds
                 result = self.amount(outcome.amount, scope)
+                del self.facts[known:]
             elif isinstance(outcome, A.OutcomeReview):
                 interp = self.ctx.interp(outcome.interp, "人工审核", scope.article, scope.programme, "review")
                 result = M.ReviewOutcome(outcome.reason.value, interp, outcome.span)
@@ -181,6 +193,17 @@ class TypesPass:
             self.ctx.error("E0514", "“情形”须以“其他: …”结尾，说明其余情形如何处理", node.span,
                            "原文未作规定的情形写作：其他: 审核 \"原因\"")
         return M.Cases(tuple(cases), node.span)
+
+    def cap_bound(self, limit: M.Expr, span: Span) -> None:
+        """W0410 when a cap that is an expression can be negative for a valid application.  Zero is
+        left alone: a cap of what was actually paid (最高不超过 rent_paid) is rightly 0 when nothing was."""
+        low = lowest(limit, tuple(self.facts))
+        if low is None or low >= 0:
+            return
+        least = "没有下限（可为任意负数）" if low.is_infinite() else f"为 {low:,.2f} 元"
+        self.ctx.warning("W0410", f"上限可能为负数：按各输入项的取值范围，它的最小值{least}", span,
+                         "上限为负数时，任何金额都超过上限；请检查公式（如用“最大(…, 0元)”），"
+                         "或用“要求 … 否则 不符合”排除这样的申请")
 
     @staticmethod
     def declared(name: str, scope: Scope):

@@ -17,8 +17,11 @@ RFC 9457 problem details.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
+import re
 from decimal import Decimal
 
 import jinja2
@@ -40,8 +43,7 @@ MAX_BODY = batch.MAX_LINE  # the same limit as one application on the command li
 NEXT_QUESTIONS = 3
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
        "base-uri 'none'; frame-ancestors 'none'")
-# The rule sheet is one self-contained file with its own <style> (it is also printed and mailed as is).
-CSP_SHEET = CSP.replace("style-src 'self'", "style-src 'unsafe-inline'")
+
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
            "Cache-Control": "no-store"}
 STATUS_LABELS = dict(M.STATUS_LABELS, incomplete="信息不全")
@@ -103,6 +105,8 @@ async def _json_body(request: Request):
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Problem(400, "请求体不是 UTF-8 编码", f"第{exc.start + 1}个字节无法按 UTF-8 读取") from None
+    if text.startswith("\ufeff"):  # a BOM is ignored, as `evaluate` ignores it in a file (RFC 8259 §8.1)
+        text = text[1:]
     try:
         return batch.loads_exact(text)
     except json.JSONDecodeError as exc:
@@ -116,11 +120,16 @@ async def _json_body(request: Request):
 def create_app(policy: M.Policy) -> Starlette:
     engine = pipeline.engine(policy)
     invalid_kinds = (runtime.InvalidApplication, engine.InvalidApplication)
-    metas = [catalogue.programme_meta(p) for p in policy.programmes]
+    metas = [dict(catalogue.programme_meta(p), policy=policy.id) for p in policy.programmes]
     by_id = {p.id: p for p in policy.programmes}
     profile = forms.profile_fields(policy)
     openapi_bytes = forms.dumps(openapi.document(policy))
     sheet_html = sheets.render_html(sheets.build_sheet(policy)).encode("utf-8")
+    # The rule sheet is one self-contained file with its own <style> (it is also printed and mailed as is):
+    # that one element is allowed by its hash, not every inline style ('unsafe-inline').
+    style = re.search(rb"<style>(.*?)</style>", sheet_html, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(style).digest()).decode("ascii")
+    csp_sheet = CSP.replace("style-src 'self'", f"style-src 'sha256-{digest}'")
     env = jinja2.Environment(loader=jinja2.PackageLoader("yeji_policy", "web/templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals.update(doc=policy.document, anchor=html_forms.anchor, labels=STATUS_LABELS,
@@ -165,6 +174,15 @@ def create_app(policy: M.Policy) -> Starlette:
                 e["status"] = o.decided
                 e["decided_by_range"] = True
                 e["reasons"] = [f"按已回答的情况，无论其余各项如何填写，本项目都{DECIDED[o.decided]}"]
+            elif e["status"] in DECIDED and o.decided is None:
+                # match filled an unanswered input with its default (e.g. awards received 默认 0元);
+                # the applicant has not said so, and another answer changes the result.
+                for key in ("amount", "amount_if_approved"):
+                    e.pop(key, None)
+                answered = set(profile_data)
+                e.update(status="incomplete", reasons=[], missing=[
+                    {"field": f.name, "label": f.label} for f in by_id[e["programme"]].fields
+                    if f.name not in answered])
             e["possible"] = sorted(o.statuses) if e["status"] not in ("invalid",) else []
             e["least"] = runtime.cents_string(o.low)
             e["most"] = None if o.high is None else runtime.cents_string(o.high)
@@ -194,7 +212,7 @@ def create_app(policy: M.Policy) -> Starlette:
         return page("index.html.j2", metas=metas, programmes=policy.programmes)
 
     async def sheet(request: Request) -> Response:
-        return HTMLResponse(sheet_html, headers=dict(HEADERS, **{"Content-Security-Policy": CSP_SHEET}))
+        return HTMLResponse(sheet_html, headers=dict(HEADERS, **{"Content-Security-Policy": csp_sheet}))
 
     async def favicon(request: Request) -> Response:
         return Response(status_code=204, headers=HEADERS)  # no icon; said plainly, not as a 404

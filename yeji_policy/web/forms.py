@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 from .. import model as M
 from .. import runtime
 
-_NUMBER = re.compile(r"[0-9]{1,40}(\.[0-9]{1,40})?")
+_NUMBER = re.compile(r"-?[0-9]{1,40}(\.[0-9]{1,40})?")  # a sign kept: "-5" is a negative number, not text
 MAX_FIELDS = 200_000  # pairs read from one form post (a list of 10,000 items × its fields fits)
 
 

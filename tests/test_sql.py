@@ -1,0 +1,429 @@
+"""The SQL backend on DuckDB: the typed applications table judged from raw text, against
+the Python engine's verdict on the same lines (backends/sql.py, sqlrun.py)."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("duckdb")
+pytest.importorskip("pyarrow")
+
+from yeji_policy import batch, catalogue, sqlrun  # noqa: E402
+from yeji_policy.backends import form_ui, sql  # noqa: E402
+
+import strategies  # noqa: E402
+
+
+# Each example runs DuckDB once (about a second): shrinking would take minutes; a failure prints its lines.
+NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]
+
+
+@pytest.fixture(scope="module")
+def con():
+    return sqlrun.connect(memory_limit="256MB")
+
+
+def python_verdicts(policy, generated_module, lines: list[str]) -> dict[int, dict]:
+    """The record `evaluate --batch` writes for each line, by line number."""
+
+    def engine(pid, application):
+        return form_ui.json_as_form(form_ui.programme_fields(policy, pid),
+                                    lambda d: generated_module.evaluate(pid, d))(application)
+
+    data = "".join(line + "\n" for line in lines).encode("utf-8")
+    return {line.number: batch.evaluate_line(line, engine) for line in batch.read_lines(io.BytesIO(data))}
+
+
+def sql_verdicts(policy, con, lines: list[str]) -> dict[int, sqlrun.Judged]:
+    data = "".join(line + "\n" for line in lines).encode("utf-8")
+    return {j.line: j for j in sqlrun.judge(policy, io.BytesIO(data), con)}
+
+
+def constraint_paths(policy, pid) -> set[str]:
+    return {c.path for p in policy.programmes if p.id == pid for c in p.constraints}
+
+
+def assert_agree(policy, judged: sqlrun.Judged, record: dict, may_defer: bool):
+    """SQL valid ⇒ Python valid (the rules' SQL checks the form's cross-field constraints);
+    SQL invalid ⇒ Python invalid with exactly the same paths; python only where allowed."""
+    python_paths = sorted(e["path"] for e in record.get("errors", ()))
+    if judged.verdict == "python":
+        assert may_defer, (judged, record)
+    elif judged.verdict == "valid":
+        assert record["status"] != "invalid" or set(python_paths) <= constraint_paths(policy, record["programme"]), \
+            (judged, python_paths)
+    else:
+        assert record["status"] == "invalid", (judged, record)
+        if len(python_paths) <= 100:  # cross-field constraints are the rules' SQL's to check
+            extra = set(python_paths) - set(judged.paths)
+            assert sorted(judged.paths) == [p for p in python_paths if p not in extra], (judged, python_paths)
+            assert extra <= constraint_paths(policy, record["programme"]), (judged, python_paths)
+
+
+# ---------------------------------------------------------------- the generated population
+# Values that the SQL must judge itself (plainly invalid), per kind.
+PLAIN_BAD = {
+    "money": ["1.234", "-1", "-0.01", "10000000000", "9999999999.999", '"12"', "true", "null", "[]", "{}"],
+    "number": ["1.234", "-5", "10000000000", '"3"', "false", "null"],
+    "int": ["1.5", "-1", "10000000000", '"2017"', "true", "null"],
+    "bool": ["1", '"true"', "null", "[]"],
+    "date": ['"2018-02-30"', '"2018-1-01"', '"0000-01-01"', "20180101", '""', "null"],
+    "enum": ['"nope"', "1", '""', "null"],
+    "text": ['""', '"   "', '"\\u3000"', '"' + "村" * 201 + '"', "5", "null"],
+    "list": ["[]", '"x"', "[1]", "null", "{}"],
+}
+# Spellings that are valid JSON numbers the SQL leaves to Python (an exponent, huge exponents).
+EXOTIC = ["1e2", "1E400", "1.5e-1", "0e0", "1e-400"]
+
+
+def json_text(value) -> str:
+    return batch.exact_json(value)
+
+
+@st.composite
+def line(draw, policy):
+    """(line text, may the SQL defer it to Python)."""
+    programme = draw(st.sampled_from(policy.programmes))
+    specs = [catalogue.field_spec(f) for f in programme.fields]
+    app = draw(strategies.for_programme(programme))
+    members = {k: json_text(v) for k, v in app.items()}
+    may_defer = False
+    for _ in range(draw(st.integers(0, 2))):
+        spec = draw(st.sampled_from(specs))
+        how = draw(st.sampled_from(["bad", "bad", "exotic", "missing", "unknown", "item"]))
+        if how == "missing":
+            members.pop(spec["name"], None)
+        elif how == "unknown":
+            members[draw(st.sampled_from(["extra", "amount", "x_1"]))] = "1"
+        elif how == "exotic" and spec["kind"] in ("money", "number", "int"):
+            members[spec["name"]] = draw(st.sampled_from(EXOTIC))
+            may_defer = True
+        elif how == "item" and spec["kind"] == "list" and spec["name"] in app:
+            items = [{k: json_text(v) for k, v in item.items()} for item in app[spec["name"]]]
+            index = draw(st.integers(0, len(items) - 1))
+            item_spec = draw(st.sampled_from(spec["items"]))
+            items[index][item_spec["name"]] = draw(st.sampled_from(PLAIN_BAD[item_spec["kind"]]))
+            if item_spec["kind"] in ("money", "number", "int"):
+                may_defer = True  # a number inside a list is read back from DuckDB's JSON only when plain
+            members[spec["name"]] = "[" + ", ".join("{" + ", ".join(f'"{k}": {v}' for k, v in item.items()) + "}"
+                                                    for item in items) + "]"
+        else:
+            members[spec["name"]] = draw(st.sampled_from(PLAIN_BAD[spec["kind"]]))
+    body = "{" + ", ".join(f'"{k}": {v}' for k, v in draw(st.permutations(list(members.items())))) + "}"
+    return f'{{"programme": "{programme.id}", "application": {body}}}', may_defer
+
+
+@settings(max_examples=40, deadline=None, phases=NO_SHRINK,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_sql_judges_every_field_as_python_does(policy, generated_module, con, data):
+    drawn = data.draw(st.lists(line(policy), min_size=1, max_size=25))
+    lines = [text for text, _ in drawn]
+    judged = sql_verdicts(policy, con, lines)
+    records = python_verdicts(policy, generated_module, lines)
+    assert sorted(judged) == sorted(records)
+    for number, (_, may_defer) in enumerate(drawn, start=1):
+        assert_agree(policy, judged[number], records[number], may_defer)
+
+
+def test_plain_lines_are_judged_in_sql_not_deferred(policy, generated_module, con):
+    """Every embedded test case is judged by the SQL itself, valid or with the right paths."""
+    lines = [batch.exact_json({"programme": t.programme, "application": t.application}) for t in policy.tests]
+    judged = sql_verdicts(policy, con, lines)
+    records = python_verdicts(policy, generated_module, lines)
+    assert {j.verdict for j in judged.values()} <= {"valid", "invalid"}
+    for number in records:
+        assert_agree(policy, judged[number], records[number], may_defer=False)
+    assert sum(j.verdict == "invalid" for j in judged.values()) >= 3
+
+
+HOSTILE = [
+    ("{bad", "python"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 1e400, "equipment_audit_passed": true}}', "python"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": NaN, "equipment_audit_passed": true}}', "python"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 1, "equipment_investment": 2, "equipment_audit_passed": true}}', "python"),
+    ('{"programme": "nope", "application": {}}', "python"),
+    ('{"programme": "art09_equipment", "application": []}', "python"),
+    ('[1, 2]', "python"),
+    # DuckDB's reader would make this 1e15 (a double); judged from its text it is too large
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 999999999999999.99, "equipment_audit_passed": true}}', "invalid"),
+    # a DECIMAL(12,2) cast would round it to 1.23: judged from its text it has three places
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 1.234, "equipment_audit_passed": true}}', "invalid"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 9999999999.99, "equipment_audit_passed": true}}', "valid"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 12.30, "equipment_audit_passed": true}}', "valid"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": -0, "equipment_audit_passed": true}}', "valid"),
+    # a key inside a text value is no key: the village's text holds `"investment": 5`
+    ('{"programme": "art13_rural_stations", "application": {"stations": [{"village": "\\"investment\\": 5", "built_year": 2017, '
+     '"meets_standard": true, "acceptance_passed": true, "investment": 100}]}}', "valid"),
+]
+
+
+@pytest.mark.parametrize("text,verdict", HOSTILE)
+def test_hostile_lines_never_fail_the_query(policy, generated_module, con, text, verdict):
+    lines = [text, '{"programme": "art09_equipment", "application": {"equipment_investment": 100, "equipment_audit_passed": true}}']
+    judged = sql_verdicts(policy, con, lines)
+    records = python_verdicts(policy, generated_module, lines)
+    assert judged[1].verdict == verdict
+    assert judged[2].verdict == "valid"  # the run goes on
+    assert_agree(policy, judged[1], records[1], may_defer=True)
+
+
+def test_line_numbers_follow_evaluate_batch(policy, con):
+    """Blank lines are counted and skipped; a line that is not UTF-8 or too long is left to Python."""
+    ok = '{"programme": "art09_equipment", "application": {"equipment_investment": 1, "equipment_audit_passed": true}}'
+    data = (ok + "\n\n  \n" + ok + "\n").encode() + b"\xff\xfe\n" + ok.encode()
+    judged = list(sqlrun.judge(policy, io.BytesIO(data), con))
+    assert [(j.line, j.verdict) for j in judged] == [(1, "valid"), (4, "valid"), (5, "python"), (6, "valid")]
+
+
+def test_every_judged_column_is_exact(policy, con):
+    """No column of the typed applications table is DOUBLE or FLOAT: numbers are DECIMAL."""
+    import pyarrow as pa
+
+    con.register("lines", pa.table({"line": pa.array([], pa.int64()), "text": pa.array([], pa.string())}))
+    try:
+        routed = sql.routed_sql(list(policy.programme_ids))
+        for p in policy.programmes:
+            meta = catalogue.programme_meta(p)
+            query = f"WITH routed AS ({routed}) {sql.programme_inputs_sql(meta)}"
+            described = con.execute(f"DESCRIBE {query}").fetchall()
+            types = {row[0]: row[1] for row in described}
+            for spec in meta["inputs"]:
+                column = types["f_" + spec["name"]]
+                assert not re.search(r"DOUBLE|FLOAT|REAL", column), (p.id, spec["name"], column)
+                if spec["kind"] in ("money", "number", "int"):
+                    assert column == sql.dec_type(sql.field_places(spec)), (spec["name"], column)
+    finally:
+        con.unregister("lines")
+
+
+# ---------------------------------------------------------------- results: DuckDB against the generated module
+@pytest.fixture(scope="module")
+def compiled(policy):
+    from yeji_policy import lower
+
+    return sqlrun.Compiled(policy, lower.lower(policy))
+
+
+def run_both(policy, generated_module, compiled, con, lines: list[str], chunk: int = sqlrun.CHUNK_LINES):
+    def engine(pid, application):
+        return form_ui.json_as_form(form_ui.programme_fields(policy, pid),
+                                    lambda d: generated_module.evaluate(pid, d))(application)
+
+    data = "".join(line + "\n" for line in lines).encode("utf-8")
+    out = io.StringIO()
+    counts = sqlrun.run(compiled, sqlrun.lines_from_jsonl(io.BytesIO(data), chunk), out, "jsonl", engine, con)
+    results = [json.loads(text) for text in out.getvalue().splitlines()]
+    return counts, results, python_verdicts(policy, generated_module, lines)
+
+
+def assert_same_results(compiled, results, records):
+    """Every line once, in order; status, amount, amount_if_approved equal; for the rows SQL
+    decided, the reason codes stand for the Python reasons one for one, and the same
+    interpretations apply."""
+    assert [r["line"] for r in results] == sorted(records)
+    for r in results:
+        p = records[r["line"]]
+        assert (r["status"], r.get("amount"), r.get("amount_if_approved")) == \
+            (p["status"], p.get("amount"), p.get("amount_if_approved")), (r, p)
+        if "steps" in r or r["status"] == "invalid":  # written by the Python engine
+            assert r == p
+            continue
+        assert r["reasons"] == compiled.codes_of(p), (r, p["reasons"])
+        assert "?" not in r["reasons"]
+        ids = {f"I{compiled.entries.index(e) + 1}" for e in p["interpretations"]}
+        assert set(r["interpretations"]) == ids, (r, p["interpretations"])
+
+
+@st.composite
+def rent_window_line(draw, policy):
+    """art10_park_rent claims around the first and last month of the 3-year window."""
+    programme = policy.programme("art10_park_rent")
+    app = draw(strategies.for_programme(programme))
+    move_in = draw(st.dates(datetime.date(2016, 1, 1), datetime.date(2020, 12, 31)))
+    month = move_in.year * 12 + move_in.month - 1
+
+    def day(offset, last=False):
+        m = month + offset
+        y, mo = divmod(m, 12)
+        first = datetime.date(y, mo + 1, 1)
+        if not last:
+            return first
+        y2, mo2 = divmod(m + 1, 12)
+        return datetime.date(y2, mo2 + 1, 1) - datetime.timedelta(days=1)
+
+    start = draw(st.sampled_from([-2, -1, 0, 1, 34, 35, 36]))
+    end = start + draw(st.sampled_from([0, 1, 2, 11]))
+    app.update(move_in_date=move_in.isoformat(), claim_from=day(start).isoformat(), claim_to=day(end, True).isoformat(),
+               enterprise_kind=draw(st.sampled_from(["ecommerce", "support_service"])), in_ecommerce_park=True)
+    return batch.exact_json({"programme": programme.id, "application": app}), False
+
+
+@settings(max_examples=30, deadline=None, phases=NO_SHRINK,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_duckdb_equals_the_generated_module_on_every_row(policy, generated_module, compiled, con, data):
+    """Differential: populations over every programme — thresholds and caps ± 0.01 元, 0,
+    rent-window edges, repeated villages, invalid rows — decided by DuckDB and by the module."""
+    drawn = data.draw(st.lists(st.one_of(line(policy), rent_window_line(policy)), min_size=1, max_size=40))
+    lines = [text for text, _ in drawn]
+    counts, results, records = run_both(policy, generated_module, compiled, con, lines, chunk=16)
+    assert counts["lines"] == len(lines)
+    assert_same_results(compiled, results, records)
+
+
+def test_embedded_cases_are_decided_in_sql(policy, generated_module, compiled, con):
+    lines = [batch.exact_json({"programme": t.programme, "application": t.application}) for t in policy.tests]
+    counts, results, records = run_both(policy, generated_module, compiled, con, lines)
+    assert_same_results(compiled, results, records)
+    invalid = sum(t.expect.status == "invalid" for t in policy.tests)
+    assert counts == {"lines": len(lines), "sql": len(lines) - invalid, "python": invalid}
+
+
+def test_every_programme_has_cases_decided_in_sql(policy, compiled):
+    assert sorted(p.id for p in policy.programmes) == sorted(
+        {t.programme for t in policy.tests if t.expect.status != "invalid"})
+
+
+# ---------------------------------------------------------------- exact types
+FLOATING = ("DOUBLE", "FLOAT", "REAL", "FLOAT4", "FLOAT8")
+
+
+def test_no_float_anywhere_in_the_generated_sql(compiled):
+    """Every cast of the generated query is to an exact type, no number is divided, no
+    float literal appears, and no formatting goes through a double (format/printf)."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(compiled.query, read="duckdb")
+    casts = [c.to for c in tree.find_all(exp.Cast)]
+    assert casts
+    for to in casts:
+        assert to.this.name not in FLOATING and "DOUBLE" not in to.sql("duckdb"), to.sql("duckdb")
+        if to.this == exp.DataType.Type.DECIMAL:
+            precision, scale = (int(e.this.this) for e in to.expressions)
+            assert precision <= 38 and scale <= precision
+    assert list(tree.find_all(exp.Div)) == [] and list(tree.find_all(exp.IntDiv)) == []
+    for literal in tree.find_all(exp.Literal):
+        assert not (literal.is_number and ("." in literal.this or "e" in literal.this.lower())), literal.sql()
+    names = {f.sql_name().lower() for f in tree.find_all(exp.Func)} | \
+        {f.name.lower() for f in tree.find_all(exp.Anonymous)}
+    assert not names & {"format", "printf", "to_double", "pow", "power", "sqrt", "exp", "ln", "log"}
+
+
+def test_result_columns_and_every_number_are_decimal(policy, compiled, con):
+    """The result's money columns are DECIMAL(38,2); every numeric expression the printer
+    builds is cast to DECIMAL(38, its exact scale) — DuckDB's own typeof says so."""
+    import pyarrow as pa
+
+    con.register("lines", pa.table({"line": pa.array([1], pa.int64()), "text": pa.array(["{}"])}))
+    try:
+        described = {row[0]: row[1] for row in con.execute(f"DESCRIBE {compiled.query}").fetchall()}
+    finally:
+        con.unregister("lines")
+    assert described["amount"] == "DECIMAL(38,2)" and described["amount_if_approved"] == "DECIMAL(38,2)"
+    assert not any(t in kind for kind in described.values() for t in FLOATING)
+
+
+def _exact_operand(node) -> bool:
+    """A DECIMAL cast, or whole-number arithmetic on calendar parts (months between dates)."""
+    from sqlglot import exp
+
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Cast):
+        return node.to.this == exp.DataType.Type.DECIMAL or node.to.this == exp.DataType.Type.BIGINT
+    if isinstance(node, exp.Literal):
+        return node.is_int
+    if isinstance(node, (exp.Year, exp.Month)):
+        return True
+    if isinstance(node, (exp.Greatest, exp.Least)):  # of whole month numbers only
+        return all(_exact_operand(a) for a in [node.this, *node.expressions])
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul)):
+        return _exact_operand(node.this) and _exact_operand(node.expression)
+    return False
+
+
+def test_every_arithmetic_operand_of_the_rules_is_decimal(policy):
+    """In every programme's rules, each +, − and × has operands cast to DECIMAL (or whole
+    numbers of months): no operand can reach DuckDB's DOUBLE (DECIMAL ÷ INTEGER, a JSON number)."""
+    import sqlglot
+    from sqlglot import exp
+
+    from yeji_policy import lower, sparkrun
+
+    seen = 0
+    for pid, query in sparkrun.rules_queries(policy, lower.lower(policy)).items():
+        tree = sqlglot.parse_one(query, read="duckdb")
+        for node in tree.find_all(exp.Add, exp.Sub, exp.Mul):
+            seen += 1
+            assert _exact_operand(node.this) and _exact_operand(node.expression), (pid, node.sql("duckdb")[:200])
+    assert seen > 50
+
+
+# ---------------------------------------------------------------- the command line
+def _population_file(policy, tmp_path):
+    lines = [batch.exact_json({"programme": t.programme, "application": t.application}) for t in policy.tests]
+    lines += ["{bad", "", '{"programme": "art09_equipment", "application": {"equipment_investment": 1e400, '
+                           '"equipment_audit_passed": true}}']
+    path = tmp_path / "population.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, lines
+
+
+def test_evaluate_batch_on_duckdb_writes_every_line_in_order(policy, tmp_path):
+    from click.testing import CliRunner
+
+    from yeji_policy.cli import main
+
+    path, lines = _population_file(policy, tmp_path)
+    duck = CliRunner().invoke(main, ["evaluate", "--batch", str(path), "--engine", "duckdb"])
+    python = CliRunner().invoke(main, ["evaluate", "--batch", str(path)])
+    assert duck.exit_code == 0 and python.exit_code == 0, duck.output
+    ours = [json.loads(t) for t in duck.stdout.splitlines() if t.startswith("{")]
+    theirs = [json.loads(t) for t in python.stdout.splitlines() if t.startswith("{")]
+    assert [r["line"] for r in ours] == [r["line"] for r in theirs] == [n for n, t in enumerate(lines, 1) if t.strip()]
+    for a, b in zip(ours, theirs):
+        assert (a["status"], a.get("amount"), a.get("amount_if_approved")) == \
+            (b["status"], b.get("amount"), b.get("amount_if_approved"))
+        if a["status"] == "invalid":
+            assert a == b  # worded by the Python engine
+    parquet = tmp_path / "r.parquet"
+    result = CliRunner().invoke(main, ["evaluate", "--batch", str(path), "--engine", "duckdb", "--out", str(parquet)])
+    assert result.exit_code == 0
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(parquet).to_pylist()
+    assert [(r["line"], r["status"], None if r["amount"] is None else format(r["amount"], "f")) for r in rows] == \
+        [(r["line"], r["status"], r.get("amount")) for r in ours]
+
+
+def test_simulate_totals_equal_on_both_engines(policy, tmp_path):
+    from click.testing import CliRunner
+
+    from yeji_policy.cli import main
+
+    path, _ = _population_file(policy, tmp_path)
+    duck = CliRunner().invoke(main, ["simulate", str(path), "--json"])
+    python = CliRunner().invoke(main, ["simulate", str(path), "--json", "--engine", "python"])
+    assert duck.exit_code == python.exit_code == 0
+    assert json.loads(duck.stdout) == json.loads(python.stdout)
+
+
+def test_explain_one_line_in_chinese(policy, tmp_path):
+    from click.testing import CliRunner
+
+    from yeji_policy.cli import main
+
+    path, lines = _population_file(policy, tmp_path)
+    result = CliRunner().invoke(main, ["evaluate", "--batch", str(path), "--line", "1"])
+    assert result.exit_code == 0
+    assert "计算过程：" in result.stdout and f"（{policy.tests[0].programme}，" in result.stdout

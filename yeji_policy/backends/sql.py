@@ -1,0 +1,766 @@
+"""The SQL backend: a population of applications as a table, judged and decided in SQL.
+
+Two parts, both generated from the checked policy:
+
+- **The typed applications table** (`programme_inputs_sql`): from the raw text of
+  each JSON Lines record (or a Parquet row of programme + application text), one
+  row per application with every form field as a typed column, judged *from the
+  number's raw text before any cast* (DuckDB reads JSON numbers as DOUBLE, and a
+  cast to DECIMAL(12,2) rounds silently — see FIELD-NOTES.md).  Each field is
+  ok, bad (the path is listed) or unsure (a spelling the SQL does not judge —
+  an exponent, a repeated key, `NaN` — which the Python engine then decides, so
+  nothing is ever guessed).  A row is `valid` only when every field is ok;
+  everything else goes to the Python engine, which words the problems
+  (one source of wording) or, for an unsure row that is in fact valid, decides it.
+- **The rules** (`programme_rules_sql`): printed from the lowered IR (yeji_policy/ir.py),
+  not from the model.  Until the IR exists this raises `SQLPrinterUnavailable`.
+
+Every number in the generated SQL is DECIMAL; no expression is DOUBLE or FLOAT
+(tests/test_sql.py checks the type of every column).  Names in the SQL are
+validated identifiers and every literal goes through `lit`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .. import catalogue, ir, runtime, visitor
+
+# The states of one field (and of a row): judged in SQL, or left to Python.
+OK, BAD, UNSURE = 0, 1, 2
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Python's str.strip() removes exactly the characters for which str.isspace() holds.
+_PY_SPACE = r"\t\n\x{0b}\x{0c}\r\x{1c}-\x{1f} \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+NUMBER_TYPES = ("BIGINT", "UBIGINT", "DOUBLE", "HUGEINT")
+MAX_INT_DIGITS = len(str(int(runtime.MAX_NUMBER)))  # 10: more whole digits is always too large
+# A line DuckDB's JSON reader would take differently from Python's: NaN/Infinity
+# (DuckDB accepts them), and an escaped surrogate. Such lines go to Python whole.
+SUSPECT_LINE = r"NaN|Infinity|\\[uU][dD][89a-fA-F]"
+
+
+class SQLPrinterUnavailable(NotImplementedError):
+    """The rules cannot be printed to SQL yet: the printer reads the lowered IR."""
+
+
+def ident(name: str) -> str:
+    """A name in SQL: only identifiers the checker accepts, always quoted."""
+    if not _IDENT.fullmatch(name):
+        raise ValueError(f"not an identifier: {name!r}")
+    return f'"{name}"'
+
+
+def lit(text: str) -> str:
+    """A SQL string literal (standard quoting: ' doubled; no backslash escapes)."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def dec_type(places: int) -> str:
+    """The exact type of an input with `places` decimals, up to MAX_NUMBER."""
+    return f"DECIMAL({MAX_INT_DIGITS + places},{places})"
+
+
+def places_of(value: str | None) -> int:
+    if value is None:
+        return 0
+    exponent = Decimal(value).normalize().as_tuple().exponent
+    return max(0, -exponent)
+
+
+def field_places(spec: dict) -> int:
+    if spec["kind"] == "int":
+        return 0
+    if spec.get("step") is not None:
+        return max(places_of(spec["step"]), places_of(spec.get("minimum")))
+    return 2
+
+
+def _key_pattern(name: str) -> str:
+    # A key as written at the start of an object member: a `"` inside a JSON string is
+    # escaped (\"), so text values can never match.  The token runs to the next delimiter.
+    return lit(r'[{,]\s*"' + name + r'"\s*:\s*([^,}\]\s]*)')
+
+
+# ---------------------------------------------------------------- one field
+def _exact(value: Decimal) -> str:
+    """A constant as an exact DECIMAL (a bare 0.5 would be read as DOUBLE by some engines)."""
+    text = format(value, "f")
+    places = len(text.partition(".")[2])
+    return f"CAST({lit(text)} AS DECIMAL({max(len(text.replace('.', '')), places + 1)},{places}))"
+
+
+def number_parts(raw_all: str) -> str:
+    """The sign, whole digits and fraction of the first raw token (whole digits '': no plain decimal)."""
+    return f"regexp_extract({raw_all}[1], '^(-?)(0|[1-9][0-9]*)(?:\\.([0-9]+))?$', ['s', 'i', 'f'])"
+
+
+def _number(spec: dict, json_type: str, raw: dict) -> tuple[str, str]:
+    """(state, value) SQL of a numeric field; raw["all"]: the list of raw tokens of its key
+    (None: they cannot be told apart); raw["parts"]: number_parts of it, if computed before."""
+    step, minimum = spec.get("step"), spec.get("minimum")
+    places = field_places(spec)
+    raw_all = raw.get("all") or "[]"
+    path_ok_for_raw = raw.get("all") is not None
+    parts = raw.get("parts") or number_parts(raw_all)
+    # parts.s: sign, parts.i: whole digits (empty: not a plain decimal), parts.f: fraction
+    frac = f"rtrim({parts}.f, '0')"
+    text = f"({parts}.i || CASE WHEN {frac} <> '' THEN '.' || {frac} ELSE '' END)"
+    value = f"TRY_CAST({text} AS {dec_type(places)})"
+    checks = [
+        f"WHEN {json_type} NOT IN ({', '.join(map(lit, NUMBER_TYPES))}) THEN {BAD}",
+        f"WHEN len({raw_all}) <> 1 THEN {UNSURE}" if path_ok_for_raw else f"WHEN TRUE THEN {UNSURE}",
+        f"WHEN {parts}.i = '' THEN {UNSURE}",  # an exponent: Python decides
+        f"WHEN {parts}.s = '-' AND ({parts}.i <> '0' OR {frac} <> '') THEN {BAD}",
+        f"WHEN length({parts}.i) > {MAX_INT_DIGITS} THEN {BAD}",
+        f"WHEN length({frac}) > {places} THEN {BAD}",
+        f"WHEN {value} > {_exact(runtime.MAX_NUMBER)} THEN {BAD}",
+    ]
+    if step is not None:
+        checks.append(f"WHEN {value} % {_exact(Decimal(step))} <> 0 THEN {BAD}")
+    if minimum is not None:
+        checks.append(f"WHEN {value} < {_exact(Decimal(minimum))} THEN {BAD}")
+    return "CASE " + " ".join(checks) + f" ELSE {OK} END", value
+
+
+def _scalar(spec: dict, obj: str, raw: dict) -> tuple[str, str]:
+    """(state, value) of a non-list field of the JSON object `obj` (present)."""
+    path = lit(f"$.{spec['name']}")
+    json_type = raw.get("type") or f"json_type({obj}, {path})"
+    string = f"json_extract_string({obj}, {path})"
+    kind = spec["kind"]
+    if kind in ("money", "number", "int"):
+        return _number(spec, json_type, raw)
+    if kind == "bool":
+        return f"CASE WHEN {json_type} = 'BOOLEAN' THEN {OK} ELSE {BAD} END", f"TRY_CAST({string} AS BOOLEAN)"
+    if kind == "date":
+        ok = (f"{json_type} = 'VARCHAR' AND regexp_full_match({string}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')"
+              f" AND NOT starts_with({string}, '0000') AND TRY_CAST({string} AS DATE) IS NOT NULL")
+        return f"CASE WHEN {ok} THEN {OK} ELSE {BAD} END", f"TRY_CAST({string} AS DATE)"
+    if kind == "enum":
+        options = ", ".join(lit(o) for o, _ in spec["options"])
+        return f"CASE WHEN {json_type} = 'VARCHAR' AND {string} IN ({options}) THEN {OK} ELSE {BAD} END", string
+    if kind == "text":
+        ok = (f"{json_type} = 'VARCHAR' AND length({string}) <= {runtime.MAX_TEXT}"
+              f" AND regexp_matches({string}, '[^{_PY_SPACE}]')")
+        return f"CASE WHEN {ok} THEN {OK} ELSE {BAD} END", string
+    raise ValueError(f"no scalar SQL for kind {kind}")
+
+
+def _unknown_keys(keys: str, names: list[str]) -> str:
+    known = "[" + ", ".join(lit(n) for n in names) + "]"
+    return f"list_filter({keys}, lambda k: NOT list_contains({known}, k))"
+
+
+def _object_state(specs: list[dict], obj: str, prefix: str, raw_of, own_path: str = "''") -> tuple[str, str, dict[str, str]]:
+    """(state, paths, values) of a JSON object against its fields.  prefix: SQL text of
+    the path prefix ('' at the top, 'stations[0].' for an item); raw_of(name) gives
+    the raw tokens' SQL of a numeric key, or None when they cannot be told apart."""
+    keys = "keys" if obj == "app" else f"json_keys({obj})"
+    unknown = _unknown_keys(keys, [s["name"] for s in specs])
+    states, paths, values = [], [], {}
+    for spec in specs:
+        name = spec["name"]
+        present = f"list_contains({keys}, {lit(name)})"
+        missing = OK if spec.get("default") is not None else BAD
+        if spec["kind"] == "list":
+            state, value = _list(spec, obj, prefix)
+        else:
+            state, value = _scalar(spec, obj, raw_of(name))
+        if spec.get("default") is not None:
+            value = f"CASE WHEN {present} THEN {value} ELSE CAST({lit(spec['default'])} AS {dec_type(field_places(spec))}) END"
+        field_state = f"CASE WHEN NOT {present} THEN {missing} ELSE {state} END"
+        states.append(field_state)
+        values[name] = value
+        path = f"{prefix} || {lit(name)}" if prefix else lit(name)
+        if spec["kind"] == "list":
+            # a list's own problem is its path; its items' problems carry their own paths
+            paths.append(f"CASE WHEN {field_state} = {BAD} AND NOT ({_list_items_bad(spec, obj)}) THEN [{path}]"
+                         f" WHEN {field_state} = {BAD} THEN {_list_item_paths(spec, obj, prefix)} ELSE [] END")
+        else:
+            paths.append(f"CASE WHEN {field_state} = {BAD} THEN [{path}] ELSE [] END")
+    unknown_paths = (f"list_transform({unknown}, lambda k: {prefix} || k)" if prefix else unknown)
+    object_state = (f"CASE WHEN json_type({obj}) <> 'OBJECT' THEN {BAD}"
+                    f" WHEN len({keys}) <> len(list_distinct({keys})) THEN {UNSURE}"
+                    f" WHEN list_bool_or(list_transform({unknown}, lambda k: length(k) > 40 OR NOT regexp_full_match(k, '[ -~]*'))) THEN {UNSURE}"
+                    f" ELSE greatest({', '.join(states)}, CASE WHEN len({unknown}) > 0 THEN {BAD} ELSE {OK} END) END")
+    all_paths = f"flatten([{', '.join(paths)}, {unknown_paths}])" if paths else unknown_paths
+    all_paths = f"CASE WHEN json_type({obj}) <> 'OBJECT' THEN [{own_path}] ELSE {all_paths} END"
+    return object_state, all_paths, values
+
+
+def _items(spec: dict, obj: str) -> str:
+    if obj == "app":
+        return ident("items_" + spec["name"])  # computed once, in a layer below (programme_inputs_sql)
+    return f"TRY_CAST(json_extract({obj}, {lit('$.' + spec['name'])}) AS JSON[])"
+
+
+def _item_state(spec: dict, item: str, index: str, obj: str) -> tuple[str, str, dict[str, str]]:
+    # Inside a list the raw tokens of a key cannot be paired with their items: a number
+    # is read back from DuckDB's JSON, which prints a plain decimal of at most 12
+    # digits unchanged (trailing zeros aside) — and programme_inputs_sql leaves the
+    # row to Python unless every numeric token of that key in the line is such a decimal.
+    own = f"{lit(spec['name'] + '[')} || ({index})::VARCHAR || ']'"
+    return _object_state(spec["items"], item, f"{own} || '.'",
+                         lambda name: {"all": f"[json_extract({item}, {lit('$.' + name)})::VARCHAR]"}, own)
+
+
+def _list(spec: dict, obj: str, prefix: str) -> tuple[str, str]:
+    json_type = f"json_type({obj}, {lit('$.' + spec['name'])})"
+    items = _items(spec, obj)
+    item_state, _, _ = _item_state(spec, "it", "i - 1", obj)
+    state = (f"CASE WHEN {json_type} <> 'ARRAY' THEN {BAD}"
+             f" WHEN len({items}) = 0 OR len({items}) > {runtime.MAX_ITEMS} THEN {BAD}"
+             f" ELSE list_max(list_transform({items}, lambda it, i: {item_state})) END")
+    return state, items
+
+
+def _list_items_bad(spec: dict, obj: str) -> str:
+    json_type = f"json_type({obj}, {lit('$.' + spec['name'])})"
+    items = _items(spec, obj)
+    return f"coalesce({json_type} = 'ARRAY' AND len({items}) BETWEEN 1 AND {runtime.MAX_ITEMS}, FALSE)"
+
+
+def _list_item_paths(spec: dict, obj: str, prefix: str) -> str:
+    items = _items(spec, obj)
+    _, item_paths, _ = _item_state(spec, "it", "i - 1", obj)
+    return f"flatten(list_transform({items}, lambda it, i: {item_paths}))"
+
+
+# ---------------------------------------------------------------- one programme
+def programme_inputs_sql(meta: dict, source: str = "routed") -> str:
+    """SELECT over `source` (line BIGINT, programme VARCHAR, text VARCHAR, app JSON) giving
+    line, state (OK / BAD / UNSURE), error_paths (VARCHAR[]) and one typed column per field."""
+    specs = meta["inputs"]
+    flat = all(s["kind"] != "list" for s in specs)
+
+    # computed once per row, in layers below the judgement (each is read many times)
+    numeric = [s["name"] for s in specs if s["kind"] in ("money", "number", "int")] if flat else []
+    layer1 = ", ".join(["json_keys(app) AS keys"] + [
+        f"regexp_extract_all(text, {_key_pattern(n)}, 1) AS {ident('raw_' + n)}" for n in numeric])
+    layer2 = ", ".join(["*"] + [f"{number_parts(ident('raw_' + n))} AS {ident('parts_' + n)}" for n in numeric]
+                       + [f"json_type(app, {lit('$.' + s['name'])}) AS {ident('type_' + s['name'])}" for s in specs]
+                       + [f"TRY_CAST(json_extract(app, {lit('$.' + s['name'])}) AS JSON[]) AS {ident('items_' + s['name'])}"
+                          for s in specs if s["kind"] == "list"])
+
+    def raw_of(name):
+        if name in numeric:
+            return {"all": ident("raw_" + name), "parts": ident("parts_" + name), "type": ident("type_" + name)}
+        return {"type": ident("type_" + name)}
+
+    state, paths, values = _object_state(specs, "app", "", raw_of)
+    if not flat:
+        # numeric item fields are read from DuckDB's JSON: only when every token of their key is plain
+        numeric = [f for s in specs if s["kind"] == "list" for f in s["items"] if f["kind"] in ("money", "number", "int")]
+        plain = {f["name"]: ("(0|[1-9][0-9]{0,9})" if f["kind"] == "int" or field_places(f) == 0
+                             else f"(0|[1-9][0-9]{{0,9}})(\\.[0-9]{{1,{field_places(f)}}})?") for f in numeric}
+        guards = [f"coalesce(list_bool_and(list_transform(list_filter(regexp_extract_all(text, {_key_pattern(n)}, 1),"
+                  f" lambda t: regexp_matches(t, '^[-0-9]')), lambda t: regexp_full_match(t, {lit(p)}))), TRUE)"
+                  for n, p in plain.items()]
+        top_numeric = [s for s in specs if s["kind"] in ("money", "number", "int")]
+        if top_numeric:
+            raise ValueError("a list programme with numeric top-level fields: not judged in SQL yet")
+        if guards:
+            state = f"CASE WHEN NOT ({' AND '.join(guards)}) THEN {UNSURE} ELSE {state} END"
+    columns = [f"({state}) AS state", f"({paths}) AS error_paths"]
+    for spec in specs:
+        value = values[spec["name"]]
+        if spec["kind"] == "list":
+            value = _list_value(spec, value)
+        columns.append(f"{value} AS {ident('f_' + spec['name'])}")
+    return (f"SELECT line, {', '.join(columns)}\nFROM (SELECT {layer2} FROM (SELECT line, text, app, {layer1}"
+            f" FROM {source} WHERE programme = {lit(meta['id'])}))")
+
+
+def _list_value(spec: dict, items: str) -> str:
+    """A list field as a list of typed structs (NULL-safe: only read on valid rows)."""
+    members = []
+    for f in spec["items"]:
+        path = lit("$." + f["name"])
+        string = f"json_extract_string(it, {path})"
+        if f["kind"] in ("money", "number", "int"):
+            value = f"TRY_CAST({string} AS {dec_type(field_places(f))})"
+        elif f["kind"] == "bool":
+            value = f"TRY_CAST({string} AS BOOLEAN)"
+        elif f["kind"] == "date":
+            value = f"TRY_CAST({string} AS DATE)"
+        else:
+            value = string
+        members.append(f"{ident(f['name'])} := {value}")
+    return f"list_transform({items}, lambda it: struct_pack({', '.join(members)}))"
+
+
+def routed_sql(programme_ids: list[str], source: str = "lines") -> str:
+    """SELECT over `source` (line BIGINT, text VARCHAR): the records whose wrapper SQL
+    can read — a JSON object {"programme": one of the ids, "application": {…}} — with
+    programme and app (JSON); every other line is left to Python (not selected)."""
+    ids = ", ".join(lit(p) for p in programme_ids)
+    readable = (f"json_valid(text) AND NOT regexp_matches(text, {lit(SUSPECT_LINE)})")
+    wrapper = ("json_type(text) = 'OBJECT' AND list_sort(json_keys(text)) = ['application', 'programme']"
+               " AND json_type(text, '$.programme') = 'VARCHAR' AND json_type(text, '$.application') = 'OBJECT'")
+    return (f"SELECT line, text, json_extract_string(text, '$.programme') AS programme,"
+            f" json_extract(text, '$.application') AS app\n"
+            f"FROM (SELECT line, text, CASE WHEN {readable} THEN ({wrapper}) ELSE FALSE END AS ok FROM {source})\n"
+            f"WHERE ok AND json_extract_string(text, '$.programme') IN ({ids})")
+
+
+
+
+# ---------------------------------------------------------------- the rules, printed from the IR
+# Every number is DECIMAL(38, f) with f its exact number of decimals (× adds them, ± takes
+# the larger): no operation rounds, and every CASE, min and max casts its branches to one
+# type first (DuckDB narrows CASE over mixed scales — FIELD-NOTES.md).  An expression
+# whose worst case needs more than 38 digits is refused when printing, never truncated.
+MAX_DIGITS = 38
+ZERO_CODE = "ZERO"  # the amount rounds to 0.00 元 (runtime.reason_zero)
+
+
+class SQLTooWide(ValueError):
+    """An expression could need more digits than DECIMAL(38) holds."""
+
+
+@dataclass(frozen=True)
+class Num:
+    sql: str
+    digits: tuple[int, int]  # (integer digits, decimals): as precision.py counts them
+
+    @property
+    def type(self) -> str:
+        return f"DECIMAL({MAX_DIGITS},{self.digits[1]})"
+
+
+@dataclass(frozen=True)
+class Val:
+    sql: str
+    kind: str  # bool, date, text, enum, none
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An outcome as SQL: kind ('pay', 'partial', 'review', 'ineligible'), the certain
+    amount, what pending items would add, and its reasons (a VARCHAR[] expression)."""
+
+    kind: str
+    certain: Num
+    pending: Num
+    reasons: str
+
+
+ZERO_NUM = Num(f"CAST(0 AS DECIMAL({MAX_DIGITS},0))", (0, 0))
+
+
+def num(sql_text: str, digits: tuple[int, int]) -> Num:
+    if digits[0] + digits[1] > MAX_DIGITS:
+        raise SQLTooWide(f"{digits[0]} + {digits[1]} digits exceed DECIMAL({MAX_DIGITS})")
+    return Num(f"CAST({sql_text} AS DECIMAL({MAX_DIGITS},{digits[1]}))", digits)
+
+
+def widest(*values: Num) -> tuple[int, int]:
+    return max(v.digits[0] for v in values), max(v.digits[1] for v in values)
+
+
+def cast_to(value: Num, digits: tuple[int, int]) -> str:
+    return value.sql if value.digits[1] == digits[1] else f"CAST({value.sql} AS DECIMAL({MAX_DIGITS},{digits[1]}))"
+
+
+def _compare(left, op: str, right) -> str:
+    """A comparison; two numbers are compared at one DECIMAL type (Spark widens mixed
+    scales its own way: one explicit type reads the same everywhere)."""
+    if isinstance(left, Num) and isinstance(right, Num):
+        digits = widest(left, right)
+        return f"{cast_to(left, digits)} {op} {cast_to(right, digits)}"
+    return f"{left.sql} {op} {right.sql}"
+
+
+def _and(*conds: str | None) -> str:
+    parts = [c for c in conds if c and c != "TRUE"]
+    return "(" + " AND ".join(parts) + ")" if parts else "TRUE"
+
+
+# An empty list always has its type: Spark cannot type `array()` (ARRAY<VOID>).
+EMPTY = "CAST([] AS VARCHAR[])"
+
+
+def _when(cond: str, codes: str) -> str:
+    return codes if cond == "TRUE" else f"CASE WHEN {cond} THEN {codes} ELSE {EMPTY} END"
+
+
+def _concat(lists: list[str]) -> str:
+    """The lists one after another (a VARCHAR[]), typed when there are none."""
+    return f"flatten([{', '.join(lists)}])" if lists else EMPTY
+
+
+def _merge(branches: list[tuple[str, object]], default: object | None):
+    """One value from branches (cond, value), the first whose cond holds, else default."""
+    values = [v for _, v in branches] + ([default] if default is not None else [])
+    first = values[0]
+    if all(v == first for v in values) and default is not None:
+        return first
+    if isinstance(first, Num):
+        digits = widest(*values)
+        arms = " ".join(f"WHEN {c} THEN {cast_to(v, digits)}" for c, v in branches)
+        tail = f" ELSE {cast_to(default, digits)}" if default is not None else ""
+        return num(f"CASE {arms}{tail} END", digits)
+    if isinstance(first, Outcome):
+        return Outcome(_merge([(c, Val(v.kind, "text")) for c, v in branches],
+                              Val(default.kind, "text") if default else Val("NULL", "text")).sql,
+                       _merge([(c, v.certain) for c, v in branches], default.certain if default else ZERO_NUM),
+                       _merge([(c, v.pending) for c, v in branches], default.pending if default else ZERO_NUM),
+                       _merge([(c, Val(v.reasons, "list")) for c, v in branches],
+                              Val(default.reasons if default else EMPTY, "list")).sql)
+    arms = " ".join(f"WHEN {c} THEN {v.sql}" for c, v in branches)
+    tail = f" ELSE {default.sql}" if default is not None else ""
+    return Val(f"CASE {arms}{tail} END", first.kind)
+
+
+class RulesPrinter(visitor.Visitor):
+    """The IR of one programme as SQL over its typed table: a symbolic run of the
+    statements, folding each variable into the expression that computes it (an If's
+    variables become CASE) and every explanation node dropped.  Conditions met on the
+    way (a failed requirement, a review, an interpretation applied, a broken form
+    constraint) are collected with the path condition under which they hold."""
+
+    def __init__(self, policy, item: str | None = None):
+        self.policy = policy
+        self.entries = [catalogue.interpretation_entry(i) for i in policy.interpretations]
+        self.item = item  # the SQL name of the current list item, inside a ForEach
+        self.env: dict[str, object] = {}
+        self.pc = "TRUE"
+        self.failed: list[tuple[str, str]] = []  # (condition, code SQL)
+        self.reviews: list[tuple[str, str]] = []
+        self.notes: list[tuple[str, str]] = []  # (condition, interpretation id)
+        self.invalid: list[tuple[str, str]] = []  # (condition, path)
+        self.layers: list[tuple[str, str]] = []  # (column, SQL) computed before the result
+        self.result: Outcome | None = None
+        self.uniques: list[tuple[str, str, str | None]] = []  # inside a ForEach: (key SQL, code, note id)
+        self.reason_texts: dict[str, str] = {}  # code -> the rule's reason, for readers and tests
+
+    # ---- codes
+    def code(self, node) -> str:
+        return f"R{node.at.line}"
+
+    def note_id(self, entry: dict) -> str:
+        return f"I{self.entries.index(entry) + 1}"
+
+    def reason_code(self, reason: ir.Reason) -> str:
+        code = self.code(reason)
+        text = next((a.value for a in reason.args if type(a) is ir.Lit and isinstance(a.value, str)), None)
+        if text is not None:
+            self.reason_texts.setdefault(code, text)
+        return lit(code)
+
+    # ---- statements
+    def run(self, stmts) -> None:
+        for stmt in stmts:
+            self.visit(stmt)
+
+    def _drop(self, node) -> None:
+        """An explanation: nothing to compute."""
+
+    visit_Explain = visit_Step = visit_RuleMark = _drop
+
+    def visit_Start(self, node: ir.Start) -> None:
+        for entry in node.notes:
+            self.notes.append(("TRUE", self.note_id(entry)))
+
+    def visit_Note(self, node: ir.Note) -> None:
+        self.notes.append((self.pc, self.note_id(node.entry)))
+
+    def visit_Read(self, node: ir.Read) -> None:
+        f = node.field
+        if node.source == "item":
+            column = f"{self.item}.{ident(f.name)}"
+        else:
+            column = ident("f_" + f.name)
+        if f.kind in ("money", "number", "int"):
+            spec = catalogue.field_spec(f)
+            self.env[node.var] = num(column, (MAX_INT_DIGITS, field_places(spec)))
+        else:
+            self.env[node.var] = Val(column, f.kind)
+
+    def visit_Compute(self, node: ir.Compute) -> None:
+        self.env[node.var] = self.visit(node.expr)
+
+    def visit_Guard(self, node: ir.Guard) -> None:
+        if node.known != "values":
+            raise SQLPrinterUnavailable("the policy calculator's partial rules are not printed to SQL")
+        self.run(node.body)
+
+    def visit_Constraint(self, node: ir.Constraint) -> None:
+        self.invalid.append((_and(self.pc, f"NOT {self.visit(node.cond).sql}"), node.path))
+
+    def visit_Require(self, node: ir.Require) -> None:
+        self.failed.append((_and(self.pc, f"NOT {self.visit(node.cond).sql}"), self.reason_code(node.reason)))
+
+    def visit_Review(self, node: ir.Review) -> None:
+        hit = _and(self.pc, self.visit(node.cond).sql)
+        self.reviews.append((hit, self.reason_code(node.reason)))
+        if node.note is not None:
+            self.notes.append((hit, self.note_id(node.note.entry)))
+
+    def visit_Stop(self, node: ir.Stop) -> None:
+        # after a failed requirement nothing more runs: later notes and reviews do not apply
+        self.pc = _and(self.pc, *[f"NOT coalesce({c}, FALSE)" for c, _ in self.failed])
+
+    def visit_Cap(self, node: ir.Cap) -> None:
+        amount = self.env[node.amount.name]
+        if node.limit is None:
+            self.env[node.var] = amount
+            return
+        limit = self.visit(node.limit)
+        digits = widest(amount, limit)
+        self.env[node.var] = num(f"CASE WHEN {_compare(amount, '>', limit)} THEN {cast_to(limit, digits)}"
+                                 f" ELSE {cast_to(amount, digits)} END", digits)
+
+    def visit_Pay(self, node: ir.Pay) -> None:
+        self.env[node.var] = Outcome(lit("pay"), self.env[node.amount.name], ZERO_NUM, EMPTY)
+
+    def visit_SetOutcome(self, node: ir.SetOutcome) -> None:
+        if type(node.value) is ir.Var:
+            self.env[node.var] = self.env[node.value.name]
+            return
+        codes = ", ".join(self.reason_code(r) for r in node.value.reasons)
+        self.env[node.var] = Outcome(lit(node.value.kind), ZERO_NUM, ZERO_NUM, f"[{codes}]" if codes else EMPTY)
+
+    def visit_Return(self, node: ir.Return) -> None:
+        self.result = self.env[node.outcome.name] if node.outcome is not None else None
+
+    def _branches(self, arms: list[tuple[str, tuple]], otherwise: tuple | None) -> None:
+        """Run each arm under its condition (the first that holds) and merge what they assign."""
+        before, pc = dict(self.env), self.pc
+        results = []
+        taken = "TRUE"
+        for cond, body in arms:
+            self.env, self.pc = dict(before), _and(pc, taken, cond)
+            self.run(body)
+            results.append((cond, self.env))
+            taken = _and(taken, f"NOT {cond}")
+        rest = dict(before)
+        if otherwise is not None:
+            self.env, self.pc = dict(before), _and(pc, taken)
+            self.run(otherwise)
+            rest = self.env
+        self.pc = pc
+        merged = dict(before)
+        for name in {n for _, env in results for n in env} | set(rest):
+            if all(env.get(name) is before.get(name) for _, env in results) and rest.get(name) is before.get(name):
+                continue
+            branches = [(c, env[name]) for c, env in results if name in env]
+            merged[name] = _merge(branches, rest.get(name))
+        self.env = merged
+
+    def visit_If(self, node: ir.If) -> None:
+        self._branches([(self.visit(node.cond).sql, node.then)], node.otherwise)
+
+    def visit_Choose(self, node: ir.Choose) -> None:
+        subject = self.visit(node.subject).sql
+        self._branches([(f"({subject} = {lit(arm.option)})", arm.body) for arm in node.arms], None)
+
+    def visit_FirstOf(self, node: ir.FirstOf) -> None:
+        arms = []
+        for case in node.cases:
+            self.run(case.setup)  # pure computations: evaluated for every row, used where the case is tried
+            arms.append((self.visit(case.cond).sql if case.cond is not None else "TRUE", case.body))
+        self._branches(arms, None)
+
+    def visit_ForEach(self, node: ir.ForEach) -> None:
+        items = self.env.get(node.field.name) or Val(ident("f_" + node.field.name), "list")
+        inner = RulesPrinter(self.policy, item="it")
+        inner.env = dict(self.env)
+        inner.entries = self.entries
+        inner.run(node.rules)
+        rule_notes = len(inner.notes)  # noted for every item judged; the amount's only for an item that counts
+        qualifies = _and(*[f"NOT coalesce({c}, FALSE)" for c, _ in inner.failed])
+        inner.run(node.checks)
+        keys = [key for key, _, _ in inner.uniques]
+        inner.pc = "TRUE"
+        inner.run(node.amount)
+        outcome = inner.env[node.inner]
+        members = {"q": qualifies, "amt": cast_to(outcome.certain, outcome.certain.digits),
+                   "failed": _concat([_when(c, f"[{code}]") for c, code in inner.failed]),
+                   "hit": "(" + " OR ".join(f"coalesce({c}, FALSE)" for c, _ in inner.reviews) + ")" if inner.reviews else "FALSE",
+                   "reviews": _concat([_when(c, f"[{code}]") for c, code in inner.reviews])}
+        for n, key in enumerate(keys):
+            members[f"k{n}"] = key
+        notes = {f"n{n}": cond for n, (cond, _) in enumerate(inner.notes)}
+        members.update(notes)
+        self.reason_texts.update(inner.reason_texts)
+        evaluated = f"__items_{node.var}"
+        self.layers.append((evaluated, f"list_transform({items.sql}, lambda it: struct_pack("
+                                       + ", ".join(f"{k} := {v}" for k, v in members.items()) + "))"))
+        ev = ident(evaluated)
+        # Items are paired with the items before them by index comparisons only (x, j with
+        # j < i), never by subscript or by the index's value: DuckDB counts from 1, Spark
+        # from 0, and both read this the same.  The item's number (for codes) is the
+        # count of items before it.
+        dups = [f"(e.q AND array_length(list_filter({ev}, lambda x, j: j < i AND x.q AND x.k{n} = e.k{n})) > 0)"
+                for n in range(len(keys))]
+        position = f"array_length(list_filter({ev}, lambda x, j: j < i))::VARCHAR"
+        unique_codes = [code for _, code, _ in inner.uniques]
+        flags = (f"list_transform({ev}, lambda e, i: struct_pack(q := e.q, amt := e.amt,"
+                 f" rev := e.q AND (e.hit OR {' OR '.join(dups) if dups else 'FALSE'}),"
+                 f" failed := list_transform(e.failed, lambda c: c || '@' || {position}),"
+                 f" reviews := list_transform(flatten([e.reviews, "
+                 + ", ".join(f"CASE WHEN {d} THEN [{c}] ELSE {EMPTY} END" for d, c in zip(dups, unique_codes))
+                 + f"]), lambda c: c || '@' || {position})"
+                 + "".join(f", dup{n} := {d}" for n, d in enumerate(dups))
+                 + "".join(f", n{n} := e.n{n}" for n in range(len(notes)))
+                 + "))")
+        flagged = f"__flags_{node.var}"
+        self.layers.append((flagged, flags))
+        fl = ident(flagged)
+        digits = (outcome.certain.digits[0] + len(str(runtime.MAX_ITEMS)), outcome.certain.digits[1])
+        zero = f"CAST(0 AS DECIMAL({MAX_DIGITS},{digits[1]}))"
+        counted = num(f"coalesce(list_sum(list_transform({fl}, lambda f: CASE WHEN f.q AND NOT f.rev THEN f.amt ELSE {zero} END)), {zero})", digits)
+        pending = num(f"coalesce(list_sum(list_transform({fl}, lambda f: CASE WHEN f.rev THEN f.amt ELSE {zero} END)), {zero})", digits)
+        partial = f"coalesce(list_bool_or(list_transform({fl}, lambda f: f.rev)), FALSE)"
+        self.env[node.var] = Outcome(f"CASE WHEN {partial} THEN 'partial' ELSE 'pay' END", counted, pending,
+                                     f"CASE WHEN {partial} THEN flatten(list_transform({fl}, lambda f: f.reviews))"
+                                     f" ELSE flatten(list_transform({fl}, lambda f: f.failed)) END")
+        for n, (_, note) in enumerate(inner.notes):
+            counts = "" if n < rule_notes else "f.q AND "
+            self.notes.append((_and(self.pc, f"coalesce(list_bool_or(list_transform({fl}, lambda f: {counts}f.n{n})), FALSE)"), note))
+        for n, (_, _, note) in enumerate(inner.uniques):
+            if note is not None:
+                self.notes.append((_and(self.pc, f"coalesce(list_bool_or(list_transform({fl}, lambda f: f.dup{n})), FALSE)"),
+                                   note))
+
+    def visit_Unique(self, node: ir.Unique) -> None:
+        """Inside a ForEach: the key's SQL over the item, its code and its interpretation id."""
+        code = self.code(node)
+        self.reason_texts.setdefault(code, node.reason)
+        self.uniques.append((self.visit(node.key).sql, lit(code), self.note_id(node.note.entry) if node.note else None))
+
+    # ---- expressions
+    def visit_Const(self, node: ir.Const):
+        value = node.value
+        if isinstance(value, bool):
+            return Val("TRUE" if value else "FALSE", "bool")
+        if isinstance(value, Decimal):
+            return self._decimal(value)
+        if value is None:
+            return Val("NULL", "none")
+        return Val(lit(value), "enum")
+
+    def visit_Var(self, node: ir.Var):
+        return self.env[node.name]
+
+    def visit_Arith(self, node: ir.Arith) -> Num:
+        left, right = self.visit(node.left), self.visit(node.right)
+        if node.op == "×":
+            digits = (left.digits[0] + right.digits[0], left.digits[1] + right.digits[1])
+            return num(f"({left.sql} * {right.sql})", digits)
+        digits = widest(left, right)
+        digits = (digits[0] + 1, digits[1])
+        return num(f"({cast_to(left, digits)} {'+' if node.op == '+' else '-'} {cast_to(right, digits)})", digits)
+
+    def visit_Compare(self, node: ir.Compare) -> Val:
+        op = {"=": "=", "!=": "<>"}.get(node.op, node.op)
+        return Val(f"({_compare(self.visit(node.left), op, self.visit(node.right))})", "bool")
+
+    def visit_Logic(self, node: ir.Logic) -> Val:
+        op = "AND" if node.op == "且" else "OR"
+        return Val(f"({self.visit(node.left).sql} {op} {self.visit(node.right).sql})", "bool")
+
+    def visit_Not(self, node: ir.Not) -> Val:
+        return Val(f"(NOT {self.visit(node.operand).sql})", "bool")
+
+    def visit_Member(self, node: ir.Member) -> Val:
+        return Val(f"({self.visit(node.operand).sql} IN ({', '.join(lit(v) for v in node.values)}))", "bool")
+
+    def visit_Call(self, node: ir.Call):
+        args = [self.visit(a) for a in node.args]
+        if node.func in ("min", "max"):
+            a, b = args
+            digits = widest(a, b)
+            op = "<=" if node.func == "min" else ">="
+            return num(f"CASE WHEN {_compare(a, op, b)} THEN {cast_to(a, digits)} ELSE {cast_to(b, digits)} END", digits)
+        if node.func == "round_cents":
+            (a,) = args
+            return num(f"round({a.sql}, 2)", (a.digits[0] + 1, 2))
+        if node.func == "add":
+            a, b = args
+            digits = widest(a, b)
+            return num(f"({cast_to(a, digits)} + {cast_to(b, digits)})", (digits[0] + 1, digits[1]))
+
+        def month(d: Val) -> str:
+            return f"(year({d.sql}) * 12 + month({d.sql}) - 1)"
+
+        if node.func == "months":
+            a, b = args
+            return num(f"greatest(0, {month(b)} - {month(a)} + 1)", (6, 0))
+        if node.func == "overlap_months":
+            start, end, window, length = args
+            first = f"greatest({month(start)}, {month(window)})"
+            last = f"least({month(end)}, {month(window)} + CAST({length.sql} AS BIGINT) - 1)"
+            return num(f"greatest(0, {last} - {first} + 1)", (6, 0))
+        raise SQLPrinterUnavailable(f"no SQL for the built-in {node.func}")
+
+    def visit_TierSelect(self, node: ir.TierSelect) -> Num:
+        subject = self.visit(node.subject)
+        awards = [self._decimal(r.award) for r in node.rows] + [ZERO_NUM]
+        digits = widest(*awards)
+        arms = " ".join(f"WHEN {_compare(subject, '>=', self._decimal(r.threshold))} THEN {cast_to(award, digits)}"
+                        for r, award in reversed(list(zip(node.rows, awards))))
+        return num(f"CASE {arms} ELSE {cast_to(ZERO_NUM, digits)} END", digits)
+
+    @staticmethod
+    def _decimal(value: Decimal) -> Num:
+        from .. import precision
+
+        return num(lit(format(value, "f")), precision.of_value(value))
+
+
+def programme_rules_sql(policy, programme: ir.Programme, typed: str) -> tuple[str, dict[str, str]]:
+    """SELECT over `typed` (a programme's judged table: line and its f_ columns) giving
+    line, status, amount, amount_if_approved (DECIMAL(38,2)), reasons (codes),
+    interpretations (ids) and errors (the form constraints' paths: the row is invalid).
+    Also returns what each reason code stands for (the rule's reason as written)."""
+    printer = RulesPrinter(policy)
+    printer.run(programme.constraints)
+    printer.run(programme.rules)
+    out = printer.result
+    if out is None:
+        raise SQLPrinterUnavailable(f"{programme.id}: the rules return no outcome")
+    failed = "(" + " OR ".join(f"coalesce({c}, FALSE)" for c, _ in printer.failed) + ")" if printer.failed else "FALSE"
+    reviewed = "(" + " OR ".join(f"coalesce({c}, FALSE)" for c, _ in printer.reviews) + ")" if printer.reviews else "FALSE"
+    invalid = "(" + " OR ".join(f"coalesce({c}, FALSE)" for c, _ in printer.invalid) + ")" if printer.invalid else "FALSE"
+    failed_codes = _concat([_when(c, f"[{code}]") for c, code in printer.failed])
+    review_codes = _concat([_when(c, f"[{code}]") for c, code in printer.reviews])
+    certain = f"round({out.certain.sql}, 2)"
+    total = f"round({cast_to(out.certain, widest(out.certain, out.pending))} + {cast_to(out.pending, widest(out.certain, out.pending))}, 2)"
+    money = f"DECIMAL({MAX_DIGITS},2)"
+    status = (f"CASE WHEN {invalid} THEN 'invalid' WHEN {failed} THEN 'ineligible' WHEN o_kind = 'ineligible' THEN 'ineligible'"
+              f" WHEN o_kind IN ('review', 'partial') THEN 'review' WHEN {certain} <= CAST(0 AS DECIMAL({MAX_DIGITS},2)) THEN 'ineligible'"
+              f" WHEN {reviewed} THEN 'review' ELSE 'eligible' END")
+    notes = sorted({(int(n[1:]), n) for _, n in printer.notes})
+    note_list = "[" + ", ".join(_notes_case(printer.notes, n) for _, n in notes) + "]"
+    select = (
+        f"SELECT line, status,\n"
+        f"  CAST(CASE WHEN status = 'eligible' OR (status = 'review' AND o_kind = 'partial') THEN {certain} ELSE 0 END AS {money}) AS amount,\n"
+        f"  CAST(CASE WHEN status = 'review' AND o_kind = 'partial' THEN {total}"
+        f" WHEN status = 'review' AND o_kind = 'pay' THEN {certain} END AS {money}) AS amount_if_approved,\n"
+        f"  CASE WHEN status = 'invalid' THEN {EMPTY} WHEN {failed} THEN {failed_codes}"
+        f" WHEN o_kind IN ('ineligible', 'review', 'partial') THEN flatten([{review_codes}, o_reasons])"
+        f" WHEN {certain} <= CAST(0 AS DECIMAL({MAX_DIGITS},2)) THEN flatten([o_reasons, [{lit(ZERO_CODE)}]])"
+        f" ELSE {review_codes} END AS reasons,\n"
+        f"  list_filter({note_list}, lambda n: n IS NOT NULL) AS interpretations,\n"
+        f"  CASE WHEN status = 'invalid' THEN " + _concat([_when(c, f"[{lit(p)}]") for c, p in printer.invalid])
+        + f" ELSE {EMPTY} END AS errors\n"
+        f"FROM (SELECT *, {status} AS status FROM (SELECT *, {out.kind} AS o_kind, {out.reasons} AS o_reasons FROM {_layered(typed, printer.layers)}))")
+    return select, dict(printer.reason_texts)
+
+
+def _notes_case(notes: list[tuple[str, str]], note: str) -> str:
+    conds = [c for c, n in notes if n == note]
+    if "TRUE" in conds:
+        return lit(note)
+    return f"CASE WHEN {' OR '.join(f'coalesce({c}, FALSE)' for c in conds)} THEN {lit(note)} END"
+
+
+def _layered(source: str, layers: list[tuple[str, str]]) -> str:
+    sql_text = source
+    for column, expr in layers:
+        sql_text = f"(SELECT *, {expr} AS {ident(column)} FROM {sql_text})"
+    return sql_text

@@ -1,0 +1,467 @@
+"""Running the SQL backend on DuckDB, in process: populations from JSON Lines or Parquet.
+
+The input is read in chunks of lines (numbered as `evaluate --batch` numbers them,
+blank lines counted, never held whole); each chunk becomes a DuckDB table
+`lines (line, text)`, the generated SQL (backends/sql.py) turns it into typed,
+judged rows per programme, and:
+
+- a row the SQL judges valid is decided by the rules' SQL (printed from the IR);
+- any other row — invalid, unreadable, or a spelling the SQL leaves to Python —
+  is decided by the generated Python module, which words every problem exactly
+  as `evaluate --batch` does (one source of wording).
+
+DuckDB runs with a memory limit and a spill directory, so a population larger
+than memory is bounded by disk, not RAM.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from typing import IO, Iterator
+
+from . import batch, catalogue
+from . import model as M
+from .backends import sql
+
+CHUNK_LINES = 200_000
+DEFAULT_MEMORY = "1GB"
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The SQL's verdict on the form of one line: valid, invalid (with the paths), or python."""
+
+    line: int
+    verdict: str  # "valid", "invalid", "python"
+    paths: tuple[str, ...]
+
+
+def connect(memory_limit: str = DEFAULT_MEMORY, temp_directory: str | None = None, threads: int | None = None):
+    import duckdb
+
+    con = duckdb.connect(config={"memory_limit": memory_limit,
+                                 "temp_directory": temp_directory or tempfile.gettempdir(),
+                                 "preserve_insertion_order": True})
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+BLOCK = 4 * 1024 * 1024  # bytes read at a time
+
+
+def chunks(stream: IO[bytes], size: int = CHUNK_LINES) -> Iterator[tuple[list[int], list[str], list[tuple[int, bytes | None]]]]:
+    """Chunks of (line numbers, texts) of the lines DuckDB can read, and the raw lines it
+    cannot (not UTF-8: the bytes; longer than batch.MAX_LINE: None), numbered as
+    batch.read_lines numbers them (blank lines counted, not returned).  Reads blocks,
+    not lines: a line is never held beyond MAX_LINE bytes."""
+    numbers: list[int] = []
+    texts: list[str] = []
+    odd: list[tuple[int, bytes | None]] = []
+    number = 0
+    pending = b""
+    skipping = False  # inside an overlong line: drop bytes up to its newline
+    while True:
+        block = stream.read(BLOCK)
+        if not block:
+            break
+        if skipping:
+            cut = block.find(b"\n")
+            if cut < 0:
+                continue
+            block, skipping = block[cut + 1:], False
+        block = pending + block
+        cut = block.rfind(b"\n")
+        if cut < 0:
+            if len(block) > batch.MAX_LINE:  # a line longer than allowed: refused, never held
+                number += 1
+                odd.append((number, None))
+                pending, skipping = b"", True
+            else:
+                pending = block
+            continue
+        pending = block[cut + 1:]
+        if len(pending) > batch.MAX_LINE:
+            pending, skipping = b"", True
+            tail_overlong = True
+        else:
+            tail_overlong = False
+        number = _split(block[:cut + 1], number, numbers, texts, odd)
+        if tail_overlong:
+            number += 1
+            odd.append((number, None))
+        if len(numbers) + len(odd) >= size:
+            yield numbers, texts, odd
+            numbers, texts, odd = [], [], []
+    if pending:  # a last line without its newline: read as it is (a JSON error's column depends on it)
+        before = len(texts)
+        number = _split(pending + b"\n", number, numbers, texts, odd)
+        if len(texts) > before:
+            texts[-1] = texts[-1][:-1]
+    if numbers or odd:
+        yield numbers, texts, odd
+
+
+def _split(body: bytes, number: int, numbers: list, texts: list, odd: list) -> int:
+    """Append the lines of body (ending with a newline) after line `number`; return the last number."""
+    try:
+        decoded = body.decode("utf-8").split("\n")[:-1]
+    except UnicodeDecodeError:
+        decoded = None
+    if decoded is not None and len(body) <= batch.MAX_LINE:  # the common case: no line can be too long
+        kept = [(i, t) for i, t in enumerate(decoded, start=number + 1) if t.strip()]
+        numbers.extend(i for i, _ in kept)
+        texts.extend(t + "\n" for _, t in kept)  # the line as batch.read_lines reads it, newline included
+        return number + len(decoded)
+    pieces = body.split(b"\n")[:-1]
+    for index, piece in enumerate(pieces, start=number + 1):
+        if len(piece) + 1 > batch.MAX_LINE:
+            odd.append((index, None))
+            continue
+        if decoded is not None:
+            text = decoded[index - number - 1]
+        else:
+            try:
+                text = piece.decode("utf-8")
+            except UnicodeDecodeError:
+                if piece.strip():
+                    odd.append((index, piece + b"\n"))
+                continue
+        if text.strip():  # as batch.read_lines: a blank line is counted, not read
+            numbers.append(index)
+            texts.append(text + "\n")
+    return number + len(pieces)
+
+
+def judge_sql(policy: M.Policy) -> str:
+    """One query over `lines`: line, programme, verdict code and error paths of every line."""
+    metas = [catalogue.programme_meta(p) for p in policy.programmes]
+    parts = [sql.programme_inputs_sql(m) for m in metas]
+    judged = "\nUNION ALL\n".join(f"SELECT line, {sql.lit(m['id'])} AS programme, state, error_paths FROM ({q})"
+                                  for m, q in zip(metas, parts))
+    return (f"WITH routed AS MATERIALIZED ({sql.routed_sql([m['id'] for m in metas])})\n"
+            f"SELECT l.line, j.programme, coalesce(j.state, {sql.UNSURE}) AS state, coalesce(j.error_paths, []) AS error_paths\n"
+            f"FROM lines l LEFT JOIN ({judged}) j USING (line) ORDER BY l.line")
+
+
+def judge(policy: M.Policy, stream: IO[bytes], con=None) -> Iterator[Judged]:
+    """The SQL's verdict on every line of a JSONL stream, in order (blank lines skipped)."""
+    import pyarrow as pa
+
+    con = con or connect()
+    query = judge_sql(policy)
+    for numbers, texts, odd in chunks(stream):
+        table = pa.table({"line": pa.array(numbers, pa.int64()), "text": pa.array(texts, pa.string())})
+        con.register("lines", table)
+        rows = con.execute(query).fetchall()
+        con.unregister("lines")
+        out = [Judged(line, _VERDICTS[state], tuple(paths) if state == sql.BAD else ()) for line, _, state, paths in rows]
+        out += [Judged(number, "python", ()) for number, _ in odd]
+        out.sort(key=lambda j: j.line)
+        yield from out
+
+
+_VERDICTS = {sql.OK: "valid", sql.BAD: "invalid", sql.UNSURE: "python"}
+
+
+def python_record(policy: M.Policy, number: int, raw: bytes | None, evaluate) -> dict:
+    """The record `evaluate --batch` writes for one line (wording from the Python engine)."""
+    import io
+
+    if raw is None:
+        return {"line": number, "status": "invalid",
+                "errors": [{"path": "", "message": f"第{number}行超过 {batch.MAX_LINE} 字节，未处理"}]}
+    # batch.read_lines numbers from 1: renumber its one line
+    (line,) = list(batch.read_lines(io.BytesIO(raw))) or [None]
+    line = batch.Line(number, line.programme, line.application,
+                      None if line.error is None else line.error.replace("第1行", f"第{number}行", 1))
+    return batch.evaluate_line(line, evaluate)
+
+
+def dumps(record: dict) -> str:
+    return batch.terminal_json(json.dumps(record, ensure_ascii=False, default=lambda o: format(o, "f")))
+
+
+# ---------------------------------------------------------------- the whole run
+class Compiled:
+    """The policy compiled to one DuckDB query over `lines`: every line's result, in order.
+    Rows the SQL does not decide (verdict python) carry status NULL."""
+
+    def __init__(self, policy: M.Policy, programmes):
+        self.policy = policy
+        metas = {p.id: catalogue.programme_meta(p) for p in policy.programmes}
+        self.reason_texts: dict[str, str] = {}
+        parts = []
+        for prog in programmes:
+            typed = f"(SELECT * FROM ({sql.programme_inputs_sql(metas[prog.id])}) WHERE state = {sql.OK})"
+            rules, texts = sql.programme_rules_sql(policy, prog, typed)
+            self.reason_texts.update(texts)
+            parts.append(f"SELECT {sql.lit(prog.id)} AS programme, line, status, amount, amount_if_approved,"
+                         f" reasons, interpretations, errors FROM ({rules})")
+        union = "\nUNION ALL\n".join(parts)
+        self.query = (f"WITH routed AS MATERIALIZED ({sql.routed_sql(list(metas))})\n"
+                      f"SELECT l.line, r.programme, r.status, r.amount, r.amount_if_approved, r.reasons,"
+                      f" r.interpretations, r.errors\n"
+                      f"FROM lines l LEFT JOIN ({union}) r USING (line) ORDER BY l.line")
+        # Rows the SQL leaves to Python (or finds invalid: Python words the problems) are deferred
+        # with their text.  The JSON of a decided row is written by DuckDB: amounts as exact
+        # strings (::VARCHAR; format() would go through a double), amount_if_approved only when set.
+        decided = ("SELECT *, (status IS NULL OR status = 'invalid') AS deferred FROM ("
+                   + self.query + ") JOIN lines USING (line)")
+        self.json_query = (
+            "SELECT line, deferred, CASE WHEN deferred THEN text END AS text,"
+            " CASE WHEN NOT deferred THEN CASE WHEN amount_if_approved IS NULL THEN to_json(struct_pack("
+            "line := line, programme := programme, status := status, amount := amount::VARCHAR,"
+            " reasons := reasons, interpretations := interpretations)) ELSE to_json(struct_pack("
+            "line := line, programme := programme, status := status, amount := amount::VARCHAR,"
+            " amount_if_approved := amount_if_approved::VARCHAR, reasons := reasons,"
+            " interpretations := interpretations)) END END AS json FROM (" + decided + ") ORDER BY line")
+        self.parquet_query = ("SELECT line, programme, status, amount, amount_if_approved, reasons, interpretations,"
+                              " CAST([] AS STRUCT(path VARCHAR, message VARCHAR)[]) AS errors, deferred,"
+                              " CASE WHEN deferred THEN text END AS text FROM (" + decided + ") ORDER BY line")
+        self.entries = [catalogue.interpretation_entry(i) for i in policy.interpretations]
+
+    def row_of(self, record: dict) -> dict:
+        """A Python record as a row of the Parquet results (codes and ids as the SQL gives them)."""
+        from decimal import Decimal
+
+        def money(value):
+            return None if value is None else Decimal(value)
+
+        return {"line": record["line"], "programme": record.get("programme"), "status": record["status"],
+                "amount": money(record.get("amount")), "amount_if_approved": money(record.get("amount_if_approved")),
+                "reasons": self.codes_of(record), "errors": record.get("errors", []),
+                "interpretations": [f"I{self.entries.index(e) + 1}" for e in record.get("interpretations", ())
+                                    if e in self.entries]}
+
+    def codes_of(self, result: dict) -> list[str]:
+        """The reason codes of a Python result (for the rows the SQL leaves to Python)."""
+        import re
+
+        codes = []
+        for reason in result.get("reasons", ()):
+            if reason.startswith("按规则计算的"):
+                codes.append(sql.ZERO_CODE)
+                continue
+            item = re.match(r"[^：]*第([0-9]+)项：", reason)  # runtime.item_prefix: a list item's reason
+            rest = reason[item.end():] if item else reason
+            found = [c for c, text in self.reason_texts.items() if text and rest.startswith(text)]
+            code = found[0] if found else "?"
+            codes.append(f"{code}@{int(item.group(1)) - 1}" if item else code)
+        return codes
+
+
+RESULT_COLUMNS = ("line", "programme", "status", "amount", "amount_if_approved", "reasons", "interpretations", "errors")
+
+
+def result_schema():
+    import pyarrow as pa
+
+    money = pa.decimal128(38, 2)
+    return pa.schema([("line", pa.int64()), ("programme", pa.string()), ("status", pa.string()),
+                      ("amount", money), ("amount_if_approved", money), ("reasons", pa.list_(pa.string())),
+                      ("interpretations", pa.list_(pa.string())),
+                      ("errors", pa.list_(pa.struct([("path", pa.string()), ("message", pa.string())])))])
+
+
+def lines_from_jsonl(stream: IO[bytes], chunk: int = CHUNK_LINES):
+    """Arrow tables (line, text) of a JSONL stream, and per chunk the raw lines DuckDB cannot read."""
+    import pyarrow as pa
+
+    for numbers, texts, odd in chunks(stream, chunk):
+        yield pa.table({"line": pa.array(numbers, pa.int64()), "text": pa.array(texts, pa.string())}), odd
+
+
+PARQUET_LINES = ("SELECT line, '{\"programme\": ' || to_json(programme) || ', \"application\": ' || "
+                 "coalesce(application, 'null') || '}' AS text FROM raw_batch")
+
+
+def lines_from_parquet(path: str, con, chunk: int = CHUNK_LINES):
+    """Arrow tables (line, text) of a Parquet file of columns programme and application
+    (the application's JSON text), and line (optional: the row number from 1)."""
+    import pyarrow.parquet as pq
+
+    first = 1
+    for batch_ in pq.ParquetFile(path).iter_batches(batch_size=chunk):
+        if "line" not in batch_.schema.names:
+            import pyarrow as pa
+
+            batch_ = batch_.append_column("line", pa.array(range(first, first + batch_.num_rows), pa.int64()))
+        first += batch_.num_rows
+        con.register("raw_batch", batch_)
+        table = con.sql(PARQUET_LINES).to_arrow_table()
+        con.unregister("raw_batch")
+        yield table, []
+
+
+def decide_chunks(compiled: Compiled, tables, evaluate, con, form: str = "json"):
+    """Per chunk: the rows the SQL decided (an Arrow table: line and json, or the result
+    columns when form is "columns") and the records of the rest (the Python engine's)."""
+    import pyarrow.compute as pc
+
+    query = compiled.json_query if form == "json" else compiled.parquet_query
+    prepared = None
+    for table, odd in tables:
+        con.register("lines", table)
+        try:
+            if prepared is None:  # planned once (about 0.3 s), executed per chunk
+                prepared = f"yeji_{form}_{id(compiled):x}"
+                con.execute(f"PREPARE {prepared} AS {query}")
+            result = con.sql(f"EXECUTE {prepared}").to_arrow_table()
+        finally:
+            con.unregister("lines")
+        deferred = result.filter(result.column("deferred"))
+        records = [python_record(compiled.policy, n, t.encode("utf-8"), evaluate)
+                   for n, t in zip(deferred.column("line").to_pylist(), deferred.column("text").to_pylist())]
+        records += [python_record(compiled.policy, n, raw, evaluate) for n, raw in odd]
+        yield result.filter(pc.invert(result.column("deferred"))), records
+
+
+def run(compiled: Compiled, tables, out, out_format: str, evaluate, con) -> dict:
+    """Decide every line; write results in order as JSONL (out: a text stream) or Parquet (out: a path).
+    Rows the SQL decides are computed and (for JSONL) written by DuckDB; the rest by the Python engine."""
+    import pyarrow as pa
+
+    counts = {"lines": 0, "sql": 0, "python": 0}
+    writer = None
+    form = "json" if out_format == "jsonl" else "columns"
+    try:
+        for decided, records in decide_chunks(compiled, tables, evaluate, con, form):
+            counts["sql"] += decided.num_rows
+            counts["python"] += len(records)
+            counts["lines"] += decided.num_rows + len(records)
+            if out_format == "jsonl":
+                rows = list(zip(decided.column("line").to_pylist(), decided.column("json").to_pylist()))
+                rows += [(r["line"], dumps(r)) for r in records]
+                rows.sort()
+                out.write("".join(text + "\n" for _, text in rows))
+                continue
+            part = decided.select(list(RESULT_COLUMNS)).cast(result_schema())
+            if records:
+                extra = pa.Table.from_pylist([compiled.row_of(r) for r in records], schema=result_schema())
+                part = pa.concat_tables([part, extra]).sort_by("line")
+            if writer is None:
+                import pyarrow.parquet as pq
+
+                writer = pq.ParquetWriter(out, result_schema())
+            writer.write_table(part)
+    finally:
+        if writer is not None:
+            writer.close()
+    if out_format == "parquet" and writer is None:
+        import pyarrow.parquet as pq
+
+        pq.write_table(result_schema().empty_table(), out)
+    return counts
+
+
+def records(compiled: Compiled, tables, evaluate, con) -> Iterator[dict]:
+    """Every line's result as a record (status, amount and amount_if_approved as strings), in order."""
+    for decided, python in decide_chunks(compiled, tables, evaluate, con, "columns"):
+        columns = [decided.column(c).to_pylist() for c in ("line", "programme", "status", "amount", "amount_if_approved")]
+        rows = [({"line": line, "programme": pid, "status": status, "amount": format(amount, "f")}
+                 if approved is None else
+                 {"line": line, "programme": pid, "status": status, "amount": format(amount, "f"),
+                  "amount_if_approved": format(approved, "f")})
+                for line, pid, status, amount, approved in zip(*columns)]
+        rows += python
+        rows.sort(key=lambda r: r["line"])
+        yield from rows
+
+
+# ---------------------------------------------------------------- for the command line
+def compile_policy(policy: M.Policy) -> Compiled:
+    from . import lower
+
+    return Compiled(policy, lower.lower(policy))
+
+
+def python_engine(policy: M.Policy):
+    """The generated module as `evaluate --batch` calls it (JSON input judged as the form judges it)."""
+    from . import pipeline
+    from .backends import form_ui
+
+    generated = pipeline.engine(policy).evaluate
+    return lambda pid, app: form_ui.json_as_form(form_ui.programme_fields(policy, pid),
+                                                 lambda d: generated(pid, d))(app)
+
+
+def tables_of(source, con, chunk: int = CHUNK_LINES):
+    """Chunks of a population: a Parquet file (by its .parquet name) or a JSONL byte stream."""
+    if isinstance(source, str) and source.endswith(".parquet"):
+        return lines_from_parquet(source, con, chunk)
+    return lines_from_jsonl(source, chunk)
+
+
+def simulate(policy: M.Policy, source, con=None, progress=None):
+    """simulate.simulate on DuckDB: the same Tally, from the same records."""
+    from .simulate import PROGRESS_EVERY, Tally
+
+    con = con or connect()
+    tally = Tally(policy)
+    for record in records(compile_policy(policy), tables_of(source, con), python_engine(policy), con):
+        tally.add(record)
+        if progress is not None and tally.lines % PROGRESS_EVERY == 0:
+            progress(tally.lines)
+    return tally
+
+
+def population_pairs(old: M.Policy, new: M.Policy, source, con=None) -> Iterator[tuple[dict, dict]]:
+    """Each line decided by both policies on DuckDB (for diff --population), the file read once."""
+    con = con or connect()
+    a, b = compile_policy(old), compile_policy(new)
+    ea, eb = python_engine(old), python_engine(new)
+    for table, odd in tables_of(source, con):
+        one = [(table, odd)]
+        yield from zip(records(a, iter(one), ea, con), records(b, iter(one), eb, con))
+
+
+def cli_batch(policy: M.Policy, source: str, out_file: str | None, memory_limit: str) -> dict:
+    """`evaluate --batch --engine duckdb`: JSONL or Parquet in, JSONL (stdout or a file) or Parquet out."""
+    import sys
+
+    con = connect(memory_limit=memory_limit)
+    compiled = compile_policy(policy)
+    evaluate = python_engine(policy)
+    if source.endswith(".parquet"):
+        tables = lines_from_parquet(source, con)
+        stream = None
+    else:
+        stream = open(source, "rb") if source != "-" else sys.stdin.buffer  # noqa: SIM115
+        tables = lines_from_jsonl(stream)
+    try:
+        if out_file is not None and out_file.endswith(".parquet"):
+            return run(compiled, tables, out_file, "parquet", evaluate, con)
+        if out_file is not None:
+            with open(out_file, "w", encoding="utf-8") as out:
+                return run(compiled, tables, out, "jsonl", evaluate, con)
+        return run(compiled, tables, sys.stdout, "jsonl", evaluate, con)
+    finally:
+        if stream is not None and stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def explain_line(policy: M.Policy, source: str, number: int) -> dict | None:
+    """The full result of line `number` (JSONL) or row `number` (Parquet) by the interpreter,
+    with every step and reason in Chinese: the explanation behind a SQL row's codes."""
+    from . import interpreter
+    from .backends import form_ui
+
+    def engine(pid, application):
+        return form_ui.json_as_form(form_ui.programme_fields(policy, pid),
+                                    lambda d: interpreter.evaluate(policy, pid, d))(application)
+
+    if source.endswith(".parquet"):
+        con = connect()
+        for table, _ in lines_from_parquet(source, con):
+            rows = dict(zip(table.column("line").to_pylist(), table.column("text").to_pylist()))
+            if number in rows:
+                return python_record(policy, number, rows[number].encode("utf-8"), engine)
+        return None
+    with open(source, "rb") as stream:
+        for n, raw in enumerate(batch._raw_lines(stream), start=1):
+            if n == number:
+                return python_record(policy, number, raw, engine) if raw is None or raw.strip() else None
+    return None
