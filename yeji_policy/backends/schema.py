@@ -322,9 +322,9 @@ def programme_schema(policy: M.Policy, p: M.Programme) -> dict:
     examples = _examples(policy, p)
     if examples:
         s["examples"] = examples
-    interps = programme_interpretations(policy, p)
-    if interps:  # machine-readable, with the stable ids that traces and receipts cite (#17)
-        s["x-interpretations"] = [{"id": i.id, "subject": i.subject, "note": i.note} for i in interps]
+    # The interpretations, machine-readable with their ids, are listed in the forms' index, not
+    # here: an unknown keyword such as "x-interpretations" makes ajv (strict by default, as rjsf
+    # and most form renderers run it) refuse to compile the schema at all.
     return s
 
 
@@ -378,6 +378,9 @@ def index(policy: M.Policy) -> dict:
             "messages": f"{p.id}.messages.json",
             "schema_id": schema_id(policy, p.id),
             "fields": [f.name for f in p.fields],
+            # the readings this form's programme applies, with the stable ids traces and receipts cite
+            "interpretations": [{"id": i.id, "subject": i.subject, "note": i.note}
+                                for i in programme_interpretations(policy, p)],
         })
     return {
         "policy": {
