@@ -518,3 +518,19 @@ def test_match_on_a_partial_application_agrees_between_the_engines(pid, data, po
             return exc.errors
 
     assert outcome(lambda p: interpreter.match(policy, p)) == outcome(generated_module.match)
+
+
+def test_a_money_string_of_at_most_40_characters_is_read_and_a_longer_one_is_text(policy, generated_module):
+    """Money may arrive as a decimal string; its length is bounded (40 characters) before it is read,
+    in both engines, and the bound is exact: leading zeros make a 40- and a 41-character 1.00."""
+    at_bound, over = "0" * 36 + "1.00", "0" * 37 + "1.00"
+    assert (len(at_bound), len(over)) == (40, 41)
+    for evaluate in (generated_module.evaluate, lambda pid, app: interpreter.evaluate(policy, pid, app)):
+        result = evaluate("art09_equipment", {"equipment_investment": at_bound, "equipment_audit_passed": True})
+        assert result["amount"] == "0.80"
+        with pytest.raises((runtime.InvalidApplication, generated_module.InvalidApplication)) as caught:
+            evaluate("art09_equipment", {"equipment_investment": over, "equipment_audit_passed": True})
+        assert caught.value.errors == [{
+            "path": "equipment_investment",
+            "message": "“新增软硬件设备设施购置投入”应为数字，此处为文字“00000000000000000000000000000000000001.0…”；"
+                       "须为不小于0、最多两位小数的金额（元）"}]
