@@ -87,13 +87,6 @@ def _check_assignments(path: Path, policy: M.Policy) -> int:
     return errors
 
 
-def _only_policy(policy_file: str | None) -> M.Policy:
-    files = _policy_files((policy_file,) if policy_file else ())
-    if len(files) > 1:
-        _fail("policies/ 中有多个政策文件，请用 --policy 指明一个")
-    return _load(files[0], show_warnings=False)
-
-
 def across_files(policies: list[M.Policy], paths: list[Path], only: set[str] | None = None) -> int:
     """Print the checks that need every file (versions.check_across), for the files named `only`
     (default: all); the number of errors printed."""
@@ -130,11 +123,16 @@ def _registry(policy_file: str | None):
     return versions.Registry(_load_all(_policy_files((policy_file,) if policy_file else ()), show_warnings=False))
 
 
-def _single(registry) -> M.Policy:
-    """The one policy a whole-file engine (SQL) runs: --policy, or the only one there is."""
+def _single(registry, what: str) -> M.Policy:
+    """The one policy that `what` (the SQL engine, the web service) runs: --policy, or the only one there is."""
     if len(registry.policies) != 1:
-        _fail("policies/ 中有多个政策文件，SQL 引擎一次按一个政策计算：请用 --policy 指明")
+        _fail(f"policies/ 中有多个政策文件，{what}一次按一个政策运行：请用 --policy 指明一个")
     return registry.policies[0]
+
+
+def _only_policy(policy_file: str | None, what: str) -> M.Policy:
+    """The one policy of policies/ (or --policy), checked and linked as every command reads it."""
+    return _single(_registry(policy_file), what)
 
 
 def _policy_for(registry, programme, application) -> M.Policy | None:
@@ -477,7 +475,7 @@ def evaluate(programme: str | None, application: str | None, as_json: bool, batc
         if line_number is not None or engine == "duckdb":
             from . import sqlrun
 
-            policy = _single(registry)
+            policy = _single(registry, "SQL 引擎")
             if line_number is not None:
                 result = sqlrun.explain_line(policy, batch_file, line_number)
                 if result is None:
@@ -765,7 +763,7 @@ def serve(host: str, port: int, policy_file: str | None) -> None:
     """启动网页服务：政策计算器、申请表和 HTTP API（见 README“网页服务”）。"""
     from .web import server  # starlette and uvicorn are imported here only
 
-    server.run(_only_policy(policy_file), host, port)
+    server.run(_only_policy(policy_file, "网页服务"), host, port)
 
 
 # Drafting tools (fmt, diff, simulate) register their commands on `main`.

@@ -314,6 +314,6 @@ def load_app(policy_file: str | None = None) -> Starlette:
     """The app for the one policy in policies/ (or the one given)."""
     from ..cli import _only_policy
 
-    return create_app(_only_policy(policy_file))
+    return create_app(_only_policy(policy_file, "网页服务"))
 
 
