@@ -43,11 +43,20 @@ def test_everything_answered_decides_every_embedded_case(policy, generated_modul
         actual = generated_module.evaluate(case.programme, case.application)
         assert seen.decided == actual["status"], case.name
         # the same answers (an input left to its default is unanswered to the calculator) through both engines
-        answered = ranges.outlook(programme, runtime.known_inputs(_meta(programme), case.application))
+        answered = ranges.outlook(programme, _known(programme, case.application))
         assert generated_module.ranges(case.programme, case.application) == _as_result(answered), case.name
         if actual["status"] != "ineligible":
             paid = Decimal(actual.get("amount_if_approved", actual["amount"]))
             assert seen.low == seen.high == paid, case.name
+
+
+def _known(programme, partial: dict) -> dict:
+    """The answers of a partial application, as the generated ranges() checks them (raises InvalidApplication)."""
+    errors: list = []
+    values = runtime.known_inputs(_meta(programme), partial, errors)
+    if errors:
+        raise runtime.InvalidApplication(errors)
+    return values
 
 
 def _as_result(seen: ranges.Outlook) -> dict:
@@ -90,10 +99,10 @@ def test_the_generated_module_reasons_as_the_reference_and_both_are_sound(pid, d
             raise
         # the same answers are refused by the form check both engines share, word for word
         with pytest.raises(runtime.InvalidApplication) as refused:
-            runtime.known_inputs(_meta(programme), partial)
+            _known(programme, partial)
         assert refused.value.errors == exc.errors
         return
-    seen = ranges.outlook(programme, runtime.known_inputs(_meta(programme), partial))
+    seen = ranges.outlook(programme, _known(programme, partial))
     assert got == _as_result(seen), (partial, got, seen)
     try:
         actual = generated_module.evaluate(pid, application)
@@ -119,6 +128,18 @@ def test_the_generated_ranges_refuse_what_the_form_refuses(generated_module):
     with pytest.raises(Exception) as refused:
         generated_module.ranges("art99", {})
     assert "art99" in str(refused.value)
+    # an application date, as evaluate takes it (the shipped policy's period is open: only a non-date is refused)
+    assert generated_module.ranges("art10_park_rent", {"application_date": "2018-06-01", "rent_paid": 0})["decided"] \
+        == "ineligible"
+    with pytest.raises(Exception) as refused:
+        generated_module.ranges("art10_park_rent", {"application_date": "2018-02-30", "rent_paid": -1})
+    assert [e["path"] for e in refused.value.errors] == ["application_date", "rent_paid"]
+    with pytest.raises(Exception) as refused:
+        generated_module.ranges("art10_park_rent", [])
+    with pytest.raises(Exception) as as_evaluate_says:
+        generated_module.evaluate("art10_park_rent", [])
+    assert refused.value.errors == as_evaluate_says.value.errors == [
+        {"path": "", "message": "应为对象（JSON object），此处为列表"}]
 
 
 def test_a_rent_of_zero_already_rules_the_park_rent_out(policy):
@@ -213,7 +234,7 @@ def test_every_good_corpus_policy_reasons_alike_in_both_engines(path):
         answers += [{k: v for n, (k, v) in enumerate(a.items()) if n % 2} for a in answers if type(a) is dict]
         for application in answers:
             try:
-                values = runtime.known_inputs(meta, application)
+                values = _known(programme, application)
             except runtime.InvalidApplication:
                 continue
             assert module.ranges(programme.id, application) == _as_result(ranges.outlook(programme, values)), \

@@ -1385,13 +1385,13 @@ def range_outlook(fails, reviews, outcomes):
     return frozenset(statuses), low, None if high.is_infinite() else high
 
 
-def known_inputs(meta, application):
+def known_inputs(meta, application, errors):
     """The inputs a partial application answers, each checked as on the programme's form
-    (the others stay unknown: no default is filled in); raises InvalidApplication
-    listing every problem."""
+    (the others stay unknown: no default is filled in); every problem is appended to
+    errors (None: the application is not an object at all)."""
     if not issubclass(type(application), dict):
-        raise InvalidApplication([{"path": "", "message": f"应为对象（JSON object），此处为{_describe_json(application)}"}])
-    errors = []
+        errors.append({"path": "", "message": f"应为对象（JSON object），此处为{_describe_json(application)}"})
+        return None
     odd = ()
     if type(application) is not dict or not set(map(type, application)) <= _TEXT_ONLY:
         application, odd = _members(application, "", errors)
@@ -1403,8 +1403,6 @@ def known_inputs(meta, application):
     if unknown:
         allowed = "、".join(sorted(names))
         _report_unknown(unknown, "", errors, lambda shown: f"未知的输入项“{shown}”；允许的输入项：{allowed}")
-    if errors:
-        raise InvalidApplication(errors)
     return values
 
 

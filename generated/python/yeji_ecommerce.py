@@ -1400,13 +1400,13 @@ def range_outlook(fails, reviews, outcomes):
     return frozenset(statuses), low, None if high.is_infinite() else high
 
 
-def known_inputs(meta, application):
+def known_inputs(meta, application, errors):
     """The inputs a partial application answers, each checked as on the programme's form
-    (the others stay unknown: no default is filled in); raises InvalidApplication
-    listing every problem."""
+    (the others stay unknown: no default is filled in); every problem is appended to
+    errors (None: the application is not an object at all)."""
     if not issubclass(type(application), dict):
-        raise InvalidApplication([{"path": "", "message": f"应为对象（JSON object），此处为{_describe_json(application)}"}])
-    errors = []
+        errors.append({"path": "", "message": f"应为对象（JSON object），此处为{_describe_json(application)}"})
+        return None
     odd = ()
     if type(application) is not dict or not set(map(type, application)) <= _TEXT_ONLY:
         application, odd = _members(application, "", errors)
@@ -1418,8 +1418,6 @@ def known_inputs(meta, application):
     if unknown:
         allowed = "、".join(sorted(names))
         _report_unknown(unknown, "", errors, lambda shown: f"未知的输入项“{shown}”；允许的输入项：{allowed}")
-    if errors:
-        raise InvalidApplication(errors)
     return values
 
 
@@ -3365,12 +3363,16 @@ def ranges(programme_id, partial_application):
     """政策计算器: what a programme can still come to, given the inputs answered so far.
 
     partial_application holds some of the programme's inputs (each checked as on
-    its form; the others are unknown, defaults included).  Returns statuses (the
+    its form; the others are unknown, defaults included) and, as for evaluate, an
+    application_date if any (checked against the periods in force).  Returns statuses (the
     statuses a complete application can still end in), decided (the one status
     left, else None), least and most (the amount, or amount if approved, a
     completion can have; most None: no bound in the policy)."""
     engine = _ENGINES.get(programme_id) if type(programme_id) is str else None
     if engine is None:
         raise unknown_programme(PROGRAMMES, programme_id)
-    statuses, low, high = range_outlook(*_RANGES[programme_id](known_inputs(engine[0], partial_application)))
-    return range_result(programme_id, statuses, low, high)
+    meta, errors = engine[0], []
+    values = known_inputs(meta, take_date(partial_application, POLICY["in_force"], meta, errors), errors)
+    if errors:
+        raise InvalidApplication(errors)
+    return range_result(programme_id, *range_outlook(*_RANGES[programme_id](values)))
