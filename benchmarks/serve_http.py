@@ -1,6 +1,7 @@
 """HTTP benchmark of `yeji-policy serve`: requests/s and latency of POST /api/v1/evaluate/art09_equipment.
 
-    python benchmarks/serve_http.py [--requests 20000] [--connections 16] [--quick]
+    python benchmarks/serve_http.py [--requests 20000] [--connections 16] [--quick] [--no-access-log]
+                                    [--against DIR]
 
 Starts `yeji-policy serve --port 0` (one uvicorn worker, access log on, as
 users run it) on the loopback interface only, then drives it from this
@@ -28,6 +29,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -216,12 +218,34 @@ def in_process(seconds: float = 1.0) -> float:
     return count / (time.perf_counter() - began)
 
 
+def against(base: Path, requests: int, connections: int, rounds: int = 3) -> None:
+    """Side by side with another checkout (e.g. `git archive main | tar -x -C /tmp/base`): its server and
+    this one, interleaved, sharing the CPUs, the same client; medians of the rounds."""
+    global ROOT
+    roots = {"this checkout": ROOT, str(base): base.resolve()}
+    runs: dict[str, list[dict]] = {name: [] for name in roots}
+    try:
+        for _ in range(rounds):
+            for name, root in roots.items():
+                ROOT = root
+                runs[name].append(run(requests, connections, False))
+    finally:
+        ROOT = roots["this checkout"]
+    print(f"side by side, interleaved, {rounds} rounds each, sharing the CPUs (medians):")
+    for name, rs in runs.items():
+        med = {k: statistics.median(r[k] for r in rs) for k in ("rps", "p50", "p99", "cpu_us")}
+        print(f"  {name:<36} {med['rps']:8,.0f} requests/s   p50 {med['p50']:6.2f} ms   p99 {med['p99']:6.2f} ms"
+              f"   server CPU {med['cpu_us']:6.1f} µs/request")
+
+
 def main() -> None:
     arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     arguments.add_argument("--requests", type=int, default=20000)
     arguments.add_argument("--connections", type=int, default=16)
     arguments.add_argument("--quick", action="store_true", help="2,000 requests: a smoke run")
     arguments.add_argument("--no-access-log", action="store_true", help="serve without its access log")
+    arguments.add_argument("--against", type=Path, metavar="DIR",
+                           help="also run another checkout's server side by side (interleaved)")
     options = arguments.parse_args()
     if options.no_access_log:
         SERVE_OPTIONS.append("--no-access-log")
@@ -247,6 +271,8 @@ def main() -> None:
           f"ratio {app / app_floor:.2f}")
     rate = in_process()
     print(f"  in process (read, evaluate, write JSON) {rate:8,.0f} /s   — HTTP costs {rate / rows[0][1]['rps']:.1f}× that")
+    if options.against is not None:
+        against(options.against, requests, options.connections)
     print(f"target: ≥ {TARGET_RPS:,} requests/s and p99 ≤ {TARGET_P99_MS:.0f} ms on one worker")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 

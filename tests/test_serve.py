@@ -632,3 +632,17 @@ def test_a_client_gone_before_its_body_arrives_gets_no_answer(policy):
         (b"content-type", b"application/json")], "query_string": b"", "root_path": "", "http_version": "1.1"}
     asyncio.run(app(scope, receive, send))
     assert sent == []
+
+
+def test_the_http_benchmark_runs_and_checks_every_response():
+    # benchmarks/serve_http.py, tiny: a broken client or server start would otherwise show only in a manual run.
+    # It asserts nothing about speed (the README records that), only that each response was the expected one.
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import serve_http
+
+    for request in (serve_http.EVALUATE, serve_http.FLOOR):
+        r = serve_http.run(64, 4, False, request)
+        assert r["n"] == 64 and r["rps"] > 0 and r["p50"] <= r["p99"] <= r["max"] and r["cpu_us"] >= 0
