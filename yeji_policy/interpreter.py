@@ -315,6 +315,13 @@ def run_programme(programme: M.Programme, values: dict, known: frozenset[str] | 
     return run.steps, failed, reviews, outcome, run.interps
 
 
+def amount_outcome(programme: M.Programme, values: dict, amount) -> R.Outcome:
+    """One amount of a programme (its own, or a part of it: a list's sum), computed alone
+    from validated values and not rounded: the calculator's range reasoning (ranges.py)
+    works a list's sum out exactly once every input it reads is answered."""
+    return _Run(programme, values).visit(amount, False, "")
+
+
 def evaluate(policy: M.Policy, pid: str, application, make_run=_Run) -> dict:
     """Decide one application; raises runtime.InvalidApplication when it does not fit the form."""
     programme = _programme(policy, pid)
