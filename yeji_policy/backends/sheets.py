@@ -778,6 +778,16 @@ def _measures(article: M.Article) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((label, tuple(values)) for label, values in out)
 
 
+# --- rules across programmes (#22): each in words (describe.cross_rule), among the measures of its article
+def cross_measures(policy: M.Policy, article: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    out: dict[str, list[str]] = {}
+    for rule in policy.cross:
+        if rule.article == article:
+            label = "不得重复享受" if isinstance(rule, M.Exclusion) else "合计上限"
+            out.setdefault(label, []).append(describe.cross_rule(policy, rule))
+    return tuple((label, tuple(values)) for label, values in out.items())
+
+
 def _statements(p: M.Programme) -> str:
     """The yes/no answers of the form are what the applicant says, to be proven by documents."""
     labels = [f.label for f in p.fields if f.kind == "bool"]
@@ -890,7 +900,7 @@ def build_sheet(policy: M.Policy) -> Sheet:
                 anchor=_article_anchor(a.number),
                 title=a.title,
                 lines=tuple(a.text.split("\n")),
-                measures=_measures(a),
+                measures=_measures(a) + cross_measures(policy, a.number),
                 interpretations=register.of(None, a.number, INTERPRETATION),
                 programmes=tuple(programmes[pid] for pid in a.programmes),
             ))

@@ -1,0 +1,222 @@
+"""Rules across programmes (不得重复享受, 合计上限; issue #22): the whole-applicant evaluation on
+both engines, the question an exclusion adds to each programme in DuckDB too, the sheet, diff and fmt.
+
+The corpus (tests/cases/cross, tests/cases/patterns) holds the word-for-word results and diagnostics;
+here: properties on random applications, amounts to the 分.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from yeji_policy import check, describe, diff, fmt, interpreter, runtime
+from yeji_policy.backends import sheets
+from yeji_policy.pipeline import engine
+
+ROOT = Path(__file__).resolve().parent.parent
+CAP = ROOT / "tests/cases/patterns/good/annual_total_cap.policy"
+EXCLUSION = ROOT / "tests/cases/patterns/good/no_double_benefit.policy"
+CHOICES = ROOT / "tests/cases/cross/good/highest_and_in_order.policy"
+
+
+def load(path: Path):
+    policy, diagnostics = check.check_source(path.read_text(encoding="utf-8"), str(path))
+    assert policy is not None and diagnostics == [], diagnostics
+    return policy, engine(policy)
+
+
+@pytest.fixture(scope="module")
+def policies():
+    return {path.stem: load(path) for path in (CAP, EXCLUSION, CHOICES)}
+
+
+def money(high: int, *marks):
+    """Any amount up to `high` 元, and the amounts at which a rule turns (hypothesis favours small draws)."""
+    return st.one_of(st.integers(0, high * 100).map(lambda cents: Decimal(cents).scaleb(-2)),
+                     st.sampled_from([Decimal(m) for m in marks] or [Decimal(0)]))
+
+
+def whole(engine_name, policy, module, application, programmes=None):
+    try:
+        if engine_name == "interpreter":
+            return interpreter.evaluate_all(policy, application, programmes)
+        return module.evaluate_all(application, programmes)
+    except Exception as exc:  # each engine has its own InvalidApplication class
+        if getattr(exc, "errors", None) is None:
+            raise
+        return {"status": "invalid", "errors": exc.errors}
+
+
+def both(policy, module, application, programmes=None) -> dict:
+    a = whole("interpreter", policy, module, application, programmes)
+    b = whole("generated", policy, module, application, programmes)
+    assert a == b, application
+    return a
+
+
+def subsets(ids):
+    return st.one_of(st.none(), st.lists(st.sampled_from(ids), unique=True, min_size=1))
+
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+# ---------------------------------------------------------------- 合计上限
+@SETTINGS
+@given(retail=money(40_000_000, "20000000", "19999999.99"), warehouse=money(3_000_000, "500000", "2000000"),
+       talents=st.integers(0, 80), received=money(1_500_000, "0", "100000", "500000", "739999.99", "940000", "1000000"), claimed=subsets(["retail_award", "warehouse", "talent"]))
+def test_aggregate_cap_both_engines_and_never_pays_beyond_the_room(policies, retail, warehouse, talents, received,
+                                                                   claimed):
+    policy, module = policies["annual_total_cap"]
+    app = {"online_retail": retail, "warehouse_investment": warehouse, "new_talents": talents,
+           "received_this_year": received}
+    if claimed is not None:
+        app = {k: v for k, v in app.items() if k == "received_this_year" or any(
+            k in {f["name"] for f in module.PROGRAMMES[p]["inputs"]} for p in claimed)}
+    out = both(policy, module, app, claimed)
+    results = out["results"]
+    alone = {pid: interpreter.evaluate(policy, pid, {k: v for k, v in app.items() if k != "received_this_year"
+                                                    and k in {f["name"] for f in module.PROGRAMMES[pid]["inputs"]}})
+             for pid in results}
+    payable = sum((Decimal(r["amount"]) for r in alone.values() if r["status"] == "eligible"), Decimal(0))
+    room = max(Decimal(1_000_000) - received, Decimal(0))
+    paid = sum((Decimal(r["amount"]) for r in results.values() if r["status"] == "eligible"), Decimal(0))
+    assert out["total"] == runtime.cents_string(paid)
+    assert paid <= room
+    (record,) = out["trace"]
+    assert record["applied"] == (payable > room)
+    if payable <= room:  # within the cap nothing changes
+        assert results == alone
+    elif room == 0:  # the text forces it: nothing more can be paid
+        assert all(r["status"] == "ineligible" for r in results.values())
+    else:  # the text is silent on sharing: every payable programme to review, its own amount if approved
+        for pid, r in results.items():
+            if alone[pid]["status"] == "eligible":
+                assert (r["status"], r["amount"], r["amount_if_approved"]) == ("review", "0.00", alone[pid]["amount"])
+                assert "原文未规定如何分摊，需人工审核" in r["reasons"][-1]
+
+
+@SETTINGS
+@given(opened=st.booleans(), fitting=money(600_000, "100000", "100000.02", "300000"),
+       sales=money(80_000_000, "50000000", "49999999.99"),
+       received=money(300_000, "0", "100000", "120000", "150000", "249999.99", "250000"),
+       claimed=subsets(["opening", "fitting", "scale"]))
+def test_highest_and_in_order_both_engines(policies, opened, fitting, sales, received, claimed):
+    policy, module = policies["highest_and_in_order"]
+    app = {"newly_opened": opened, "fitting_cost": fitting, "annual_sales": sales, "received_total": received}
+    if claimed is not None:
+        app = {k: v for k, v in app.items() if k == "received_total" or any(
+            k in {f["name"] for f in module.PROGRAMMES[p]["inputs"]} for p in claimed)}
+    out = both(policy, module, app, claimed)
+    results = out["results"]
+    group = [results[p] for p in ("opening", "fitting") if p in results]
+    assert sum(r["status"] == "eligible" for r in group) <= 1  # 就高: one of the two at most
+    room = max(Decimal(250_000) - received, Decimal(0))
+    paid = sum((Decimal(r["amount"]) for r in results.values() if r["status"] == "eligible"), Decimal(0))
+    assert paid <= room
+    assert out["total"] == runtime.cents_string(paid)
+    # 按项目顺序: the room is used up before a later programme loses anything
+    alone = {pid: interpreter.evaluate(policy, pid, {k: v for k, v in app.items()
+                                                    if k in {f["name"] for f in module.PROGRAMMES[pid]["inputs"]}})
+             for pid in results}
+    capped = [pid for pid, r in results.items() if r["status"] != alone[pid]["status"] or
+              r["amount"] != alone[pid]["amount"]]
+    if capped and out["trace"][-1]["applied"]:
+        assert paid == room
+
+
+# ---------------------------------------------------------------- 不得重复享受
+@SETTINGS
+@given(equipment=money(3_000_000, "100000", "1666666.67"), upgrade=money(8_000_000, "150000", "5000000"),
+       elsewhere=st.booleans(),
+       claimed=subsets(["equipment", "upgrade"]))
+def test_exclusion_both_engines(policies, equipment, upgrade, elsewhere, claimed):
+    policy, module = policies["no_double_benefit"]
+    app = {"similar_elsewhere": elsewhere}
+    if claimed is None or "equipment" in claimed:
+        app["equipment_investment"] = equipment
+    if claimed is None or "upgrade" in claimed:
+        app["upgrade_investment"] = upgrade
+    out = both(policy, module, app, claimed)
+    results = out["results"]
+    if elsewhere:  # the question the declaration adds: every programme named refuses it
+        assert all(r["status"] == "ineligible" for r in results.values())
+        assert all("不得重复享受" in r["reasons"][0] for r in results.values())
+    payable = [r for r in results.values() if r["status"] in ("eligible", "review")]
+    if len(payable) >= 2:  # the text does not say which one: review, each with its own amount
+        assert all(r["status"] == "review" and r["amount"] == "0.00" for r in payable)
+        assert out["total"] == "0.00"
+
+
+def test_the_question_is_asked_by_every_engine_alone(policies):
+    """One programme evaluated alone (the single evaluate, both engines, DuckDB) refuses a project
+    that already had a similar subsidy elsewhere: the declaration's question is one of its inputs."""
+    pytest.importorskip("duckdb")
+    from yeji_policy import sqlrun
+
+    policy, module = policies["no_double_benefit"]
+    lines = [f'{{"programme": "{pid}", "application": {{"{field}": {amount}, "similar_elsewhere": {"true" if e else "false"}}}}}'
+             for pid, field in (("equipment", "equipment_investment"), ("upgrade", "upgrade_investment"))
+             for e in (True, False) for amount in ("0", "1", "123456.78", "6000000", "9999999999.99")]
+    con = sqlrun.connect(memory_limit="256MB")
+    data = "".join(line + "\n" for line in lines).encode("utf-8")
+    compiled = sqlrun.compile_policy(policy)
+    rows = list(sqlrun.records(compiled, sqlrun.lines_from_jsonl(io.BytesIO(data)), sqlrun.python_engine(policy), con))
+    assert len(rows) == len(lines)
+    for row, line in zip(rows, lines):
+        item = json.loads(line, parse_float=Decimal)
+        mine = module.evaluate(item["programme"], item["application"])
+        assert (row["status"], row["amount"]) == (mine["status"], mine["amount"]), line
+        assert mine == interpreter.evaluate(policy, item["programme"], item["application"])
+        if item["application"]["similar_elsewhere"]:
+            assert row["status"] == "ineligible"
+
+
+def test_whole_application_refuses_what_no_rule_asks(policies):
+    policy, module = policies["annual_total_cap"]
+    out = both(policy, module, {"new_talents": 1, "received_this_year": 0, "bonus": 1}, ["talent"])
+    assert out == {"status": "invalid", "errors": [
+        {"path": "bonus", "message": "未知的输入项“bonus”：所申请的项目和跨项目规定都不使用它"}]}
+    out = both(policy, module, {"new_talents": 1, "received_this_year": 0.5}, ["talent"])
+    assert out["status"] == "invalid" and out["errors"][0]["path"] == "received_this_year"
+    out = both(policy, module, {"new_talents": 1}, ["talent", "talent"])
+    assert out == {"status": "invalid", "errors": [{"path": "programmes", "message": "申请的项目须是不重复的已有项目编号"}]}
+
+
+# ---------------------------------------------------------------- sheet, diff, fmt
+def test_the_sheet_states_each_rule_in_words(policies):
+    policy, _ = policies["annual_total_cap"]
+    md = next(v for k, v in sheets.generate(policy).items() if k.endswith(".md")).decode("utf-8")
+    assert ("- 合计上限：单个企业年度各项补助合计：“网络零售奖励”（retail\\_award）、“仓储建设补助”（warehouse）、"
+            "“人才引进补助”（talent）的补助本年度合计不超过 100万元（1,000,000.00 元）；申请表询问“本年度已获得本政策各项补助合计”，"
+            "剩余额度为上限减去已获补助（不低于0）；剩余额度为0时以上项目不予补助；超过剩余额度时，原文未规定如何分摊，"
+            "以上项目均转人工审核。") in md
+
+
+def test_diff_shows_a_changed_rule_in_words(policies):
+    policy, _ = policies["highest_and_in_order"]
+    source = CHOICES.read_text(encoding="utf-8")
+    changed = source.replace('    重复时 就高 解释 "原文未规定享受哪一项，按对企业有利的原则取金额较高的一项"\n', "")
+    assert changed != source
+    new, _ = check.check_source(changed, "new.policy")
+    (line,) = [line for line in diff.changes(policy, new) if "opening_or_fitting" in line]
+    assert line == ("第4条 opening_or_fitting：" + describe.cross_rule(policy, policy.cross[0]).rstrip("。") + " → "
+                    + describe.cross_rule(new, new.cross[0]).rstrip("。")
+                    + "；删除解释（分配方式）：“原文未规定享受哪一项，按对企业有利的原则取金额较高的一项”")
+    assert "原文未规定享受哪一项，均转人工审核" in line
+
+
+@pytest.mark.parametrize("path", [CAP, EXCLUSION, CHOICES], ids=lambda p: p.stem)
+def test_fmt_keeps_the_rules_and_is_idempotent(path):
+    source = path.read_text(encoding="utf-8")
+    once = fmt.format_source(source, path.name)
+    assert once == source  # the corpus is written in the canonical layout
+    shuffled = source.replace("\n  ", "\n      ").replace(" {\n", "   {\n")
+    assert fmt.format_source(shuffled, path.name) == source
