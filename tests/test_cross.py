@@ -96,6 +96,9 @@ def test_aggregate_cap_both_engines_and_never_pays_beyond_the_room(policies, ret
         assert results == alone
     elif room == 0:  # the text forces it: nothing more can be paid
         assert all(r["status"] == "ineligible" for r in results.values())
+    elif sum(r["status"] in ("eligible", "review") for r in alone.values()) == 1:  # nothing to share: the room
+        (pid,) = [p for p, r in alone.items() if r["status"] in ("eligible", "review")]
+        assert (results[pid]["status"], results[pid]["amount"]) == (alone[pid]["status"], runtime.cents_string(room))
     else:  # the text is silent on sharing: every payable programme to review, its own amount if approved
         for pid, r in results.items():
             if alone[pid]["status"] == "eligible":
@@ -179,6 +182,33 @@ def test_the_question_is_asked_by_every_engine_alone(policies):
             assert row["status"] == "ineligible"
 
 
+@pytest.mark.parametrize("name", ["annual_total_cap", "no_double_benefit", "highest_and_in_order"])
+def test_the_embedded_cases_pass_in_duckdb(policies, name):
+    """Each programme of the policies with rules across programmes, its embedded cases decided in SQL:
+    the expected status and amount, as the generated module gives them."""
+    pytest.importorskip("duckdb")
+    from yeji_policy import sqlrun
+
+    policy, module = policies[name]
+
+    def text(value):  # exact JSON: a Decimal as its digits, never through a float
+        return format(value, "f") if isinstance(value, Decimal) else json.dumps(value, ensure_ascii=False)
+
+    lines = ["{" + f'"programme": "{case.programme}", "application": {{'
+             + ", ".join(f'"{k}": {text(v)}' for k, v in case.application.items()) + "}}"
+             for case in policy.tests]
+    data = "".join(line + "\n" for line in lines).encode("utf-8")
+    rows = list(sqlrun.records(sqlrun.compile_policy(policy), sqlrun.lines_from_jsonl(io.BytesIO(data)),
+                               sqlrun.python_engine(policy), sqlrun.connect(memory_limit="256MB")))
+    assert [r["programme"] for r in rows] == [case.programme for case in policy.tests]
+    for row, case in zip(rows, policy.tests):
+        mine = module.evaluate(case.programme, case.application)
+        assert (row["status"], row["amount"]) == (mine["status"], mine["amount"]), case.name
+        assert row["status"] == case.expect.status, case.name
+        if case.expect.amount is not None:
+            assert Decimal(row["amount"]) == case.expect.amount, case.name
+
+
 def test_whole_application_refuses_what_no_rule_asks(policies):
     policy, module = policies["annual_total_cap"]
     out = both(policy, module, {"new_talents": 1, "received_this_year": 0, "bonus": 1}, ["talent"])
@@ -198,6 +228,13 @@ def test_the_sheet_states_each_rule_in_words(policies):
             "“人才引进补助”（talent）的补助本年度合计不超过 100万元（1,000,000.00 元）；申请表询问“本年度已获得本政策各项补助合计”，"
             "剩余额度为上限减去已获补助（不低于0）；剩余额度为0时以上项目不予补助；超过剩余额度时，原文未规定如何分摊，"
             "以上项目均转人工审核。") in md
+    assert "| 跨项目规定 | 见第4条“单个企业年度各项补助合计” |" in md  # in each programme's table
+    # what the text leaves to a reviewer, in the sign-off index
+    assert ("| 1 | 第4条 | — | 需人工审核 | “网络零售奖励”、“仓储建设补助”、“人才引进补助”合计超过剩余额度 | "
+            "单个企业年度各项补助合计：原文未规定如何分摊，均转人工审核（只有一项时按剩余额度计） |") in md
+    chosen, _ = policies["highest_and_in_order"]
+    index = next(v for k, v in sheets.generate(chosen).items() if k.endswith(".md")).decode("utf-8").split("审核事项索引")[1]
+    assert "需人工审核" not in index  # 就高 and 按项目顺序 are the drafters' readings: boxed as 解释, not reviews
 
 
 def test_diff_shows_a_changed_rule_in_words(policies):
@@ -220,3 +257,90 @@ def test_fmt_keeps_the_rules_and_is_idempotent(path):
     assert once == source  # the corpus is written in the canonical layout
     shuffled = source.replace("\n  ", "\n      ").replace(" {\n", "   {\n")
     assert fmt.format_source(shuffled, path.name) == source
+
+
+# ---------------------------------------------------------------- the calculator (match)
+@SETTINGS
+@given(data=st.data())
+def test_the_calculator_notes_and_bounds_by_the_rules_on_both_engines(policies, data):
+    """A partial profile: both engines give the same findings; each programme a rule names that may
+    still pay carries the rule's note; an undecided programme under a cap never shows more than the
+    cap's room; once every programme of the cap is decided, the cap is applied as in evaluate_all."""
+    policy, module = policies["annual_total_cap"]
+    full = {"online_retail": data.draw(money(40_000_000, "20000000")),
+            "warehouse_investment": data.draw(money(3_000_000, "2000000")),
+            "new_talents": data.draw(st.integers(0, 80)),
+            "received_this_year": data.draw(money(1_500_000, "0", "900000", "1000000"))}
+    profile = {k: v for k, v in full.items() if data.draw(st.booleans(), label=k)}
+    entries = interpreter.match(policy, profile)
+    assert entries == module.match(profile)
+    room = max(Decimal(1_000_000) - profile.get("received_this_year", Decimal(0)), Decimal(0)) \
+        if "received_this_year" in profile else Decimal(1_000_000)
+    for e in entries:
+        if e["status"] in ("eligible", "review", "incomplete"):
+            assert [c["id"] for c in e["cross"]] == ["annual_total"]
+        if e["status"] == "incomplete":
+            assert Decimal(e["max_amount"]) <= room
+    if all(e["status"] != "incomplete" for e in entries) and "received_this_year" in profile:
+        whole = interpreter.evaluate_all(policy, profile)
+        assert [(e["status"], e["amount"]) for e in entries] == \
+            [(r["status"], r["amount"]) for r in whole["results"].values()]
+
+
+def test_the_calculator_notes_an_exclusion(policies):
+    policy, module = policies["no_double_benefit"]
+    entries = module.match({"equipment_investment": 100000, "similar_elsewhere": False})
+    assert entries == interpreter.match(policy, {"equipment_investment": 100000, "similar_elsewhere": False})
+    assert [(e["status"], e["cross"]) for e in entries] == [
+        ("eligible", [{"id": "no_double", "text": "同一项目不得重复享受：“设备购置补助”、“技术改造补助”同一项目只能享受其一"
+                                                  "（原文未规定享受哪一项，同时申请时需人工审核）【第3条】"}]),
+        ("incomplete", [{"id": "no_double", "text": "同一项目不得重复享受：“设备购置补助”、“技术改造补助”同一项目只能享受其一"
+                                                    "（原文未规定享受哪一项，同时申请时需人工审核）【第3条】"}])]
+    assert all("cross" not in e for e in module.match({"similar_elsewhere": True}))
+
+
+def test_the_web_calculator_shows_the_rules_applied(policies):
+    """POST /api/v1/match asks the amount already received (the profile form has it) and shows each
+    rule on the programmes it names; the calculator page says the same in words."""
+    from starlette.testclient import TestClient
+
+    from yeji_policy.web import app as web
+
+    policy, _ = policies["annual_total_cap"]
+    client = TestClient(web.create_app(policy))
+    answer = client.post("/api/v1/match", content=json.dumps(
+        {"online_retail": 25000000, "warehouse_investment": 2000000, "received_this_year": 900000}),
+        headers={"content-type": "application/json"})
+    assert answer.status_code == 200, answer.text
+    entries = {e["programme"]: e for e in answer.json()["programmes"]}
+    assert entries["talent"]["status"] == "incomplete"
+    assert entries["talent"]["most"] == "100000.00"  # the room, not the programme's own unbounded amount
+    assert entries["retail_award"]["cross"] == [{"id": "annual_total", "text": (
+        "单个企业年度各项补助合计：“网络零售奖励”、“仓储建设补助”、“人才引进补助”合计不超过 1,000,000.00 元"
+        "（本年度已获得本政策各项补助合计 900,000.00 元，剩余额度 100,000.00 元）【第4条】")}]
+    bad = client.post("/api/v1/match", content=json.dumps({"received_this_year": "many"}),
+                      headers={"content-type": "application/json"})
+    assert bad.status_code == 422 and "received_this_year" in bad.text
+    page = client.get("/calculator", params={"online_retail": "25000000", "received_this_year": "900000"})
+    assert page.status_code == 200
+    assert "剩余额度 100,000.00 元" in page.text
+
+
+# ---------------------------------------------------------------- the editor
+def test_the_editor_knows_the_programmes_a_rule_names():
+    """Completion after 项目 and after a comma of the list offers the programme ids; hovering an id in
+    the list describes the programme; references of a programme include the rule's list."""
+    from yeji_policy import lsp
+
+    source = CAP.read_text(encoding="utf-8")
+    lines = source.split("\n")
+    row = next(n for n, text in enumerate(lines, 1) if text.strip().startswith("项目 retail_award, warehouse"))
+    typed = source.replace(lines[row - 1], "    项目 retail_award, ", 1)
+    analysis, good = lsp.Analysis(typed, "x.policy"), lsp.Analysis(source, "x.policy")
+    offered = [(c.label, c.kind) for c in lsp.complete(analysis, good, row, len("    项目 retail_award, ") + 1)]
+    assert ("warehouse", "programme") in offered and ("talent", "programme") in offered
+    column = lines[row - 1].index("warehouse") + 2
+    text, span = lsp.hover(good, row, column)
+    assert "仓储建设补助" in text and (span.line, span.column) == (row, column - 1)
+    uses = good.index.references(("programme", "warehouse"))
+    assert (row, column - 1) in [(o.span.line, o.span.column) for o in uses]

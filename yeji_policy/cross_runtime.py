@@ -85,7 +85,7 @@ def cross_reason_excluded(title, others, article):
     return f"{title}：与{cross_names(others)}不得重复享受，原文未规定享受哪一项，需人工审核{tag(article)}"
 
 
-_CAP_OUTCOMES = {"within": "未超过剩余额度", "exhausted": "已无剩余额度，均不予补助",
+_CAP_OUTCOMES = {"within": "未超过剩余额度", "exhausted": "已无剩余额度，均不予补助", "alone": "超过剩余额度，按剩余额度计",
                  "in_order": "超过剩余额度，按项目顺序分配", "review": "超过剩余额度，原文未规定如何分摊，均转人工审核"}
 
 
@@ -97,6 +97,10 @@ def cross_text_cap(title, limit, label, received, room, members, total, outcome,
 
 def cross_reason_exhausted(title, label, received, limit, article):
     return f"{title}：{label} {show_yuan(received)}，已达上限 {show_yuan(limit)}{tag(article)}"
+
+
+def cross_reason_room(title, room, article):
+    return f"{title}：超过剩余额度，按剩余额度 {show_yuan(room)} 计{tag(article)}"
 
 
 def cross_reason_share(title, take, article):
@@ -184,6 +188,8 @@ def cross_change(result, status, amount, reason, notes, if_approved=None):
 
 
 def cross_note(result, notes):
+    if "interpretations" not in result:  # a calculator's entry names none
+        return
     known = {i.get("id") for i in result["interpretations"]}
     result["interpretations"] = list(result["interpretations"]) + [i for i in notes if i["id"] not in known]
 
@@ -244,6 +250,13 @@ def _aggregate_cap(rule, results, received):
         outcome = "exhausted"
         for p in members:
             cross_change(results[p], "ineligible", ZERO, cross_reason_exhausted(title, label, received, limit, article), own)
+    elif len(members) == 1:  # nothing to share: the text forces the room
+        outcome = "alone"
+        p = members[0]
+        if results[p]["status"] == "eligible":
+            cross_change(results[p], "eligible", room, cross_reason_room(title, room, article), own)
+        else:
+            cross_change(results[p], "review", ZERO, cross_reason_room(title, room, article), own, room)
     elif rule["in_order"]:
         outcome = "in_order"
         left = room
@@ -294,3 +307,72 @@ def whole_applicant(evaluate, programmes, rules, application, claimed=None):
         elif rule["received"]["name"] in answers:
             records.append(_aggregate_cap(rule, results, answers[rule["received"]["name"]]))
     return whole_result(order, results, records)
+
+
+# ---- the calculator (match) across programmes: shared by both engines, as match_profile is
+def cross_text_match_exclusion(title, names, highest, article):
+    rule = "只付金额较高的一项" if highest else "原文未规定享受哪一项，同时申请时需人工审核"
+    return f"{title}：{cross_names(names)}同一项目只能享受其一（{rule}）{tag(article)}"
+
+
+def cross_text_match_cap(title, limit, label, received, room, names, article):
+    known = f"{label} {show_yuan(received)}，剩余额度 {show_yuan(room)}" if received is not None else f"尚未填写“{label}”"
+    return f"{title}：{cross_names(names)}合计不超过 {show_yuan(limit)}（{known}）{tag(article)}"
+
+
+def split_answers(received, profile):
+    """The calculator's profile without the rules' questions (runtime.match_profile reads the rest),
+    and their answers, validated; received as read_whole takes it."""
+    if type(profile) is not dict:
+        return profile, {}
+    specs = {spec["name"]: spec for _, spec in received}
+    errors = []
+    answers = validate_object([spec for name, spec in specs.items() if name in profile],
+                              {k: v for k, v in profile.items() if k in specs}, "", errors)
+    if errors:
+        raise InvalidApplication(errors)
+    return {k: v for k, v in profile.items() if k not in specs}, answers
+
+
+def match_across(rules, entries, answers):
+    """The calculator's findings (runtime.match_profile's entries) with the rules across programmes:
+    an exclusion is noted on each of its programmes that may still pay ("cross"); a cap is noted too,
+    bounds the most an undecided programme can pay by its room, and — once every programme it names
+    is decided — is applied to them as evaluate_all applies it.  Returns the rules' records."""
+    by_id = {e["programme"]: e for e in entries}
+    records = []
+    for rule in rules:
+        members = [p for p in rule["programmes"] if p in by_id and by_id[p]["status"] in ("eligible", "review", "incomplete")]
+        names = [by_id[p]["programme_name"] for p in members]
+        if rule["kind"] == "exclusion":
+            if len(members) < 2:
+                continue
+            text = cross_text_match_exclusion(rule["title"], names, rule["highest"], rule["article"])
+            record = cross_record(rule["id"], "exclusion", rule["article"], rule["clause"], members, False, None,
+                                  [i["id"] for i in rule["interpretations"]], text)
+        else:
+            name = rule["received"]["name"]
+            received = answers.get(name)
+            limit = D(rule["limit"])
+            room = limit if received is None else max(sub(limit, received), ZERO)
+            if not members:
+                continue
+            undecided = [p for p in members if by_id[p]["status"] == "incomplete"]
+            if received is not None and not undecided:
+                record = _aggregate_cap(rule, by_id, received)
+            else:
+                text = cross_text_match_cap(rule["title"], limit, rule["received"]["label"], received, room, names,
+                                            rule["article"])
+                record = cross_record(rule["id"], "aggregate_cap", rule["article"], rule["clause"], members, False, None,
+                                      [i["id"] for i in rule["interpretations"]], text,
+                                      {} if received is None else {name: plain_json(received)},
+                                      limit=cents_string(limit), room=cents_string(room))
+                for p in undecided:
+                    e = by_id[p]
+                    if e.get("max_amount") is None or D(e["max_amount"]) > room:
+                        e["max_amount"] = cents_string(room)
+                        e["max_amount_text"] = f"最高 {show_yuan(room)}（{rule['title']}）"
+        for p in members:
+            by_id[p].setdefault("cross", []).append({"id": rule["id"], "text": render_cross(record)})
+        records.append(record)
+    return records

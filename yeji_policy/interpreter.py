@@ -324,8 +324,18 @@ def evaluate(policy: M.Policy, pid: str, application, make_run=_Run) -> dict:
 
 
 def match(policy: M.Policy, profile) -> list[dict]:
-    """The policy calculator over the model; see runtime.match_profile."""
+    """The policy calculator over the model; see runtime.match_profile (and, for a policy with rules
+    across programmes, cross_runtime.match_across)."""
     programmes = {p.id: _meta(p) for p in policy.programmes}
+    if policy.cross:
+        profile, answers = X.split_answers(_received(policy), profile)
+        entries = _match(policy, programmes, profile)
+        X.match_across(_cross_table(policy), entries, answers)
+        return entries
+    return _match(policy, programmes, profile)
+
+
+def _match(policy: M.Policy, programmes: dict, profile) -> list[dict]:
     return R.match_profile(
         programmes,
         lambda pid, application: evaluate(policy, pid, application),
@@ -344,9 +354,7 @@ def evaluate_all(policy: M.Policy, application, programmes=None) -> dict:
     """One applicant's whole application: each programme claimed decided here, then the policy's
     rules across programmes, in source order."""
     metas = {p.id: _meta(p) for p in policy.programmes}
-    received = [(rule.programmes, catalogue.field_spec(rule.received)) for rule in policy.cross
-                if isinstance(rule, M.AggregateCap)]
-    order, answers = X.read_whole(metas, received, application, programmes)
+    order, answers = X.read_whole(metas, _received(policy), application, programmes)
     results = X.decide_each(lambda pid, app: evaluate(policy, pid, app), metas, order, application)
     records = []
     for rule in policy.cross:
@@ -355,6 +363,15 @@ def evaluate_all(policy: M.Policy, application, programmes=None) -> dict:
         elif rule.received.name in answers:
             records.append(_aggregate_cap(policy, rule, results, answers[rule.received.name]))
     return X.whole_result(order, results, records)
+
+
+def _received(policy: M.Policy) -> list:
+    """Each aggregate cap's programmes and its question (the amount already received)."""
+    return [(rule.programmes, catalogue.field_spec(rule.received)) for rule in policy.cross
+            if isinstance(rule, M.AggregateCap)]
+
+
+_cross_table = _once(X.table)
 
 
 def _fen(text: str) -> int:
@@ -430,6 +447,14 @@ def _aggregate_cap(policy: M.Policy, rule: M.AggregateCap, results: dict, receiv
         reason = X.cross_reason_exhausted(rule.title, label, received, _yuan(limit), rule.article)
         for p in members:
             X.cross_change(results[p], "ineligible", R.ZERO, reason, own)
+    elif len(members) == 1:  # nothing to share: the text forces the room
+        outcome = "alone"
+        (p,) = members
+        reason = X.cross_reason_room(rule.title, _yuan(room), rule.article)
+        if results[p]["status"] == "eligible":
+            X.cross_change(results[p], "eligible", _yuan(room), reason, own)
+        else:
+            X.cross_change(results[p], "review", R.ZERO, reason, own, _yuan(room))
     elif rule.in_order:
         outcome = "in_order"
         used = 0
