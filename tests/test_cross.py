@@ -344,3 +344,28 @@ def test_the_editor_knows_the_programmes_a_rule_names():
     assert "仓储建设补助" in text and (span.line, span.column) == (row, column - 1)
     uses = good.index.references(("programme", "warehouse"))
     assert (row, column - 1) in [(o.span.line, o.span.column) for o in uses]
+
+
+def test_simulate_says_a_cap_per_applicant_is_not_in_its_line_totals(policies):
+    from yeji_policy import simulate
+
+    policy, _ = policies["annual_total_cap"]
+    tally = simulate.simulate(policy, io.BytesIO(b'{"programme": "talent", "application": {"new_talents": 3}}\n'))
+    assert simulate.report(tally, "p.jsonl")[-1] == \
+        "注：第4条“单个企业年度各项补助合计”按申请人合计，逐行模拟未计入（整体申请用 evaluate_all）"
+    shipped, _ = check.load(ROOT / "policies" / "yeji_ecommerce.policy")[:2]
+    assert not any(line.startswith("注：") for line in simulate.report(
+        simulate.simulate(shipped, io.BytesIO(b'{"programme": "art09_equipment", "application": {}}\n')), "p.jsonl"))
+
+
+def test_a_cap_across_funding_sources_is_warned_of_unless_its_reading_is_given():
+    from yeji_policy import codes
+
+    source = codes.example_source(codes.REGISTRY["W0461"])
+    _, diagnostics = check.check_source(source, "x.policy")
+    assert "W0461" in [d.code for d in diagnostics]
+    read = source.replace("项目 equipment, other\n", '项目 equipment, other 解释 "原文“各项补助”含市财政出资的项目"\n')
+    assert read != source
+    policy, diagnostics = check.check_source(read, "x.policy")
+    assert "W0461" not in [d.code for d in diagnostics] and policy is not None
+    assert [i.id for i in policy.interpretations if i.programme is None] == ["art01.total"]

@@ -142,7 +142,8 @@ def _declaration(ctx, decl, articles, by_id, declared, inputs, taken):
     limit = _limit(ctx, entries["limit"].values[0])
     if limit is None:
         return None
-    _funding(ctx, decl, names, by_id)
+    if interp is None:  # a 解释 on the programmes says why these count together
+        _funding(ctx, decl, names, by_id)
     choice = _choice(ctx, entries.get("in_order"), "超出时 按项目顺序", article, f"{cid}.share")
     if choice is False:
         return None
@@ -216,7 +217,7 @@ def _funding(ctx, decl, names, by_id) -> None:
     if len(sources) > 1:
         listed = "；".join(f"{n}：{by_id[n].funding_source.value}" for n in names)
         ctx.warning("W0461", f"合计上限“{decl.id.value}”所列项目的资金来源不同：{listed}", decl.id.span,
-                    "合计上限通常针对同一资金来源；请核对原文是否确指这些项目合计")
+                    "合计上限通常针对同一资金来源；若原文确指这些项目合计，在“项目”所列编号之后写 解释 \"……\" 说明")
 
 
 def _with_question(p: M.Programme, decl: M.Exclusion) -> M.Programme:
