@@ -369,3 +369,33 @@ def test_a_cap_across_funding_sources_is_warned_of_unless_its_reading_is_given()
     policy, diagnostics = check.check_source(read, "x.policy")
     assert "W0461" not in [d.code for d in diagnostics] and policy is not None
     assert [i.id for i in policy.interpretations if i.programme is None] == ["art01.total"]
+
+
+# ---------------------------------------------------------------- hostile whole applications
+HOSTILE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10)
+    | st.decimals(allow_nan=True, allow_infinity=True, places=3) | st.floats(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+CAP_KEYS = ["online_retail", "warehouse_investment", "new_talents", "received_this_year", "application_date"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(application=st.one_of(HOSTILE, st.dictionaries(st.sampled_from(CAP_KEYS), HOSTILE)),
+       claimed=st.one_of(st.none(), HOSTILE, st.lists(st.sampled_from(["retail_award", "warehouse", "talent", "x"]))))
+def test_hostile_whole_applications_and_profiles_never_crash_either_engine(policies, application, claimed):
+    """Anything at all: the same result or the same Chinese errors from both engines, never a crash
+    (a binary float included: refused by its field, never computed on)."""
+    policy, module = policies["annual_total_cap"]
+    out = both(policy, module, application, claimed)
+    if out.get("status") == "invalid":
+        assert out["errors"] and all(e["message"] for e in out["errors"])
+    calculators = []
+    for match in (lambda: interpreter.match(policy, application), lambda: module.match(application)):
+        try:
+            calculators.append(("ok", match()))
+        except Exception as exc:
+            assert type(exc).__name__ == "InvalidApplication", repr(exc)
+            calculators.append(("invalid", exc.errors))
+    assert calculators[0] == calculators[1]
