@@ -399,3 +399,22 @@ def test_hostile_whole_applications_and_profiles_never_crash_either_engine(polic
             assert type(exc).__name__ == "InvalidApplication", repr(exc)
             calculators.append(("invalid", exc.errors))
     assert calculators[0] == calculators[1]
+
+
+def test_a_batch_line_with_an_applicant_is_refused_by_both_batch_engines(policies):
+    """The SQL engine (and the Python batch) decide one programme per line: a population grouped by
+    applicant is refused by its line, saying where the rules across programmes apply."""
+    pytest.importorskip("duckdb")
+    from yeji_policy import batch, sqlrun
+
+    policy, _ = policies["annual_total_cap"]
+    data = (b'{"programme": "talent", "application": {"new_talents": 3}, "applicant": "A1"}\n'
+            b'{"programme": "talent", "application": {"new_talents": 3}}\n')
+    message = ("第1行有 applicant：批量计算逐行计算一个项目的申请，不按申请人合计；"
+               "跨项目规定（不得重复享受、合计上限）在整体申请（evaluate_all）中适用")
+    (first, second) = list(batch.read_lines(io.BytesIO(data)))
+    assert (first.error, second.error) == (message, None)
+    rows = list(sqlrun.records(sqlrun.compile_policy(policy), sqlrun.lines_from_jsonl(io.BytesIO(data)),
+                               sqlrun.python_engine(policy), sqlrun.connect(memory_limit="256MB")))
+    assert [r["status"] for r in rows] == ["invalid", "eligible"]
+    assert rows[0]["errors"] == [{"path": "", "message": message}]
