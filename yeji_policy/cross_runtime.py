@@ -248,8 +248,9 @@ def _aggregate_cap(rule, results, received):
         outcome = "within"
     elif room == 0:
         outcome = "exhausted"
+        reason = cross_reason_exhausted(title, label, received, limit, article)  # worded once, for every member
         for p in members:
-            cross_change(results[p], "ineligible", ZERO, cross_reason_exhausted(title, label, received, limit, article), own)
+            cross_change(results[p], "ineligible", ZERO, reason, own)
     elif len(members) == 1:  # nothing to share: the text forces the room
         outcome = "alone"
         p = members[0]
@@ -274,9 +275,9 @@ def _aggregate_cap(rule, results, received):
                 cross_change(results[p], "review", ZERO, cross_reason_share(title, take, article), notes, take)
     else:
         outcome = "review"
+        reason = cross_reason_review(title, total, room, article)
         for p in members:
-            cross_change(results[p], "review", ZERO, cross_reason_review(title, total, room, article), own,
-                         _payable(results[p]))
+            cross_change(results[p], "review", ZERO, reason, own, _payable(results[p]))
     paid = ZERO
     for p in members:
         if results[p]["status"] == "eligible":
