@@ -633,6 +633,8 @@ def match(profile: str, as_json: bool, policy_file: str | None) -> None:
             _say(f"    {error['path']}：{error['message']}")
         if e["missing"]:
             _say("    还需：" + "、".join(m["label"] for m in e["missing"]))
+        for note in e.get("cross", []):  # rules across programmes (#22)
+            _say(f"    跨项目规定：{note['text']}")
 
 
 @main.command("test")

@@ -19,7 +19,7 @@ from importlib import resources
 
 import jinja2
 
-from .. import catalogue, ir, layout, lower, versions, visitor
+from .. import catalogue, cross_runtime, ir, layout, lower, versions, visitor
 from .. import model as M
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # fullmatch: "$" would allow a final newline
@@ -620,6 +620,12 @@ def runtime_source() -> str:
     return resources.files("yeji_policy").joinpath("runtime.py").read_text(encoding="utf-8")
 
 
+def cross_source() -> str:
+    """cross_runtime.py below its marker: the rules across programmes (#22), for a policy that has them."""
+    text = resources.files("yeji_policy").joinpath("cross_runtime.py").read_text(encoding="utf-8")
+    return text.split("# ---- copied into the generated module from here\n", 1)[1]
+
+
 def module_name(policy: M.Policy) -> str:
     return _ident(policy.id)
 
@@ -652,6 +658,8 @@ def generate(policy: M.Policy) -> dict[str, bytes]:
         programmes=programmes,
         programmes_lit=_pretty(metas),
         constants=constants.definitions(),
+        cross=cross_source() if policy.cross else None,  # rules across programmes (#22)
+        cross_lit=_pretty(cross_runtime.table(policy)) if policy.cross else None,
     )
     return {layout.module(module_name(policy)): text.encode("utf-8")}
 

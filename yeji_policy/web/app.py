@@ -229,9 +229,20 @@ def create_app(policy: M.Policy):
             e["possible"] = sorted(o.statuses) if e["status"] not in ("invalid",) else []
             e["least"] = runtime.cents_string(o.low)
             e["most"] = None if o.high is None else runtime.cents_string(o.high)
+            if "cross" in e:  # a rule across programmes (#22) changed or bounds it: the range is the programme's alone
+                cross_range(e)
         questions = [{"field": f.name, "label": f.label, "kind": f.kind, "decides": n}
                      for f, n in ranges.next_questions(policy, values, NEXT_QUESTIONS)]
         return {"programmes": entries, "next_questions": questions}
+
+    def cross_range(e: dict) -> None:
+        if e["status"] not in ("incomplete", "invalid") and e["status"] not in e["possible"]:
+            e["possible"] = sorted(set(e["possible"]) | {e["status"]})
+            e["least"] = "0.00"
+        bound = e.get("max_amount") if e["status"] == "incomplete" else e.get("amount_if_approved", e.get("amount"))
+        if bound is not None and (e["most"] is None or Decimal(e["most"]) > Decimal(bound)):
+            e["most"] = bound
+            e["least"] = min(e["least"], bound, key=Decimal)
 
     def profile_values(data: dict) -> dict:
         specs = [catalogue.field_spec(f) for f in profile if f.name in data]
