@@ -124,15 +124,10 @@ def _registry(policy_file: str | None):
 
 
 def _single(registry, what: str) -> M.Policy:
-    """The one policy that `what` (the SQL engine, the web service) runs: --policy, or the only one there is."""
+    """The one policy that `what` (the SQL engine) runs: --policy, or the only one there is."""
     if len(registry.policies) != 1:
         _fail(f"policies/ 中有多个政策文件，{what}一次按一个政策运行：请用 --policy 指明一个")
     return registry.policies[0]
-
-
-def _only_policy(policy_file: str | None, what: str) -> M.Policy:
-    """The one policy of policies/ (or --policy), checked and linked as every command reads it."""
-    return _single(_registry(policy_file), what)
 
 
 def _policy_for(registry, programme, application) -> M.Policy | None:
@@ -606,13 +601,7 @@ def match(profile: str, as_json: bool, policy_file: str | None) -> None:
         entries = []
         chosen = registry.in_force(versions.application_day(data))
         names = [{f.name for f in profile_fields(policy)} for policy in chosen]
-        strays = isinstance(data, dict) and any(k != versions.APPLICATION_DATE and not any(k in n for n in names)
-                                                for k in data)
-        for policy, known in zip(chosen, names):
-            # each policy gets the facts its own forms ask for; a fact no policy asks for is
-            # refused by the first, which names it
-            mine = data if strays or not isinstance(data, dict) or len(chosen) == 1 else \
-                {k: v for k, v in data.items() if k in known or k == versions.APPLICATION_DATE}
+        for policy, mine in zip(chosen, versions.share_profile(data, names)):
             entries += json_as_form(profile_fields(policy), lambda d, p=policy: deep_call(interpreter.match, p, d))(mine)
     except runtime.InvalidApplication as exc:
         _invalid(exc)
@@ -763,7 +752,7 @@ def serve(host: str, port: int, policy_file: str | None) -> None:
     """启动网页服务：政策计算器、申请表和 HTTP API（见 README“网页服务”）。"""
     from .web import server  # starlette and uvicorn are imported here only
 
-    server.run(_only_policy(policy_file, "网页服务"), host, port)
+    server.run(_registry(policy_file), host, port)
 
 
 # Drafting tools (fmt, diff, simulate) register their commands on `main`.

@@ -195,6 +195,18 @@ class Registry:
         return (newest or versions)[-1]
 
 
+def share_profile(data, names: list[set[str]]) -> list:
+    """A calculator profile shared out among several policies (names: the inputs each one's forms ask
+    for): each gets the facts it asks for and the date.  A fact no policy asks for goes to every one,
+    so that the first refuses it by name; so does anything that is not an object."""
+    if not isinstance(data, dict) or len(names) == 1:
+        return [data for _ in names]
+    strays = any(k != APPLICATION_DATE and not any(k in known for known in names) for k in data)
+    if strays:
+        return [data for _ in names]
+    return [{k: v for k, v in data.items() if k in known or k == APPLICATION_DATE} for known in names]
+
+
 def application_day(application) -> datetime.date | None:
     """The application's date when it carries a valid one (the engines word a bad one); else None."""
     if not isinstance(application, dict):
