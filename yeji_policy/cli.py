@@ -93,13 +93,17 @@ def across_files(policies: list[M.Policy], paths: list[Path], only: set[str] | N
     from . import versions
 
     where = {path.name: path for path in paths}
+    found = versions.check_across(policies)
+    # every file a diagnostic or its related places name, by source_file: (path shown, text)
+    named = set(found) | {r.file for ds in found.values() for d in ds for r in d.related if r.file}
+    texts = {name: (str(where.get(name, Path(name))), check_mod.decode(where[name].read_bytes())[0] or "")
+             for name in named if name in where}
     errors = 0
-    for name, diagnostics in versions.check_across(policies).items():
+    for name, diagnostics in found.items():
         if only is not None and name not in only:
             continue
-        path = where.get(name, Path(name))
-        source = check_mod.decode(path.read_bytes())[0] or ""
-        for text in render_all(diagnostics, str(path), source):
+        path, source = texts.get(name, (name, ""))
+        for text in render_all(diagnostics, path, source, others=texts):
             click.echo(text, err=True)
         errors += sum(d.is_error for d in diagnostics)
     return errors
