@@ -212,3 +212,16 @@ def test_serve_runs_every_policy_of_the_project(tmp_path, monkeypatch):
     assert "《关于支持农村快递物流发展的通知》" in home.text
     r = post_json(client, "/api/v1/evaluate/county_delivery_points", {"points": 12})
     assert r.status_code == 200 and r.json()["amount"] == "30000.00"
+
+
+def test_a_programme_that_reads_the_date_as_an_input_asks_it_once(registry):
+    """Rules may read the date (an input named application_date): the form does not add a second one."""
+    import dataclasses
+
+    from yeji_policy import model as M
+
+    policy = registry.by_id["yeji_ecommerce"]
+    p = policy.programme("art09_equipment")
+    reads = dataclasses.replace(p, fields=(*p.fields, M.Field("application_date", "申请日期", "date")))
+    assert [f.name for f in forms.form_fields(policy, reads)] == [f.name for f in reads.fields]
+    assert [f.name for f in forms.form_fields(policy, p)] == [f.name for f in p.fields] + ["application_date"]

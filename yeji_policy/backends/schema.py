@@ -298,14 +298,19 @@ def date_field(policy: M.Policy, programme: M.Programme | None = None) -> M.Fiel
                    help=date_help(policy, programme))
 
 
+def _with_date(fields, date: M.Field) -> tuple[M.Field, ...]:
+    # a programme whose rules read the date declares it as an input already: asked once
+    return tuple(fields) + (() if any(f.name == APPLICATION_DATE for f in fields) else (date,))
+
+
 def form_fields(policy: M.Policy, programme: M.Programme) -> tuple[M.Field, ...]:
     """What a programme's form asks: its inputs, then the application's date."""
-    return tuple(programme.fields) + (date_field(policy, programme),)
+    return _with_date(programme.fields, date_field(policy, programme))
 
 
 def profile_form_fields(policy: M.Policy) -> tuple[M.Field, ...]:
     """What the calculator's form asks: every input once, then the application's date."""
-    return tuple(profile_fields(policy)) + (date_field(policy),)
+    return _with_date(profile_fields(policy), date_field(policy))
 
 
 def provenance(policy: M.Policy) -> str:
@@ -419,7 +424,7 @@ def calculator_schema(policies: list[M.Policy]) -> dict:
             fields.setdefault(f.name, f)
     description = ("政策计算器（match）的输入：" + "、".join(f"《{p.document.title}》" for p in policies)
                    + "全部补助项目的申请信息，每一项都可不填；已填写的项须符合所在项目申请表的要求。")
-    return object_schema(tuple(fields.values()) + (calculator_date_field(policies),), "政策计算器：申请人情况",
+    return object_schema(_with_date(fields.values(), calculator_date_field(policies)), "政策计算器：申请人情况",
                          description, all_optional=True)
 
 

@@ -318,7 +318,8 @@ def create_app(source) -> Starlette:
         fields: dict[str, M.Field] = {}
         for site in chosen:  # every input once, the first definition winning (as match reads a profile)
             for f in site.profile:
-                fields.setdefault(f.name, f)
+                if f.name != versions.APPLICATION_DATE:  # asked once, by its own input below
+                    fields.setdefault(f.name, f)
         profile = list(fields.values())
         typed = {k: v for k, v in request.query_params.items() if k in fields}
         answers = dict(html_forms.answered(profile, typed), **dated)
