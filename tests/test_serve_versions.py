@@ -225,3 +225,10 @@ def test_a_programme_that_reads_the_date_as_an_input_asks_it_once(registry):
     reads = dataclasses.replace(p, fields=(*p.fields, M.Field("application_date", "申请日期", "date")))
     assert [f.name for f in forms.form_fields(policy, reads)] == [f.name for f in reads.fields]
     assert [f.name for f in forms.form_fields(policy, p)] == [f.name for f in p.fields] + ["application_date"]
+
+
+def test_the_form_of_the_version_in_force_on_a_date_given_in_the_address(client):
+    old = client.get("/apply/art09_equipment", params={"application_date": "2026-06-01"})
+    assert _Page(old.text).inputs["application_date"] == "2026-06-01"
+    assert "版本 1.0.0。" in old.text and "本版本（1.0.0版）" in old.text
+    assert "版本 2.0.0。" in client.get("/apply/art09_equipment").text
