@@ -326,7 +326,8 @@ def test_the_pages_have_no_script_and_link_where_they_say(client, policy):
         page = _Page(client.get(f"/apply/{p.id}").text)
         assert page.scripts == 0 and page.inline == 0
         assert [n for n in page.inputs if "." not in n and "[" not in n] == [
-            f.name for f in p.fields if f.kind in ("money", "number", "int", "bool", "text", "date")]
+            f.name for f in p.fields if f.kind in ("money", "number", "int", "bool", "text", "date")] + [
+            "application_date"]  # the date that picks the version in force, last
 
 
 def _park_form(**changes):
@@ -386,7 +387,7 @@ def test_the_calculator_asks_the_deciding_questions_and_decides_step_by_step(cli
     first = client.get("/calculator")
     assert first.status_code == 200
     asked = [n for n in _Page(first.text).inputs]
-    assert len(asked) == 3
+    assert len(asked) == 4 and asked[-1] == "application_date"  # three questions, then the date
     r = client.get("/calculator", params={"rent_paid": "0"})
     assert 'id="decided-art10_park_rent"' in r.text
     r = client.get("/calculator", params={"rent_paid": "abc"})

@@ -137,13 +137,34 @@ def test_a_duplicate_programme_id_across_two_files_names_both_places(project):
     shipped, amended = (_line_of(project / "policies" / name, "项目 art09_equipment")
                         for name in ("yeji_ecommerce.policy", "yeji_ecommerce_2027.policy"))
     assert reported == [f"policies/yeji_ecommerce.policy:{shipped}:3", f"policies/yeji_ecommerce_2027.policy:{amended}:3"]
+    line = _line_of(county, "项目 art09_equipment")
+    # the first definition, in the other file, is a related place with its own file:line:col and line
+    # (rustc-style), no longer prose in a note
     expected = (f"policies/yeji_ecommerce.policy:{shipped}:3: 错误 E0528: 项目“art09_equipment”已在 county_logistics.policy 中定义\n"
-                f" {shipped} |   项目 art09_equipment \"农村电商公共服务中心设备设施购置补助\" {{\n")
+                f" {shipped} |   项目 art09_equipment \"农村电商公共服务中心设备设施购置补助\" {{\n"
+                f" {' ' * len(str(shipped))} |   ^^\n"
+                f"policies/county_logistics.policy:{line}:3: 相关位置：首次定义于此\n"
+                f" {str(line).rjust(len(str(shipped)))} |   项目 art09_equipment \"村级快递服务点建设补助\" {{\n"
+                f" {' ' * len(str(shipped))} |   --\n"
+                "  = 提示：同一政策的新版本须在“文件”块中写“修订 \"旧版本文件名\" 自 \"日期\"”\n")
     assert expected in result.output, result.output
-    line = next(i for i, text in enumerate(county.read_text(encoding="utf-8").split("\n"), 1)
-                if text.strip().startswith("项目 art09_equipment"))
-    assert f"  = 提示：首次定义于 county_logistics.policy:{line}:3\n" in result.output
+    assert "首次定义于 county_logistics.policy" not in result.output
     assert run("build").exit_code == 1
+
+
+def test_a_version_amended_twice_points_at_the_first_amendment_in_its_file(project):
+    second = project / "policies" / "yeji_ecommerce_2028.policy"
+    second.write_text((project / "policies" / "yeji_ecommerce_2027.policy").read_text(encoding="utf-8")
+                      .replace("art", "a2_").replace('施行日期 "2027-01-01"', '施行日期 "2028-01-01"')
+                      .replace('自 "2027-01-01"', '自 "2028-01-01"'), encoding="utf-8")
+    result = run("check")
+    assert result.exit_code == 1
+    first = _line_of(project / "policies" / "yeji_ecommerce_2027.policy", "修订")
+    here = _line_of(second, "修订")
+    assert (f"policies/yeji_ecommerce_2028.policy:{here}:3: 错误 E0529: 政策“yeji_ecommerce”已被 "
+            "yeji_ecommerce_2027.policy 修订，一个版本只能被一个新版本修订\n") in result.output, result.output
+    assert (f"policies/yeji_ecommerce_2027.policy:{first}:3: 相关位置：已在此修订\n"
+            f" {first} |   修订 \"yeji_ecommerce\" 自 \"2027-01-01\"\n") in result.output, result.output
 
 
 def test_amending_an_unknown_policy_is_an_error(project):

@@ -93,13 +93,17 @@ def across_files(policies: list[M.Policy], paths: list[Path], only: set[str] | N
     from . import versions
 
     where = {path.name: path for path in paths}
+    found = versions.check_across(policies)
+    # every file a diagnostic or its related places name, by source_file: (path shown, text)
+    named = set(found) | {r.file for ds in found.values() for d in ds for r in d.related if r.file}
+    texts = {name: (str(where.get(name, Path(name))), check_mod.decode(where[name].read_bytes())[0] or "")
+             for name in named if name in where}
     errors = 0
-    for name, diagnostics in versions.check_across(policies).items():
+    for name, diagnostics in found.items():
         if only is not None and name not in only:
             continue
-        path = where.get(name, Path(name))
-        source = check_mod.decode(path.read_bytes())[0] or ""
-        for text in render_all(diagnostics, str(path), source):
+        path, source = texts.get(name, (name, ""))
+        for text in render_all(diagnostics, path, source, others=texts):
             click.echo(text, err=True)
         errors += sum(d.is_error for d in diagnostics)
     return errors
@@ -124,15 +128,10 @@ def _registry(policy_file: str | None):
 
 
 def _single(registry, what: str) -> M.Policy:
-    """The one policy that `what` (the SQL engine, the web service) runs: --policy, or the only one there is."""
+    """The one policy that `what` (the SQL engine) runs: --policy, or the only one there is."""
     if len(registry.policies) != 1:
         _fail(f"policies/ 中有多个政策文件，{what}一次按一个政策运行：请用 --policy 指明一个")
     return registry.policies[0]
-
-
-def _only_policy(policy_file: str | None, what: str) -> M.Policy:
-    """The one policy of policies/ (or --policy), checked and linked as every command reads it."""
-    return _single(_registry(policy_file), what)
 
 
 def _policy_for(registry, programme, application) -> M.Policy | None:
@@ -606,13 +605,7 @@ def match(profile: str, as_json: bool, policy_file: str | None) -> None:
         entries = []
         chosen = registry.in_force(versions.application_day(data))
         names = [{f.name for f in profile_fields(policy)} for policy in chosen]
-        strays = isinstance(data, dict) and any(k != versions.APPLICATION_DATE and not any(k in n for n in names)
-                                                for k in data)
-        for policy, known in zip(chosen, names):
-            # each policy gets the facts its own forms ask for; a fact no policy asks for is
-            # refused by the first, which names it
-            mine = data if strays or not isinstance(data, dict) or len(chosen) == 1 else \
-                {k: v for k, v in data.items() if k in known or k == versions.APPLICATION_DATE}
+        for policy, mine in zip(chosen, versions.share_profile(data, names)):
             entries += json_as_form(profile_fields(policy), lambda d, p=policy: deep_call(interpreter.match, p, d))(mine)
     except runtime.InvalidApplication as exc:
         _invalid(exc)
@@ -767,7 +760,7 @@ def serve(host: str, port: int, policy_file: str | None, access_log: bool) -> No
     """启动网页服务：政策计算器、申请表和 HTTP API（见 README“网页服务”）。"""
     from .web import server  # starlette and uvicorn are imported here only
 
-    server.run(_only_policy(policy_file, "网页服务"), host, port, access_log)
+    server.run(_registry(policy_file), host, port, access_log)
 
 
 # Drafting tools (fmt, diff, simulate) register their commands on `main`.

@@ -9,7 +9,9 @@ CLI prints them in the form
 
 A diagnostic may point to other places as well (`Related`: the first
 definition of something defined twice), each shown under the main one with
-its own `file:line:col`, line and mark, as rustc shows secondary labels.
+its own `file:line:col`, line and mark, as rustc shows secondary labels.  A
+related place may lie in another file (a programme id defined in two policy
+files): it carries that file, and the renderer is given that file's text.
 """
 
 from __future__ import annotations
@@ -39,10 +41,12 @@ NO_SPAN = Span(1, 1, 1, 2)
 
 @dataclass(frozen=True)
 class Related:
-    """Another place in the same file that a diagnostic concerns, and what it is (首次定义于此)."""
+    """Another place that a diagnostic concerns, and what it is (首次定义于此): in the same file,
+    or in `file` (a policy's source_file, as versions.check_across names it)."""
 
     span: Span
     message: str
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,9 +79,11 @@ MAX_MESSAGE = 1000  # characters of one message (names come from the source)
 ELLIPSIS = "…"
 
 
-def render(diagnostic: Diagnostic, filename: str, source: str) -> str:
+def render(diagnostic: Diagnostic, filename: str, source: str, others=None) -> str:
     """Format a diagnostic with its source line and a caret under the spot; each related place
-    under it with its own position, line and a "-" mark; then the notes."""
+    under it with its own position, line and a "-" mark; then the notes.  others: for a related
+    place in another file, that file -> (its name as shown, its text); a file not given is shown
+    by its own name, without its line."""
     span = diagnostic.span
     label = SEVERITY_LABEL[diagnostic.severity]
     message = diagnostic.message
@@ -88,8 +94,9 @@ def render(diagnostic: Diagnostic, filename: str, source: str) -> str:
     width = max(len(str(s.line)) for s in (span, *(r.span for r in diagnostic.related)))
     out = [head, *_quote(source, span, width, "^")]
     for related in diagnostic.related:
-        out.append(f"{filename}:{related.span.line}:{related.span.column}: 相关位置：{related.message}")
-        out.extend(_quote(source, related.span, width, "-"))
+        shown, text = (filename, source) if related.file is None else (others or {}).get(related.file, (related.file, ""))
+        out.append(f"{shown}:{related.span.line}:{related.span.column}: 相关位置：{related.message}")
+        out.extend(_quote(text, related.span, width, "-"))
     for note in diagnostic.notes:
         out.append(f"  = 提示：{note}")
     return "\n".join(out)
@@ -109,14 +116,15 @@ def _quote(source: str, span: Span, width: int, mark: str) -> list[str]:
     return [f" {str(span.line).rjust(width)} | {shown}", f" {' ' * width} | {' ' * pad}{mark * max(1, marked)}"]
 
 
-def render_all(diagnostics: list[Diagnostic], filename: str, source: str, limit: int = MAX_SHOWN) -> list[str]:
+def render_all(diagnostics: list[Diagnostic], filename: str, source: str, limit: int = MAX_SHOWN,
+               others=None) -> list[str]:
     """Every diagnostic rendered, in order, up to `limit` of them; then one line
     counting the rest.  Errors are kept before warnings, so that a flood of
     warnings never hides an error."""
     errors = [d for d in diagnostics if d.is_error]
     warnings = [d for d in diagnostics if not d.is_error]
     kept = {id(d) for d in errors[:limit]} | {id(d) for d in warnings[: max(0, limit - len(errors))]}
-    out = [render(d, filename, source) for d in diagnostics if id(d) in kept]
+    out = [render(d, filename, source, others) for d in diagnostics if id(d) in kept]
     hidden_errors = max(0, len(errors) - limit)
     hidden_warnings = len(warnings) - max(0, min(len(warnings), limit - len(errors)))
     if hidden_errors or hidden_warnings:

@@ -10,7 +10,13 @@ with no parser of its own:
   types and units from the checked model when the file has no errors;
 - where a figure of a rule stands in its article: trace.figures_in;
 - formatting: fmt.format_source, which refuses a file with errors and any
-  layout that would change the policy's meaning.
+  layout that would change the policy's meaning;
+- the checks across files (versions.check_across: a programme id defined in
+  two policies, E0528; a 修订 link that is wrong, E0529): a document in a
+  folder of the workspace is checked with the other `*.policy` files of its
+  folder (their editor text where open, else the file on disk), read in name
+  order as `yeji-policy check` reads policies/; a related place in another
+  file is sent with that file's URI.
 
 Positions: the pipeline counts lines and columns from 1 in code points; LSP
 counts from 0 in the code units of the negotiated encoding (UTF-16 unless the
@@ -27,12 +33,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
+from pathlib import Path
 from urllib.parse import unquote as url_unquote
 from urllib.parse import urlparse
 
 from . import __version__
 from . import ast as A
-from . import check, parser, trace
+from . import check, parser, trace, versions
 from . import keywords as keyword_table  # lsp.keywords() is the completion list
 from . import model as M
 from . import units as units_mod
@@ -694,6 +701,25 @@ def format_edit(source: str, filename: str) -> tuple[str | None, str | None]:
     return (None, None) if formatted == source else (formatted, None)
 
 
+# ---------------------------------------------------------------- checks across files
+def across_files(analysis: Analysis, siblings: dict[str, Analysis]) -> list[Diagnostic]:
+    """The diagnostics of the checks across files for this document, with the other policies of
+    its folder (siblings: file name -> analysis); a file that does not check takes no part, as
+    `check` stops at it first.  Files are read in name order, as `yeji-policy check` reads them."""
+    if analysis.policy is None:
+        return []
+    everyone = dict(siblings)
+    everyone[analysis.policy.source_file] = analysis
+    policies = [everyone[name].policy for name in sorted(everyone) if everyone[name].policy is not None]
+    return versions.check_across(policies).get(analysis.policy.source_file, [])
+
+
+def within(folder: str, roots: list[str]) -> bool:
+    """Whether a folder is one of the workspace's roots or lies inside one."""
+    here = Path(folder)
+    return any(here == Path(root) or Path(root) in here.parents for root in roots)
+
+
 # ---------------------------------------------------------------- the server
 BURST = 0.05  # seconds: changes closer than this are one burst, checked once it ends
 
@@ -765,6 +791,7 @@ def build_server():
                     protocol_cls=Protocol)
     current: dict[str, Analysis] = {}
     good: dict[str, Analysis] = {}
+    on_disk: dict[str, tuple[tuple[int, int], Analysis]] = {}  # path -> (mtime, size), its analysis
     pending: dict[str, asyncio.Task] = {}
     last_change: dict[str, float] = {}
 
@@ -804,21 +831,74 @@ def build_server():
             good[uri] = analysis
         return analysis
 
-    def to_lsp(analysis: Analysis, uri: str, d: Diagnostic):
+    def roots() -> list[str]:
+        found = [server.workspace.root_path] if server.workspace.root_path else []
+        return found + [path_of(folder.uri) for folder in server.workspace.folders.values()]
+
+    def open_in(folder: Path) -> dict[str, str]:
+        """file name -> URI of every open policy document in this folder."""
+        found = {}
+        for uri in list(server.workspace.text_documents):
+            path = Path(path_of(uri))
+            if path.parent == folder and path.suffix == ".policy":
+                found[path.name] = uri
+        return found
+
+    def from_disk(path: Path) -> Analysis | None:
+        """A policy file that is not open, as `check` reads it (checked again only when it changed)."""
+        try:
+            stat = path.stat()
+            key = (stat.st_mtime_ns, stat.st_size)
+            cached = on_disk.get(str(path))
+            if cached is None or cached[0] != key:
+                text = check.decode(path.read_bytes())[0]
+                if text is None:
+                    return None
+                on_disk[str(path)] = cached = (key, Analysis(text, str(path)))
+        except OSError:
+            return None
+        return cached[1]
+
+    def siblings(uri: str) -> dict[str, tuple[str, Analysis]]:
+        """The other policies of the document's folder (a workspace folder or inside one): file name ->
+        (URI, analysis), the editor's text where open; none outside the workspace."""
+        path = Path(path_of(uri))
+        if not path.is_absolute() or not within(str(path.parent), roots()):
+            return {}
+        opened_here = open_in(path.parent)
+        found = {}
+        for other in sorted(path.parent.glob("*.policy")) + [path.parent / n for n in sorted(opened_here)]:
+            if other.name == path.name or other.name in found:
+                continue
+            other_uri = opened_here.get(other.name)
+            analysis = analysis_of(other_uri) if other_uri is not None else from_disk(other)
+            if analysis is not None:
+                found[other.name] = (other_uri or other.as_uri(), analysis)
+        return found
+
+    def to_lsp(analysis: Analysis, uri: str, d: Diagnostic, others: dict | None = None):
         where = lsp_range(analysis, d.span)
+
+        def location(r):
+            if r.file is not None and r.file in (others or {}):
+                other_uri, other = others[r.file]
+                return T.Location(other_uri, lsp_range(other, r.span))
+            return T.Location(uri, lsp_range(analysis, r.span))
         return T.Diagnostic(
             range=where, message=d.message, code=d.code, source="yeji-policy",
             severity=T.DiagnosticSeverity.Error if d.is_error else T.DiagnosticSeverity.Warning,
-            related_information=[T.DiagnosticRelatedInformation(T.Location(uri, lsp_range(analysis, r.span)), r.message)
-                                 for r in d.related]
+            related_information=[T.DiagnosticRelatedInformation(location(r), r.message) for r in d.related]
             + [T.DiagnosticRelatedInformation(T.Location(uri, where), f"提示：{n}") for n in d.notes] or None)
 
     def publish(uri: str, version: int | None) -> None:
         analysis = analysis_of(uri)
         if analysis is None:
             return  # closed meanwhile
+        others = siblings(uri) if analysis.policy is not None else {}
+        found = across_files(analysis, {name: a for name, (_, a) in others.items()})
         server.text_document_publish_diagnostics(T.PublishDiagnosticsParams(
-            uri=uri, version=version, diagnostics=[to_lsp(analysis, uri, d) for d in analysis.diagnostics]))
+            uri=uri, version=version,
+            diagnostics=[to_lsp(analysis, uri, d, others) for d in analysis.diagnostics + found]))
 
     async def check_soon(uri: str, delay: float) -> None:
         await asyncio.sleep(delay)
@@ -826,6 +906,13 @@ def build_server():
         document = opened(uri)
         if document is not None:
             publish(uri, document.version)
+            # the other open policies of its folder are checked against this text too
+            path = Path(path_of(uri))
+            if path.is_absolute() and within(str(path.parent), roots()):
+                for other_uri in open_in(path.parent).values():
+                    other = opened(other_uri)
+                    if other_uri != uri and other is not None and other_uri not in pending:
+                        publish(other_uri, other.version)
 
     def schedule(uri: str) -> None:
         """Check the document on the loop's next turn; during a burst of changes, once they stop.

@@ -19,7 +19,7 @@ import datetime
 from collections.abc import Iterable
 
 from . import model as M
-from .diagnostics import Diagnostic, Span
+from .diagnostics import Diagnostic, Related, Span
 from .policy_dates import shown
 
 # The application field that carries the date deciding which version applies
@@ -89,8 +89,9 @@ def check_across(policies: Iterable[M.Policy]) -> dict[str, list[Diagnostic]]:
     by_id = {p.id: p for p in policies}
     found: dict[str, list[Diagnostic]] = {}
 
-    def report(policy: M.Policy, code: str, message: str, span: Span, *notes: str) -> None:
-        found.setdefault(policy.source_file, []).append(Diagnostic(code, message, span, notes=tuple(notes)))
+    def report(policy: M.Policy, code: str, message: str, span: Span, *notes: str, related=()) -> None:
+        found.setdefault(policy.source_file, []).append(Diagnostic(code, message, span, notes=tuple(notes),
+                                                                   related=tuple(related)))
 
     amended_by: dict[str, M.Policy] = {}
     for policy in policies:
@@ -104,7 +105,7 @@ def check_across(policies: Iterable[M.Policy]) -> dict[str, list[Diagnostic]]:
         elif amends.policy in amended_by:
             first = amended_by[amends.policy]
             report(policy, "E0529", f"政策“{amends.policy}”已被 {first.source_file} 修订，一个版本只能被一个新版本修订",
-                   amends.span)
+                   amends.span, related=[Related(first.document.amends.span, "已在此修订", first.source_file)])
         elif target.document.effective is not None and amends.since <= target.document.effective:
             report(policy, "E0529", f"修订自 {shown(amends.since)} 起施行，不晚于被修订版本的施行日期 "
                                     f"{shown(target.document.effective)}", amends.span)
@@ -130,8 +131,8 @@ def check_across(policies: Iterable[M.Policy]) -> dict[str, list[Diagnostic]]:
             elif families[other.id] != families[policy.id]:
                 span = first_seen[programme.id].span
                 report(policy, "E0528", f"项目“{programme.id}”已在 {other.source_file} 中定义", programme.span,
-                       f"首次定义于 {other.source_file}:{span.line}:{span.column}",
-                       "同一政策的新版本须在“文件”块中写“修订 \"旧版本文件名\" 自 \"日期\"”")
+                       "同一政策的新版本须在“文件”块中写“修订 \"旧版本文件名\" 自 \"日期\"”",
+                       related=[Related(span, "首次定义于此", other.source_file)])
     return found
 
 
@@ -193,6 +194,18 @@ class Registry:
                 return versions[0]
         newest = [p for p in versions if p.superseded_by is None]
         return (newest or versions)[-1]
+
+
+def share_profile(data, names: list[set[str]]) -> list:
+    """A calculator profile shared out among several policies (names: the inputs each one's forms ask
+    for): each gets the facts it asks for and the date.  A fact no policy asks for goes to every one,
+    so that the first refuses it by name; so does anything that is not an object."""
+    if not isinstance(data, dict) or len(names) == 1:
+        return [data for _ in names]
+    strays = any(k != APPLICATION_DATE and not any(k in known for known in names) for k in data)
+    if strays:
+        return [data for _ in names]
+    return [{k: v for k, v in data.items() if k in known or k == APPLICATION_DATE} for known in names]
 
 
 def application_day(application) -> datetime.date | None:

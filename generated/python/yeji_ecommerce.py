@@ -938,6 +938,7 @@ def add_note(notes, entry):
 # The application field that decides which version of a policy applies (its
 # filing date, "YYYY-MM-DD"); optional.  versions.APPLICATION_DATE names the same.
 APPLICATION_DATE = "application_date"
+APPLICATION_DATE_LABEL = "申请日期"  # its label in messages and on every form
 
 
 def _day_text(iso):
@@ -963,7 +964,7 @@ def date_problem(value, in_force, meta=None):
         day = plain_date(value)
     except NotPlain:
         shown = f"“{_short(value)}”" if issubclass(type(value), str) else _describe_json(value)
-        return f"“申请日期”应为日期，格式为 YYYY-MM-DD（如 2027-01-01），此处为{shown}"
+        return f"“{APPLICATION_DATE_LABEL}”应为日期，格式为 YYYY-MM-DD（如 2027-01-01），此处为{shown}"
     text = f"{day.year}年{day.month}月{day.day}日"
     if in_force:
         version = f"{in_force['version']}版"

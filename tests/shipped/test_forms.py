@@ -216,7 +216,9 @@ def test_header_names_policy_programme_and_article(policy, forms):
         assert describe.amount(p.amount) in form["description"]
         assert form["type"] == "object" and form["additionalProperties"] is False
         assert form["required"] == [f.name for f in p.fields if f.default is None]
-        assert list(form["properties"]) == [f.name for f in p.fields]  # the policy's order
+        # the policy's order, then the optional date that picks the version (never required)
+        assert list(form["properties"]) == [f.name for f in p.fields] + ["application_date"]
+        assert form["properties"]["application_date"]["title"] == "申请日期"
         for f in p.fields:
             if f.kind == "list":
                 assert list(form["properties"][f.name]["items"]["properties"]) == [g.name for g in f.item_fields]
@@ -344,7 +346,7 @@ def test_index_lists_every_form(policy, artifacts, forms):
         assert entry["article_title"] == policy.article(p.article).title
         assert f"forms/yeji_ecommerce/{entry['file']}" in artifacts
         assert entry["schema_id"] == forms[f"forms/yeji_ecommerce/{entry['file']}"]["$id"]
-        assert entry["fields"] == [f.name for f in p.fields]
+        assert entry["fields"] == [f.name for f in p.fields] + ["application_date"]
         assert {f"forms/yeji_ecommerce/{entry['uischema']}", f"forms/yeji_ecommerce/{entry['messages']}"} <= set(artifacts)
     for key in ("file", "uischema", "messages"):
         assert f"forms/yeji_ecommerce/{index['profile'][key]}" in artifacts
@@ -354,7 +356,7 @@ def test_profile_has_every_field_optional_with_the_same_definitions(policy, form
     profile = forms["forms/yeji_ecommerce/profile.schema.json"]
     assert profile["$id"] == f"urn:yeji-policy:{policy.id}:forms:profile"
     assert "required" not in profile and profile["additionalProperties"] is False
-    names = {f.name for p in policy.programmes for f in p.fields}
+    names = {f.name for p in policy.programmes for f in p.fields} | {"application_date"}
     assert set(profile["properties"]) == names
     for p in policy.programmes:
         for f in p.fields:
@@ -600,8 +602,9 @@ def valid_value(f) -> st.SearchStrategy:
 
 
 def valid_object(fields) -> st.SearchStrategy:
-    required = {f.name: valid_value(f) for f in fields if f.default is None}
-    optional = {f.name: valid_value(f) for f in fields if f.default is not None}
+    optional_names = {f.name for f in fields if f.default is not None or f.name == backend.APPLICATION_DATE}
+    required = {f.name: valid_value(f) for f in fields if f.name not in optional_names}
+    optional = {f.name: valid_value(f) for f in fields if f.name in optional_names}
     return st.fixed_dictionaries(required, optional=optional)
 
 
@@ -780,7 +783,7 @@ def env(policy, forms, generated_module):
 @given(data=st.data())
 def test_schema_and_evaluator_agree(env, pid, data):
     programme = env.policy.programme(pid)
-    application = data.draw(mutated(programme.fields), label="application")
+    application = data.draw(mutated(backend.form_fields(env.policy, programme)), label="application")
     event(assert_same_verdict(env.module, programme, form_of(env.forms, pid), application))
 
 
@@ -788,7 +791,7 @@ def test_schema_and_evaluator_agree(env, pid, data):
 @given(data=st.data())
 def test_profile_schema_and_match_agree(env, data):
     """The policy calculator: any subset of the fields, each checked like its form."""
-    fields = backend.profile_fields(env.policy)
+    fields = backend.profile_form_fields(env.policy)
     chosen = data.draw(st.lists(st.sampled_from(fields), unique_by=lambda f: f.name, max_size=8), label="fields")
     profile = data.draw(mutated(tuple(chosen)), label="profile")
     schema_errors = form_errors(env.forms["forms/yeji_ecommerce/profile.schema.json"], profile)
@@ -831,10 +834,10 @@ def test_draft_07_copies_differ_only_in_dialect_and_id(forms):
 @given(data=st.data())
 def test_draft_07_and_2020_12_accept_and_reject_the_same(env, pid, data):
     if pid == "profile":
-        fields = tuple(data.draw(st.lists(st.sampled_from(backend.profile_fields(env.policy)),
+        fields = tuple(data.draw(st.lists(st.sampled_from(backend.profile_form_fields(env.policy)),
                                           unique_by=lambda f: f.name, max_size=6), label="fields"))
     else:
-        fields = env.policy.programme(pid).fields
+        fields = backend.form_fields(env.policy, env.policy.programme(pid))
     application = data.draw(mutated(fields), label="application")
     new = env.forms[f"forms/yeji_ecommerce/{pid}.schema.json"]
     old = env.forms[f"forms/yeji_ecommerce/draft-07/{pid}.schema.json"]
@@ -844,7 +847,8 @@ def test_draft_07_and_2020_12_accept_and_reject_the_same(env, pid, data):
 
 # ---------------------------------------------------------------- uiSchema (issue 12)
 def _forms_with_fields(policy):
-    return [(p.id, p.fields) for p in policy.programmes] + [("profile", tuple(backend.profile_fields(policy)))]
+    return [(p.id, backend.form_fields(policy, p)) for p in policy.programmes] + [
+        ("profile", backend.profile_form_fields(policy))]
 
 
 def test_uischema_orders_fields_and_chooses_widgets(policy, forms):
@@ -920,7 +924,7 @@ def test_messages_cover_every_constraint_in_chinese_naming_the_field(policy, for
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_every_error_a_validator_reports_has_its_message(env, pid, data):
-    application = data.draw(mutated(env.policy.programme(pid).fields), label="application")
+    application = data.draw(mutated(backend.form_fields(env.policy, env.policy.programme(pid))), label="application")
     messages = env.forms[f"forms/yeji_ecommerce/{pid}.messages.json"]
     for error in form_errors(env.forms[f"forms/yeji_ecommerce/{pid}.schema.json"], application):
         assert message_for(messages, error), (error.message, list(error.absolute_schema_path))

@@ -99,9 +99,10 @@ def invalid_kinds(policy) -> list[dict]:
     cases = []
     for p in policy.programmes:
         base = _exact(next(t.application for t in policy.tests if t.programme == p.id and t.expect.status != "invalid"))
-        for path, f in _label_paths(p.fields).items():
+        for path, f in _label_paths(backend.form_fields(policy, p)).items():  # the application's date too
             keys = [int(k) if k.isdigit() else k for k in re.split(r"\.|\[|\]\.?", path) if k != ""]
-            for value in _invalid_values(f) + ([None] if f.default is None else []):  # None: the field left out
+            left_out = f.default is None and f.name != backend.APPLICATION_DATE  # the date is optional
+            for value in _invalid_values(f) + ([None] if left_out else []):  # None: the field left out
                 app = json.loads(json.dumps(base))
                 target = app
                 for key in keys[:-1]:
@@ -202,7 +203,7 @@ def browser_run(policy):
 
 
 def _fields(policy, pid):
-    return backend.profile_fields(policy) if pid == "profile" else policy.programme(pid).fields
+    return backend.profile_form_fields(policy) if pid == "profile" else backend.form_fields(policy, policy.programme(pid))
 
 
 def _assert_for_people(message: str):

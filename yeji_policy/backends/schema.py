@@ -33,12 +33,15 @@ field is named here.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import json
 import sys
 from decimal import Decimal
 
 from .. import describe, layout, runtime
 from .. import model as M
+from ..policy_dates import shown
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
@@ -245,10 +248,69 @@ def object_schema(fields, title: str, description: str, all_optional: bool = Fal
         "properties": InOrder((f.name, field_schema(f)) for f in fields),
         "additionalProperties": False,
     }
-    required = [] if all_optional else [f.name for f in fields if f.default is None]
+    required = [] if all_optional else [f.name for f in fields if f.default is None and f.name != APPLICATION_DATE]
     if required:
         s["required"] = required
     return s
+
+
+# ---------------------------------------------------------------- the application's date
+# Every form carries the optional date that decides which version of the policy applies
+# (versions.APPLICATION_DATE): not an input of any programme, so it is added here, after the
+# programme's own fields, and never required (without it the newest version decides).
+APPLICATION_DATE = runtime.APPLICATION_DATE
+APPLICATION_DATE_LABEL = runtime.APPLICATION_DATE_LABEL
+
+
+def _period_text(first: str | None, last: str | None) -> str | None:
+    """"2027年1月1日至2027年6月30日" from ISO days, either side open (None)."""
+    if first is None and last is None:
+        return None
+
+    def day(iso: str) -> str:
+        return shown(datetime.date.fromisoformat(iso))
+    if first is not None and last is not None:
+        return f"{day(first)}至{day(last)}"
+    return f"{day(first)}起" if first is not None else f"至{day(last)}止"
+
+
+def date_help(policy: M.Policy, programme: M.Programme | None = None) -> str:
+    """What the date is for, and the period of this version (and programme) it must fall in."""
+    from .. import versions
+
+    data = versions.period_data(policy)
+    parts = ["按此日期确定适用哪一版本的政策，一般填写递交申请的日期；不填写时按最新版本办理，不检查适用期间"]
+    period = _period_text(data["from"], data["until"])
+    parts.append(f"本版本（{data['version']}版）适用于{period}" if period
+                 else f"本版本（{data['version']}版）原文未载明适用期间")
+    successor = data.get("superseded_by")
+    if successor is not None:
+        parts.append(f"自{_period_text(successor['from'], None)}适用修订后的版本（{successor['version']}版）")
+    own = versions.programme_period(programme) if programme is not None else None
+    if own:
+        parts.append(f"本项目受理期间：{_period_text(*own)}")
+    return "；".join(parts)
+
+
+def date_field(policy: M.Policy, programme: M.Programme | None = None) -> M.Field:
+    """The application's date as a form field (optional, a real date input)."""
+    return M.Field(name=APPLICATION_DATE, label=APPLICATION_DATE_LABEL, kind="date",
+                   help=date_help(policy, programme))
+
+
+def _with_date(fields, date: M.Field) -> tuple[M.Field, ...]:
+    # a programme whose rules read the date declares it as an input already: asked once
+    return tuple(fields) + (() if any(f.name == APPLICATION_DATE for f in fields) else (date,))
+
+
+def form_fields(policy: M.Policy, programme: M.Programme) -> tuple[M.Field, ...]:
+    """What a programme's form asks: its inputs, then the application's date."""
+    return _with_date(programme.fields, date_field(policy, programme))
+
+
+def profile_form_fields(policy: M.Policy) -> tuple[M.Field, ...]:
+    """What the calculator's form asks: every input once, then the application's date."""
+    return _with_date(profile_fields(policy), date_field(policy))
 
 
 def provenance(policy: M.Policy) -> str:
@@ -315,7 +377,7 @@ def programme_description(policy: M.Policy, p: M.Programme) -> str:
 
 
 def programme_schema(policy: M.Policy, p: M.Programme) -> dict:
-    s = object_schema(p.fields, p.name, programme_description(policy, p))
+    s = object_schema(form_fields(policy, p), p.name, programme_description(policy, p))
     s["$schema"] = DIALECT
     s["$id"] = schema_id(policy, p.id)
     s["$comment"] = provenance(policy)
@@ -347,11 +409,34 @@ def profile_schema(policy: M.Policy) -> dict:
         "每一项都可不填；已填写的项须符合所在项目申请表的要求。"
         "计算器据已知情况给出每个项目的结果，或列出尚缺的输入项及最高可得金额。"
         "各项目适用的解释见该项目的申请表。")
-    s = object_schema(profile_fields(policy), "政策计算器：申请人情况", description, all_optional=True)
+    s = object_schema(profile_form_fields(policy), "政策计算器：申请人情况", description, all_optional=True)
     s["$schema"] = DIALECT
     s["$id"] = schema_id(policy, PROFILE)
     s["$comment"] = provenance(policy)
     return s
+
+
+def calculator_schema(policies: list[M.Policy]) -> dict:
+    """The calculator's input over one policy (its profile form) or several served together: every
+    input of each once, the first definition winning, all optional, and the application's date."""
+    if len(policies) == 1:
+        return profile_schema(policies[0])
+    fields: dict[str, M.Field] = {}
+    for policy in policies:
+        for f in profile_fields(policy):
+            fields.setdefault(f.name, f)
+    description = ("政策计算器（match）的输入：" + "、".join(f"《{p.document.title}》" for p in policies)
+                   + "全部补助项目的申请信息，每一项都可不填；已填写的项须符合所在项目申请表的要求。")
+    return object_schema(_with_date(fields.values(), calculator_date_field(policies)), "政策计算器：申请人情况",
+                         description, all_optional=True)
+
+
+def calculator_date_field(policies: list[M.Policy]) -> M.Field:
+    """The calculator's date: that of the one policy, or one said of every policy served together."""
+    if len(policies) == 1:
+        return date_field(policies[0])
+    return dataclasses.replace(date_field(policies[0]), help=(
+        "按此日期确定各政策适用哪一版本，一般填写递交申请的日期；不填写时按各政策的最新版本计算"))
 
 
 def draft_07(schema: dict) -> dict:
@@ -380,7 +465,7 @@ def index(policy: M.Policy) -> dict:
             "uischema": f"{p.id}.uischema.json",
             "messages": f"{p.id}.messages.json",
             "schema_id": schema_id(policy, p.id),
-            "fields": [f.name for f in p.fields],
+            "fields": [f.name for f in form_fields(policy, p)],
             # the readings this form's programme applies, with the stable ids traces and receipts cite
             "interpretations": [{"id": i.id, "subject": i.subject, "note": i.note}
                                 for i in programme_interpretations(policy, p)],
@@ -401,7 +486,7 @@ def index(policy: M.Policy) -> dict:
             "uischema": f"{PROFILE}.uischema.json",
             "messages": f"{PROFILE}.messages.json",
             "schema_id": schema_id(policy, PROFILE),
-            "fields": [f.name for f in profile_fields(policy)],
+            "fields": [f.name for f in profile_form_fields(policy)],
         },
     }
 
@@ -414,8 +499,8 @@ def generate(policy: M.Policy) -> dict[str, bytes]:
         raise ValueError(f"项目编号“{PROFILE}”与政策计算器的表单文件名冲突")
     if len(set(ids)) != len(ids):
         raise ValueError("项目编号重复")
-    forms = [(p.id, programme_schema(policy, p), p.fields) for p in policy.programmes]
-    forms.append((PROFILE, profile_schema(policy), tuple(profile_fields(policy))))
+    forms = [(p.id, programme_schema(policy, p), form_fields(policy, p)) for p in policy.programmes]
+    forms.append((PROFILE, profile_schema(policy), profile_form_fields(policy)))
     out: dict[str, bytes] = {}
     comment = provenance(policy)
     for name, schema, fields in forms:

@@ -1,15 +1,21 @@
-"""The web app of `yeji-policy serve`: pages and an HTTP API over one checked policy.
+"""The web app of `yeji-policy serve`: pages and an HTTP API over every checked policy.
 
-Everything shown comes from the checked model (pipeline.load), the forms
-backend (labels, schemas, uiSchema) and the generated engine
-(pipeline.engine); nothing here names a programme.  No state is kept between
-requests: a form carries everything typed, the calculator carries its answers
-in the query string.
+It serves the policies of a registry (versions.Registry: every file of
+policies/, checked across files and linked), or one policy.  A programme is
+found by its id; a programme with several versions is decided by the version
+in force on the application's date (`application_date`, on every form, in the
+API body and in the calculator), and a date that no version covers is an
+invalid application like any other.  Everything shown comes from the checked
+model (pipeline.load), the forms backend (labels, schemas, uiSchema) and the
+generated engine (pipeline.engine); nothing here names a programme.  No state
+is kept between requests: a form carries everything typed, the calculator
+carries its answers in the query string.
 
-Pages (Chinese, server-rendered, no JavaScript): / (the policy and its
+Pages (Chinese, server-rendered, no JavaScript): / (the policies and their
 programmes), /calculator (政策计算器), /apply/{programme} (the application
-form and its result), /sheet (the HTML rule sheet).  API under /api/v1:
-GET programmes, GET forms/{programme}, POST evaluate/{programme}, POST match,
+form and its result), /sheet (the HTML rule sheet; with several policies a
+list of them) and /sheet/{policy}.  API under /api/v1: GET programmes, GET
+forms/{programme}[?application_date=], POST evaluate/{programme}, POST match,
 GET openapi.json.  JSON bodies are read exactly (batch.loads_exact: Decimal,
 NaN/Infinity and repeated keys refused) and at most MAX_BODY bytes; errors are
 RFC 9457 problem details.  POST evaluate, the one call made in bulk, is answered
@@ -21,10 +27,12 @@ from __future__ import annotations
 
 import base64
 import functools
+import datetime
 import hashlib
 import json
 import logging
 import re
+import types
 from decimal import Decimal
 
 import jinja2
@@ -33,7 +41,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from .. import batch, catalogue, pipeline, ranges, runtime
+from .. import batch, catalogue, pipeline, policy_dates, ranges, runtime, versions
 from .. import model as M
 from ..backends import form_ui, sheets
 from ..backends import schema as forms
@@ -51,6 +59,7 @@ HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", 
            "Cache-Control": "no-store"}
 STATUS_LABELS = dict(M.STATUS_LABELS, incomplete="信息不全")
 DECIDED = {"eligible": "符合条件", "ineligible": "不符合条件", "review": "需要人工审核"}
+SITE_TITLE = "政策与补助项目"  # the masthead when several policies are served
 
 _CSS = (__import__("pathlib").Path(__file__).parent / "static" / "app.css").read_bytes()
 
@@ -82,6 +91,11 @@ def _json_bytes(value) -> bytes:
 
 def _json(value, status: int = 200) -> Response:
     return Response(_json_bytes(value), status_code=status, media_type="application/json", headers=HEADERS)
+
+
+def _query_day(request: Request) -> datetime.date | None:
+    """?application_date=YYYY-MM-DD picks the version a form is shown for (the newest without it)."""
+    return versions.application_day({versions.APPLICATION_DATE: request.query_params.get(versions.APPLICATION_DATE)})
 
 
 def _exact_json(value) -> Response:
@@ -154,63 +168,112 @@ def _raw_headers(headers: dict) -> list[tuple[bytes, bytes]]:
     return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
 
 
-def create_app(policy: M.Policy):
-    engine = pipeline.engine(policy)
-    invalid_kinds = (runtime.InvalidApplication, engine.InvalidApplication)
-    metas = [dict(catalogue.programme_meta(p), policy=policy.id) for p in policy.programmes]
-    by_id = {p.id: p for p in policy.programmes}
-    profile = forms.profile_fields(policy)
-    openapi_bytes = forms.dumps(openapi.document(policy))
-    sheet_html = sheets.render_html(sheets.build_sheet(policy)).encode("utf-8")
-    # The rule sheet is one self-contained file with its own <style> (it is also printed and mailed as is):
-    # that one element is allowed by its hash, not every inline style ('unsafe-inline').
-    style = re.search(rb"<style>(.*?)</style>", sheet_html, re.S).group(1)
-    digest = base64.b64encode(hashlib.sha256(style).digest()).decode("ascii")
-    csp_sheet = CSP.replace("style-src 'self'", f"style-src 'sha256-{digest}'")
+class _Site:
+    """One policy version as the app serves it: its engine, programmes and rule sheet."""
+
+    def __init__(self, policy: M.Policy):
+        self.policy = policy
+        self.engine = pipeline.engine(policy)
+        self.by_id = {p.id: p for p in policy.programmes}
+        self.metas = [dict(catalogue.programme_meta(p), policy=policy.id) for p in policy.programmes]
+        self.profile = forms.profile_fields(policy)
+        self.sheet_html = sheets.render_html(sheets.build_sheet(policy)).encode("utf-8")
+        # The rule sheet is one self-contained file with its own <style> (it is also printed and mailed
+        # as is): that one element is allowed by its hash, not every inline style ('unsafe-inline').
+        style = re.search(rb"<style>(.*?)</style>", self.sheet_html, re.S).group(1)
+        digest = base64.b64encode(hashlib.sha256(style).digest()).decode("ascii")
+        self.csp_sheet = CSP.replace("style-src 'self'", f"style-src 'sha256-{digest}'")
+
+
+def _site_document(policies: list[M.Policy]):
+    """What the masthead and footer show: the policy itself when there is one, else every policy."""
+    if len(policies) == 1:
+        return policies[0].document
+    issuers = "、".join(dict.fromkeys(p.document.issuer for p in policies))
+    versions_shown = "；".join(f"《{p.document.title}》{p.document.version}" for p in policies)
+    return types.SimpleNamespace(title=SITE_TITLE, issuer=issuers, version=versions_shown, details=())
+
+
+def _registry(source) -> versions.Registry:
+    if isinstance(source, versions.Registry):
+        return source
+    return versions.Registry([source] if isinstance(source, M.Policy) else source)
+
+
+def create_app(source) -> Starlette:
+    """The app over one policy, or over every policy of a registry (versions.Registry): each
+    programme is found by its id, and a programme with several versions is decided by the
+    version in force on the application's date (versions.APPLICATION_DATE)."""
+    registry = _registry(source)
+    sites = {policy.id: _Site(policy) for policy in registry.policies}
+    current = registry.current()
+    invalid_kinds = (runtime.InvalidApplication, *(s.engine.InvalidApplication for s in sites.values()))
+    metas = [m for policy in current for m in sites[policy.id].metas]
+    known_ids = [m["id"] for m in metas]
+    openapi_bytes = forms.dumps(openapi.document(current))
+    site_doc = _site_document(current)
     env = jinja2.Environment(loader=jinja2.PackageLoader("yeji_policy", "web/templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(doc=policy.document, anchor=html_forms.anchor, labels=STATUS_LABELS,
-                       show_yuan=lambda text: runtime.show_yuan(Decimal(text)), unit_help=forms.unit_help)
+    env.globals.update(doc=site_doc, anchor=html_forms.anchor, labels=STATUS_LABELS,
+                       show_yuan=lambda text: runtime.show_yuan(Decimal(text)), unit_help=forms.unit_help,
+                       several=len(registry.policies) > 1,
+                       day=lambda iso: policy_dates.shown(datetime.date.fromisoformat(iso)))
 
     def page(name: str, status: int = 200, **context) -> HTMLResponse:
         return HTMLResponse(env.get_template(name).render(**context), status_code=status, headers=HEADERS)
 
-    def programme_or_404(pid: str) -> M.Programme:
-        if pid not in by_id:
-            raise Problem(404, "没有这个项目", f"未知的项目“{pid}”；可选的项目：{'、'.join(by_id)}")
-        return by_id[pid]
+    def version_for(pid, day: datetime.date | None = None) -> tuple[_Site, M.Programme]:
+        """The version that decides programme pid on day (the newest without one); 404 for no programme."""
+        policy = registry.policy_for(pid, day)
+        if policy is None:
+            raise Problem(404, "没有这个项目", f"未知的项目“{pid}”；可选的项目：{'、'.join(known_ids)}")
+        site = sites[policy.id]
+        return site, site.by_id[pid]
 
-    # programme id -> JSON application -> result, as `evaluate --json` reads it (built once, not per request)
-    evaluators = {p.id: form_ui.json_as_form(p.fields, functools.partial(engine.evaluate, p.id))
-                  for p in policy.programmes}
+    # (policy, programme id) -> JSON application -> result, as `evaluate --json` reads it (built once, not per request)
+    evaluators = {(site.policy.id, pid): form_ui.json_as_form(p.fields, functools.partial(site.engine.evaluate, pid))
+                  for site in sites.values() for pid, p in site.by_id.items()}
+
+    def evaluate_json(site: _Site, pid: str, data) -> dict:
+        return evaluators[site.policy.id, pid](data)
 
     async def evaluated(pid: str, content_type: str, declared: str | None, chunks) -> bytes:
         """POST evaluate/{programme}: the result's JSON bytes, or a Problem (the route and the fast path below)."""
-        programme_or_404(pid)
+        version_for(pid)  # an unknown programme is a 404 before the body is read
         _require_json(content_type)
         data = _exact(await _read(declared, chunks))
+        site, _ = version_for(pid, versions.application_day(data))
         try:
-            return _json_bytes(evaluators[pid](data))
+            return _json_bytes(evaluate_json(site, pid, data))
         except invalid_kinds as exc:
             raise Problem(422, "申请无效", f"共 {exc.count} 处问题", exc.errors, exc.count) from None
+
+    def parts(data) -> list[tuple[_Site, dict]]:
+        """The calculator's profile, shared out among the versions in force on its date."""
+        chosen = registry.in_force(versions.application_day(data))
+        names = [{f.name for f in sites[p.id].profile} for p in chosen]
+        return [(sites[p.id], mine) for p, mine in zip(chosen, versions.share_profile(data, names))]
 
     # ------------------------------------------------------------ API
     async def api_programmes(request: Request) -> Response:
         return _json(metas)
 
     async def api_form(request: Request) -> Response:
-        p = programme_or_404(request.path_params["programme"])
-        return _exact_json({"programme": p.id, "schema": forms.programme_schema(policy, p),
-                            "uischema": form_ui.uischema(p.fields)})
+        day = _query_day(request)
+        site, p = version_for(request.path_params["programme"], day)
+        return _exact_json({"programme": p.id, "policy": site.policy.id,
+                            "schema": forms.programme_schema(site.policy, p),
+                            "uischema": form_ui.uischema(forms.form_fields(site.policy, p))})
 
     async def api_evaluate(request: Request) -> Response:
         body = await evaluated(request.path_params["programme"], request.headers.get("content-type", ""),
                                request.headers.get("content-length"), request.stream())
         return Response(body, media_type="application/json", headers=HEADERS)
 
-    def calculate(profile_data: dict, values: dict) -> dict:
-        entries = engine.match(profile_data)
-        outlooks = {o.programme: o for o in ranges.outlooks(policy, values)}
+    def calculate(site: _Site, profile_data: dict, values: dict) -> tuple[list, list]:
+        """One version's calculator entries, and its next questions (field, how many it decides)."""
+        entries = site.engine.match(profile_data)
+        outlooks = {o.programme: o for o in ranges.outlooks(site.policy, values)}
         for e in entries:
             o = outlooks[e["programme"]]
             if e["status"] == "incomplete" and o.decided is not None:
@@ -224,16 +287,15 @@ def create_app(policy: M.Policy):
                     e.pop(key, None)
                 answered = set(profile_data)
                 e.update(status="incomplete", reasons=[], missing=[
-                    {"field": f.name, "label": f.label} for f in by_id[e["programme"]].fields
+                    {"field": f.name, "label": f.label} for f in site.by_id[e["programme"]].fields
                     if f.name not in answered])
             e["possible"] = sorted(o.statuses) if e["status"] not in ("invalid",) else []
             e["least"] = runtime.cents_string(o.low)
             e["most"] = None if o.high is None else runtime.cents_string(o.high)
             if "cross" in e:  # a rule across programmes (#22) changed or bounds it: the range is the programme's alone
                 cross_range(e)
-        questions = [{"field": f.name, "label": f.label, "kind": f.kind, "decides": n}
-                     for f, n in ranges.next_questions(policy, values, NEXT_QUESTIONS)]
-        return {"programmes": entries, "next_questions": questions}
+        return entries, ranges.next_questions(site.policy, values, NEXT_QUESTIONS)
+
 
     def cross_range(e: dict) -> None:
         if e["status"] not in ("incomplete", "invalid") and e["status"] not in e["possible"]:
@@ -244,29 +306,62 @@ def create_app(policy: M.Policy):
             e["most"] = bound
             e["least"] = min(e["least"], bound, key=Decimal)
 
-    def profile_values(data: dict) -> dict:
-        specs = [catalogue.field_spec(f) for f in profile if f.name in data]
+    def calculate_all(shared: list[tuple[_Site, dict, dict]]) -> dict:
+        """Every version's entries; the next questions ranked across them (most decided first)."""
+        entries, ranked = [], []
+        for order, (site, data, values) in enumerate(shared):
+            mine, questions = calculate(site, data, values)
+            entries += mine
+            ranked += [(-n, order, rank, f, n) for rank, (f, n) in enumerate(questions)]
+        asked, questions = set(), []
+        for _, _, _, f, n in sorted(ranked, key=lambda r: r[:3]):
+            if f.name not in asked and len(questions) < NEXT_QUESTIONS:
+                asked.add(f.name)
+                questions.append({"field": f.name, "label": f.label, "kind": f.kind, "decides": n})
+        return {"programmes": entries, "next_questions": questions}
+
+    def profile_values(site: _Site, data: dict) -> dict:
+        specs = [catalogue.field_spec(f) for f in site.profile if f.name in data]
         errors: list = []
-        values = runtime.validate_object(specs, data, "", errors)
+        values = runtime.validate_object(specs, {k: v for k, v in data.items() if k != versions.APPLICATION_DATE},
+                                         "", errors)
         return {} if errors else values
 
     async def api_match(request: Request) -> Response:
         data = await _json_body(request)
+        shared = []
         try:
-            form_ui.json_as_form(profile, engine.match)(data)
+            for site, mine in parts(data):
+                form_ui.json_as_form(site.profile, site.engine.match)(mine)
+                shared.append((site, mine, profile_values(site, mine)))
         except invalid_kinds as exc:
             raise Problem(422, "输入无效", f"共 {exc.count} 处问题", exc.errors, exc.count) from None
-        return _json(calculate(data, profile_values(data)))
+        return _json(calculate_all(shared))
 
     async def api_openapi(request: Request) -> Response:
         return Response(openapi_bytes, media_type="application/json", headers=HEADERS)
 
     # ------------------------------------------------------------ pages
     async def index(request: Request) -> Response:
-        return page("index.html.j2", metas=metas, programmes=policy.programmes)
+        shown = [(policy, sites[policy.id].policy.programmes, sites[policy.id].metas,
+                  [v for v in registry.policies if registry.families[v.id] == registry.families[policy.id]])
+                 for policy in current]
+        return page("index.html.j2", policies=shown, period=versions.period_data)
+
+    def sheet_of(site: _Site) -> Response:
+        return HTMLResponse(site.sheet_html, headers=dict(HEADERS, **{"Content-Security-Policy": site.csp_sheet}))
 
     async def sheet(request: Request) -> Response:
-        return HTMLResponse(sheet_html, headers=dict(HEADERS, **{"Content-Security-Policy": csp_sheet}))
+        if len(sites) == 1:
+            return sheet_of(next(iter(sites.values())))
+        return page("sheets.html.j2", policies=registry.policies, period=versions.period_data)
+
+    async def policy_sheet(request: Request) -> Response:
+        site = sites.get(request.path_params["policy"])
+        if site is None:
+            return page("not_found.html.j2", 404, detail=f"没有这个政策：{request.path_params['policy']}；"
+                                                         f"现有：{'、'.join(sites)}")
+        return sheet_of(site)
 
     async def favicon(request: Request) -> Response:
         return Response(status_code=204, headers=HEADERS)  # no icon; said plainly, not as a 404
@@ -275,18 +370,29 @@ def create_app(policy: M.Policy):
         return Response(_CSS, media_type="text/css", headers=HEADERS)
 
     async def calculator(request: Request) -> Response:
-        typed = {k: v for k, v in request.query_params.items() if any(f.name == k for f in profile)}
-        answers = html_forms.answered(profile, typed)
+        date_text = request.query_params.get(versions.APPLICATION_DATE, "").strip()
+        dated = {versions.APPLICATION_DATE: date_text} if date_text else {}
+        chosen = [sites[p.id] for p in registry.in_force(versions.application_day(dated))]
+        fields: dict[str, M.Field] = {}
+        for site in chosen:  # every input once, the first definition winning (as match reads a profile)
+            for f in site.profile:
+                if f.name != versions.APPLICATION_DATE:  # asked once, by its own input below
+                    fields.setdefault(f.name, f)
+        profile = list(fields.values())
+        typed = {k: v for k, v in request.query_params.items() if k in fields}
+        answers = dict(html_forms.answered(profile, typed), **dated)
         errors: list = []
-        try:
-            engine.match(answers)
-        except invalid_kinds as exc:
-            errors = exc.errors
+        shared_answers = parts(answers)
+        for site, mine in shared_answers:
+            try:
+                site.engine.match(mine)
+            except invalid_kinds as exc:
+                errors += [e for e in exc.errors if e not in errors]
         bad = {e["path"] for e in errors}
         good = {k: v for k, v in answers.items() if k not in bad}
-        values = profile_values(good)
-        result = calculate(good, values)
-        fields = {f.name: f for f in profile}
+        shared = [(site, mine, profile_values(site, mine)) for site, mine in parts(good)]
+        values = {k: v for _, _, vs in shared for k, v in vs.items()}
+        result = calculate_all(shared)
         asked = [fields[q["field"]] for q in result["next_questions"]]
         for path in bad:  # a wrong answer is asked again, with its message
             if path in fields and fields[path] not in asked:
@@ -296,19 +402,29 @@ def create_app(policy: M.Policy):
         by_path: dict = {}
         for e in errors:
             by_path.setdefault(e["path"], []).append(e["message"])
-        return page("calculator.html.j2", result=result, asked=asked, kept=kept,
-                    shown=shown, form=html_forms.FormState(typed, {}), errors=errors, by_path=by_path)
+        date_field = forms.calculator_date_field([site.policy for site in chosen])
+        return page("calculator.html.j2", result=result, asked=asked, kept=kept, date_field=date_field,
+                    shown=shown, form=html_forms.FormState(dict(typed, **dated), {}), errors=errors, by_path=by_path)
+
+    def apply_page(site: _Site, p: M.Programme, form, errors=(), status: int = 200) -> HTMLResponse:
+        by_path: dict = {}
+        for e in errors:
+            by_path.setdefault(e["path"], []).append(e["message"])
+        return page("apply.html.j2", status, p=p, fields=forms.form_fields(site.policy, p), form=form,
+                    errors=list(errors), by_path=by_path, doc=site.policy.document)
 
     async def apply_get(request: Request) -> Response:
         try:
-            p = programme_or_404(request.path_params["programme"])
+            site, p = version_for(request.path_params["programme"], _query_day(request))
         except Problem as exc:
             return page("not_found.html.j2", 404, detail=exc.detail)
-        return page("apply.html.j2", p=p, form=html_forms.state(p.fields, {}), errors=[], by_path={})
+        typed = {versions.APPLICATION_DATE: request.query_params[versions.APPLICATION_DATE]} \
+            if versions.APPLICATION_DATE in request.query_params else {}
+        return apply_page(site, p, html_forms.state(p.fields, typed))
 
     async def apply_post(request: Request) -> Response:
         try:
-            p = programme_or_404(request.path_params["programme"])
+            site, p = version_for(request.path_params["programme"])
             kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if kind != "application/x-www-form-urlencoded":
                 raise Problem(415, "请通过申请表提交")
@@ -319,20 +435,20 @@ def create_app(policy: M.Policy):
             typed = html_forms.parse(body)
         except ValueError:  # more fields than any form of this policy has
             return page("not_found.html.j2", 413, detail=f"提交的项目过多（最多 {html_forms.MAX_FIELDS:,} 项）")
+        day = versions.application_day({versions.APPLICATION_DATE: typed.get(versions.APPLICATION_DATE, "").strip()})
+        site, p = version_for(p.id, day)  # the version in force on the date typed
         form = html_forms.state(p.fields, typed)
         action = typed.pop("_action", "")
         if action:
-            form = html_forms.apply_action(p.fields, form, action)
-            return page("apply.html.j2", p=p, form=form, errors=[], by_path={})
+            return apply_page(site, p, html_forms.apply_action(p.fields, form, action))
+        fields = forms.form_fields(site.policy, p)
         try:
-            result = engine.evaluate(p.id, html_forms.application(p.fields, form))
+            result = site.engine.evaluate(p.id, html_forms.application(fields, form))
         except invalid_kinds as exc:
-            by_path: dict = {}
-            for e in exc.errors:
-                by_path.setdefault(e["path"], []).append(e["message"])
-            return page("apply.html.j2", p=p, form=form, errors=exc.errors, by_path=by_path)
+            return apply_page(site, p, form, exc.errors)
         log.info("申请 %s：%s %s", p.id, result["status"], result["amount"])
-        return page("result.html.j2", p=p, r=result, article=policy.article(p.article))
+        return page("result.html.j2", p=p, r=result, article=site.policy.article(p.article),
+                    doc=site.policy.document)
 
     async def not_found(request: Request, exc) -> Response:
         if request.url.path.startswith(openapi.PREFIX):
@@ -353,6 +469,7 @@ def create_app(policy: M.Policy):
         Route("/apply/{programme}", apply_get, methods=["GET"]),
         Route("/apply/{programme}", apply_post, methods=["POST"]),
         Route("/sheet", sheet),
+        Route("/sheet/{policy}", policy_sheet),
         Route("/static/app.css", css),
         Route("/favicon.ico", favicon),
         Route(f"{openapi.PREFIX}/programmes", api_programmes),
@@ -362,7 +479,7 @@ def create_app(policy: M.Policy):
         Route(f"{openapi.PREFIX}/openapi.json", api_openapi),
     ]
     app = Starlette(routes=routes, exception_handlers={Problem: problem, 404: not_found, 405: method_not_allowed})
-    return _fast_evaluate(app, evaluated, frozenset(by_id))
+    return _fast_evaluate(app, evaluated, frozenset(known_ids))
 
 
 # ---------------------------------------------------------------- the fast path (#13: ≥ 2,000 requests/s)
@@ -405,10 +522,10 @@ def _fast_evaluate(app: Starlette, evaluated, programmes: frozenset):
     return asgi
 
 
-def load_app(policy_file: str | None = None):
-    """The app for the one policy in policies/ (or the one given)."""
-    from ..cli import _only_policy
+def load_app(policy_file: str | None = None) -> Starlette:
+    """The app for every policy in policies/ (or the one given), checked and linked as every command reads them."""
+    from ..cli import _registry as load_registry
 
-    return create_app(_only_policy(policy_file, "网页服务"))
+    return create_app(load_registry(policy_file))
 
 

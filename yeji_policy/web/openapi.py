@@ -89,10 +89,13 @@ MATCH_SCHEMA = {
 }
 
 
-def document(policy: M.Policy) -> dict:
-    ids = list(policy.programme_ids)
+def document(policies) -> dict:
+    """The document for one policy, or for several served together (the newest version of each:
+    a programme's request body is its newest form, whose application_date picks an older version)."""
+    policies = [policies] if isinstance(policies, M.Policy) else list(policies)
+    ids = [pid for policy in policies for pid in policy.programme_ids]
     components = {"Problem": PROBLEM_SCHEMA, "Result": RESULT_SCHEMA, "Match": MATCH_SCHEMA,
-                  "Profile": forms.profile_schema(policy)}
+                  "Profile": forms.calculator_schema(policies)}
     paths: dict = {
         f"{PREFIX}/programmes": {"get": {
             "summary": "全部补助项目及其申请表字段", "operationId": "programmes",
@@ -114,7 +117,7 @@ def document(policy: M.Policy) -> dict:
             "summary": "本文档", "operationId": "openapi",
             "responses": {"200": _json("OpenAPI 3.1 文档", {"type": "object"})}}},
     }
-    for p in policy.programmes:
+    for policy, p in ((policy, p) for policy in policies for p in policy.programmes):
         components[p.id] = forms.programme_schema(policy, p)
         paths[f"{PREFIX}/evaluate/{p.id}"] = {"post": {
             "summary": f"第{p.article}条 {p.name}：对一份申请作出决定",
@@ -123,10 +126,17 @@ def document(policy: M.Policy) -> dict:
             "responses": {"200": _json("结果", _ref("Result")), "400": _problem("JSON 格式错误"),
                           "413": _problem("请求体过大"), "415": _problem("不是 JSON"),
                           "422": _problem("申请无效：列出每一处问题")}}}
+    if len(policies) == 1:
+        doc = policies[0].document
+        info = {"title": f"{doc.title}（{doc.issuer}）", "version": doc.version,
+                "description": forms.provenance(policies[0])}
+    else:
+        info = {"title": "、".join(f"《{p.document.title}》" for p in policies),
+                "version": "；".join(f"{p.id} {p.document.version}" for p in policies),
+                "description": "".join(forms.provenance(p) for p in policies)}
     return {
         "openapi": "3.1.0",
-        "info": {"title": f"{policy.document.title}（{policy.document.issuer}）", "version": policy.document.version,
-                 "description": forms.provenance(policy)},
+        "info": info,
         "jsonSchemaDialect": forms.DIALECT,
         "paths": paths,
         "components": {"schemas": components},

@@ -11,7 +11,6 @@ import urllib.parse
 import click
 import uvicorn
 
-from .. import model as M
 from .app import create_app
 
 
@@ -50,8 +49,9 @@ def access_logged(app, write):
     return asgi
 
 
-def run(policy: M.Policy, host: str, port: int, access_log: bool = True) -> None:
-    app = create_app(policy)
+def run(registry, host: str, port: int, access_log: bool = True) -> None:
+    """Serve every policy of the registry (versions.Registry)."""
+    app = create_app(registry)
     # Bind first, so that the URL printed is the one listening (port 0 picks a free port).
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -64,7 +64,8 @@ def run(policy: M.Policy, host: str, port: int, access_log: bool = True) -> None
         sys.exit(1)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
-    click.echo(f"《{policy.document.title}》网页服务已启动：http://{shown}:{bound}/  （按 Ctrl+C 停止）", err=True)
+    titles = "、".join(f"《{p.document.title}》" for p in registry.current())
+    click.echo(f"{titles}网页服务已启动：http://{shown}:{bound}/  （按 Ctrl+C 停止）", err=True)
     log = logging.getLogger("yeji_policy.web")  # the app's own lines, beside the access log
     log.setLevel(logging.INFO)
     if not log.handlers:
