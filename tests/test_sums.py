@@ -7,15 +7,21 @@ compares the three engines on a policy with a total cap."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from yeji_policy import check, units
 from yeji_policy.diagnostics import render
 
+import strategies
+
 ROOT = Path(__file__).resolve().parent.parent
-PATTERNS = sorted((ROOT / "tests" / "cases" / "patterns").glob("*/*.policy"))
+PATTERNS = sorted((ROOT / "tests" / "cases" / "patterns").glob("*/*.policy")) + \
+    sorted((ROOT / "tests" / "cases" / "sums").glob("good/*.policy"))
 
 
 def checked(source: str, name: str = "t.policy"):
@@ -61,8 +67,7 @@ def test_pattern_embedded_cases_are_decided_in_sql(path):
     assert policy is not None and diagnostics == "", diagnostics
     lines = [batch.exact_json({"programme": t.programme, "application": t.application}) for t in policy.tests]
     compiled = sqlrun.Compiled(policy, lower.lower(policy))
-    counts, results, records = run_both(policy, generated_engine(policy), compiled,
-                                        sqlrun.connect(memory_limit="256MB"), lines)
+    counts, results, records = run_both(policy, generated_engine(policy), compiled, _connection(), lines)
     assert counts["sql"] == len(lines)  # every case decided in SQL, none left to Python
     assert_same_results(compiled, results, records)
     by_line = {r["line"]: r for r in results}
@@ -71,3 +76,203 @@ def test_pattern_embedded_cases_are_decided_in_sql(path):
                                              "review": "review"}[case.expect.status]
         if case.expect.amount is not None:
             assert by_line[number]["amount"] == f"{case.expect.amount:.2f}"
+
+
+# ---------------------------------------------------------------- caps on sums: three engines
+TOTAL_CAPS = [ROOT / "tests/cases/patterns/good/store_caps_and_total.policy",
+              ROOT / "tests/cases/sums/good/total_cap_with_review.policy"]
+
+
+@pytest.fixture(scope="module")
+def total_cap_policies():
+    from yeji_policy import lower, sqlrun
+    from yeji_policy.pipeline import engine as generated_engine
+
+    loaded = []
+    for path in TOTAL_CAPS:
+        policy, diagnostics = checked(path.read_text(encoding="utf-8"), path.name)
+        assert policy is not None, diagnostics
+        loaded.append((policy, generated_engine(policy), sqlrun.Compiled(policy, lower.lower(policy))))
+    return loaded
+
+
+def outcome(engine, pid, application):
+    try:
+        return engine(pid, application)
+    except Exception as exc:  # each engine has its own InvalidApplication
+        if getattr(exc, "errors", None) is None:
+            raise
+        return {"status": "invalid", "errors": list(exc.errors)}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_the_interpreter_and_the_generated_module_agree_on_total_caps(total_cap_policies, data):
+    """Whole results — status, amounts to the 分, steps, trace records, interpretations — are equal."""
+    from yeji_policy import interpreter, runtime
+
+    policy, programme, application, expected = _drawn(total_cap_policies, data)
+    if "trace" in expected:
+        assert expected["steps"] == [runtime.render_step(r) for r in expected["trace"]]
+    assert outcome(lambda pid, app: interpreter.evaluate(policy, pid, app), programme.id, application) == expected
+    if expected["status"] != "invalid":
+        # the sum's cap holds: what is paid (and what may be paid once approved) is at most the limit
+        limit = _limit(programme, application)
+        assert Decimal(expected["amount"]) <= limit
+        if expected.get("amount_if_approved") is not None:
+            assert Decimal(expected["amount"]) <= Decimal(expected["amount_if_approved"]) <= limit
+
+
+def _drawn(total_cap_policies, data):
+    """(policy, programme, application, the generated module's result) for a drawn application."""
+    policy, module, _ = data.draw(st.sampled_from(total_cap_policies))
+    programme = policy.programmes[0]
+    application = data.draw(strategies.for_programme(programme))
+    return policy, programme, application, outcome(module.evaluate, programme.id, application)
+
+
+def _limit(programme, application) -> Decimal:
+    if programme.id == "store_fitout":
+        return Decimal(200000)
+    return max(Decimal(30000) - Decimal(str(application["received"])), Decimal(0))
+
+
+@settings(max_examples=25, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_duckdb_equals_the_generated_module_on_total_caps(total_cap_policies, data):
+    """Differential: populations of applications around both caps, decided by DuckDB and by the module."""
+    pytest.importorskip("duckdb")
+    from yeji_policy import batch, sqlrun
+    from test_sql import assert_same_results, run_both
+
+    policy, module, compiled = data.draw(st.sampled_from(total_cap_policies))
+    programme = policy.programmes[0]
+    applications = data.draw(st.lists(strategies.for_programme(programme), min_size=1, max_size=30))
+    lines = [batch.exact_json({"programme": programme.id, "application": a}) for a in applications]
+    counts, results, records = run_both(policy, module, compiled, _connection(), lines, chunk=16)
+    assert counts["lines"] == len(lines)
+    assert_same_results(compiled, results, records)
+
+
+_CONNECTION = []
+
+
+def _connection():
+    from yeji_policy import sqlrun
+
+    if not _CONNECTION:
+        _CONNECTION.append(sqlrun.connect(memory_limit="256MB"))
+    return _CONNECTION[0]
+
+
+def test_each_cap_has_its_own_step_interpretation_and_trace_record(total_cap_policies):
+    """Two caps on one programme: the item's cap and the sum's, each cited by its own id, and the
+    sum's step says which bound; the steps are the rendering of the records."""
+    from yeji_policy import runtime
+
+    policy, module, _ = total_cap_policies[0]
+    stores = [{"opened": True, "fitout": 200000}] * 5
+    result = module.evaluate("store_fitout", {"stores": stores})
+    assert (result["status"], result["amount"]) == ("eligible", "200000.00")
+    assert result["steps"] == [runtime.render_step(r) for r in result["trace"]]
+    assert result["steps"][0] == "体验店第1项：满足条件：已开业（是）【第1条】"
+    assert result["steps"][1] == "体验店第1项：装修投入 200,000.00 元 × 30% = 60,000.00 元，超过上限 50,000.00 元，按上限计，取 50,000.00 元【第1条】"
+    assert result["steps"][-1] == "各项合计 250,000.00 元，超过合计上限 200,000.00 元，按合计上限计，取 200,000.00 元【第1条】"
+    last = result["trace"][-1]
+    assert (last["id"], last["kind"], last["value"], last["interpretations"]) == (
+        "store_fitout.total_cap.1", "total_cap", "200000.00", ["store_fitout.total_cap"])
+    assert result["trace"][1]["interpretations"] == ["store_fitout.cap"]
+    assert [i["id"] for i in result["interpretations"]] == ["store_fitout.cap", "store_fitout.total_cap"]
+
+
+def test_a_review_item_gets_only_what_is_left_of_the_sum_cap():
+    from yeji_policy import runtime
+
+    assert runtime.step_total_cap(Decimal(20000), "5,000.00 元", True, Decimal(0), Decimal(5000), 1) == \
+        "各项合计 20,000.00 元，超过合计上限 5,000.00 元，按合计上限计，取 5,000.00 元【第1条】"
+    assert runtime.step_total_cap(Decimal(12000), "15,000.00 元", False, Decimal(2000), Decimal(10000), 1) == \
+        "各项合计 12,000.00 元，未超过合计上限 15,000.00 元，取 10,000.00 元；需人工审核的各项批准后至多再计 2,000.00 元【第1条】"
+
+
+SUM_CAP = "} 合计最高不超过 20万元 解释 \"“企业合计最高20万元”是各门店补助之和的上限\""
+
+
+@pytest.mark.parametrize("new, expected", [
+    ("} 合计最高不超过 25万元 解释 \"“企业合计最高20万元”是各门店补助之和的上限\"", "第1条 体验店装修补助（store_fitout）：合计上限 20万元 → 25万元\n"),
+    ("}", "第1条 体验店装修补助（store_fitout）：取消合计上限 20万元\n"),
+    ("} 合计最高不超过 20万元",
+     "第1条 体验店装修补助（store_fitout）：删除解释（合计上限）：““企业合计最高20万元”是各门店补助之和的上限”\n"),
+])
+def test_diff_says_what_changed_in_the_sum_cap(tmp_path, new, expected):
+    from click.testing import CliRunner
+    from yeji_policy.cli import main
+
+    old_text = TOTAL_CAPS[0].read_text(encoding="utf-8")
+    assert old_text.count(SUM_CAP) == 1
+    old, changed = tmp_path / "old.policy", tmp_path / "new.policy"
+    old.write_text(old_text, encoding="utf-8")
+    changed.write_text(old_text.replace(SUM_CAP, new), encoding="utf-8")
+    result = CliRunner().invoke(main, ["diff", str(old), str(changed)])
+    assert result.exit_code == 0, result.output
+    assert expected in result.output, result.output
+
+
+def test_fmt_keeps_the_sum_cap_after_the_block_and_is_idempotent():
+    from yeji_policy import fmt
+
+    text = TOTAL_CAPS[1].read_text(encoding="utf-8")
+    once = fmt.format_source(text)
+    assert fmt.format_source(once) == once
+    assert "    } 合计最高不超过 最大(3万元 - received, 0元) 解释 \"“累计补助”含本次申请之前已获得的网点补助\"\n" in once
+    assert checked(once)[0] is not None
+
+
+# ---------------------------------------------------------------- the calculator's ranges
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_completion_lies_inside_the_range_with_a_sum_cap(total_cap_policies, data):
+    """tests/test_ranges.py's soundness property, on the policies with 合计最高不超过."""
+    from yeji_policy import ranges, runtime
+    from yeji_policy.interpreter import _meta
+
+    _, programme, application, actual = _drawn(total_cap_policies, data)
+    if actual["status"] == "invalid":
+        return
+    answered = data.draw(st.sets(st.sampled_from(sorted(application))))
+    errors: list = []
+    values = runtime.validate_object(_meta(programme)["inputs"], application, "", errors)
+    seen = ranges.outlook(programme, {k: v for k, v in values.items() if k in answered})
+    assert actual["status"] in seen.statuses, (answered, actual, seen)
+    if seen.decided is not None:
+        assert actual["status"] == seen.decided
+    paid = Decimal(actual.get("amount_if_approved", actual["amount"]))
+    if actual["status"] != "ineligible":
+        assert seen.low <= paid and (seen.high is None or paid <= seen.high), (answered, actual, seen)
+
+
+def test_the_sum_cap_bounds_the_calculator_before_the_list_is_known(total_cap_policies):
+    from yeji_policy import ranges
+
+    policy = total_cap_policies[0][0]
+    assert ranges.outlook(policy.programmes[0], {}).high == Decimal(200000)
+    policy = total_cap_policies[1][0]
+    assert ranges.outlook(policy.programmes[0], {"received": Decimal(25000)}).high == Decimal(5000)
+
+
+def test_the_editor_offers_the_new_keyword():
+    from yeji_policy import lsp
+
+    assert "合计最高不超过" in lsp.keywords()
+
+
+def test_the_sheet_shows_both_caps_in_words(total_cap_policies):
+    from yeji_policy.backends import sheets
+
+    text = sheets.render_markdown(sheets.build_sheet(total_cap_policies[0][0]))
+    assert "| 每项体验店：5万元（50,000.00 元）【解释】；各项体验店合计：20万元（200,000.00 元）【解释】 |" in text
+    assert "- 每项体验店的补助金额 = 装修投入 × 30%，最高不超过5万元（50,000.00 元）\n" in text
+    assert ("- 补助金额 = 计入的各项体验店金额合计（需人工审核的各项，经批准后计入），"
+            "各项合计最高不超过20万元（200,000.00 元）\n") in text
+    assert "〔编号：store\\_fitout.total\\_cap〕（事项：合计上限；" in text
+    assert "| 第1条 | 体验店装修补助（store\\_fitout） | 县财政 | 补助金额 | 200,000.00 元 |" in text

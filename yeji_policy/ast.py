@@ -208,6 +208,7 @@ class PerItem:
     var: Name
     rules: tuple["Rule", ...]
     span: Span
+    cap: "Cap | None" = None  # 合计最高不超过: the cap on the sum of the items
 
 
 Amount = Union[Formula, Cases, PerItem]
@@ -619,6 +620,8 @@ class _Builder(Transformer):
         (limit,), interp = self._split_interp(children)
         return Cap(limit, interp, self._span(meta))
 
+    total_cap = cap  # 合计最高不超过: the same node, held by a 逐项 (PerItem.cap)
+
     def cases(self, meta, children):
         return Cases(tuple(children), self._span(meta))
 
@@ -641,7 +644,8 @@ class _Builder(Transformer):
 
     def per_item(self, meta, children):
         list_name, var, *rules = children
-        return PerItem(_name(list_name), _name(var), tuple(rules), self._span(meta))
+        cap = rules.pop() if rules and isinstance(rules[-1], Cap) else None
+        return PerItem(_name(list_name), _name(var), tuple(rules), self._span(meta), cap)
 
     # inputs
     def field(self, meta, children):

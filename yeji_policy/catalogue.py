@@ -222,8 +222,9 @@ class _Bound(visitor.Visitor):
 
     visit_IneligibleOutcome = visit_ReviewOutcome
 
-    def visit_PerItem(self, a: M.PerItem) -> None:
-        return None  # a sum over a list has no bound: the list can be long
+    def visit_PerItem(self, a: M.PerItem) -> tuple[Decimal, str] | None:
+        # a sum over a list has no bound (the list can be long) but the sum's own cap
+        return None if a.cap is None else self.visit(a.cap.limit)
 
 
 _BOUND = _Bound()
@@ -237,7 +238,7 @@ _BOUND = _Bound()
 # clause of that kind in the programme, in source order (rules first, then
 # the amount, depth first); both engines take them from here.
 STEP_KINDS = {"Let": "value", "Require": "condition", "Review": "review", "Unique": "unique",
-              "Formula": "formula", "Case": "case", "PerItem": "sum"}
+              "Formula": "formula", "Case": "case", "PerItem": "sum", "Cap": "total_cap"}
 
 
 class _ItemInputs(_Inputs):
@@ -326,3 +327,5 @@ class _StepRefs(visitor.Visitor):
         # The total reads the items' amounts, whose records (one per item) hold the inputs: the
         # whole list again here would double the trace's size and cost for nothing.
         self.add(a, [], [])
+        if a.cap is not None:  # 合计最高不超过: a step of its own, citing its own interpretation
+            self.add(a.cap, [a.cap.limit], [a.cap.interpretation])

@@ -176,7 +176,10 @@ class _Describer(visitor.Visitor[str]):
             each += "满足条件（" + "；".join(conditions) + "）的各项"
         else:
             each += "每项"
-        return f"{each}按 {self.visit(a.amount)}，各项合计"
+        total = f"{each}按 {self.visit(a.amount)}，各项合计"
+        if a.cap is not None and self.caps:
+            total += "，合计" + cap(a.cap, self.tables)
+        return total
 
 
 def condition(e: M.Expr, words: bool = False) -> str:

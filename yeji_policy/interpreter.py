@@ -231,11 +231,29 @@ class _Run(visitor.Visitor):
             else:
                 counted = R.add(counted, value)
         self.item = self.index = None
-        total = R.round_cents(counted) if final else counted
+        last = final and amount.cap is None  # with a 合计最高不超过, its step takes the amount
+        total = R.round_cents(counted) if last else counted
         self.steps.append(self.record(R.trace_item_total, amount, "", counted, pending, total))
+        if amount.cap is not None:
+            counted, pending = self.total_cap(amount.cap, counted, pending, final)
         if reviews:
             return R.Outcome("partial", counted, pending, reviews)
         return R.Outcome("pay", counted, R.ZERO, excluded)
+
+
+    def total_cap(self, cap: M.Cap, counted, pending, final: bool):
+        """合计最高不超过: the sum of the items, those under review included, is at most the limit;
+        what is counted is capped first, what awaits review gets the rest of the limit."""
+        limit, _ = self.visit(cap.limit)
+        self.note(cap.interpretation)
+        whole = R.add(counted, pending)
+        capped = whole > limit
+        if capped:
+            counted = min(counted, limit)
+            pending = R.sub(limit, counted)
+        taken = R.round_cents(counted) if final else counted
+        self.steps.append(self.record(R.trace_total_cap, cap, "", whole, R.show_yuan(limit), capped, pending, taken))
+        return counted, pending
 
 
 def _show(value, t: M.Type) -> str:

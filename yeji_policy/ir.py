@@ -436,3 +436,22 @@ class Programme(Node):
     rules: tuple[Stmt, ...]
     partial: tuple[Stmt, ...]
     constraints: tuple[Stmt, ...]
+
+
+# ---------------------------------------------------------------- caps on sums (#22, sums)
+@dataclass(frozen=True)
+class TotalCap(Node):
+    """合计最高不超过: var = the outcome total (a ForEach's) with its sum capped at limit.
+
+    The sum counts the items under review too (amount + pending): when it is above the
+    limit, the certain amount becomes min(amount, limit) and pending the rest of the
+    limit.  Defines whole, capped and cap_shown for the step (shown: the limit in
+    Chinese); final: the amount is the programme's (the step rounds it once)."""
+
+    var: str
+    total: Var
+    limit: Expr
+    shown: TextArg
+    final: bool = True
+    note: Note | None = None
+    ref: dict | None = None  # its trace record's static part, as Step.ref

@@ -322,8 +322,22 @@ class _Lowering(visitor.Visitor):
         checks = self.segment()
         inner = self.visit(amount.amount, False, "item")
         amount_body = self.close_block()
-        self.emit(ir.ForEach(out, amount.list_field, rules, checks, amount_body, inner.name, final, self.ref(amount),
-                             at=at))
+        self.emit(ir.ForEach(out, amount.list_field, rules, checks, amount_body, inner.name,
+                             final and amount.cap is None, self.ref(amount), at=at))
+        if amount.cap is not None:
+            return self.total_cap(amount.cap, ir.Var(out, at=at), final, item, at)
+        return ir.Var(out, at=at)
+
+    # --- caps on sums (#22) ---
+    def total_cap(self, cap: M.Cap, total: ir.Var, final: bool, item: str | None, at: ir.Origin) -> ir.Var:
+        """合计最高不超过 after a ForEach: the sum's own cap, its note and step."""
+        lv, _ = self.visit(cap.limit, item)
+        if isinstance(cap.limit, M.Const):  # shown once, at build time
+            shown = ir.Lit(R.show_yuan(cap.limit.value), at=at)
+        else:
+            shown = ir.Render("show_yuan", (lv,), at=at)
+        out = self.outcome_var()
+        self.emit(ir.TotalCap(out, total, lv, shown, final, self.note(cap.interpretation, at), self.ref(cap), at=at))
         return ir.Var(out, at=at)
 
 
@@ -587,6 +601,10 @@ class _Listing(visitor.Visitor):
 
     def visit_Guard(self, s: ir.Guard) -> None:
         self.block(s.body, s, f"when {s.known} has {', '.join(s.inputs)}:")
+
+    def visit_TotalCap(self, s: ir.TotalCap) -> None:
+        self.line(s, f"{s.var} = {self.visit(s.total)} with its sum (pending included) capped at {self.visit(s.limit)} "
+                     f"({'final' if s.final else 'partial'}; 说明 cap_shown = {self.visit(s.shown)})")
 
     def visit_Constraint(self, s: ir.Constraint) -> None:
         self.line(s, f"constraint {self.visit(s.cond)} else {s.path}: {s.message}")

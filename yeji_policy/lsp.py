@@ -232,6 +232,8 @@ class Index:
             inner[amount.var.value] = name
             for rule in amount.rules:
                 self._rule(rule, pid, inner)
+            if amount.cap is not None:  # 合计最高不超过: outside the items
+                self._expr(amount.cap.limit, pid, items)
 
     def _enum_owner(self, node: object, pid: str, items: dict[str, str]) -> str | None:
         """The field whose options `node` takes: "kind" or "list.kind" for an item's field."""

@@ -329,6 +329,8 @@ class PerItem:
     rules: tuple[Rule, ...]
     amount: "Amount"
     span: Span
+    # 合计最高不超过: the sum of the items (those under review included) is capped once more
+    cap: Cap | None = None
 
 
 Amount = Union[Formula, Cases, PerItem]

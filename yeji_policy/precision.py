@@ -166,6 +166,8 @@ class Bounds(visitor.Visitor[Digits]):
         self.rules(amount.rules)
         item_int, item_frac = self.visit(amount.amount)
         total = (item_int + ITEM_DIGITS, item_frac)  # the sum over every item
+        if amount.cap is not None:  # 合计最高不超过: the sum and the limit, side by side
+            total = _widest(total, self.visit(amount.cap.limit))
         if sum(total) > PRECISION:
             self.overflows.append((amount.span, sum(total)))
         return total

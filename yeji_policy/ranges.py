@@ -228,6 +228,8 @@ class _Ranges(visitor.Visitor):
         for rule in a.rules:
             needed |= catalogue.inputs_of(catalogue.rule_expr(rule))
         needed |= _amount_inputs(a.amount)
+        if a.cap is not None:
+            needed |= catalogue.inputs_of(a.cap.limit)
         if needed <= set(self.values) and not any(type(n) is M.LetRef for n in visitor.walk(a)):
             # Everything the sum reads is answered: compute it exactly with the reference interpreter.
             run = interpreter._Run(self.p, self.values)
@@ -239,6 +241,9 @@ class _Ranges(visitor.Visitor):
         per_item = [value for kind, value in self.visit(a.amount) if kind == "pay"]
         hi = INF if any(v.hi > 0 for v in per_item) else Decimal(0)
         lo = min([Decimal(0)] + [_CTX.multiply(v.lo, runtime.MAX_ITEMS) for v in per_item])
+        if a.cap is not None:  # 合计最高不超过 clamps the sum, pending items included, as the engines do
+            limit = self.visit(a.cap.limit)
+            lo, hi = min(lo, limit.lo), min(hi, limit.hi)
         return [("pay", Interval(lo, hi)), ("partial", Interval(lo, hi))]
 
 

@@ -215,6 +215,8 @@ def _amount_literals(amount: A.Amount, exempt: bool) -> Iterator[tuple[A.Quantit
     else:
         for rule in amount.rules:
             yield from _rule_literals(rule, exempt)
+        if amount.cap is not None:  # 合计最高不超过
+            yield from ((lit, exempt or amount.cap.interp is not None) for lit in _literals(amount.cap.limit))
 
 
 def _rule_literals(rule: object, exempt: bool = False) -> Iterator[tuple[A.Quantity | A.Number, bool]]:
