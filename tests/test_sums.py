@@ -1,4 +1,5 @@
-"""Issue #22, sums: caps on a list's sum (逐项 … 合计最高不超过), inputs in compound units
+"""Issue #22, sums: caps on a list's sum (逐项 … 合计最高不超过), a list's sum as a named step
+(令 x = 逐项 …, usable in functions: 最小(x, 20万元)), inputs in compound units
 (数值 元/平方米/月), and the pattern policies of tests/cases/patterns/ run on DuckDB too.
 
 The corpus (tests/test_corpus.py) runs every pattern on the interpreter and the generated
@@ -80,7 +81,8 @@ def test_pattern_embedded_cases_are_decided_in_sql(path):
 
 # ---------------------------------------------------------------- caps on sums: three engines
 TOTAL_CAPS = [ROOT / "tests/cases/patterns/good/store_caps_and_total.policy",
-              ROOT / "tests/cases/sums/good/total_cap_with_review.policy"]
+              ROOT / "tests/cases/sums/good/total_cap_with_review.policy",
+              ROOT / "tests/cases/sums/good/let_sum_with_min.policy"]  # 令 x = 逐项 …, then 最小(x, 20万元)
 
 
 @pytest.fixture(scope="module")
@@ -276,3 +278,54 @@ def test_the_sheet_shows_both_caps_in_words(total_cap_policies):
             "各项合计最高不超过20万元（200,000.00 元）\n") in text
     assert "〔编号：store\\_fitout.total\\_cap〕（事项：合计上限；" in text
     assert "| 第1条 | 体验店装修补助（store\\_fitout） | 县财政 | 补助金额 | 200,000.00 元 |" in text
+
+
+# ---------------------------------------------------------------- a list's sum as a named step
+def test_a_list_sum_is_a_named_step_that_functions_use(total_cap_policies):
+    from yeji_policy import runtime
+
+    module = total_cap_policies[2][1]
+    result = module.evaluate("store_fitout", {"stores": [{"opened": True, "fitout": 200000}] * 4
+                                              + [{"opened": False, "fitout": 900000}]})
+    assert (result["status"], result["amount"]) == ("eligible", "200000.00")
+    assert result["steps"][-3:] == [
+        "计入补助的各项合计 200,000.00 元，取 200,000.00 元【第1条】",
+        "各门店补助合计：体验店各项金额合计 = 200,000.00 元【第1条】",
+        "最小（各门店补助合计 200,000.00 元，20万元） = 200,000.00 元，取 200,000.00 元【第1条】"]
+    assert result["steps"][8] == "体验店第5项：不满足条件：已开业（否）【第1条】"
+    assert result["steps"] == [runtime.render_step(r) for r in result["trace"]]
+    assert [r["id"] for r in result["trace"]][-3:] == [
+        "store_fitout.sum.1", "store_fitout.value.1", "store_fitout.formula.2"]
+
+
+def test_a_list_sum_step_reads_in_the_sheet_and_in_diff(tmp_path, total_cap_policies):
+    from click.testing import CliRunner
+    from yeji_policy.backends import sheets
+    from yeji_policy.cli import main
+
+    text = sheets.render_markdown(sheets.build_sheet(total_cap_policies[2][0]))
+    assert ("- 计算：各门店补助合计 = 体验店满足条件（已开业）的各项按 装修投入 × 30%，最高不超过5万元 "
+            "计算的金额之和\n- 补助金额 = 各门店补助合计、20万元中的较小者\n") in text
+    old_text = TOTAL_CAPS[2].read_text(encoding="utf-8")
+    old, changed = tmp_path / "old.policy", tmp_path / "new.policy"
+    old.write_text(old_text, encoding="utf-8")
+    changed.write_text(old_text.replace("最高不超过 5万元", "最高不超过 6万元"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["diff", str(old), str(changed)])
+    assert ("第1条 体验店装修补助（store_fitout）：中间量“各门店补助合计” 体验店满足条件（已开业）的各项按 装修投入 × 30%，"
+            "最高不超过5万元 计算的金额之和 → 体验店满足条件（已开业）的各项按 装修投入 × 30%，最高不超过6万元 计算的金额之和\n"
+            ) in result.output, result.output
+
+
+def test_the_editor_hovers_inside_a_list_sum_step():
+    """The item's fields and the step's name are known inside 令 x = 逐项 … (lsp.Index walks it)."""
+    from yeji_policy import lsp
+
+    source = TOTAL_CAPS[2].read_text(encoding="utf-8")
+    analysis = lsp.Analysis(source, "let.policy")
+    lines = source.splitlines()
+    item = next(n for n, line in enumerate(lines, 1) if "s.fitout × 30%" in line)
+    text, _ = lsp.hover(analysis, item, lines[item - 1].index("fitout") + 1)
+    assert text == "**fitout**：装修投入\n\n类型：金额，单位：元\n\n列表 `stores` 中每一项的字段"
+    use = next(n for n, line in enumerate(lines, 1) if "最小(stores_total" in line)
+    text, _ = lsp.hover(analysis, use, lines[use - 1].index("stores_total") + 1)
+    assert text.startswith("**stores_total**：各门店补助合计\n\n")

@@ -215,6 +215,16 @@ Amount = Union[Formula, Cases, PerItem]
 
 
 @dataclass(frozen=True)
+class ItemSum:
+    """令 x "…" = 逐项 LIST 为 VAR { … }: the sum of the items' amounts, as a named step's value (#22)."""
+
+    list_name: Name
+    var: Name
+    rules: tuple["Rule", ...]
+    span: Span
+
+
+@dataclass(frozen=True)
 class Require:
     cond: Expr
     reason: Str
@@ -619,6 +629,10 @@ class _Builder(Transformer):
     def cap(self, meta, children):
         (limit,), interp = self._split_interp(children)
         return Cap(limit, interp, self._span(meta))
+
+    def item_sum(self, meta, children):
+        list_name, var, *rules = children
+        return ItemSum(_name(list_name), _name(var), tuple(rules), self._span(meta))
 
     total_cap = cap  # 合计最高不超过: the same node, held by a 逐项 (PerItem.cap)
 

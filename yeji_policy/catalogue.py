@@ -128,6 +128,14 @@ class _Inputs(visitor.Visitor[frozenset]):
     def visit_TierRow(self, e: M.TierRow) -> frozenset[str]:
         return frozenset()  # a row holds constants only
 
+    def visit_ItemSum(self, e: M.ItemSum) -> frozenset[str]:
+        """The list, and what the items' rules and amount read outside the item (#22)."""
+        names = frozenset({e.list_field.name})
+        for rule in e.rules:
+            names |= self.visit(rule_expr(rule))
+        names |= self.visit(e.amount.expr)
+        return names | (self.visit(e.amount.cap.limit) if e.amount.cap else frozenset())
+
 
 _INPUTS = _Inputs()
 
@@ -199,6 +207,7 @@ class _Bound(visitor.Visitor):
         return None
 
     visit_InputRef = visit_ItemRef = visit_LetRef = visit_Logic = visit_Not = visit_Compare = _unbounded
+    visit_ItemSum = _unbounded  # a sum over a list: the list can be long
     visit_Member = visit_Cond = visit_Call = _unbounded
 
     # ------------------------------------------------------------ amounts
@@ -238,7 +247,7 @@ _BOUND = _Bound()
 # clause of that kind in the programme, in source order (rules first, then
 # the amount, depth first); both engines take them from here.
 STEP_KINDS = {"Let": "value", "Require": "condition", "Review": "review", "Unique": "unique",
-              "Formula": "formula", "Case": "case", "PerItem": "sum", "Cap": "total_cap"}
+              "Formula": "formula", "Case": "case", "PerItem": "sum", "Cap": "total_cap", "ItemSum": "sum"}
 
 
 class _ItemInputs(_Inputs):
@@ -293,6 +302,13 @@ class _StepRefs(visitor.Visitor):
         }
 
     def visit_Let(self, r: M.Let, *_) -> None:
+        if isinstance(r.expr, M.ItemSum):  # 令 x = 逐项 …: the items' steps, the sum, then the step (#22)
+            for rule in r.expr.rules:
+                self.visit(rule)
+            self.visit(r.expr.amount)
+            self.add(r.expr, [], [])
+            self.add(r, [], [r.interpretation])  # the items' records hold the inputs (as a 逐项 amount's)
+            return
         self.add(r, [r.expr], [r.interpretation])
 
     def visit_Require(self, r: M.Require, *_) -> None:

@@ -288,6 +288,9 @@ class _ExprChanges(visitor.Visitor):
 
     visit_Not = visit_Cond = _operands
 
+    def visit_ItemSum(self, old: M.ItemSum, new: M.ItemSum) -> None:
+        return None  # a list's sum (令 x = 逐项 …) changed: said whole, in words (rule_changes)
+
 
 _EXPR_CHANGES = _ExprChanges()
 _AMOUNTS = (M.Formula, M.Cases, M.PerItem)

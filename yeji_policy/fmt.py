@@ -312,6 +312,11 @@ class _Printer:
             frag = Frag("要求 ").add(self.expr(rule.cond, indent), f" 否则 不符合 {quote(rule.reason.value)}")
         elif isinstance(rule, A.Review):
             frag = Frag("审核 若 ").add(self.expr(rule.cond, indent), f" 因 {quote(rule.reason.value)}")
+        elif isinstance(rule, A.Let) and isinstance(rule.expr, A.ItemSum):  # a list's sum as a step (#22)
+            e = rule.expr
+            head = Frag(f"令 {rule.name.value} {quote(rule.label.value)} = 逐项 {e.list_name.value} 为 {e.var.value}",
+                        e.span, whole=False)
+            frag = self.block(head, [self.rule(r, indent + INDENT) for r in e.rules], indent, e.span)
         elif isinstance(rule, A.Let):
             frag = Frag(f"令 {rule.name.value} {quote(rule.label.value)} = ").add(self.expr(rule.expr, indent))
         elif isinstance(rule, A.Unique):

@@ -120,6 +120,20 @@ class _Run(visitor.Visitor):
             return R.ZERO, R.r_tiers(st, None, None, e.rows[0].threshold_text)
         return reached.award, R.r_tiers(st, reached.threshold_text, reached.award_text, e.rows[0].threshold_text)
 
+    def visit_ItemSum(self, e: M.ItemSum) -> tuple[object, str]:
+        """令 x = 逐项 … (#22): each item's rules, then its amount if they hold; the sum, unrounded."""
+        label = e.list_field.label
+        counted = R.ZERO
+        for index, item in enumerate(self.values[e.list_field.name]):
+            self.item, self.index = item, index
+            prefix = R.item_prefix(label, index)
+            failed, _ = self.rules(e.rules, prefix)
+            if not failed:
+                counted = R.add(counted, self.visit(e.amount, False, prefix).amount)
+        self.item = self.index = None
+        self.steps.append(self.record(R.trace_item_total, e, "", counted, R.ZERO, counted))
+        return counted, R.r_item_sum(label)
+
     def visit_Lookup(self, e: M.Lookup) -> tuple[object, str]:
         sv, _ = self.visit(e.subject)
         branch = dict(e.choices)[sv]

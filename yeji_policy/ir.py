@@ -110,7 +110,7 @@ class Member(Node):
 class Call(Node):
     """A built-in: min, max, months (calendar months from a to b inclusive),
     overlap_months (start, end, window start, window months), round_cents
-    (half-up to 0.01), add (exact sum)."""
+    (half-up to 0.01), add (exact sum), sum_of (a ForEach outcome's certain amount: 令 x = 逐项 …)."""
 
     func: str
     args: tuple["Expr", ...]

@@ -329,6 +329,19 @@ class _Lowering(visitor.Visitor):
         return ir.Var(out, at=at)
 
     # --- caps on sums (#22) ---
+    def visit_ItemSum(self, e: M.ItemSum, item: str | None) -> Operand:
+        """令 x = 逐项 …: a ForEach (not final: the sum is a step's value), its certain amount."""
+        at = self.at(e)
+        out = self.outcome_var()
+        self.open_block()
+        self.rules(e.rules, "item")
+        rules = self.segment()
+        inner = self.visit(e.amount, False, "item")
+        amount_body = self.close_block()
+        self.emit(ir.ForEach(out, e.list_field, rules, (), amount_body, inner.name, False, self.ref(e), at=at))
+        return self.compute(e, ir.Call("sum_of", (ir.Var(out, at=at),), at=at), "r_item_sum",
+                            ir.Lit(e.list_field.label, at=at))
+
     def total_cap(self, cap: M.Cap, total: ir.Var, final: bool, item: str | None, at: ir.Origin) -> ir.Var:
         """合计最高不超过 after a ForEach: the sum's own cap, its note and step."""
         lv, _ = self.visit(cap.limit, item)

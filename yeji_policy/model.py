@@ -236,7 +236,20 @@ class Lookup:
     span: Span
 
 
-Expr = Union[Const, InputRef, ItemRef, LetRef, Arith, Logic, Not, Compare, Member, Cond, Call, Tiers, Lookup]
+@dataclass(frozen=True)
+class ItemSum:
+    """令 x "…" = 逐项 LIST 为 VAR { … } (#22): the sum of the amounts of the items whose 要求 hold,
+    each a formula with its own cap; a certain amount in 元 (no item is under review)."""
+
+    list_field: Field = reference()
+    var: str
+    rules: tuple["Rule", ...]
+    amount: "Formula"
+    type: Type
+    span: Span
+
+
+Expr = Union[Const, InputRef, ItemRef, LetRef, Arith, Logic, Not, Compare, Member, Cond, Call, Tiers, Lookup, ItemSum]
 
 
 # ---------------------------------------------------------------- rules

@@ -162,6 +162,14 @@ class Bounds(visitor.Visitor[Digits]):
 
     visit_IneligibleOutcome = visit_ReviewOutcome
 
+    def visit_ItemSum(self, e: M.ItemSum) -> Digits:
+        self.rules(e.rules)
+        item_int, item_frac = self.visit(e.amount)
+        total = (item_int + ITEM_DIGITS, item_frac)  # the sum over every item
+        if sum(total) > PRECISION:
+            self.overflows.append((e.span, sum(total)))
+        return total
+
     def visit_PerItem(self, amount: M.PerItem) -> Digits:
         self.rules(amount.rules)
         item_int, item_frac = self.visit(amount.amount)

@@ -114,6 +114,19 @@ class _Ranges(visitor.Visitor):
     def visit_LetRef(self, e: M.LetRef):
         return self.lets[e.let.name]
 
+    def visit_ItemSum(self, e: M.ItemSum) -> Interval:
+        """令 x = 逐项 … (#22): exact once the list and all it reads are answered, else any number
+        of items, each excluded (0) or within its capped formula's range."""
+        if catalogue.inputs_of(e) <= set(self.values) and not any(type(n) is M.LetRef for n in visitor.walk(e)):
+            value, _ = interpreter._Run(self.p, self.values).visit(e)
+            return _point(value)
+        for rule in e.rules:
+            if isinstance(rule, M.Let):
+                self.lets[rule.name] = self.visit(rule.expr)
+        (_, item), = self.visit(e.amount)
+        hi = INF if item.hi > 0 else Decimal(0)
+        return Interval(min(Decimal(0), _CTX.multiply(item.lo, runtime.MAX_ITEMS)), hi)
+
     def visit_Arith(self, e: M.Arith) -> Interval:
         a, b = self.visit(e.left), self.visit(e.right)
         if e.op == "+":

@@ -788,6 +788,16 @@ def step_item_total(counted, pending, total, article):
     return text + f"，取 {show_yuan(total)}{tag(article)}"
 
 
+def r_item_sum(label):
+    """A list's sum as a named step's value (令 x = 逐项 …, #22)."""
+    return f"{label}各项金额合计"
+
+
+def sum_of(outcome):
+    """The certain amount of a list's sum (令 x = 逐项 …: no item is under review)."""
+    return outcome.amount
+
+
 def step_total_cap(whole, cap_shown, capped, pending, taken, article):
     """合计最高不超过 (#22): the sum of the items against the cap on it, and what is taken."""
     text = f"各项合计 {show_yuan(whole)}"

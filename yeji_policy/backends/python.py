@@ -69,7 +69,7 @@ class _Constants:
 _ARITH = {"+": "add", "-": "sub", "×": "mul"}
 _LOGIC = {"且": "and", "或": "or"}
 _CALLS = {"min": "min", "max": "max", "months": "months_between", "overlap_months": "overlap_months",
-          "round_cents": "round_cents", "add": "add"}
+          "round_cents": "round_cents", "add": "add", "sum_of": "sum_of"}
 _RENDER = re.compile(r"r_[a-z_]+|show_yuan")  # runtime functions that build explanation texts
 _KIND = re.compile(r"[a-z_]+")  # step_<kind>, reason_<kind>
 

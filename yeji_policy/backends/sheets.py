@@ -525,6 +525,11 @@ class _TableWalk(visitor.Visitor[None]):
     visit_Const = visit_InputRef = visit_ItemRef = visit_LetRef = _operands
     visit_Arith = visit_Logic = visit_Not = visit_Compare = visit_Member = visit_Cond = visit_Call = _operands
 
+    def visit_ItemSum(self, e: M.ItemSum, within: str) -> None:  # 令 x = 逐项 … (#22)
+        for rule in e.rules:
+            self.visit(catalogue.rule_expr(rule), within)
+        self.visit(e.amount, within)
+
 
 def _field_rows(fields, register: _Register, prefix: str = "", label_prefix: str = "") -> list[tuple[str, ...]]:
     rows = []
@@ -718,6 +723,13 @@ class _Calculation(visitor.Visitor[None]):
 
     visit_Const = visit_Arith = visit_Logic = visit_Not = visit_Compare = visit_Member = visit_Cond = _operands
     visit_Call = _operands
+
+    def visit_ItemSum(self, e: M.ItemSum) -> None:  # 令 x = 逐项 … (#22): each item's formula and its cap
+        for rule in e.rules:
+            self.visit(rule)
+        self.visit(e.amount)
+        if e.amount.cap is not None:
+            self._add(e.amount.cap.interpretation)
 
 
 def _summary(policy: M.Policy) -> Table:

@@ -692,6 +692,8 @@ class RulesPrinter(visitor.Visitor):
             digits = widest(a, b)
             op = "<=" if node.func == "min" else ">="
             return num(f"CASE WHEN {_compare(a, op, b)} THEN {cast_to(a, digits)} ELSE {cast_to(b, digits)} END", digits)
+        if node.func == "sum_of":  # 令 x = 逐项 … (#22): the ForEach's certain amount
+            return args[0].certain
         if node.func == "round_cents":
             (a,) = args
             return num(f"round({a.sql}, 2)", (a.digits[0] + 1, 2))

@@ -144,6 +144,28 @@ class TypesPass:
     def per_item(self, node: A.PerItem, scope: Scope):
         """逐项 LIST 为 VAR { … }: the rules and amount of one item, in a scope of its own."""
         ctx = self.ctx
+        found = self.item_scope(node, scope)
+        if found is None:
+            return None
+        list_field, var, inner = found
+        list_name = list_field.name
+        self.in_per_item = True
+        try:
+            rules, amount = self.rules(node.rules, inner, node.span, top_level=False)
+        finally:
+            self.in_per_item = False
+        # the sum's cap stands outside the items: it reads no item (the item's name is unknown there)
+        cap = None
+        if node.cap is not None and not sums.total_cap_reads_an_item(ctx, node):
+            cap = self.cap(node.cap, scope, "合计上限", "total_cap")
+        if amount is None:
+            return None
+        self.names.unused(list_field.item_fields, scope.used, prefix=f"{list_name}.")
+        return M.PerItem(list_field, var, tuple(rules), amount, node.span, cap)
+
+    def item_scope(self, node: A.PerItem | A.ItemSum, scope: Scope):
+        """(list field, item variable, the item's scope) of 逐项 LIST 为 VAR; None after a diagnostic."""
+        ctx = self.ctx
         if self.in_per_item:
             ctx.error("E0518", "“逐项”内不能再有“逐项”", node.span, "每一项的金额须直接算出；对另一个列表的计算请写成另一条规则或另一个项目")
             return None
@@ -160,20 +182,7 @@ class TypesPass:
         if var in scope.fields or var in scope.lets:
             ctx.error("E0208", f"名称“{var}”已被使用", node.var.span, related=self.declared(var, scope))
             return None
-        inner = scope.for_item(var, list_field)
-        self.in_per_item = True
-        try:
-            rules, amount = self.rules(node.rules, inner, node.span, top_level=False)
-        finally:
-            self.in_per_item = False
-        # the sum's cap stands outside the items: it reads no item (the item's name is unknown there)
-        cap = None
-        if node.cap is not None and not sums.total_cap_reads_an_item(ctx, node):
-            cap = self.cap(node.cap, scope, "合计上限", "total_cap")
-        if amount is None:
-            return None
-        self.names.unused(list_field.item_fields, scope.used, prefix=f"{list_name}.")
-        return M.PerItem(list_field, var, tuple(rules), amount, node.span, cap)
+        return list_field, var, scope.for_item(var, list_field)
 
     def cases(self, node: A.Cases, scope: Scope):
         cases = []
@@ -285,6 +294,8 @@ class TypesPass:
             return tables.tiers(self, node, scope)
         if isinstance(node, A.Lookup):
             return self.nested(node, scope, lambda: tables.lookup(self, node, scope))
+        if isinstance(node, A.ItemSum):  # 令 x = 逐项 … (#22)
+            return sums.item_sum(self, node, scope)
         raise TypeError(node)  # pragma: no cover - the grammar has no other node
 
     def conditional(self, node: A.If, scope: Scope):
