@@ -329,3 +329,29 @@ def test_the_editor_hovers_inside_a_list_sum_step():
     use = next(n for n, line in enumerate(lines, 1) if "最小(stores_total" in line)
     text, _ = lsp.hover(analysis, use, lines[use - 1].index("stores_total") + 1)
     assert text.startswith("**stores_total**：各门店补助合计\n\n")
+
+
+def test_a_sum_bounded_by_min_shows_its_bound_in_the_sheet_and_the_calculator(total_cap_policies):
+    """金额 = 最小(x, 20万元) pays at most 20万元, as 合计最高不超过 20万元 does (catalogue.amount_bound)."""
+    from yeji_policy import catalogue, interpreter
+    from yeji_policy.backends import sheets
+
+    policy = total_cap_policies[2][0]
+    assert catalogue.amount_bound(policy.programmes[0].amount) == (Decimal(200000), "20万元")
+    text = sheets.render_markdown(sheets.build_sheet(policy))
+    assert "| 未单列上限；按标准最多20万元（200,000.00 元） |" in text
+    assert interpreter.match(policy, {})[0]["max_amount"] == "200000.00"
+    rent = checked((ROOT / "tests/cases/patterns/good/rent_lower_of_two.policy").read_text(encoding="utf-8"))[0]
+    assert catalogue.amount_bound(rent.programmes[0].amount) is None  # 最小 of two unbounded amounts
+
+
+def test_the_calculator_reasons_over_an_items_named_step_before_the_list_is_known():
+    """A 令 inside 逐项 (used by the item's amount) once raised KeyError in ranges.outlook for an unanswered list."""
+    from yeji_policy import ranges
+
+    source = TOTAL_CAPS[0].read_text(encoding="utf-8").replace(
+        "      金额 = s.fitout × 30% 最高不超过", "      令 part \"补助部分\" = s.fitout × 30%\n      金额 = part 最高不超过")
+    policy, diagnostics = checked(source)
+    assert policy is not None, diagnostics
+    seen = ranges.outlook(policy.programmes[0], {})
+    assert (seen.low, seen.high) == (Decimal(0), Decimal(200000))

@@ -208,7 +208,18 @@ class _Bound(visitor.Visitor):
 
     visit_InputRef = visit_ItemRef = visit_LetRef = visit_Logic = visit_Not = visit_Compare = _unbounded
     visit_ItemSum = _unbounded  # a sum over a list: the list can be long
-    visit_Member = visit_Cond = visit_Call = _unbounded
+    visit_Member = visit_Cond = _unbounded
+
+    def visit_Call(self, e: M.Call) -> tuple[Decimal, str] | None:
+        """最小 of amounts is at most any bounded argument (金额 = 最小(各门店补助合计, 20万元) pays at
+        most 20万元); 最大 is bounded only when every argument is."""
+        if e.func not in ("min", "max") or e.type.dim != MONEY:
+            return None
+        bounds = [self.visit(a) for a in e.args]
+        if e.func == "min":
+            known = [b for b in bounds if b is not None]
+            return min(known, key=lambda b: b[0]) if known else None
+        return None if None in bounds else max(bounds, key=lambda b: b[0])
 
     # ------------------------------------------------------------ amounts
     def visit_Formula(self, a: M.Formula) -> tuple[Decimal, str] | None:

@@ -114,15 +114,19 @@ class _Ranges(visitor.Visitor):
     def visit_LetRef(self, e: M.LetRef):
         return self.lets[e.let.name]
 
+    def item_lets(self, rules) -> None:
+        """An item's named steps (令 inside 逐项), over any item: its amount may use them."""
+        for rule in rules:
+            if isinstance(rule, M.Let):
+                self.lets[rule.name] = self.visit(rule.expr)
+
     def visit_ItemSum(self, e: M.ItemSum) -> Interval:
         """令 x = 逐项 … (#22): exact once the list and all it reads are answered, else any number
         of items, each excluded (0) or within its capped formula's range."""
         if catalogue.inputs_of(e) <= set(self.values) and not any(type(n) is M.LetRef for n in visitor.walk(e)):
             value, _ = interpreter._Run(self.p, self.values).visit(e)
             return _point(value)
-        for rule in e.rules:
-            if isinstance(rule, M.Let):
-                self.lets[rule.name] = self.visit(rule.expr)
+        self.item_lets(e.rules)
         (_, item), = self.visit(e.amount)
         hi = INF if item.hi > 0 else Decimal(0)
         return Interval(min(Decimal(0), _CTX.multiply(item.lo, runtime.MAX_ITEMS)), hi)
@@ -251,6 +255,7 @@ class _Ranges(visitor.Visitor):
                 return [("partial", _point(runtime.add(outcome.amount, outcome.pending)))]
             return [(outcome.kind, _point(outcome.amount))]
         # Unanswered: any number of items, each counted, excluded or sent to review.
+        self.item_lets(a.rules)
         per_item = [value for kind, value in self.visit(a.amount) if kind == "pay"]
         hi = INF if any(v.hi > 0 for v in per_item) else Decimal(0)
         lo = min([Decimal(0)] + [_CTX.multiply(v.lo, runtime.MAX_ITEMS) for v in per_item])
