@@ -51,6 +51,8 @@ def constants(programme: M.Programme) -> set[Decimal]:
             for rule in a.rules:
                 walk(catalogue.rule_expr(rule))
             walk_amount(a.amount)
+            if a.cap:  # 合计最高不超过
+                walk(a.cap.limit)
 
     for rule in programme.rules:
         walk(catalogue.rule_expr(rule))

@@ -90,6 +90,9 @@ class _Defined:
         elif isinstance(s, ir.Cap):
             self.use(s)
             self.define(s.var, "cap_shown", "capped")
+        elif isinstance(s, ir.TotalCap):  # 合计最高不超过 (#22)
+            self.use(s)
+            self.define(s.var, "cap_shown", "capped", "whole")
         elif isinstance(s, (ir.Pay, ir.SetOutcome)):
             self.use(s)
             self.define(s.var)

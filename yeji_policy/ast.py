@@ -208,9 +208,20 @@ class PerItem:
     var: Name
     rules: tuple["Rule", ...]
     span: Span
+    cap: "Cap | None" = None  # 合计最高不超过: the cap on the sum of the items
 
 
 Amount = Union[Formula, Cases, PerItem]
+
+
+@dataclass(frozen=True)
+class ItemSum:
+    """令 x "…" = 逐项 LIST 为 VAR { … }: the sum of the items' amounts, as a named step's value (#22)."""
+
+    list_name: Name
+    var: Name
+    rules: tuple["Rule", ...]
+    span: Span
 
 
 @dataclass(frozen=True)
@@ -634,6 +645,12 @@ class _Builder(Transformer):
         (limit,), interp = self._split_interp(children)
         return Cap(limit, interp, self._span(meta))
 
+    def item_sum(self, meta, children):
+        list_name, var, *rules = children
+        return ItemSum(_name(list_name), _name(var), tuple(rules), self._span(meta))
+
+    total_cap = cap  # 合计最高不超过: the same node, held by a 逐项 (PerItem.cap)
+
     def cases(self, meta, children):
         return Cases(tuple(children), self._span(meta))
 
@@ -656,7 +673,8 @@ class _Builder(Transformer):
 
     def per_item(self, meta, children):
         list_name, var, *rules = children
-        return PerItem(_name(list_name), _name(var), tuple(rules), self._span(meta))
+        cap = rules.pop() if rules and isinstance(rules[-1], Cap) else None
+        return PerItem(_name(list_name), _name(var), tuple(rules), self._span(meta), cap)
 
     # inputs
     def field(self, meta, children):

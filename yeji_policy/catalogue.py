@@ -128,6 +128,14 @@ class _Inputs(visitor.Visitor[frozenset]):
     def visit_TierRow(self, e: M.TierRow) -> frozenset[str]:
         return frozenset()  # a row holds constants only
 
+    def visit_ItemSum(self, e: M.ItemSum) -> frozenset[str]:
+        """The list, and what the items' rules and amount read outside the item (#22)."""
+        names = frozenset({e.list_field.name})
+        for rule in e.rules:
+            names |= self.visit(rule_expr(rule))
+        names |= self.visit(e.amount.expr)
+        return names | (self.visit(e.amount.cap.limit) if e.amount.cap else frozenset())
+
 
 _INPUTS = _Inputs()
 
@@ -199,7 +207,19 @@ class _Bound(visitor.Visitor):
         return None
 
     visit_InputRef = visit_ItemRef = visit_LetRef = visit_Logic = visit_Not = visit_Compare = _unbounded
-    visit_Member = visit_Cond = visit_Call = _unbounded
+    visit_ItemSum = _unbounded  # a sum over a list: the list can be long
+    visit_Member = visit_Cond = _unbounded
+
+    def visit_Call(self, e: M.Call) -> tuple[Decimal, str] | None:
+        """最小 of amounts is at most any bounded argument (金额 = 最小(各门店补助合计, 20万元) pays at
+        most 20万元); 最大 is bounded only when every argument is."""
+        if e.func not in ("min", "max") or e.type.dim != MONEY:
+            return None
+        bounds = [self.visit(a) for a in e.args]
+        if e.func == "min":
+            known = [b for b in bounds if b is not None]
+            return min(known, key=lambda b: b[0]) if known else None
+        return None if None in bounds else max(bounds, key=lambda b: b[0])
 
     # ------------------------------------------------------------ amounts
     def visit_Formula(self, a: M.Formula) -> tuple[Decimal, str] | None:
@@ -222,8 +242,9 @@ class _Bound(visitor.Visitor):
 
     visit_IneligibleOutcome = visit_ReviewOutcome
 
-    def visit_PerItem(self, a: M.PerItem) -> None:
-        return None  # a sum over a list has no bound: the list can be long
+    def visit_PerItem(self, a: M.PerItem) -> tuple[Decimal, str] | None:
+        # a sum over a list has no bound (the list can be long) but the sum's own cap
+        return None if a.cap is None else self.visit(a.cap.limit)
 
 
 _BOUND = _Bound()
@@ -237,7 +258,7 @@ _BOUND = _Bound()
 # clause of that kind in the programme, in source order (rules first, then
 # the amount, depth first); both engines take them from here.
 STEP_KINDS = {"Let": "value", "Require": "condition", "Review": "review", "Unique": "unique",
-              "Formula": "formula", "Case": "case", "PerItem": "sum"}
+              "Formula": "formula", "Case": "case", "PerItem": "sum", "Cap": "total_cap", "ItemSum": "sum"}
 
 
 class _ItemInputs(_Inputs):
@@ -292,6 +313,13 @@ class _StepRefs(visitor.Visitor):
         }
 
     def visit_Let(self, r: M.Let, *_) -> None:
+        if isinstance(r.expr, M.ItemSum):  # 令 x = 逐项 …: the items' steps, the sum, then the step (#22)
+            for rule in r.expr.rules:
+                self.visit(rule)
+            self.visit(r.expr.amount)
+            self.add(r.expr, [], [])
+            self.add(r, [], [r.interpretation])  # the items' records hold the inputs (as a 逐项 amount's)
+            return
         self.add(r, [r.expr], [r.interpretation])
 
     def visit_Require(self, r: M.Require, *_) -> None:
@@ -326,3 +354,5 @@ class _StepRefs(visitor.Visitor):
         # The total reads the items' amounts, whose records (one per item) hold the inputs: the
         # whole list again here would double the trace's size and cost for nothing.
         self.add(a, [], [])
+        if a.cap is not None:  # 合计最高不超过: a step of its own, citing its own interpretation
+            self.add(a.cap, [a.cap.limit], [a.cap.interpretation])

@@ -25,6 +25,7 @@ from typing import Hashable
 
 from . import describe, interpreter, visitor
 from . import model as M
+from . import runtime as R
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ def _items_of(node) -> list[Item]:
                 for options, branch in describe.lookup_groups(node)]
     if isinstance(node, M.Formula) and node.cap is not None:
         return _two(node, "上限", describe.cap(node.cap), node.span, "达到上限", "未达到上限")
+    if isinstance(node, M.PerItem) and node.cap is not None:  # 合计最高不超过
+        return _two(node, "合计上限", "合计" + describe.cap(node.cap), node.span, "达到合计上限", "未达到合计上限")
     return []
 
 
@@ -150,7 +153,14 @@ class _Observed(interpreter._Run):
                 break
         return result
 
+    def total_cap(self, cap, counted, pending, final):
+        whole = R.add(counted, pending)
+        result = super().total_cap(cap, counted, pending, final)
+        self.hits.add((id(self.per_item), whole > self.last[id(cap.limit)]))
+        return result
+
     def visit_PerItem(self, amount, final, prefix):
+        self.per_item = amount  # the 逐项 whose 合计最高不超过 total_cap observes
         uniques = [rule for rule in amount.rules if isinstance(rule, M.Unique)]
         for rule in uniques:
             self.keys[id(rule.key)] = []

@@ -169,6 +169,12 @@ class _Describer(visitor.Visitor[str]):
     def visit_IneligibleOutcome(self, outcome: M.IneligibleOutcome) -> str:
         return f"不予补助（{outcome.reason}）"
 
+    def visit_ItemSum(self, e: M.ItemSum) -> str:
+        """令 x = 逐项 … (#22): the items that count, each item's formula (with its cap), the sum."""
+        conditions = [condition(r.cond, self.words) for r in e.rules if isinstance(r, M.Require)]
+        each = f"满足条件（{'；'.join(conditions)}）的各项" if conditions else "每项"
+        return f"{e.list_field.label}{each}按 {self.visit(e.amount)} 计算的金额之和"
+
     def visit_PerItem(self, a: M.PerItem) -> str:
         conditions = [condition(r.cond, self.words) for r in a.rules if isinstance(r, M.Require)]
         each = f"{a.list_field.label}逐项计算："
@@ -176,7 +182,10 @@ class _Describer(visitor.Visitor[str]):
             each += "满足条件（" + "；".join(conditions) + "）的各项"
         else:
             each += "每项"
-        return f"{each}按 {self.visit(a.amount)}，各项合计"
+        total = f"{each}按 {self.visit(a.amount)}，各项合计"
+        if a.cap is not None and self.caps:
+            total += "，合计" + cap(a.cap, self.tables)
+        return total
 
 
 def condition(e: M.Expr, words: bool = False) -> str:

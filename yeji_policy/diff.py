@@ -288,6 +288,9 @@ class _ExprChanges(visitor.Visitor):
 
     visit_Not = visit_Cond = _operands
 
+    def visit_ItemSum(self, old: M.ItemSum, new: M.ItemSum) -> None:
+        return None  # a list's sum (令 x = 逐项 …) changed: said whole, in words (rule_changes)
+
 
 _EXPR_CHANGES = _ExprChanges()
 _AMOUNTS = (M.Formula, M.Cases, M.PerItem)
@@ -311,15 +314,7 @@ class _AmountChanges(visitor.Visitor):
         changes = [prefix + c for c in inner] if inner is not None else \
             [f"{prefix}金额计算 {describe.expr(old.expr)} → {describe.expr(new.expr)}"]
         changes += [prefix + c for c in interp_changes("金额计算", old.interpretation, new.interpretation)]
-        if old.cap is None and new.cap is not None:
-            changes.append(f"{prefix}新增上限 {describe.expr(new.cap.limit)}")
-        elif old.cap is not None and new.cap is None:
-            changes.append(f"{prefix}取消上限 {describe.expr(old.cap.limit)}")
-        elif old.cap is not None:
-            if not same(old.cap.limit, new.cap.limit):
-                changes.append(f"{prefix}上限 {describe.expr(old.cap.limit)} → {describe.expr(new.cap.limit)}")
-            changes += [prefix + c for c in interp_changes("上限", old.cap.interpretation, new.cap.interpretation)]
-        return changes
+        return changes + cap_changes(old.cap, new.cap, prefix, "上限")
 
     def visit_Cases(self, old: M.Cases, new: M.Cases, prefix: str, whole: list[str]) -> list[str]:
         if len(old.cases) != len(new.cases):
@@ -338,7 +333,22 @@ class _AmountChanges(visitor.Visitor):
         if old.list_field.name != new.list_field.name:
             return whole
         each = f"{prefix}{new.list_field.label}每项："
-        return [each + c for c in rule_changes(old.rules, new.rules)] + amount_changes(old.amount, new.amount, each)
+        return [each + c for c in rule_changes(old.rules, new.rules)] + amount_changes(old.amount, new.amount, each) \
+            + cap_changes(old.cap, new.cap, prefix, "合计上限")
+
+
+def cap_changes(old: M.Cap | None, new: M.Cap | None, prefix: str, name: str) -> list[str]:
+    """A cap added, removed or changed (limit, interpretation); name: 上限, or 合计上限 for a 逐项's sum."""
+    if old is None and new is not None:
+        return [f"{prefix}新增{name} {describe.expr(new.limit)}"]
+    if old is not None and new is None:
+        return [f"{prefix}取消{name} {describe.expr(old.limit)}"]
+    if old is None:
+        return []
+    changes = []
+    if not same(old.limit, new.limit):
+        changes.append(f"{prefix}{name} {describe.expr(old.limit)} → {describe.expr(new.limit)}")
+    return changes + [prefix + c for c in interp_changes(name, old.interpretation, new.interpretation)]
 
 
 _AMOUNT_CHANGES = _AmountChanges()

@@ -314,6 +314,11 @@ class _Printer:
             frag = Frag("要求 ").add(self.expr(rule.cond, indent), f" 否则 不符合 {quote(rule.reason.value)}")
         elif isinstance(rule, A.Review):
             frag = Frag("审核 若 ").add(self.expr(rule.cond, indent), f" 因 {quote(rule.reason.value)}")
+        elif isinstance(rule, A.Let) and isinstance(rule.expr, A.ItemSum):  # a list's sum as a step (#22)
+            e = rule.expr
+            head = Frag(f"令 {rule.name.value} {quote(rule.label.value)} = 逐项 {e.list_name.value} 为 {e.var.value}",
+                        e.span, whole=False)
+            frag = self.block(head, [self.rule(r, indent + INDENT) for r in e.rules], indent, e.span)
         elif isinstance(rule, A.Let):
             frag = Frag(f"令 {rule.name.value} {quote(rule.label.value)} = ").add(self.expr(rule.expr, indent))
         elif isinstance(rule, A.Unique):
@@ -328,14 +333,11 @@ class _Printer:
             if node.cap is not None:
                 apart = node.interp is not None or node.cap.interp is not None
                 cap_indent = indent + INDENT if apart else indent
-                cap = Frag("最高不超过 ").add(self.expr(node.cap.limit, cap_indent))
-                if node.cap.interp is not None:
-                    cap.add(" ", self.interp(node.cap.interp))
                 if apart:
                     frag.newline(cap_indent)
                 else:
                     frag.add(" ")
-                frag.add(cap)
+                frag.add(self.cap(node.cap, "最高不超过 ", cap_indent))
             return frag
         if isinstance(node, A.Cases):
             cases = []
@@ -345,7 +347,16 @@ class _Printer:
                 cases.append(self.statement(head.add(self.outcome(case.outcome, indent + INDENT)), case.span))
             return self.block(Frag("情形", node.span, whole=False), cases, indent, node.span)
         head = Frag(f"逐项 {node.list_name.value} 为 {node.var.value}", node.span, whole=False)
-        return self.block(head, [self.rule(r, indent + INDENT) for r in node.rules], indent, node.span)
+        frag = self.block(head, [self.rule(r, indent + INDENT) for r in node.rules], indent, node.span)
+        if node.cap is not None:  # after the block's closing brace, as the sum's own cap
+            frag.add(" ", self.cap(node.cap, "合计最高不超过 ", indent))
+        return frag
+
+    def cap(self, cap: A.Cap, keyword: str, indent: int) -> Frag:
+        frag = Frag(keyword).add(self.expr(cap.limit, indent))
+        if cap.interp is not None:
+            frag.add(" ", self.interp(cap.interp))
+        return frag
 
     def outcome(self, outcome, indent: int) -> Frag:
         if isinstance(outcome, A.Pay):

@@ -121,6 +121,20 @@ class _Run(visitor.Visitor):
             return R.ZERO, R.r_tiers(st, None, None, e.rows[0].threshold_text)
         return reached.award, R.r_tiers(st, reached.threshold_text, reached.award_text, e.rows[0].threshold_text)
 
+    def visit_ItemSum(self, e: M.ItemSum) -> tuple[object, str]:
+        """令 x = 逐项 … (#22): each item's rules, then its amount if they hold; the sum, unrounded."""
+        label = e.list_field.label
+        counted = R.ZERO
+        for index, item in enumerate(self.values[e.list_field.name]):
+            self.item, self.index = item, index
+            prefix = R.item_prefix(label, index)
+            failed, _ = self.rules(e.rules, prefix)
+            if not failed:
+                counted = R.add(counted, self.visit(e.amount, False, prefix).amount)
+        self.item = self.index = None
+        self.steps.append(self.record(R.trace_item_total, e, "", counted, R.ZERO, counted))
+        return counted, R.r_item_sum(label)
+
     def visit_Lookup(self, e: M.Lookup) -> tuple[object, str]:
         sv, _ = self.visit(e.subject)
         branch = dict(e.choices)[sv]
@@ -232,11 +246,29 @@ class _Run(visitor.Visitor):
             else:
                 counted = R.add(counted, value)
         self.item = self.index = None
-        total = R.round_cents(counted) if final else counted
+        last = final and amount.cap is None  # with a 合计最高不超过, its step takes the amount
+        total = R.round_cents(counted) if last else counted
         self.steps.append(self.record(R.trace_item_total, amount, "", counted, pending, total))
+        if amount.cap is not None:
+            counted, pending = self.total_cap(amount.cap, counted, pending, final)
         if reviews:
             return R.Outcome("partial", counted, pending, reviews)
         return R.Outcome("pay", counted, R.ZERO, excluded)
+
+
+    def total_cap(self, cap: M.Cap, counted, pending, final: bool):
+        """合计最高不超过: the sum of the items, those under review included, is at most the limit;
+        what is counted is capped first, what awaits review gets the rest of the limit."""
+        limit, _ = self.visit(cap.limit)
+        self.note(cap.interpretation)
+        whole = R.add(counted, pending)
+        capped = whole > limit
+        if capped:
+            counted = min(counted, limit)
+            pending = R.sub(limit, counted)
+        taken = R.round_cents(counted) if final else counted
+        self.steps.append(self.record(R.trace_total_cap, cap, "", whole, R.show_yuan(limit), capped, pending, taken))
+        return counted, pending
 
 
 def _show(value, t: M.Type) -> str:
@@ -321,6 +353,13 @@ def amount_outcome(programme: M.Programme, values: dict, amount) -> R.Outcome:
     from validated values and not rounded: the calculator's range reasoning (ranges.py)
     works a list's sum out exactly once every input it reads is answered."""
     return _Run(programme, values).visit(amount, False, "")
+
+
+def expression_value(programme: M.Programme, values: dict, expr):
+    """One expression of a programme (e.g. a 令 list sum) computed alone from validated values:
+    the calculator's range reasoning works it out exactly once every input it reads is answered."""
+    value, _ = _Run(programme, values).visit(expr)
+    return value
 
 
 def evaluate(policy: M.Policy, pid: str, application, make_run=_Run) -> dict:

@@ -110,7 +110,7 @@ class Member(Node):
 class Call(Node):
     """A built-in: min, max, months (calendar months from a to b inclusive),
     overlap_months (start, end, window start, window months), round_cents
-    (half-up to 0.01), add (exact sum)."""
+    (half-up to 0.01), add (exact sum), sum_of (a ForEach outcome's certain amount: 令 x = 逐项 …)."""
 
     func: str
     args: tuple["Expr", ...]
@@ -463,3 +463,22 @@ class ItemRange(Node):
     exact: int | None
     per_item: tuple[Stmt, ...]
     inner: str
+
+
+# ---------------------------------------------------------------- caps on sums (#22, sums)
+@dataclass(frozen=True)
+class TotalCap(Node):
+    """合计最高不超过: var = the outcome total (a ForEach's) with its sum capped at limit.
+
+    The sum counts the items under review too (amount + pending): when it is above the
+    limit, the certain amount becomes min(amount, limit) and pending the rest of the
+    limit.  Defines whole, capped and cap_shown for the step (shown: the limit in
+    Chinese); final: the amount is the programme's (the step rounds it once)."""
+
+    var: str
+    total: Var
+    limit: Expr
+    shown: TextArg
+    final: bool = True
+    note: Note | None = None
+    ref: dict | None = None  # its trace record's static part, as Step.ref

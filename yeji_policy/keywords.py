@@ -23,7 +23,7 @@ RULES = {"let": "令", "require": "要求", "review": "审核", "unique": "唯�
 # the words inside rules and amounts
 OPERATORS = {"and": "且", "or": "或", "not": "非", "member": "属于", "if": "若", "then": "则", "else": "否则",
              "cases": "情形", "when": "当", "other": "其他", "tiers": "分档", "reaches": "达到", "lookup": "按",
-             "per_item": "逐项", "as": "为", "cap": "最高不超过", "at": "于", "because": "因",
+             "per_item": "逐项", "as": "为", "cap": "最高不超过", "total_cap": "合计最高不超过", "at": "于", "because": "因",
              "ineligible": "不符合"}
 
 # built-in functions: spelling -> what the engines call

@@ -322,8 +322,35 @@ class _Lowering(visitor.Visitor):
         checks = self.segment()
         inner = self.visit(amount.amount, False, "item")
         amount_body = self.close_block()
-        self.emit(ir.ForEach(out, amount.list_field, rules, checks, amount_body, inner.name, final, self.ref(amount),
-                             at=at))
+        self.emit(ir.ForEach(out, amount.list_field, rules, checks, amount_body, inner.name,
+                             final and amount.cap is None, self.ref(amount), at=at))
+        if amount.cap is not None:
+            return self.total_cap(amount.cap, ir.Var(out, at=at), final, item, at)
+        return ir.Var(out, at=at)
+
+    # --- caps on sums (#22) ---
+    def visit_ItemSum(self, e: M.ItemSum, item: str | None) -> Operand:
+        """令 x = 逐项 …: a ForEach (not final: the sum is a step's value), its certain amount."""
+        at = self.at(e)
+        out = self.outcome_var()
+        self.open_block()
+        self.rules(e.rules, "item")
+        rules = self.segment()
+        inner = self.visit(e.amount, False, "item")
+        amount_body = self.close_block()
+        self.emit(ir.ForEach(out, e.list_field, rules, (), amount_body, inner.name, False, self.ref(e), at=at))
+        return self.compute(e, ir.Call("sum_of", (ir.Var(out, at=at),), at=at), "r_item_sum",
+                            ir.Lit(e.list_field.label, at=at))
+
+    def total_cap(self, cap: M.Cap, total: ir.Var, final: bool, item: str | None, at: ir.Origin) -> ir.Var:
+        """合计最高不超过 after a ForEach: the sum's own cap, its note and step."""
+        lv, _ = self.visit(cap.limit, item)
+        if isinstance(cap.limit, M.Const):  # shown once, at build time
+            shown = ir.Lit(R.show_yuan(cap.limit.value), at=at)
+        else:
+            shown = ir.Render("show_yuan", (lv,), at=at)
+        out = self.outcome_var()
+        self.emit(ir.TotalCap(out, total, lv, shown, final, self.note(cap.interpretation, at), self.ref(cap), at=at))
         return ir.Var(out, at=at)
 
 
@@ -631,6 +658,10 @@ class _Listing(visitor.Visitor):
 
     def visit_Guard(self, s: ir.Guard) -> None:
         self.block(s.body, s, f"when {s.known} has {', '.join(s.inputs)}:")
+
+    def visit_TotalCap(self, s: ir.TotalCap) -> None:
+        self.line(s, f"{s.var} = {self.visit(s.total)} with its sum (pending included) capped at {self.visit(s.limit)} "
+                     f"({'final' if s.final else 'partial'}; 说明 cap_shown = {self.visit(s.shown)})")
 
     def visit_Constraint(self, s: ir.Constraint) -> None:
         self.line(s, f"constraint {self.visit(s.cond)} else {s.path}: {s.message}")

@@ -237,13 +237,15 @@ class Index:
                     self._expr(case.cond, pid, items)
                 if isinstance(case.outcome, A.Pay):
                     self._amount(case.outcome.amount, pid, items)
-        elif isinstance(amount, A.PerItem):
+        elif isinstance(amount, (A.PerItem, A.ItemSum)):  # ItemSum: 令 x = 逐项 … (#22)
             name = amount.list_name.value
             self.add(amount.list_name.span, ("field", pid, name))
             inner = dict(items)
             inner[amount.var.value] = name
             for rule in amount.rules:
                 self._rule(rule, pid, inner)
+            if getattr(amount, "cap", None) is not None:  # 合计最高不超过: outside the items
+                self._expr(amount.cap.limit, pid, items)
 
     def _enum_owner(self, node: object, pid: str, items: dict[str, str]) -> str | None:
         """The field whose options `node` takes: "kind" or "list.kind" for an item's field."""
@@ -265,7 +267,9 @@ class Index:
         return f
 
     def _expr(self, node: object, pid: str, items: dict[str, str]) -> None:
-        if isinstance(node, A.Ref):
+        if isinstance(node, A.ItemSum):
+            self._amount(node, pid, items)
+        elif isinstance(node, A.Ref):
             name = node.name.value
             if name in self.lets.get(pid, {}):
                 self.add(node.name.span, ("let", pid, name))

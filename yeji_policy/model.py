@@ -236,7 +236,20 @@ class Lookup:
     span: Span
 
 
-Expr = Union[Const, InputRef, ItemRef, LetRef, Arith, Logic, Not, Compare, Member, Cond, Call, Tiers, Lookup]
+@dataclass(frozen=True)
+class ItemSum:
+    """令 x "…" = 逐项 LIST 为 VAR { … } (#22): the sum of the amounts of the items whose 要求 hold,
+    each a formula with its own cap; a certain amount in 元 (no item is under review)."""
+
+    list_field: Field = reference()
+    var: str
+    rules: tuple["Rule", ...]
+    amount: "Formula"
+    type: Type
+    span: Span
+
+
+Expr = Union[Const, InputRef, ItemRef, LetRef, Arith, Logic, Not, Compare, Member, Cond, Call, Tiers, Lookup, ItemSum]
 
 
 # ---------------------------------------------------------------- rules
@@ -329,6 +342,8 @@ class PerItem:
     rules: tuple[Rule, ...]
     amount: "Amount"
     span: Span
+    # 合计最高不超过: the sum of the items (those under review included) is capped once more
+    cap: Cap | None = None
 
 
 Amount = Union[Formula, Cases, PerItem]

@@ -18,7 +18,7 @@ from lark import lexer as lark_lexer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from .diagnostics import Diagnostic, Span
-from .units import INPUT_BASE_UNITS, INPUT_UNITS
+from .units import INPUT_BASE_UNITS, INPUT_UNITS, UNITS
 
 # Nesting: the parser itself is iterative, but the passes after it (the AST
 # builder, checker, formatter, differ and backends) recurse once per level of
@@ -41,6 +41,7 @@ TERMINAL_NAMES = {
     "FUNC": "函数名（最小、最大、月数、重叠月数）",
     # only the units the checker accepts on an input (年 parses, and is refused: E0301)
     "UNIT": f"单位（{'、'.join(INPUT_BASE_UNITS)}）",
+    "RATE_UNIT": "复合单位（如 元/平方米/月）",
     "$END": "文件结束",
 }
 
@@ -66,11 +67,19 @@ def grammar_text() -> str:
         text = packaged.read_text(encoding="utf-8")
     else:
         text = (Path(__file__).resolve().parent.parent / "grammar" / "policy.lark").read_text(encoding="utf-8")
-    return _UNIT_LINE.sub(lambda _: "UNIT: " + " | ".join(json.dumps(u, ensure_ascii=False) for u in INPUT_UNITS),
+    text = _UNIT_LINE.sub(lambda _: "UNIT: " + " | ".join(json.dumps(u, ensure_ascii=False) for u in INPUT_UNITS),
                           text, count=1)
+    return _RATE_UNIT_LINE.sub(lambda _: f"RATE_UNIT.2: /{_rate_unit_pattern()}/", text, count=1)
 
 
 _UNIT_LINE = re.compile(r"^UNIT: .*$", re.M)
+_RATE_UNIT_LINE = re.compile(r"^RATE_UNIT\.2: .*$", re.M)
+
+
+def _rate_unit_pattern() -> str:
+    """A compound input unit (元/平方米/月): any unit of the table, then one or more "/unit"."""
+    every = "|".join(re.escape(u) for u in sorted(UNITS, key=lambda w: (-len(w), w)))
+    return f"(?:{every})(?:\\/(?:{every}))+"
 
 
 # Comments are ignored by the grammar; the formatter still needs them.  Lark

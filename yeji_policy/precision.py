@@ -162,10 +162,20 @@ class Bounds(visitor.Visitor[Digits]):
 
     visit_IneligibleOutcome = visit_ReviewOutcome
 
+    def visit_ItemSum(self, e: M.ItemSum) -> Digits:
+        self.rules(e.rules)
+        item_int, item_frac = self.visit(e.amount)
+        total = (item_int + ITEM_DIGITS, item_frac)  # the sum over every item
+        if sum(total) > PRECISION:
+            self.overflows.append((e.span, sum(total)))
+        return total
+
     def visit_PerItem(self, amount: M.PerItem) -> Digits:
         self.rules(amount.rules)
         item_int, item_frac = self.visit(amount.amount)
         total = (item_int + ITEM_DIGITS, item_frac)  # the sum over every item
+        if amount.cap is not None:  # 合计最高不超过: the sum and the limit, side by side
+            total = _widest(total, self.visit(amount.cap.limit))
         if sum(total) > PRECISION:
             self.overflows.append((amount.span, sum(total)))
         return total

@@ -83,6 +83,22 @@ class _Ranges(visitor.Visitor):
     def visit_LetRef(self, e: M.LetRef):
         return self.lets[e.let.name]
 
+    def item_lets(self, rules) -> None:
+        """An item's named steps (令 inside 逐项), over any item: its amount may use them."""
+        for rule in rules:
+            if isinstance(rule, M.Let):
+                self.lets[rule.name] = self.visit(rule.expr)
+
+    def visit_ItemSum(self, e: M.ItemSum) -> Interval:
+        """令 x = 逐项 … (#22): exact once the list and all it reads are answered, else any number
+        of items, each excluded (0) or within its capped formula's range."""
+        if catalogue.inputs_of(e) <= set(self.values) and not any(type(n) is M.LetRef for n in visitor.walk(e)):
+            return _point(interpreter.expression_value(self.p, self.values, e))
+        self.item_lets(e.rules)
+        (_, item), = self.visit(e.amount)
+        hi = INF if item.hi > 0 else Decimal(0)
+        return Interval(min(Decimal(0), runtime.range_times_items(item.lo)), hi)
+
     def visit_Arith(self, e: M.Arith) -> Interval:
         return runtime.range_arith(e.op, self.visit(e.left), self.visit(e.right))
 
@@ -160,7 +176,13 @@ class _Ranges(visitor.Visitor):
         if needed is not None and needed <= set(self.values):
             # Everything the sum reads is answered: computed exactly by the reference interpreter.
             return runtime.range_items_exact(interpreter.amount_outcome(self.p, self.values, a))
-        return runtime.range_items_unknown(self.visit(a.amount))
+        # Unanswered: any number of items, each counted, excluded or sent to review.
+        self.item_lets(a.rules)
+        outcomes = runtime.range_items_unknown(self.visit(a.amount))
+        if a.cap is not None:  # 合计最高不超过 clamps the sum, pending items included, as the engines do
+            limit = self.visit(a.cap.limit)
+            outcomes = [(kind, Interval(min(v.lo, limit.lo), min(v.hi, limit.hi))) for kind, v in outcomes]
+        return outcomes
 
 
 def sum_inputs(a: M.PerItem) -> frozenset | None:
@@ -174,6 +196,8 @@ def sum_inputs(a: M.PerItem) -> frozenset | None:
     for node in visitor.walk(a.amount):
         if type(node) is M.InputRef:
             needed.add(node.field.name)
+    if a.cap is not None:
+        needed |= catalogue.inputs_of(a.cap.limit)
     return frozenset(needed)
 
 

@@ -215,12 +215,17 @@ def _amount_literals(amount: A.Amount, exempt: bool) -> Iterator[tuple[A.Quantit
     else:
         for rule in amount.rules:
             yield from _rule_literals(rule, exempt)
+        if amount.cap is not None:  # 合计最高不超过
+            yield from ((lit, exempt or amount.cap.interp is not None) for lit in _literals(amount.cap.limit))
 
 
 def _rule_literals(rule: object, exempt: bool = False) -> Iterator[tuple[A.Quantity | A.Number, bool]]:
     """The figures of a rule, each with whether an interpretation covers it."""
     if isinstance(rule, A.AmountRule):
         yield from _amount_literals(rule.amount, exempt)
+    elif isinstance(rule, A.Let) and isinstance(rule.expr, A.ItemSum):  # 令 x = 逐项 …: each inner rule's own 解释
+        for inner in rule.expr.rules:
+            yield from _rule_literals(inner, exempt or rule.interp is not None)
     elif isinstance(rule, (A.Require, A.Review, A.Let, A.Unique)):
         covered = exempt or rule.interp is not None
         yield from ((lit, covered) for lit in _literals(rule.key if isinstance(rule, A.Unique) else

@@ -194,6 +194,20 @@ def parse_quantity(text: str) -> tuple[Decimal, Dim]:
     return value, dim
 
 
+def input_unit(written: str) -> tuple[Dim, str]:
+    """The dimension of an input's unit as written (平方米, or compound: 元/平方米/月), and the same
+    unit in base units (个月 for 年, 元/平方米/个月 for 万元/平方米/年): an input is counted in base
+    units only, so a unit that differs from its base form is refused (E0301)."""
+    dim: Dim = DIMENSIONLESS
+    bases = []
+    for number, part in enumerate(written.split("/")):
+        base, _ = UNITS[part]
+        dim = multiply(dim, dim_of(part) if number == 0 else invert(dim_of(part)))
+        # a base unit stays as written (月 and 个月 are both base units of months)
+        bases.append(part if UNITS[part][1] == 1 else BASE_NAMES[base])
+    return dim, "/".join(bases)
+
+
 def display_unit(dim: Dim) -> str | None:
     """The unit shown after a number of this dimension; None for a pure number."""
     return None if not dim else describe(dim)

@@ -803,6 +803,28 @@ def step_item_total(counted, pending, total, article):
     return text + f"，取 {show_yuan(total)}{tag(article)}"
 
 
+def r_item_sum(label):
+    """A list's sum as a named step's value (令 x = 逐项 …, #22)."""
+    return f"{label}各项金额合计"
+
+
+def sum_of(outcome):
+    """The certain amount of a list's sum (令 x = 逐项 …: no item is under review)."""
+    return outcome.amount
+
+
+def step_total_cap(whole, cap_shown, capped, pending, taken, article):
+    """合计最高不超过 (#22): the sum of the items against the cap on it, and what is taken."""
+    text = f"各项合计 {show_yuan(whole)}"
+    text += f"，超过合计上限 {cap_shown}，按合计上限计" if capped else f"，未超过合计上限 {cap_shown}"
+    if not capped and taken != sub(whole, pending):  # 99,999.998 元 → 100,000.00 元 is rounding, not the cap
+        text += "，按分四舍五入"
+    text += f"，取 {show_yuan(taken)}"
+    if pending:
+        text += f"；需人工审核的各项批准后至多再计 {show_yuan(pending)}"
+    return text + tag(article)
+
+
 # ---------------------------------------------------------------- trace records (#17)
 # Each engine builds one record per explained step with trace_<kind>(ref, values,
 # item, index, prefix, ...): ref is the step's static part (catalogue.step_refs:
@@ -872,6 +894,11 @@ def trace_item_total(ref, values, item, index, prefix, counted, pending, total, 
                    {"counted": plain_json(counted), "pending": plain_json(pending)})
 
 
+def trace_total_cap(ref, values, item, index, prefix, whole, cap_shown, capped, pending, taken, article):
+    return _record(ref, values, item, index, prefix, plain_json(taken),
+                   {"whole": plain_json(whole), "cap": cap_shown, "capped": capped, "pending": plain_json(pending)})
+
+
 def render_step(record):
     """The Chinese step of one trace record: the only place a step is worded."""
     e, kind, article = record["explanation"], record["kind"], record["article"]
@@ -890,6 +917,8 @@ def render_step(record):
         return step_unique(prefix, e["reason"], e["text"], record["value"] - 1, article)
     if kind == "sum":
         return step_item_total(D(e["counted"]), D(e["pending"]), D(record["value"]), article)
+    if kind == "total_cap":
+        return step_total_cap(D(e["whole"]), e["cap"], e["capped"], D(e["pending"]), D(record["value"]), article)
     raise ValueError(f"unknown trace record kind: {kind!r}")
 
 
@@ -1350,12 +1379,17 @@ def range_items_exact(outcome):
     return [(outcome.kind, range_point(outcome.amount))]
 
 
+def range_times_items(low):
+    """The lowest a sum of at most MAX_ITEMS items can be when each is at least low."""
+    return _RANGE.multiply(low, MAX_ITEMS)
+
+
 def range_items_unknown(per_item):
     """A list not answered: any number of items, each counted, excluded or sent to review.
     per_item: the outcomes one item's amount can have."""
     paid = [value for kind, value in per_item if kind == "pay"]
     hi = INF if any(v.hi > 0 for v in paid) else ZERO
-    lo = min([ZERO] + [_RANGE.multiply(v.lo, MAX_ITEMS) for v in paid])
+    lo = min([ZERO] + [range_times_items(v.lo) for v in paid])
     return [("pay", Interval(lo, hi)), ("partial", Interval(lo, hi))]
 
 

@@ -69,7 +69,7 @@ class _Constants:
 _ARITH = {"+": "add", "-": "sub", "×": "mul"}
 _LOGIC = {"且": "and", "或": "or"}
 _CALLS = {"min": "min", "max": "max", "months": "months_between", "overlap_months": "overlap_months",
-          "round_cents": "round_cents", "add": "add"}
+          "round_cents": "round_cents", "add": "add", "sum_of": "sum_of"}
 _RENDER = re.compile(r"r_[a-z_]+|show_yuan")  # runtime functions that build explanation texts
 _KIND = re.compile(r"[a-z_]+")  # step_<kind>, reason_<kind>
 
@@ -355,6 +355,22 @@ class _Printer(visitor.Visitor):
                   f"{total}, {a}))")
         self.emit(f"{_ident(s.var)} = Outcome('partial', counted, pending, item_reviews_all) if item_reviews_all else "
                   f"Outcome('pay', counted, ZERO, excluded)")
+
+    # --- caps on sums (#22) ---
+    def visit_TotalCap(self, s: ir.TotalCap) -> None:
+        total, limit, a = _ident(s.total.name), self.visit(s.limit), int(s.at.article)
+        if s.note is not None:
+            self.visit(s.note)
+        self.emit(f"cap_shown = {self.visit(s.shown)}")
+        self.emit(f"whole = add({total}.amount, {total}.pending)")
+        self.emit(f"capped = whole > {limit}")
+        self.emit("if capped:")
+        self.emit(f"    certain = min({total}.amount, {limit})")
+        self.emit(f"    {total} = Outcome({total}.kind, certain, sub({limit}, certain), {total}.reasons)")
+        taken = f"round_cents({total}.amount)" if s.final else f"{total}.amount"
+        self.emit(f"steps.append(trace_total_cap({self.trace_ref(s.ref)}, values, None, None, '', whole, cap_shown, "
+                  f"capped, {total}.pending, {taken}, {a}))")
+        self.emit(f"{_ident(s.var)} = {total}")
 
     def visit_Stop(self, s: ir.Stop) -> None:
         self.emit("if failed:")

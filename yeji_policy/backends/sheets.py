@@ -418,7 +418,10 @@ class _FormulaLines(visitor.Visitor[list]):
         label = a.list_field.label
         word = head.split(" = ")[0]
         lines = self.visit(a.amount, f"每项{label}的{word} = ")
-        lines.append(f"{word} = 计入的各项{label}金额合计（{REVIEW}的各项，经批准后计入）")
+        total = f"{word} = 计入的各项{label}金额合计（{REVIEW}的各项，经批准后计入）"
+        if a.cap is not None:  # 合计最高不超过: the sum's own cap, after the items' caps
+            total += f"，各项合计{_cap_words(a.cap)}"
+        lines.append(total)
         return lines
 
 
@@ -446,7 +449,10 @@ class _Caps(visitor.Visitor[list]):
     visit_IneligibleOutcome = visit_ReviewOutcome
 
     def visit_PerItem(self, a: M.PerItem, each: str) -> list[str]:
-        return self.visit(a.amount, f"每项{a.list_field.label}：")
+        caps = self.visit(a.amount, f"每项{a.list_field.label}：")
+        if a.cap is not None:  # 合计最高不超过
+            caps.append(f"各项{a.list_field.label}合计：{_words(a.cap.limit)}" + ("【解释】" if a.cap.interpretation else ""))
+        return caps
 
 
 _CAPS = _Caps()
@@ -499,6 +505,8 @@ class _TableWalk(visitor.Visitor[None]):
         for rule in a.rules:
             self.visit(catalogue.rule_expr(rule), within)
         self.visit(a.amount, within)
+        if a.cap is not None:
+            self.visit(a.cap.limit, within)
 
     # ------------------------------------------------------------ expressions
     def visit_Lookup(self, e: M.Lookup, within: str) -> None:
@@ -532,6 +540,11 @@ class _TableWalk(visitor.Visitor[None]):
 
     visit_Const = visit_InputRef = visit_ItemRef = visit_LetRef = _operands
     visit_Arith = visit_Logic = visit_Not = visit_Compare = visit_Member = visit_Cond = visit_Call = _operands
+
+    def visit_ItemSum(self, e: M.ItemSum, within: str) -> None:  # 令 x = 逐项 … (#22)
+        for rule in e.rules:
+            self.visit(catalogue.rule_expr(rule), within)
+        self.visit(e.amount, within)
 
 
 def _field_rows(fields, register: _Register, prefix: str = "", label_prefix: str = "") -> list[tuple[str, ...]]:
@@ -729,6 +742,13 @@ class _Calculation(visitor.Visitor[None]):
 
     visit_Const = visit_Arith = visit_Logic = visit_Not = visit_Compare = visit_Member = visit_Cond = _operands
     visit_Call = _operands
+
+    def visit_ItemSum(self, e: M.ItemSum) -> None:  # 令 x = 逐项 … (#22): each item's formula and its cap
+        for rule in e.rules:
+            self.visit(rule)
+        self.visit(e.amount)
+        if e.amount.cap is not None:
+            self._add(e.amount.cap.interpretation)
 
 
 def _summary(policy: M.Policy) -> Table:

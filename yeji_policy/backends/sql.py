@@ -236,7 +236,9 @@ def programme_inputs_sql(meta: dict, source: str = "routed") -> str:
     flat = all(s["kind"] != "list" for s in specs)
 
     # computed once per row, in layers below the judgement (each is read many times)
-    numeric = [s["name"] for s in specs if s["kind"] in ("money", "number", "int")] if flat else []
+    # A top-level number is read from its raw tokens in lists' programmes too: a key of the same name
+    # inside an item (declared or not) is a second token, and len <> 1 leaves the row to Python.
+    numeric = [s["name"] for s in specs if s["kind"] in ("money", "number", "int")]
     layer1 = ", ".join(["json_keys(app) AS keys"] + [
         f"regexp_extract_all(text, {_key_pattern(n)}, 1) AS {ident('raw_' + n)}" for n in numeric])
     layer2 = ", ".join(["*"] + [f"{number_parts(ident('raw_' + n))} AS {ident('parts_' + n)}" for n in numeric]
@@ -258,9 +260,6 @@ def programme_inputs_sql(meta: dict, source: str = "routed") -> str:
         guards = [f"coalesce(list_bool_and(list_transform(list_filter(regexp_extract_all(text, {_key_pattern(n)}, 1),"
                   f" lambda t: regexp_matches(t, '^[-0-9]')), lambda t: regexp_full_match(t, {lit(p)}))), TRUE)"
                   for n, p in plain.items()]
-        top_numeric = [s for s in specs if s["kind"] in ("money", "number", "int")]
-        if top_numeric:
-            raise ValueError("a list programme with numeric top-level fields: not judged in SQL yet")
         if guards:
             state = f"CASE WHEN NOT ({' AND '.join(guards)}) THEN {UNSURE} ELSE {state} END"
     columns = [f"({state}) AS state", f"({paths}) AS error_paths"]
@@ -626,6 +625,23 @@ class RulesPrinter(visitor.Visitor):
                 self.notes.append((_and(self.pc, f"coalesce(list_bool_or(list_transform({fl}, lambda f: f.dup{n})), FALSE)"),
                                    note))
 
+    # --- caps on sums (#22) ---
+    def visit_TotalCap(self, node: ir.TotalCap) -> None:
+        """合计最高不超过: the certain amount at most the limit, pending the rest of the limit,
+        once the sum (pending included) is above it; as the Python printer does."""
+        total = self.env[node.total.name]
+        limit = self.visit(node.limit)
+        if node.note is not None:
+            self.notes.append((self.pc, self.note_id(node.note.entry)))
+        digits = widest(total.certain, total.pending, limit)
+        digits = (digits[0] + 1, digits[1])
+        certain, pending, top = (cast_to(v, digits) for v in (total.certain, total.pending, limit))
+        capped = f"(({certain} + {pending}) > {top})"
+        kept = f"CASE WHEN {certain} <= {top} THEN {certain} ELSE {top} END"
+        self.env[node.var] = Outcome(total.kind, num(f"CASE WHEN {capped} THEN {kept} ELSE {certain} END", digits),
+                                     num(f"CASE WHEN {capped} THEN {top} - ({kept}) ELSE {pending} END", digits),
+                                     total.reasons)
+
     def visit_Unique(self, node: ir.Unique) -> None:
         """Inside a ForEach: the key's SQL over the item, its code and its interpretation id."""
         code = self.code(node)
@@ -676,6 +692,8 @@ class RulesPrinter(visitor.Visitor):
             digits = widest(a, b)
             op = "<=" if node.func == "min" else ">="
             return num(f"CASE WHEN {_compare(a, op, b)} THEN {cast_to(a, digits)} ELSE {cast_to(b, digits)} END", digits)
+        if node.func == "sum_of":  # 令 x = 逐项 … (#22): the ForEach's certain amount
+            return args[0].certain
         if node.func == "round_cents":
             (a,) = args
             return num(f"round({a.sql}, 2)", (a.digits[0] + 1, 2))

@@ -8,6 +8,7 @@ It never stops at the first problem: a drafter sees all of them at once.
     names            each programme's inputs declared; every name resolved (with the next pass)
     types_and_units  rules and expressions typed, units checked, nesting and precision bounded
     tables           tier tables and 按 lookups (called by types_and_units where they occur)
+    sums             the sum's own cap, 合计最高不超过 (called by types_and_units, #22)
     names            across programmes: one input name, one input (E0213)
     embedded_tests   test cases converted into applications and checked against the forms
     traceability     every figure traced to the original text (only when all else is right)

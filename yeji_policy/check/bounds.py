@@ -20,6 +20,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .. import model as M
+from ..runtime import MAX_ITEMS
 from ..visitor import Visitor
 
 INF = Decimal("Infinity")
@@ -134,6 +135,16 @@ class _Bounds(Visitor):
 
     def visit_Lookup(self, e: M.Lookup) -> Interval | None:
         return _hull(*(self.visit(choice) for _, choice in e.choices))
+
+    def visit_ItemSum(self, e: M.ItemSum) -> Interval | None:
+        """令 x = 逐项 … (#22): any number of items, each 0 (excluded) or its capped formula."""
+        item = self.visit(e.amount.expr)
+        if item is not None and e.amount.cap is not None:
+            limit = self.visit(e.amount.cap.limit)
+            item = None if limit is None else (min(item[0], limit[0]), min(item[1], limit[1]))
+        if item is None:
+            return None
+        return (min(Decimal(0), _times(item[0], Decimal(MAX_ITEMS))), INF if item[1] > 0 else Decimal(0))
 
     # Truth values and comparisons have no numeric bounds.
     def visit_Logic(self, e: M.Logic) -> None:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from .. import ast as A
 from .. import keywords
 from .. import model as M
-from ..units import DIMENSIONLESS, INPUT_BASE_UNITS, MONEY, describe, dim_of
+from ..units import DIMENSIONLESS, MONEY, describe, input_unit
 from .context import Context, first_here, suggest
 from .literals import literal
 
@@ -85,9 +85,9 @@ class NamesPass:
             unit, dim = "元", MONEY
         elif kind in ("number", "int") and t.unit is not None:
             unit = str(t.unit)
-            dim = dim_of(unit)
-            if unit not in INPUT_BASE_UNITS:
-                ctx.error("E0301", f"输入项的单位须是基本单位，“{unit}”请改为“个月”并换算", A.span_of(t.unit))
+            dim, base = input_unit(unit)
+            if base != unit:
+                ctx.error("E0301", f"输入项的单位须是基本单位，“{unit}”请改为“{base}”并换算", A.span_of(t.unit))
         opts: dict[str, A.FieldOption] = {}
         for opt in node.options:
             if opt.kind in opts:

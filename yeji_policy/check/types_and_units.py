@@ -17,7 +17,7 @@ from .. import keywords, precision
 from .. import model as M
 from ..diagnostics import Span
 from ..units import MONEY, describe, multiply
-from . import tables
+from . import sums, tables
 from .bounds import lowest
 from .context import Context, first_here, suggest
 from .literals import literal
@@ -119,17 +119,7 @@ class TypesPass:
             if expr is not None and not self.is_money(expr):
                 ctx.error("E0303", f"金额须以元计，此处为{expr.type}", node.expr.span)
             interp = ctx.interp(node.interp, "金额计算", scope.article, scope.programme, "formula")
-            cap = None
-            if node.cap is not None:
-                limit = self.expr(node.cap.limit, scope)
-                if limit is not None and not self.is_money(limit):
-                    ctx.error("E0303", f"上限须以元计，此处为{limit.type}", node.cap.limit.span)
-                if isinstance(limit, M.Const) and isinstance(limit.value, Decimal) and limit.value <= 0:
-                    ctx.error("E0406", f"上限须大于0，此处为“{limit.text}”", node.cap.limit.span)
-                elif limit is not None and self.is_money(limit):
-                    self.cap_bound(limit, node.cap.limit.span)
-                cap_interp = ctx.interp(node.cap.interp, "上限", scope.article, scope.programme, "cap")
-                cap = M.Cap(limit, cap_interp) if limit is not None else None
+            cap = None if node.cap is None else self.cap(node.cap, scope, "上限", "cap")
             if expr is None:
                 return None
             return M.Formula(expr, interp, cap, node.span)
@@ -137,8 +127,44 @@ class TypesPass:
             return self.nested(node, scope, lambda: self.cases(node, scope))
         return self.per_item(node, scope)
 
+    def cap(self, node: A.Cap, scope: Scope, subject: str, key: str) -> M.Cap | None:
+        """最高不超过 / 合计最高不超过: an amount in 元 (E0303), a constant above 0 (E0406), an
+        expression warned of when it can be negative (W0410); subject and key name its 解释."""
+        ctx = self.ctx
+        limit = self.expr(node.limit, scope)
+        if limit is not None and not self.is_money(limit):
+            ctx.error("E0303", f"{subject}须以元计，此处为{limit.type}", node.limit.span)
+        if isinstance(limit, M.Const) and isinstance(limit.value, Decimal) and limit.value <= 0:
+            ctx.error("E0406", f"{subject}须大于0，此处为“{limit.text}”", node.limit.span)
+        elif limit is not None and self.is_money(limit):
+            self.cap_bound(limit, node.limit.span)
+        interp = ctx.interp(node.interp, subject, scope.article, scope.programme, key)
+        return M.Cap(limit, interp) if limit is not None else None
+
     def per_item(self, node: A.PerItem, scope: Scope):
         """逐项 LIST 为 VAR { … }: the rules and amount of one item, in a scope of its own."""
+        ctx = self.ctx
+        found = self.item_scope(node, scope)
+        if found is None:
+            return None
+        list_field, var, inner = found
+        list_name = list_field.name
+        self.in_per_item = True
+        try:
+            rules, amount = self.rules(node.rules, inner, node.span, top_level=False)
+        finally:
+            self.in_per_item = False
+        # the sum's cap stands outside the items: it reads no item (the item's name is unknown there)
+        cap = None
+        if node.cap is not None and not sums.total_cap_reads_an_item(ctx, node):
+            cap = self.cap(node.cap, scope, "合计上限", "total_cap")
+        if amount is None:
+            return None
+        self.names.unused(list_field.item_fields, scope.used, prefix=f"{list_name}.")
+        return M.PerItem(list_field, var, tuple(rules), amount, node.span, cap)
+
+    def item_scope(self, node: A.PerItem | A.ItemSum, scope: Scope):
+        """(list field, item variable, the item's scope) of 逐项 LIST 为 VAR; None after a diagnostic."""
         ctx = self.ctx
         if self.in_per_item:
             ctx.error("E0518", "“逐项”内不能再有“逐项”", node.span, "每一项的金额须直接算出；对另一个列表的计算请写成另一条规则或另一个项目")
@@ -156,16 +182,7 @@ class TypesPass:
         if var in scope.fields or var in scope.lets:
             ctx.error("E0208", f"名称“{var}”已被使用", node.var.span, related=self.declared(var, scope))
             return None
-        inner = scope.for_item(var, list_field)
-        self.in_per_item = True
-        try:
-            rules, amount = self.rules(node.rules, inner, node.span, top_level=False)
-        finally:
-            self.in_per_item = False
-        if amount is None:
-            return None
-        self.names.unused(list_field.item_fields, scope.used, prefix=f"{list_name}.")
-        return M.PerItem(list_field, var, tuple(rules), amount, node.span)
+        return list_field, var, scope.for_item(var, list_field)
 
     def cases(self, node: A.Cases, scope: Scope):
         cases = []
@@ -277,6 +294,8 @@ class TypesPass:
             return tables.tiers(self, node, scope)
         if isinstance(node, A.Lookup):
             return self.nested(node, scope, lambda: tables.lookup(self, node, scope))
+        if isinstance(node, A.ItemSum):  # 令 x = 逐项 … (#22)
+            return sums.item_sum(self, node, scope)
         raise TypeError(node)  # pragma: no cover - the grammar has no other node
 
     def conditional(self, node: A.If, scope: Scope):
