@@ -128,6 +128,9 @@ class _Inputs(visitor.Visitor[frozenset]):
     def visit_TierRow(self, e: M.TierRow) -> frozenset[str]:
         return frozenset()  # a row holds constants only
 
+    visit_Bands = _of_children  # 累进 (#22 ratio)
+    visit_BandRow = visit_TierRow
+
 
 _INPUTS = _Inputs()
 
@@ -156,8 +159,9 @@ _RULE_EXPR = _RuleExpr()
 def parenthesised(child: M.Expr, parent_op: str, side: str) -> bool:
     """Whether an explanation shows this operand of an arithmetic node in parentheses."""
     if isinstance(child, M.Arith) and child.op in "+-":
-        return parent_op == "×" or (parent_op == "-" and side == "right")
-    return False
+        return parent_op in ("×", "÷") or (parent_op == "-" and side == "right")
+    # a ÷ (b × c): the grammar's divisor is one operand (#22 ratio)
+    return parent_op == "÷" and side == "right" and isinstance(child, M.Arith) and child.op in ("×", "÷")
 
 
 def children(expr: M.Expr) -> tuple[M.Expr, ...]:
@@ -182,6 +186,13 @@ class _Bound(visitor.Visitor):
     def visit_Tiers(self, e: M.Tiers) -> tuple[Decimal, str]:
         top = max(e.rows, key=lambda r: r.award)
         return top.award, top.award_text
+
+    def visit_Bands(self, e: M.Bands) -> tuple[Decimal, str] | None:  # 累进 (#22 ratio)
+        if e.rows[-1].upper is None or e.rows[-1].rate == 0:
+            top = e.at(e.rows[-1].lower)
+            return (top, runtime.show_yuan(top)) if e.rows[-1].rate == 0 else None
+        top = e.at(e.rows[-1].upper)
+        return top, runtime.show_yuan(top)
 
     def visit_Lookup(self, e: M.Lookup) -> tuple[Decimal, str] | None:
         bounds = [self.visit(branch) for _, branch in e.choices]

@@ -26,6 +26,9 @@ OPERATORS = {"and": "且", "or": "或", "not": "非", "member": "属于", "if": 
              "per_item": "逐项", "as": "为", "cap": "最高不超过", "at": "于", "because": "因",
              "ineligible": "不符合"}
 
+# --- 除法、比例与累进 (#22 ratio): a progressive table and its bands
+BANDS = {"bands": "累进", "upto": "不超过", "above": "超过"}
+
 # built-in functions: spelling -> what the engines call
 FUNCTIONS = {"最小": "min", "最大": "max", "月数": "months", "重叠月数": "overlap_months"}
 
@@ -62,7 +65,7 @@ EXPECT = {"inputs": "输入", "expect": "预期", "amount": "金额", "amount_if
 BOOLEANS = {True: "是", False: "否"}
 
 TABLES = (TYPES, FIELD_OPTIONS, RULES, OPERATORS, DOCUMENT, DOC_DETAILS, STRUCTURE, MEASURES, TRACED, PROGRAMME,
-          PROGRAMME_DETAILS, STATUSES, EXPECT, BOOLEANS)
+          PROGRAMME_DETAILS, STATUSES, EXPECT, BOOLEANS, BANDS)
 
 
 def spellings() -> set[str]:

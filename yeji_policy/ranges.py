@@ -120,6 +120,10 @@ class _Ranges(visitor.Visitor):
             return Interval(_CTX.add(a.lo, b.lo), _CTX.add(a.hi, b.hi))
         if e.op == "-":
             return Interval(_CTX.subtract(a.lo, b.hi), _CTX.subtract(a.hi, b.lo))
+        if e.op == "÷":  # (#22 ratio) by a constant c > 0 (the checker's): scaled; a ratio: unknown
+            if isinstance(e.right, M.Const) and e.right.value > 0:
+                return Interval(_CTX.divide(a.lo, b.lo), _CTX.divide(a.hi, b.lo))
+            return Interval(-INF, INF)
         ends = [_mul_end(x, y) for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
         return Interval(min(ends), max(ends))
 
@@ -177,6 +181,11 @@ class _Ranges(visitor.Visitor):
             if s.hi >= row.threshold and s.lo < following:
                 awards.append(row.award)
         return Interval(min(awards), max(awards))
+
+    # --- 除法、比例与累进 (#22 ratio)
+    def visit_Bands(self, e: M.Bands) -> Interval:
+        s = self.visit(e.subject)  # the table never falls as its subject grows
+        return Interval(e.at(s.lo), e.at(s.hi))
 
     def visit_Lookup(self, e: M.Lookup):
         options = self.visit(e.subject)

@@ -13,6 +13,7 @@ rounded once, to 0.01 元, half up.
 
 import datetime
 import decimal
+import fractions
 import heapq
 import re
 
@@ -1155,3 +1156,45 @@ def seal_receipt(body):
     import hashlib
 
     return dict(body, sha256=hashlib.sha256(canonical_json(body)).hexdigest())
+
+
+# ---------------------------------------------------------------- 除法、比例与累进 (#22 ratio)
+def div(a, b):
+    """a ÷ b for a constant divisor whose reciprocal is a finite decimal (the checker allows
+    no other constant): exact, like every other operation."""
+    return EXACT.divide(a, b)
+
+
+def ratio(a, b):
+    """a ÷ b for a divisor that is not a constant: the exact fraction.  It is only ever
+    compared (with a threshold, or a tier's), never rounded; the checker saw to it that
+    b is not zero wherever this runs."""
+    return fractions.Fraction(a) / fractions.Fraction(b)
+
+
+def show_ratio(q):
+    """A ratio as a percentage: exact where two decimals hold it, else 约 and rounded
+    (half up) for the reader only; decisions compare the exact fraction."""
+    scaled = q * 10000  # hundredths of a percent
+    if scaled.denominator == 1:
+        return f"{(D(scaled.numerator) / 100).normalize(context=_WIDE):f}%"
+    n, d = abs(scaled.numerator), scaled.denominator
+    rounded = (2 * n + d) // (2 * d) * (1 if scaled >= 0 else -1)
+    return f"约 {D(rounded).scaleb(-2):f}%"
+
+
+def r_ratio(left, right, value):
+    return f"{left} ÷ {right}（= {show_ratio(value)}）"
+
+
+def band_part(value, lower, upper):
+    """The part of value inside the band (lower, upper]; upper None: no upper bound."""
+    top = value if upper is None else min(value, upper)
+    return max(ZERO, EXACT.subtract(top, lower))
+
+
+def r_bands(subject, labels, parts, rates, unit):
+    """累进: each band that holds a part of the subject, with its part and rate."""
+    shown = [f"{label}部分 {show_number(part, unit)} × {rate}"
+             for index, (label, part, rate) in enumerate(zip(labels, parts, rates)) if index == 0 or part > 0]
+    return f"（{subject} 累进计算：{'；'.join(shown)}）"
