@@ -269,3 +269,47 @@ def test_ratio_literals_are_one_exact_figure(source, expected):
 
     const = ratio.ratio_literal(Checker(), A.Ratio(source, None))
     assert const.value == expected and const.text == source
+
+
+def test_the_editor_offers_the_band_words_and_hovers_a_ratio_as_one_figure():
+    from yeji_policy import lsp
+
+    source = (PATTERNS / "matching_ratio_capped_by_level.policy").read_text(encoding="utf-8")
+    lines = source.split("\n")
+    row = next(i for i, line in enumerate(lines) if "× 1:0.5" in line) + 1
+    text, span = lsp.hover(lsp.Analysis(source, "m.policy"), row, lines[row - 1].index("1:0.5") + 2)
+    assert text.startswith("数字 `1:0.5`：第1条原文中的") and "按**1:0.5**给予配套" in text
+    assert (span.column, span.end_column) == (lines[row - 1].index("1:0.5") + 1, lines[row - 1].index("1:0.5") + 6)
+    bands = (PATTERNS / "equipment_bands_progressive.policy").read_text(encoding="utf-8")
+    offered = {c.label for c in lsp.complete(lsp.Analysis(bands, "b.policy"), None, 23, 3)}
+    assert {"累进", "不超过", "超过"} <= offered
+
+
+# ---------------------------------------------------------------- the calculator's range reasoning stays sound
+@pytest.mark.parametrize("name", ["revenue_growth_tiers", "equipment_bands_progressive",
+                                  "matching_ratio_capped_by_level"])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_completion_lies_inside_the_computed_range(name, data):
+    """tests/test_ranges.py's soundness property, on the policies that divide and band."""
+    import strategies
+
+    from yeji_policy import ranges, runtime
+    from yeji_policy.interpreter import _meta
+
+    policy = load(PATTERNS / f"{name}.policy")
+    (programme,) = policy.programmes
+    application = data.draw(strategies.for_programme(programme))
+    errors: list = []
+    values = runtime.validate_object(_meta(programme)["inputs"], application, "", errors)
+    if errors:
+        return  # not a completion: only valid applications complete a partial one
+    actual = interpreter.evaluate(policy, programme.id, application)
+    answered = data.draw(st.sets(st.sampled_from(sorted(application)))) if application else set()
+    seen = ranges.outlook(programme, {k: v for k, v in values.items() if k in answered})
+    assert actual["status"] in seen.statuses, (answered, actual, seen)
+    if seen.decided is not None:
+        assert actual["status"] == seen.decided
+    if actual["status"] != "ineligible":
+        paid = Decimal(actual.get("amount_if_approved") or actual["amount"])
+        assert seen.low <= paid and (seen.high is None or paid <= seen.high), (answered, actual, seen)
