@@ -292,10 +292,13 @@ class _StepRefs(visitor.Visitor):
         self.counts[kind] = self.counts.get(kind, 0) + 1
         names: frozenset[str] = frozenset(extra)
         item_names: frozenset[str] = frozenset()
+        interps = list(interps)
         for e in exprs:
             if e is not None:
                 names |= inputs_of(e)
                 item_names |= _ITEM_INPUTS.visit(e)
+                # a 累进 band's reading is carried by the step that computes the table (#22 ratio)
+                interps += [n.interpretation for n in visitor.walk(e) if isinstance(n, M.BandRow)]
         self.refs[id(node)] = {
             "id": f"{self.p.id}.{kind}.{self.counts[kind]}", "kind": kind, "article": self.p.article,
             "clause": self.clause, "inputs": tuple(sorted(names)), "item_inputs": tuple(sorted(item_names)),
