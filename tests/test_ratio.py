@@ -237,6 +237,20 @@ def test_a_changed_band_rate_is_said_in_words(tmp_path):
     assert "equipment_bands“3000万元”：符合条件 800,000.00 元 → 符合条件 650,000.00 元" in out
 
 
+def test_a_changed_ratio_literal_is_said_as_a_ratio(tmp_path):
+    from click.testing import CliRunner
+
+    from yeji_policy.cli import main
+
+    source = (PATTERNS / "matching_ratio_capped_by_level.policy").read_text(encoding="utf-8")
+    old, new = tmp_path / "old.policy", tmp_path / "new.policy"
+    old.write_text(source, encoding="utf-8")
+    new.write_text(source.replace("× 1:0.5", "× 1:0.6"), encoding="utf-8")
+    out = CliRunner().invoke(main, ["diff", str(old), str(new)]).output
+    assert "第1条 上级项目资金配套（matching_funds）：配套比例 1:0.5 → 1:0.6" in out
+    assert "matching_funds“省级项目未达上限”：符合条件 300,000.01 元 → 符合条件 360,000.01 元" in out
+
+
 def test_the_sheet_shows_the_band_table(tmp_path):
     from click.testing import CliRunner
 

@@ -197,6 +197,8 @@ def _tidy(codes: list[Opcode]) -> list[Opcode]:
 def _role(const: M.Const) -> str:
     dim = const.type.dim
     if not dim:
+        if ":" in const.text:  # a ratio literal, 1:0.5 (#22 ratio)
+            return "配套比例"
         return "补助比例" if const.text.endswith("%") else "数值"
     if dim == MONEY:
         return "金额"
