@@ -327,3 +327,57 @@ def test_every_completion_lies_inside_the_computed_range(name, data):
     if actual["status"] != "ineligible":
         paid = Decimal(actual.get("amount_if_approved") or actual["amount"])
         assert seen.low <= paid and (seen.high is None or paid <= seen.high), (answered, actual, seen)
+
+
+# ---------------------------------------------------------------- an amount computed from a ratio: exact to the one rounding
+@pytest.fixture(scope="module")
+def share():
+    policy = load(RATIO / "share_of_a_fund.policy")
+    return policy, pipeline.engine(policy)
+
+
+@settings(max_examples=300, deadline=None)
+@given(total=money.filter(lambda x: x > 0), part=st.integers(0, 10**6))
+def test_a_share_is_carried_exactly_and_rounded_once(share, total, part):
+    """300万元 × tax ÷ total: the fraction is rounded once, half up, to the 分 — never the ratio first."""
+    policy, module = share
+    tax = min(total, Decimal(part).scaleb(-2))
+    result = both(policy, module, "contribution", {"tax_contribution": tax, "total_contribution": total})
+    expected = cents_half_up(3000000 * Fraction(tax) / Fraction(total))
+    if expected == 0:
+        assert result["status"] == "ineligible"
+    else:
+        assert (result["status"], Decimal(result["amount"])) == ("eligible", expected)
+        exact = result["trace"][-1]["explanation"]["exact"]  # the value before the rounding, exactly
+        assert Fraction(exact) == 3000000 * Fraction(tax) / Fraction(total)
+
+
+def test_a_seventh_is_shown_about_and_rounded_once(share):
+    policy, module = share
+    result = both(policy, module, "contribution", {"tax_contribution": Decimal(1), "total_contribution": Decimal(7)})
+    assert result["steps"][-1] == (
+        "300万元 × 本企业地方税收贡献 1.00 元 ÷ 全部申报企业地方税收贡献合计 7.00 元（= 约 428,571.4286 元） = "
+        "约 428,571.4286 元，按分四舍五入，取 428,571.43 元【第1条】")
+    assert result["trace"][-1]["explanation"]["exact"] == "3000000/7"
+    assert result["amount"] == "428571.43"
+
+
+def test_the_sql_engine_refuses_an_amount_from_a_ratio_in_words(tmp_path, monkeypatch):
+    pytest.importorskip("duckdb")
+    from click.testing import CliRunner
+
+    from yeji_policy.cli import main
+
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "share.policy").write_text((RATIO / "share_of_a_fund.policy").read_text(encoding="utf-8"),
+                                                        encoding="utf-8")
+    (tmp_path / "pop.jsonl").write_text('{"programme": "contribution", "application": '
+                                        '{"tax_contribution": 1, "total_contribution": 7}}\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    refused = CliRunner().invoke(main, ["evaluate", "--batch", "pop.jsonl", "--engine", "duckdb"])
+    assert refused.exit_code == 1
+    assert refused.output == ("错误：SQL 引擎不能计算以比例（除以申请人填报的数值，÷）算出的金额：它可能是无限小数，"
+                              "SQL 中无法精确计算；请用 Python 引擎（--engine python）\n")
+    simulated = CliRunner().invoke(main, ["simulate", "pop.jsonl"])
+    assert simulated.exit_code == 0
+    assert "第1条 贡献奖励（contribution）：1 份（符合 1）；金额 428,571.43 元" in simulated.output

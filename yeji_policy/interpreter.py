@@ -68,6 +68,8 @@ class _Run(visitor.Visitor):
             rt = R.r_paren(rt)
         if e.op == "÷" and not isinstance(e.right, M.Const):  # a ratio (check/ratio.py): exact, only compared
             value = R.ratio(lv, rv)
+            if e.type.dim:
+                return value, R.r_quotient(lt, rt, value, display_unit(e.type.dim))
             return value, R.r_ratio(lt, rt, value)
         value = {"+": R.add, "-": R.sub, "×": R.mul, "÷": R.div}[e.op](lv, rv)
         return value, R.r_arith(e.op, lt, rt)

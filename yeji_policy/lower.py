@@ -120,6 +120,9 @@ class _Lowering(visitor.Visitor):
             return ir.Render("r_paren", (text,), at=at) if catalogue.parenthesised(child, e.op, side) else text
 
         if e.op == "÷" and not isinstance(e.right, M.Const):  # a ratio (check/ratio.py): shown with its value
+            if e.type.dim:
+                return self.compute(e, ir.Arith(e.op, lv, rv, at=at), "r_quotient", shown(lt, e.left, "left"),
+                                    shown(rt, e.right, "right"), HOLDS, ir.Lit(display_unit(e.type.dim), at=at))
             return self.compute(e, ir.Arith(e.op, lv, rv, at=at), "r_ratio",
                                 shown(lt, e.left, "left"), shown(rt, e.right, "right"), HOLDS)
         return self.compute(e, ir.Arith(e.op, lv, rv, at=at), "r_arith", ir.Lit(e.op, at=at),

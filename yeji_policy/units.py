@@ -161,7 +161,7 @@ def exact_decimal(value: Fraction) -> Decimal | None:
     places = 0
     while (value * 10 ** places).denominator != 1:
         places += 1
-    return Decimal(int(value * 10 ** places)).scaleb(-places)
+    return Decimal(f"{int(value * 10 ** places)}E-{places}")  # exact: scaleb rounds to the context
 
 
 def parse_quantity(text: str) -> tuple[Decimal, Dim]:

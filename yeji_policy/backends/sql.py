@@ -384,7 +384,17 @@ class Ratio:
     num: Num
     den: Num
 
+    @property
+    def sql(self) -> str:
+        """Anything but a comparison or a tier reads this: an amount computed from a ratio, which
+        would need a division DuckDB does not do exactly.  The Python engines decide it."""
+        raise SQLPrinterUnavailable(RATIO_REFUSED)
 
+    digits = sql
+
+
+RATIO_REFUSED = ("SQL 引擎不能计算以比例（除以申请人填报的数值，÷）算出的金额：它可能是无限小数，"
+                 "SQL 中无法精确计算；请用 Python 引擎（--engine python）")
 _REVERSED = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "=": "=", "<>": "<>"}
 
 

@@ -8,12 +8,13 @@ every engine:
   constant divisor (÷ 3) is refused (E0331): nothing is ever rounded silently.  ÷ 0 is
   refused (E0330).
 - ``a ÷ b`` with a divisor that is not a constant is a *ratio*: carried exactly (a
-  fraction in the Python engines, cross-multiplied in SQL) and therefore usable only
-  where exactness needs no decimal value — compared with a threshold (增长率 ≥ 20%)
-  or as the base of 分档 (E0333 elsewhere).  Its divisor may be zero for some
-  applicant, so the drafter must say what happens then (E0332): a ratio stands only in
-  the amount, after ``要求 b > 0 否则 不符合 "…"`` or after a case ``当 b = 0: 审核 "…"``
-  (or 不符合) of the same 情形.
+  Fraction in the Python engines where no decimal holds it) to the one final rounding.
+  Compared with a threshold (增长率 ≥ 20%) or as the base of 分档, SQL cross-multiplies it;
+  an amount computed from it (人均, 按占比分配) the SQL engine refuses, naming it, and the
+  Python engines decide.  Its divisor may be zero for some applicant, so the drafter must
+  say what happens then (E0332): a ratio stands only in the amount, after
+  ``要求 b > 0 否则 不符合 "…"`` or after a case ``当 b = 0: 审核 "…"`` (or 不符合) of the
+  same 情形.
 - ``1:0.5`` is one figure worth 0.5 ÷ 1 (50%); its value must be a finite decimal (E0334).
 - 累进 { 不超过 500万元 → 5%  不超过 2000万元 → 3%  超过 2000万元 → 1% }: each band's rate
   applies to the part of the subject inside it.  Bounds are in the subject's unit and
@@ -29,7 +30,6 @@ from typing import TYPE_CHECKING
 
 from .. import ast as A
 from .. import model as M
-from .. import visitor
 from ..units import DIMENSIONLESS, describe, exact_decimal, invert, multiply
 
 if TYPE_CHECKING:
@@ -122,43 +122,6 @@ def _guarded(divisor: M.Expr, facts: list) -> bool:
     return False
 
 
-class _Misplaced:
-    """Ratios standing where a decimal value would be needed: E0333.  Not a visitor.Visitor:
-    every node kind is walked alike (by its children), only comparisons and 分档 differ."""
-
-    def __init__(self, report):
-        self.report = report
-
-    def generic(self, e, allowed: bool = False) -> None:
-        if is_ratio(e) and not allowed:
-            self.report(e)
-        for child in visitor.children(e):
-            self.visit(child, False)
-
-    def visit_Compare(self, e: M.Compare, allowed: bool = False) -> None:
-        self.visit(e.left, not is_ratio(e.right))
-        self.visit(e.right, not is_ratio(e.left))
-
-    def visit_Tiers(self, e: M.Tiers, allowed: bool = False) -> None:
-        self.visit(e.subject, True)
-
-    def visit(self, node, *args):
-        method = getattr(self, f"visit_{type(node).__name__}", None)
-        return method(node, *args) if method is not None else self.generic(node, *args)
-
-
-def misplaced(checker: "TypesPass", expr: M.Expr | None) -> None:
-    """E0333 for every ratio in expr that is not compared or the base of 分档."""
-    if expr is None:
-        return
-
-    def report(e: M.Expr) -> None:
-        checker.ctx.error("E0333", f"比例“{_words(e)}”只能与门槛比较或作为分档的依据",
-                          e.span, "除以申请人填报的数值，结果可能是无限小数，无法精确计算金额；"
-                          "请写成比较（如“增长率 ≥ 20%”）或“分档 … { 达到 20% → 5万元 }”")
-    _Misplaced(report).visit(expr, False)
-
-
 # ---------------------------------------------------------------- ratio literals
 def ratio_literal(checker: "TypesPass", node: A.Ratio):
     """1:0.5 -> 0.5 (dimensionless), one figure: E0334 when it is no finite decimal or divides by 0."""
@@ -181,10 +144,6 @@ def bands(checker: "TypesPass", node: A.Bands, scope: "Scope"):
         error("E0401", f"累进的依据须是数值，此处为{subject.type}", node.subject.span)
         return None
     if subject is None:
-        return None
-    if is_ratio(subject):
-        error("E0333", f"比例“{_words(subject)}”只能与门槛比较或作为分档的依据", node.subject.span,
-              "累进按各段的部分计算金额，须有精确的数值作依据")
         return None
     rows: list[M.BandRow] = []
     ok = True

@@ -134,8 +134,6 @@ class TypesPass:
                     self.cap_bound(limit, node.cap.limit.span)
                 cap_interp = ctx.interp(node.cap.interp, "上限", scope.article, scope.programme, "cap")
                 cap = M.Cap(limit, cap_interp) if limit is not None else None
-            ratio.misplaced(self, expr)
-            ratio.misplaced(self, cap.limit if cap is not None else None)
             if expr is None:
                 return None
             return M.Formula(expr, interp, cap, node.span)
@@ -183,7 +181,6 @@ class TypesPass:
                     self.ctx.error("E0514", "“其他”须是最后一种情形", case.span)
             else:
                 cond = self.expect_type(case.cond, scope, "bool", "情形的条件")
-                ratio.misplaced(self, cond)
             outcome = case.outcome
             if isinstance(outcome, A.Pay):
                 known = len(self.facts)
