@@ -92,7 +92,7 @@ def json_int(text):
 
 
 # ---------------------------------------------------------------- arithmetic
-# An amount computed from a ratio (a ÷ b by an input, #22) is an exact Fraction until the one
+# An amount computed from a ratio (divided by an input, #22) is an exact Fraction until the one
 # final rounding; Decimal arithmetic refuses a Fraction with TypeError, which sends the
 # operation (and only then: the common path pays nothing) to exact fractions.
 def add(a, b):
