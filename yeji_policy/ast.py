@@ -148,7 +148,34 @@ class Lookup:
     span: Span
 
 
-Expr = Union[Quantity, Number, Bool, Ref, ItemRef, If, BinOp, Not, Compare, Member, Call, Tiers, Lookup]
+# --- 除法、比例与累进 (#22 ratio) ---
+@dataclass(frozen=True)
+class Ratio:
+    """A ratio literal as written (1:0.5): one figure, worth right ÷ left."""
+
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Band:
+    """One band of a 累进 table: 不超过 upper → rate, or (the last) 超过 lower → rate."""
+
+    bound: Union[Quantity, Number]
+    rate: Union[Quantity, Number]
+    above: bool  # 超过: open above
+    interp: Interp | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Bands:
+    subject: "Expr"
+    rows: tuple[Band, ...]
+    span: Span
+
+
+Expr = Union[Quantity, Number, Bool, Ref, ItemRef, If, BinOp, Not, Compare, Member, Call, Tiers, Lookup, Ratio, Bands]
 
 
 # ---------------------------------------------------------------- amounts and rules
@@ -751,6 +778,7 @@ class _Builder(Transformer):
     add = _binop("+")
     sub = _binop("-")
     mul = _binop("×")
+    div = _binop("÷")  # 除法 (#22 ratio)
 
     def not_(self, meta, children):
         return Not(children[0], self._span(meta))
@@ -777,6 +805,23 @@ class _Builder(Transformer):
     def tier(self, meta, children):
         threshold, award = children
         return Tier(threshold, award, self._span(meta))
+
+    # --- 除法、比例与累进 (#22 ratio) ---
+    def ratio(self, meta, children):
+        return Ratio(str(children[0]), span_of(children[0]))
+
+    def bands(self, meta, children):
+        subject, *rows = children
+        return Bands(subject, tuple(rows), self._span(meta))
+
+    def _band(above):  # noqa: N805
+        def method(self, meta, children):
+            bound, rate, *interp = children
+            return Band(bound, rate, above, interp[0] if interp else None, self._span(meta))
+        return method
+
+    band_upto = _band(False)
+    band_above = _band(True)
 
     def lookup(self, meta, children):
         subject, *choices = children

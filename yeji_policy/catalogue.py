@@ -135,6 +135,8 @@ class _Inputs(visitor.Visitor[frozenset]):
             names |= self.visit(rule_expr(rule))
         names |= self.visit(e.amount.expr)
         return names | (self.visit(e.amount.cap.limit) if e.amount.cap else frozenset())
+    visit_Bands = _of_children  # 累进 (#22 ratio)
+    visit_BandRow = visit_TierRow
 
 
 _INPUTS = _Inputs()
@@ -164,8 +166,9 @@ _RULE_EXPR = _RuleExpr()
 def parenthesised(child: M.Expr, parent_op: str, side: str) -> bool:
     """Whether an explanation shows this operand of an arithmetic node in parentheses."""
     if isinstance(child, M.Arith) and child.op in "+-":
-        return parent_op == "×" or (parent_op == "-" and side == "right")
-    return False
+        return parent_op in ("×", "÷") or (parent_op == "-" and side == "right")
+    # a ÷ (b × c): the grammar's divisor is one operand (#22 ratio)
+    return parent_op == "÷" and side == "right" and isinstance(child, M.Arith) and child.op in ("×", "÷")
 
 
 def children(expr: M.Expr) -> tuple[M.Expr, ...]:
@@ -190,6 +193,13 @@ class _Bound(visitor.Visitor):
     def visit_Tiers(self, e: M.Tiers) -> tuple[Decimal, str]:
         top = max(e.rows, key=lambda r: r.award)
         return top.award, top.award_text
+
+    def visit_Bands(self, e: M.Bands) -> tuple[Decimal, str] | None:  # 累进 (#22 ratio)
+        if e.rows[-1].upper is None or e.rows[-1].rate == 0:
+            top = e.at(e.rows[-1].lower)
+            return (top, runtime.show_yuan(top)) if e.rows[-1].rate == 0 else None
+        top = e.at(e.rows[-1].upper)
+        return top, runtime.show_yuan(top)
 
     def visit_Lookup(self, e: M.Lookup) -> tuple[Decimal, str] | None:
         bounds = [self.visit(branch) for _, branch in e.choices]
@@ -302,10 +312,13 @@ class _StepRefs(visitor.Visitor):
         self.counts[kind] = self.counts.get(kind, 0) + 1
         names: frozenset[str] = frozenset(extra)
         item_names: frozenset[str] = frozenset()
+        interps = list(interps)
         for e in exprs:
             if e is not None:
                 names |= inputs_of(e)
                 item_names |= _ITEM_INPUTS.visit(e)
+                # a 累进 band's reading is carried by the step that computes the table (#22 ratio)
+                interps += [n.interpretation for n in visitor.walk(e) if isinstance(n, M.BandRow)]
         self.refs[id(node)] = {
             "id": f"{self.p.id}.{kind}.{self.counts[kind]}", "kind": kind, "article": self.p.article,
             "clause": self.clause, "inputs": tuple(sorted(names)), "item_inputs": tuple(sorted(item_names)),

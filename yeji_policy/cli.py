@@ -484,7 +484,10 @@ def evaluate(programme: str | None, application: str | None, as_json: bool, batc
                 else:
                     _print_result(result, policy.programme(result["programme"]).money_wording)
                 return
-            counts = sqlrun.cli_batch(policy, batch_file, out_file, memory_limit)
+            try:
+                counts = sqlrun.cli_batch(policy, batch_file, out_file, memory_limit)
+            except sqlrun.sql.SQLPrinterUnavailable as exc:  # a construct SQL cannot compute exactly (#22 ratio)
+                _fail(str(exc), 1)
             click.echo(f"完成：{counts['lines']:,} 行（SQL 计算 {counts['sql']:,} 行，Python 引擎 {counts['python']:,} 行）", err=True)
             return
         _evaluate_batch(registry, batch_file)

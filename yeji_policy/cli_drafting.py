@@ -234,7 +234,8 @@ def _sql_ready(policy: M.Policy) -> bool:
     try:
         sqlrun.compile_policy(policy)
     except (sqlrun.sql.SQLPrinterUnavailable, sqlrun.sql.SQLTooWide, RecursionError, ValueError) as exc:
-        click.echo(f"注意：SQL 引擎无法计算此政策（{type(exc).__name__}），改用 Python 引擎", err=True)
+        why = str(exc) if str(exc).startswith("SQL 引擎") else type(exc).__name__  # a refusal worded for people
+        click.echo(f"注意：SQL 引擎无法计算此政策（{why}），改用 Python 引擎", err=True)
         return False
     return True
 

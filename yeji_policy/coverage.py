@@ -74,6 +74,10 @@ def _items_of(node) -> list[Item]:
         below = Item((id(node), -1), "分档", name, f"低于最低档（{node.rows[0].threshold_text}）", span.line, span.column)
         return [below] + [Item((id(node), index), "分档", name, f"达到{row.threshold_text}（{row.award_text}）",
                                span.line, span.column) for index, row in enumerate(node.rows)]
+    if isinstance(node, M.Bands):  # 累进 (#22 ratio): each band some case reaches into
+        name, span = describe.bands_name(node), node.span
+        return [Item((id(node), index), "累进", name, f"有部分落入{row.label}（{row.rate_text}）", span.line, span.column)
+                for index, row in enumerate(node.rows)]
     if isinstance(node, M.Lookup):
         name, span = describe.lookup_name(node), node.span
         return [Item((id(node), id(branch)), "按", name, describe.option_labels(node, options), span.line, span.column)
@@ -129,6 +133,14 @@ class _Observed(interpreter._Run):
         subject = self.last[id(e.subject)]
         reached = [index for index, row in enumerate(e.rows) if subject >= row.threshold]
         self.hits.add((id(e), reached[-1] if reached else -1))
+        return result
+
+    def visit_Bands(self, e):
+        result = super().visit_Bands(e)
+        subject = self.last[id(e.subject)]
+        for index, row in enumerate(e.rows):
+            if subject > row.lower:
+                self.hits.add((id(e), index))
         return result
 
     def visit_Lookup(self, e):

@@ -54,6 +54,11 @@ def tiers_name(e: M.Tiers) -> str:
     return f"按{expr(e.subject)}分档"
 
 
+def bands_name(e: M.Bands) -> str:
+    """How a 累进 table is named in a sentence and above its table (#22 ratio)."""
+    return f"按{expr(e.subject)}分段累进"
+
+
 def lookup_name(e: M.Lookup) -> str:
     return f"按{e.field.label}确定"
 
@@ -76,7 +81,7 @@ class _Describer(visitor.Visitor[str]):
     def _operand(self, e: M.Expr) -> str:
         """An operand of + - ×: a spelled-out table is bracketed so the operator is not read as part of it."""
         text = self.visit(e)
-        if isinstance(e, (M.Tiers, M.Lookup)) and not self.tables:
+        if isinstance(e, (M.Tiers, M.Lookup, M.Bands)) and not self.tables:
             return f"［{text}］"
         return text
 
@@ -94,9 +99,9 @@ class _Describer(visitor.Visitor[str]):
 
     def visit_Arith(self, e: M.Arith) -> str:
         left, right = self._operand(e.left), self._operand(e.right)
-        if isinstance(e.left, M.Arith) and e.left.op in "+-" and e.op == "×":
+        if isinstance(e.left, M.Arith) and e.left.op in "+-" and e.op in "×÷":
             left = f"（{left}）"
-        if isinstance(e.right, M.Arith) and e.right.op in "+-" and e.op in "×-":
+        if isinstance(e.right, M.Arith) and (e.right.op in "+-" and e.op in "×-÷" or e.op == "÷"):
             right = f"（{right}）"
         if self.words and e.op == "-":
             return f"{left}，扣除{right}"
@@ -142,6 +147,13 @@ class _Describer(visitor.Visitor[str]):
             return f"{tiers_name(e)}的金额（见分档表）"
         return f"按{expr(e.subject)}所达到的最高档位给予的金额（" + "；".join(
             f"达到{r.threshold_text}的，{r.award_text}" for r in e.rows) + "）"
+
+    # --- 累进 (#22 ratio)
+    def visit_Bands(self, e: M.Bands) -> str:
+        if self.tables:
+            return f"{bands_name(e)}的金额（见累进表）"
+        return f"按{expr(e.subject)}分段累进计算的金额（" + "；".join(
+            f"{r.label}的部分按{r.rate_text}" for r in e.rows) + "）"
 
     def visit_Lookup(self, e: M.Lookup) -> str:
         if self.tables:

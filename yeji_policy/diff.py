@@ -197,6 +197,8 @@ def _tidy(codes: list[Opcode]) -> list[Opcode]:
 def _role(const: M.Const) -> str:
     dim = const.type.dim
     if not dim:
+        if ":" in const.text:  # a ratio literal, 1:0.5 (#22 ratio)
+            return "配套比例"
         return "补助比例" if const.text.endswith("%") else "数值"
     if dim == MONEY:
         return "金额"
@@ -239,6 +241,24 @@ class _ExprChanges(visitor.Visitor):
 
     def visit_Tiers(self, old: M.Tiers, new: M.Tiers) -> list[str] | None:
         return _tier_changes(old, new) if same(old.subject, new.subject) else None
+
+    # --- 累进 (#22 ratio): bands added, removed, or their rate or reading changed
+    def visit_Bands(self, old: M.Bands, new: M.Bands) -> list[str] | None:
+        if not same(old.subject, new.subject):
+            return None
+        before = {row.label: row for row in old.rows}
+        after = {row.label: row for row in new.rows}
+        changes = [f"删除累进分段“{row.label} → {row.rate_text}”" for row in old.rows if row.label not in after]
+        for row in new.rows:
+            was = before.get(row.label)
+            if was is None:
+                changes.append(f"新增累进分段“{row.label} → {row.rate_text}”")
+            elif was.rate != row.rate:
+                changes.append(f"累进分段“{row.label}”的比例 {was.rate_text} → {row.rate_text}")
+            elif not same(was.interpretation, row.interpretation):
+                changes.append(f"累进分段“{row.label}”的解释 {q(was.interpretation and was.interpretation.note)}"
+                               f" → {q(row.interpretation and row.interpretation.note)}")
+        return changes
 
     def visit_Lookup(self, old: M.Lookup, new: M.Lookup) -> list[str] | None:
         if old.field.name != new.field.name or [o for o, _ in old.choices] != [o for o, _ in new.choices]:

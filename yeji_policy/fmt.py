@@ -130,7 +130,7 @@ def _precedence(e) -> int:
     if isinstance(e, A.If):
         return _IF
     if isinstance(e, A.BinOp):
-        return {"或": _OR, "且": _AND, "+": _SUM, "-": _SUM, "×": _PRODUCT}[e.op]
+        return {"或": _OR, "且": _AND, "+": _SUM, "-": _SUM, "×": _PRODUCT, "÷": _PRODUCT}[e.op]
     if isinstance(e, A.Not):
         return _NOT
     if isinstance(e, (A.Compare, A.Member)):
@@ -399,6 +399,14 @@ class _Printer:
         if isinstance(e, A.Tiers):
             head = Frag("分档 ", e.span, whole=False).add(self.expr(e.subject, indent))
             rows = [Frag(f"达到 {row.threshold.text} → {row.award.text}", row.span) for row in e.rows]
+            return self.block(head, rows, indent, e.span)
+        if isinstance(e, A.Ratio):  # 除法、比例与累进 (#22 ratio)
+            return Frag(e.text, e.span)
+        if isinstance(e, A.Bands):
+            head = Frag("累进 ", e.span, whole=False).add(self.expr(e.subject, indent))
+            rows = [self.with_interp(Frag(f"{'超过' if row.above else '不超过'} {row.bound.text} → {row.rate.text}",
+                                          row.span, whole=row.interp is None), row.interp, indent + INDENT)
+                    for row in e.rows]
             return self.block(head, rows, indent, e.span)
         if isinstance(e, A.Lookup):
             head = Frag("按 ", e.span, whole=False).add(self.expr(e.subject, indent))

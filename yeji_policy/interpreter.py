@@ -67,7 +67,12 @@ class _Run(visitor.Visitor):
             lt = R.r_paren(lt)
         if catalogue.parenthesised(e.right, e.op, "right"):
             rt = R.r_paren(rt)
-        value = {"+": R.add, "-": R.sub, "×": R.mul}[e.op](lv, rv)
+        if e.op == "÷" and not isinstance(e.right, M.Const):  # a ratio (check/ratio.py): exact, only compared
+            value = R.ratio(lv, rv)
+            if e.type.dim:
+                return value, R.r_quotient(lt, rt, value, display_unit(e.type.dim))
+            return value, R.r_ratio(lt, rt, value)
+        value = {"+": R.add, "-": R.sub, "×": R.mul, "÷": R.div}[e.op](lv, rv)
         return value, R.r_arith(e.op, lt, rt)
 
     def visit_Logic(self, e: M.Logic) -> tuple[object, str]:
@@ -134,6 +139,17 @@ class _Run(visitor.Visitor):
         self.item = self.index = None
         self.steps.append(self.record(R.trace_item_total, e, "", counted, R.ZERO, counted))
         return counted, R.r_item_sum(label)
+    # --- 除法、比例与累进 (#22 ratio)
+    def visit_Bands(self, e: M.Bands) -> tuple[object, str]:
+        sv, st = self.visit(e.subject)
+        parts = [R.band_part(sv, row.lower, row.upper) for row in e.rows]
+        value = R.ZERO
+        for part, row in zip(parts, e.rows):
+            value = R.add(value, R.mul(part, row.rate))
+        for row in e.rows:
+            self.note(row.interpretation)
+        return value, R.r_bands(st, [row.label for row in e.rows], parts, [row.rate_text for row in e.rows],
+                                display_unit(e.subject.type.dim))
 
     def visit_Lookup(self, e: M.Lookup) -> tuple[object, str]:
         sv, _ = self.visit(e.subject)

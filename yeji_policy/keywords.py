@@ -26,6 +26,9 @@ OPERATORS = {"and": "且", "or": "或", "not": "非", "member": "属于", "if": 
              "per_item": "逐项", "as": "为", "cap": "最高不超过", "total_cap": "合计最高不超过", "at": "于", "because": "因",
              "ineligible": "不符合"}
 
+# --- 除法、比例与累进 (#22 ratio): a progressive table and its bands
+BANDS = {"bands": "累进", "upto": "不超过", "above": "超过"}
+
 # built-in functions: spelling -> what the engines call
 FUNCTIONS = {"最小": "min", "最大": "max", "月数": "months", "重叠月数": "overlap_months"}
 
@@ -66,7 +69,7 @@ CROSS = {"exclusion": "不得重复享受", "aggregate_cap": "合计上限", "el
          "highest": "就高", "period": "期间", "received": "已获补助", "on_excess": "超出时", "in_order": "按项目顺序"}
 
 TABLES = (TYPES, FIELD_OPTIONS, RULES, OPERATORS, DOCUMENT, DOC_DETAILS, STRUCTURE, MEASURES, TRACED, PROGRAMME,
-          PROGRAMME_DETAILS, STATUSES, EXPECT, BOOLEANS, CROSS)
+          PROGRAMME_DETAILS, STATUSES, EXPECT, BOOLEANS, CROSS, BANDS)
 
 
 def spellings() -> set[str]:

@@ -119,8 +119,43 @@ class _Lowering(visitor.Visitor):
         def shown(text, child: M.Expr, side: str):
             return ir.Render("r_paren", (text,), at=at) if catalogue.parenthesised(child, e.op, side) else text
 
+        if e.op == "÷" and not isinstance(e.right, M.Const):  # a ratio (check/ratio.py): shown with its value
+            if e.type.dim:
+                return self.compute(e, ir.Arith(e.op, lv, rv, at=at), "r_quotient", shown(lt, e.left, "left"),
+                                    shown(rt, e.right, "right"), HOLDS, ir.Lit(display_unit(e.type.dim), at=at))
+            return self.compute(e, ir.Arith(e.op, lv, rv, at=at), "r_ratio",
+                                shown(lt, e.left, "left"), shown(rt, e.right, "right"), HOLDS)
         return self.compute(e, ir.Arith(e.op, lv, rv, at=at), "r_arith", ir.Lit(e.op, at=at),
                             shown(lt, e.left, "left"), shown(rt, e.right, "right"))
+
+    # --- 除法、比例与累进 (#22 ratio)
+    def visit_Bands(self, e: M.Bands, item: str | None) -> Operand:
+        """累进, lowered to what every printer knows: per band max(0, min(x, upper) − lower) × rate, summed."""
+        sv, st = self.visit(e.subject, item)
+        at = self.at(e)
+        zero = ir.Const(R.ZERO, at=at)
+        parts, total = [], None
+        for row in e.rows:
+            top = sv if row.upper is None else self.value(ir.Call("min", (sv, ir.Const(row.upper, at=at)), at=at), at)
+            part = self.value(ir.Call("max", (zero, self.value(ir.Arith("-", top, ir.Const(row.lower, at=at), at=at),
+                                                                  at)), at=at), at)
+            parts.append(part)
+            term = self.value(ir.Arith("×", part, ir.Const(row.rate, at=at), at=at), at)
+            total = term if total is None else self.value(ir.Arith("+", total, term, at=at), at)
+        for row in e.rows:
+            self.emit_note(row.interpretation, at)
+        v, t = self.fresh()
+        text = ir.Render("r_bands", (st, ir.Lit([row.label for row in e.rows], at=at), ir.Items(tuple(parts), at=at),
+                                     ir.Lit([row.rate_text for row in e.rows], at=at),
+                                     ir.Lit(display_unit(e.subject.type.dim), at=at)), at=at)
+        self.emit(ir.Compute(v, total, ir.Explain(t, text, at=at), at=at))
+        return ir.Var(v, at=at), ir.Var(t, at=at)
+
+    def value(self, expr, at: ir.Origin) -> ir.Var:
+        """A fresh value var = expr, with no explanation of its own."""
+        v = self.fresh()[0]
+        self.emit(ir.Compute(v, expr, at=at))
+        return ir.Var(v, at=at)
 
     def visit_Logic(self, e: M.Logic, item: str | None) -> Operand:
         (lv, lt), (rv, rt) = self.visit(e.left, item), self.visit(e.right, item)

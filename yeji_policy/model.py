@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import decimal
 from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import Decimal
@@ -249,7 +250,55 @@ class ItemSum:
     span: Span
 
 
-Expr = Union[Const, InputRef, ItemRef, LetRef, Arith, Logic, Not, Compare, Member, Cond, Call, Tiers, Lookup, ItemSum]
+
+# --- 除法、比例与累进 (#22 ratio); Arith also takes op "÷" (check/ratio.py says where) ---
+@dataclass(frozen=True)
+class BandRow:
+    """One band of a 累进 table: the part of the subject above lower and up to upper
+    (None: no upper bound) is multiplied by rate."""
+
+    lower: Decimal
+    upper: Decimal | None
+    rate: Decimal
+    lower_text: str | None  # as written (the previous band's upper bound); None for the first band (0)
+    upper_text: str | None
+    rate_text: str
+    interpretation: Interpretation | None = None
+
+    @property
+    def label(self) -> str:
+        """The band in words, as the text writes it: 500万元以内, 500万元至2000万元, 超过2000万元."""
+        if self.upper is None:
+            return f"超过{self.lower_text}"
+        if self.lower_text is None:
+            return f"{self.upper_text}以内"
+        return f"{self.lower_text}至{self.upper_text}"
+
+
+@dataclass(frozen=True)
+class Bands:
+    """累进: the sum over the bands of the part of subject inside each band × its rate."""
+
+    subject: "Expr"
+    rows: tuple[BandRow, ...]
+    type: Type
+    span: Span
+
+    def at(self, x: Decimal) -> Decimal:
+        """The table's value where the subject is x (±Infinity allowed): for range reasoning.
+        It never falls as x grows (rates are ≥ 0)."""
+        wide = decimal.Context(prec=400)
+        total = Decimal(0)
+        for row in self.rows:
+            top = x if row.upper is None else min(x, row.upper)
+            part = max(Decimal(0), wide.subtract(top, row.lower))
+            if part and row.rate:
+                total = wide.add(total, wide.multiply(part, row.rate))
+        return total
+
+
+Expr = Union[Const, InputRef, ItemRef, LetRef, Arith, Logic, Not, Compare, Member, Cond, Call, Tiers, Lookup, ItemSum,
+             Bands]
 
 
 # ---------------------------------------------------------------- rules

@@ -14,11 +14,13 @@ the context's precision could raise decimal.Inexact on a valid application.
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 from . import catalogue, visitor
 from . import model as M
 from . import runtime as R
 from .diagnostics import Span
+from .units import exact_decimal
 
 PRECISION = R.EXACT.prec
 INPUT_LIMIT_TEXT = R.group(R.MAX_NUMBER)
@@ -90,6 +92,10 @@ class Bounds(visitor.Visitor[Digits]):
         if e.op == "×":
             (li, lf), (ri, rf) = self.visit(e.left), self.visit(e.right)
             result = (li + ri, lf + rf)
+        elif e.op == "÷":  # (#22 ratio) by a constant: times its reciprocal, a finite decimal
+            (li, lf) = self.visit(e.left)
+            (ri, rf) = of_value(exact_decimal(1 / Fraction(e.right.value))) if isinstance(e.right, M.Const) else self.visit(e.right)
+            result = (li + ri, lf + rf)  # a ratio is a fraction, compared only: bounded by its operands
         else:
             # A chain a ± b ± … of n terms: |sum| < n × 10^(widest integer digits), so it
             # gains at most len(str(n - 1)) digits, not one per term (a 1,000-term sum is fine).
@@ -110,6 +116,17 @@ class Bounds(visitor.Visitor[Digits]):
     def visit_Tiers(self, e: M.Tiers) -> Digits:
         self.visit(e.subject)
         return _widest(*(of_value(row.award) for row in e.rows))
+
+    # --- 除法、比例与累进 (#22 ratio)
+    def visit_Bands(self, e: M.Bands) -> Digits:
+        """Each band's part has the subject's digits; times its rate; n terms summed."""
+        subject = self.visit(e.subject)
+        terms = [(subject[0] + of_value(row.rate)[0], subject[1] + of_value(row.rate)[1]) for row in e.rows]
+        widest = _widest(*terms)
+        result = (widest[0] + len(str(len(terms) - 1)), widest[1])
+        if sum(result) > PRECISION:
+            self.overflows.append((e.span, sum(result)))
+        return result
 
     def visit_Lookup(self, e: M.Lookup) -> Digits:
         self.visit(e.subject)

@@ -127,6 +127,11 @@ class _Ranges(visitor.Visitor):
     def visit_Tiers(self, e: M.Tiers) -> Interval:
         return runtime.range_tiers(self.visit(e.subject), [r.threshold for r in e.rows], [r.award for r in e.rows])
 
+    # --- 除法、比例与累进 (#22 ratio)
+    def visit_Bands(self, e: M.Bands) -> Interval:
+        s = self.visit(e.subject)  # the table never falls as its subject grows
+        return Interval(e.at(s.lo), e.at(s.hi))
+
     def visit_Lookup(self, e: M.Lookup):
         options = self.visit(e.subject)
         return runtime.range_join([self.visit(branch) for option, branch in e.choices if option in options])

@@ -13,6 +13,7 @@ rounded once, to 0.01 元, half up.
 
 import datetime
 import decimal
+import fractions
 import heapq
 import re
 
@@ -91,16 +92,28 @@ def json_int(text):
 
 
 # ---------------------------------------------------------------- arithmetic
+# An amount computed from a ratio (divided by an input, #22) is an exact Fraction until the one
+# final rounding; Decimal arithmetic refuses a Fraction with TypeError, which sends the
+# operation (and only then: the common path pays nothing) to exact fractions.
 def add(a, b):
-    return EXACT.add(a, b)
+    try:
+        return EXACT.add(a, b)
+    except TypeError:
+        return settle(_q(a) + _q(b))
 
 
 def sub(a, b):
-    return EXACT.subtract(a, b)
+    try:
+        return EXACT.subtract(a, b)
+    except TypeError:
+        return settle(_q(a) - _q(b))
 
 
 def mul(a, b):
-    return EXACT.multiply(a, b)
+    try:
+        return EXACT.multiply(a, b)
+    except TypeError:
+        return settle(_q(a) * _q(b))
 
 
 # Every operation names its context: the caller's decimal context (precision 3,
@@ -112,13 +125,17 @@ _WIDE = decimal.Context(prec=200)
 
 
 def round_cents(value):
-    """The one rounding rule: to 0.01 元, half up."""
+    """The one rounding rule: to 0.01 元, half up (an exact fraction too: half up, away from zero)."""
+    if type(value) is fractions.Fraction:
+        cents = abs(value) * 100
+        whole = (cents.numerator * 2 + cents.denominator) // (2 * cents.denominator)
+        return _scaled(whole if value >= 0 else -whole, 2)
     return value.quantize(CENT, context=_ROUNDING)
 
 
 def cents_string(value):
     """'98765.42' — exactly two places, no exponent, no thousands separator."""
-    rounded = value.quantize(CENT, context=_ROUNDING)
+    rounded = round_cents(value) if type(value) is fractions.Fraction else value.quantize(CENT, context=_ROUNDING)
     if rounded == 0:
         rounded = rounded.copy_abs()  # never "-0.00"
     return str(rounded)  # exponent -2: str() never uses an exponent there, and costs less than format()
@@ -156,7 +173,10 @@ def _has_at_most(value, places):
 
 
 def group(value, places=0):
-    """1234567.891 -> '1,234,567.891': exact, thousands separated, at least `places` decimals."""
+    """1234567.891 -> '1,234,567.891': exact, thousands separated, at least `places` decimals;
+    a fraction with no finite decimal (an amount from a ratio): 约, to four decimals, for the reader."""
+    if type(value) is fractions.Fraction:
+        return "约 " + group(_about(value), places)
     text = format(value, ",f")  # every digit the value holds
     # The common shapes need no change: exactly two decimals, or a whole number for places=0.
     if places == 2 and text[-3:-2] == "." or places == 0 and "." not in text:
@@ -185,6 +205,8 @@ def show_number(value, unit):
 
 def show_yuan(value):
     """group(value, 2) + " 元", formatting once."""
+    if type(value) is fractions.Fraction:
+        return group(value, 2) + " 元"
     text = format(value, ",f")
     if text[-3:-2] == ".":  # exactly two decimals, as most amounts have
         return text + " 元"
@@ -822,6 +844,8 @@ def plain_json(value):
     t = type(value)
     if t is D:
         return format(value, "f")
+    if t is fractions.Fraction:  # exact: numerator/denominator (render_step reads it back)
+        return f"{value.numerator}/{value.denominator}"
     if t is datetime.date:
         return value.isoformat()
     if t is list:
@@ -895,13 +919,15 @@ def render_step(record):
     if kind == "value":
         return prefix + step_let(e["label"], e["text"], e["shown"], article)
     if kind == "formula":
-        return prefix + step_formula(e["text"], D(e["exact"]), e["cap"], e["capped"], D(record["value"]), article)
+        return prefix + step_formula(e["text"], exact_number(e["exact"]), e["cap"], e["capped"],
+                                     exact_number(record["value"]), article)
     if kind == "case":
         return prefix + step_case(e["text"], article)
     if kind == "unique":
         return step_unique(prefix, e["reason"], e["text"], record["value"] - 1, article)
     if kind == "sum":
-        return step_item_total(D(e["counted"]), D(e["pending"]), D(record["value"]), article)
+        return step_item_total(exact_number(e["counted"]), exact_number(e["pending"]), exact_number(record["value"]),
+                               article)
     if kind == "total_cap":
         return step_total_cap(D(e["whole"]), e["cap"], e["capped"], D(e["pending"]), D(record["value"]), article)
     raise ValueError(f"unknown trace record kind: {kind!r}")
@@ -1268,11 +1294,24 @@ def _range_mul_end(a, b):
     return _RANGE.multiply(a, b)
 
 
+def _range_floor(x):
+    # a quotient's end rounded outwards, so that the range stays sound (1/3 has no exact decimal)
+    return x if x.is_infinite() else _RANGE.next_minus(x)
+
+
+def _range_ceiling(x):
+    return x if x.is_infinite() else _RANGE.next_plus(x)
+
+
 def range_arith(op, a, b):
     if op == "+":
         return Interval(_RANGE.add(a.lo, b.lo), _RANGE.add(a.hi, b.hi))
     if op == "-":
         return Interval(_RANGE.subtract(a.lo, b.hi), _RANGE.subtract(a.hi, b.lo))
+    if op == "÷":  # (#22 ratio) by one positive value (a constant, or an answered input): scaled; else unknown
+        if b.point and b.lo > 0 and not b.lo.is_infinite():
+            return Interval(_range_floor(_RANGE.divide(a.lo, b.lo)), _range_ceiling(_RANGE.divide(a.hi, b.lo)))
+        return Interval(-INF, INF)
     ends = [_range_mul_end(x, y) for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
     return Interval(min(ends), max(ends))
 
@@ -1446,3 +1485,93 @@ def range_result(programme_id, statuses, low, high):
     return {"programme": programme_id, "statuses": sorted(statuses),
             "decided": next(iter(statuses)) if len(statuses) == 1 else None,
             "least": cents_string(low), "most": None if high is None else cents_string(high)}
+# ---------------------------------------------------------------- 除法、比例与累进 (#22 ratio)
+def div(a, b):
+    """a ÷ b for a constant divisor whose reciprocal is a finite decimal (the checker allows
+    no other constant): exact, like every other operation (a fraction stays one)."""
+    try:
+        return EXACT.divide(a, b)
+    except TypeError:
+        return settle(_q(a) / _q(b))
+
+
+def ratio(a, b):
+    """a ÷ b for a divisor that is not a constant: exact (a Fraction where no decimal holds it),
+    carried so to the one final rounding; the checker saw to it that b is not zero wherever
+    this runs."""
+    return settle(_q(a) / _q(b))
+
+
+def _q(x):
+    return x if type(x) is fractions.Fraction else fractions.Fraction(x)
+
+
+def settle(q):
+    """A fraction as the Decimal it equals where one does (1/4 -> 0.25), else itself."""
+    d = q.denominator
+    twos = (d & -d).bit_length() - 1
+    rest = d >> twos
+    fives = 0
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    if rest != 1:
+        return q
+    places = max(twos, fives)
+    return _scaled(q.numerator * (10 ** places // d), places)
+
+
+def _scaled(whole, places):
+    """whole × 10^-places, exactly (Decimal.scaleb would round to the context's precision)."""
+    return D(f"{whole}E-{places}")
+
+
+def exact_number(text):
+    """A trace's exact number back: '12.5' or, for a fraction, '1000/3'."""
+    if "/" in text:
+        return fractions.Fraction(text)
+    return D(text)
+
+
+def _about(q):
+    """A fraction shown to a reader: four decimals (more for a small one: four significant
+    digits, at most 20 decimals), half up — never used to decide."""
+    places = 4
+    while places < 20 and abs(q) * 10 ** places < 1000:
+        places += 1
+    scaled = abs(q) * 10 ** places
+    whole = (scaled.numerator * 2 + scaled.denominator) // (2 * scaled.denominator)
+    return _scaled(whole if q >= 0 else -whole, places)
+
+
+def show_ratio(q):
+    """A ratio as a percentage: exact where two decimals hold it, else 约 and rounded
+    (half up) for the reader only; decisions compare the exact fraction."""
+    scaled = _q(q) * 10000  # hundredths of a percent
+    if scaled.denominator == 1:
+        return f"{_scaled(scaled.numerator, 2).normalize(context=_WIDE):f}%"
+    n, d = abs(scaled.numerator), scaled.denominator
+    rounded = (2 * n + d) // (2 * d) * (1 if scaled >= 0 else -1)
+    return f"约 {_scaled(rounded, 2):f}%"
+
+
+def r_ratio(left, right, value):
+    return f"{left} ÷ {right}（= {show_ratio(value)}）"
+
+
+def r_quotient(left, right, value, unit):
+    """A quotient with a unit (元 ÷ 人 = 元/人): its value in that unit."""
+    return f"{left} ÷ {right}（= {show_number(value, unit)}）"
+
+
+def band_part(value, lower, upper):
+    """The part of value inside the band (lower, upper]; upper None: no upper bound."""
+    top = value if upper is None else min(value, upper)
+    return max(ZERO, sub(top, lower))
+
+
+def r_bands(subject, labels, parts, rates, unit):
+    """累进: each band that holds a part of the subject, with its part and rate."""
+    shown = [f"{label}部分 {show_number(part, unit)} × {rate}"
+             for index, (label, part, rate) in enumerate(zip(labels, parts, rates)) if index == 0 or part > 0]
+    return f"（{subject} 累进计算：{'；'.join(shown)}）"

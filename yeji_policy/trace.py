@@ -158,6 +158,11 @@ def figures_in(line: str, skip: int = 0) -> list[Figure]:
         if bare and following.unit and following.start == figure.end + 1 and line[figure.end] in _SERIES:
             found[index] = Figure(figure.text, figure.start, figure.end,
                                   _key(figure.text, following.unit, figure.text + following.unit), following.unit)
+        # "500万至2000万元" (#22 ratio: bands): the 万 of the first bound, its 元 left to the second.
+        elif (bare and following.unit.startswith("万") and line[figure.end:figure.end + 1] == "万"
+              and following.start == figure.end + 2 and line[figure.end + 1] in _SERIES):
+            found[index] = Figure(figure.text + "万", figure.start, figure.end + 1,
+                                  _key(figure.text, following.unit, figure.text + following.unit), following.unit)
     for word, key in WORDS.items():
         position = line.find(word, skip)
         while position >= 0:
@@ -183,7 +188,10 @@ def _ratio_key(match: re.Match) -> Key:
             return ("text", match.group())
 
 
-def literal_key(node: A.Quantity | A.Number) -> Key:
+def literal_key(node: A.Quantity | A.Number | A.Ratio) -> Key:
+    if isinstance(node, A.Ratio):  # 1:0.5, one figure, as the text's ratio (#22 ratio)
+        first, second = node.text.split(":")
+        return _ratio_key(_RATIO.fullmatch(f"{first}:{second}"))
     if isinstance(node, A.Number):
         return ("num", Decimal(node.text), ())
     return ("num", *parse_quantity(node.text))
@@ -191,7 +199,7 @@ def literal_key(node: A.Quantity | A.Number) -> Key:
 
 # ---------------------------------------------------------------- the rules' figures
 def _literals(node: object) -> Iterator[A.Quantity | A.Number]:
-    if isinstance(node, (A.Quantity, A.Number)):
+    if isinstance(node, (A.Quantity, A.Number, A.Ratio)):
         yield node
     elif isinstance(node, tuple):
         for item in node:

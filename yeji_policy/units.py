@@ -153,6 +153,17 @@ def _terminates(value: Fraction) -> bool:
     return q == 1
 
 
+def exact_decimal(value: Fraction) -> Decimal | None:
+    """A fraction as the Decimal it equals exactly; None when it has no finite decimal
+    expansion (1/3).  For division and ratio literals (#22 ratio)."""
+    if not _terminates(value):
+        return None
+    places = 0
+    while (value * 10 ** places).denominator != 1:
+        places += 1
+    return Decimal(f"{int(value * 10 ** places)}E-{places}")  # exact: scaleb rounds to the context
+
+
 def parse_quantity(text: str) -> tuple[Decimal, Dim]:
     """The exact value, in base units, and the dimension of a literal such as 15元/平方米/月.
 

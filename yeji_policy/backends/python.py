@@ -106,6 +106,8 @@ class _Printer(visitor.Visitor):
         return _ident(e.name)
 
     def visit_Arith(self, e: ir.Arith) -> str:
+        if e.op == "÷":  # a constant divisor divides exactly; any other gives a ratio (#22 ratio, check/ratio.py)
+            return f"{'div' if isinstance(e.right, ir.Const) else 'ratio'}({self.visit(e.left)}, {self.visit(e.right)})"
         return f"{_ARITH[e.op]}({self.visit(e.left)}, {self.visit(e.right)})"
 
     def visit_Logic(self, e: ir.Logic) -> str:

@@ -534,6 +534,25 @@ class _TableWalk(visitor.Visitor[None]):
         self.tables.append(Table(caption, ("档位", f"{describe.expr(e.subject)}达到", "金额"), rows, note))
         self.visit(e.subject, "")
 
+    # --- 累进 (#22 ratio): the band table, each band with its part's bounds and rate
+    def visit_Bands(self, e: M.Bands, within: str) -> None:
+        money = e.subject.type.dim == MONEY
+        rows = tuple(
+            (f"第{i}段", r.label,
+             figure(r.lower_text, r.lower, money) if r.lower_text else "0",
+             figure(r.upper_text, r.upper, money) if r.upper_text else "不设上限", r.rate_text,
+             f"【解释】{r.interpretation.note}" if r.interpretation else "")
+            for i, r in enumerate(e.rows, start=1))
+        caption = f"累进表：{describe.bands_name(e)}" + (f"（{within}）" if within else "")
+        subject = describe.expr(e.subject)
+        note = (f"{subject}按段拆分，每段只就落在该段内的部分按该段比例计算，各段相加（累进，不同于分档只取所达到的一档）。"
+                f"段的上限属于该段（如恰为{e.rows[0].upper_text or e.rows[0].lower_text}的部分全部按第1段计）；"
+                "边界值归入哪一段不影响累进的金额。")
+        if e.rows[-1].upper is not None:
+            note += f"超过{e.rows[-1].upper_text}的部分不计。"
+        self.tables.append(Table(caption, ("段", "范围", "下限（不含）", "上限（含）", "比例", "说明"), rows, note))
+        self.visit(e.subject, "")
+
     def _operands(self, e: M.Expr, within: str) -> None:
         for child in catalogue.children(e):
             self.visit(child, within)
@@ -730,6 +749,11 @@ class _Calculation(visitor.Visitor[None]):
         self.visit(e.let)
 
     def visit_Tiers(self, e: M.Tiers) -> None:
+        self.visit(e.subject)
+
+    def visit_Bands(self, e: M.Bands) -> None:  # 累进 (#22 ratio): a band's reading, and its subject's
+        for row in e.rows:
+            self._add(row.interpretation)
         self.visit(e.subject)
 
     def visit_Lookup(self, e: M.Lookup) -> None:

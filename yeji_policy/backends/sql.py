@@ -25,8 +25,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from .. import catalogue, ir, runtime, visitor
+from ..units import exact_decimal
 
 # The states of one field (and of a row): judged in SQL, or left to Python.
 OK, BAD, UNSURE = 0, 1, 2
@@ -372,6 +374,38 @@ def _compare(left, op: str, right) -> str:
     return f"{left.sql} {op} {right.sql}"
 
 
+# --- 除法、比例与累进 (#22 ratio)
+@dataclass(frozen=True)
+class Ratio:
+    """a ÷ b by a divisor that is not a constant: never divided in SQL (DuckDB would answer
+    in DOUBLE, or round), only compared, exactly, by cross-multiplying."""
+
+    num: Num
+    den: Num
+
+    @property
+    def sql(self) -> str:
+        """Anything but a comparison or a tier reads this: an amount computed from a ratio, which
+        would need a division DuckDB does not do exactly.  The Python engines decide it."""
+        raise SQLPrinterUnavailable(RATIO_REFUSED)
+
+    digits = sql
+
+
+RATIO_REFUSED = ("SQL 引擎不能计算以比例（除以申请人填报的数值，÷）算出的金额：它可能是无限小数，"
+                 "SQL 中无法精确计算；请用 Python 引擎（--engine python）")
+_REVERSED = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "=": "=", "<>": "<>"}
+
+
+def _ratio_compare(ratio: Ratio, op: str, other: Num) -> str:
+    """ratio op other, exactly: num op other × den where den > 0, reversed where den < 0.  The
+    checker keeps a zero divisor from every row that uses the comparison; it stays defined there."""
+    scaled = num(f"({other.sql} * {ratio.den.sql})",
+                 (other.digits[0] + ratio.den.digits[0], other.digits[1] + ratio.den.digits[1]))
+    return (f"CASE WHEN {ratio.den.sql} > 0 THEN {_compare(ratio.num, op, scaled)}"
+            f" ELSE {_compare(ratio.num, _REVERSED[op], scaled)} END")
+
+
 def _and(*conds: str | None) -> str:
     parts = [c for c in conds if c and c != "TRUE"]
     return "(" + " AND ".join(parts) + ")" if parts else "TRUE"
@@ -401,6 +435,11 @@ def _merge(branches: list[tuple[str, object]], default: object | None):
         arms = " ".join(f"WHEN {c} THEN {cast_to(v, digits)}" for c, v in branches)
         tail = f" ELSE {cast_to(default, digits)}" if default is not None else ""
         return num(f"CASE {arms}{tail} END", digits)
+    if isinstance(first, Ratio):  # (#22 ratio) a ratio set in branches: its two terms merged
+        if not all(isinstance(v, Ratio) for v in values):
+            return None  # defined on some branches only: nothing after them reads it
+        return Ratio(_merge([(c, v.num) for c, v in branches], default.num if default else None),
+                     _merge([(c, v.den) for c, v in branches], default.den if default else None))
     if isinstance(first, Outcome):
         return Outcome(_merge([(c, Val(v.kind, "text")) for c, v in branches],
                               Val(default.kind, "text") if default else Val("NULL", "text")).sql,
@@ -664,7 +703,11 @@ class RulesPrinter(visitor.Visitor):
 
     def visit_Arith(self, node: ir.Arith) -> Num:
         left, right = self.visit(node.left), self.visit(node.right)
-        if node.op == "×":
+        if node.op == "÷":  # (#22 ratio) by a constant: times its reciprocal, a finite decimal
+            if not isinstance(node.right, ir.Const):
+                return Ratio(left, right)
+            right = self._decimal(exact_decimal(1 / Fraction(node.right.value)))
+        if node.op in ("×", "÷"):
             digits = (left.digits[0] + right.digits[0], left.digits[1] + right.digits[1])
             return num(f"({left.sql} * {right.sql})", digits)
         digits = widest(left, right)
@@ -673,7 +716,12 @@ class RulesPrinter(visitor.Visitor):
 
     def visit_Compare(self, node: ir.Compare) -> Val:
         op = {"=": "=", "!=": "<>"}.get(node.op, node.op)
-        return Val(f"({_compare(self.visit(node.left), op, self.visit(node.right))})", "bool")
+        left, right = self.visit(node.left), self.visit(node.right)
+        if isinstance(left, Ratio):
+            return Val(f"({_ratio_compare(left, op, right)})", "bool")
+        if isinstance(right, Ratio):
+            return Val(f"({_ratio_compare(right, _REVERSED[op], left)})", "bool")
+        return Val(f"({_compare(left, op, right)})", "bool")
 
     def visit_Logic(self, node: ir.Logic) -> Val:
         op = "AND" if node.op == "且" else "OR"
@@ -719,7 +767,8 @@ class RulesPrinter(visitor.Visitor):
         subject = self.visit(node.subject)
         awards = [self._decimal(r.award) for r in node.rows] + [ZERO_NUM]
         digits = widest(*awards)
-        arms = " ".join(f"WHEN {_compare(subject, '>=', self._decimal(r.threshold))} THEN {cast_to(award, digits)}"
+        reaches = _ratio_compare if isinstance(subject, Ratio) else _compare
+        arms = " ".join(f"WHEN {reaches(subject, '>=', self._decimal(r.threshold))} THEN {cast_to(award, digits)}"
                         for r, award in reversed(list(zip(node.rows, awards))))
         return num(f"CASE {arms} ELSE {cast_to(ZERO_NUM, digits)} END", digits)
 

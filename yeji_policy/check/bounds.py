@@ -114,6 +114,10 @@ class _Bounds(Visitor):
             return left[0] + right[0], left[1] + right[1]
         if e.op == "-":
             return left[0] - right[1], left[1] - right[0]
+        if e.op == "÷":  # (#22 ratio) a constant divisor scales; a ratio is not bounded here
+            if not isinstance(e.right, M.Const) or right[0] <= 0:
+                return None
+            return left[0] / right[0], left[1] / right[0]
         products = [_times(a, b) for a in left for b in right]
         return min(products), max(products)
 
@@ -132,6 +136,10 @@ class _Bounds(Visitor):
     def visit_Tiers(self, e: M.Tiers) -> Interval | None:
         awards = [Decimal(0)] + [row.award for row in e.rows]  # below the first threshold: 0
         return min(awards), max(awards)
+
+    def visit_Bands(self, e: M.Bands) -> Interval | None:  # 累进 (#22 ratio): never falls as its subject grows
+        subject = self.visit(e.subject)
+        return None if subject is None else (e.at(subject[0]), e.at(subject[1]))
 
     def visit_Lookup(self, e: M.Lookup) -> Interval | None:
         return _hull(*(self.visit(choice) for _, choice in e.choices))

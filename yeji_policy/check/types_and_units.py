@@ -17,7 +17,7 @@ from .. import keywords, precision
 from .. import model as M
 from ..diagnostics import Span
 from ..units import MONEY, describe, multiply
-from . import sums, tables
+from . import ratio, sums, tables
 from .bounds import lowest
 from .context import Context, first_here, suggest
 from .literals import literal
@@ -41,6 +41,7 @@ class TypesPass:
         self.nesting = 0  # 若, 按 and 情形 open around the expression being checked
         self.in_per_item = False
         self.facts: list[M.Expr] = []  # conditions that hold where the rule being checked stands (for W0410)
+        self.ratio_allowed = False  # in an amount: a ratio may stand there (check/ratio.py)
 
     def literal(self, node) -> tuple[Decimal, tuple] | None:
         return literal(self.ctx, node)
@@ -63,6 +64,7 @@ class TypesPass:
         amount = None
         amount_seen: A.AmountRule | None = None
         known = len(self.facts)  # the 要求 of an enclosing programme hold inside 逐项 too
+        self.ratio_allowed = False
         for rule in rules_ast:
             if amount_seen:
                 ctx.error("E0512", "“金额 = …”须是最后一条规则", rule.span)
@@ -71,7 +73,9 @@ class TypesPass:
                     ctx.error("E0505", "“金额 = …”重复", rule.span, related=first_here(amount_seen.span, "首次出现于此"))
                     continue
                 amount_seen = rule
+                outside, self.ratio_allowed = self.ratio_allowed, True
                 amount = self.amount(rule.amount, scope)
+                self.ratio_allowed = outside
             elif isinstance(rule, A.Require):
                 cond = self.expect_type(rule.cond, scope, "bool", "要求的条件")
                 interp = ctx.interp(rule.interp, "条件", scope.article, scope.programme, "condition")
@@ -186,6 +190,7 @@ class TypesPass:
 
     def cases(self, node: A.Cases, scope: Scope):
         cases = []
+        failed = len(self.facts)  # a later case is tried only where the earlier ones failed (check/ratio.py)
         for index, case in enumerate(node.cases):
             cond = None
             if case.cond is None:
@@ -206,6 +211,9 @@ class TypesPass:
                 result = M.IneligibleOutcome(outcome.reason.value, outcome.span)
             if result is not None and (cond is not None or case.cond is None):
                 cases.append(M.Case(cond, result, case.span))
+            if cond is not None:
+                self.facts.append(M.Not(cond, M.BOOL, case.span))
+        del self.facts[failed:]
         if node.cases[-1].cond is not None:
             self.ctx.error("E0514", "“情形”须以“其他: …”结尾，说明其余情形如何处理", node.span,
                            "原文未作规定的情形写作：其他: 审核 \"原因\"")
@@ -296,6 +304,10 @@ class TypesPass:
             return self.nested(node, scope, lambda: tables.lookup(self, node, scope))
         if isinstance(node, A.ItemSum):  # 令 x = 逐项 … (#22)
             return sums.item_sum(self, node, scope)
+        if isinstance(node, A.Ratio):  # 除法、比例与累进 (#22 ratio)
+            return ratio.ratio_literal(self, node)
+        if isinstance(node, A.Bands):
+            return ratio.bands(self, node, scope)
         raise TypeError(node)  # pragma: no cover - the grammar has no other node
 
     def conditional(self, node: A.If, scope: Scope):
@@ -327,6 +339,8 @@ class TypesPass:
                 return None
         if node.op == "×":
             return M.Arith("×", left, right, M.Type("num", multiply(left.type.dim, right.type.dim)), node.span)
+        if node.op == "÷":
+            return ratio.divide(self, node, left, right)
         if left.type.dim != right.type.dim:
             self.ctx.error("E0302", f"单位不一致：{describe(left.type.dim)} {node.op} {describe(right.type.dim)}", node.span,
                            "只有相同单位的量才能相加减")
