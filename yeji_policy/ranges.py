@@ -54,6 +54,25 @@ def _point(v: Decimal) -> Interval:
     return Interval(Decimal(v), Decimal(v))
 
 
+# --- dates in rules (#22): exact where every date is known, else what the call can be at all
+_DATE_CALLS = {"days": runtime.days_between, "year": runtime.year_of, "year_index": runtime.year_index,
+               "full_months": runtime.full_months, "full_days": runtime.full_days}
+
+
+def _date_call(func: str, args):
+    dates = args[:2] if func in ("days", "year_index", "full_months", "full_days") else args[:1]
+    if all(d is not ANY and len(d) == 1 for d in dates):
+        concrete = [next(iter(d)) for d in dates]
+        if func in ("full_months", "full_days"):
+            if args[2].point:
+                return frozenset((_DATE_CALLS[func](*concrete, args[2].lo),))
+        else:
+            return _point(_DATE_CALLS[func](*concrete))
+    if func in ("full_months", "full_days"):
+        return frozenset((True, False))
+    return Interval(Decimal(1), Decimal(9999)) if func == "year" else Interval(Decimal(0), INF)
+
+
 def _hull(a, b):
     """The join of two abstract values of one type."""
     if isinstance(a, Interval):
@@ -156,6 +175,8 @@ class _Ranges(visitor.Visitor):
             return Interval(min(a.lo for a in args), min(a.hi for a in args))
         if e.func == "max":
             return Interval(max(a.lo for a in args), max(a.hi for a in args))
+        if e.func in _DATE_CALLS:
+            return _date_call(e.func, args)
         dates = args[:2] if e.func == "months" else args[:3]
         if all(d is not ANY and len(d) == 1 for d in dates):
             concrete = [next(iter(d)) for d in dates]

@@ -13,6 +13,7 @@ and which are checked again here before use as a suffix.
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 from importlib import resources
@@ -38,6 +39,8 @@ def _lit(value) -> str:
             f"({inner})" if isinstance(value, tuple) else f"[{inner}]")
     if isinstance(value, dict):
         return "{" + ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, datetime.date):  # a date in a rule (#22): three integers
+        return f"datetime.date({value.year!r}, {value.month!r}, {value.day!r})"
     raise TypeError(type(value))
 
 
@@ -69,7 +72,10 @@ class _Constants:
 _ARITH = {"+": "add", "-": "sub", "×": "mul"}
 _LOGIC = {"且": "and", "或": "or"}
 _CALLS = {"min": "min", "max": "max", "months": "months_between", "overlap_months": "overlap_months",
-          "round_cents": "round_cents", "add": "add"}
+          "round_cents": "round_cents", "add": "add",
+          # dates in rules (#22)
+          "days": "days_between", "year": "year_of", "full_months": "full_months", "full_days": "full_days",
+          "year_index": "year_index"}
 _RENDER = re.compile(r"r_[a-z_]+|show_yuan")  # runtime functions that build explanation texts
 _KIND = re.compile(r"[a-z_]+")  # step_<kind>, reason_<kind>
 
