@@ -377,3 +377,48 @@ def test_spark_sql_of_dates_uses_sparks_own_date_functions(loaded):
     text = "\n".join(texts).upper()
     assert "TO_MONTHS" not in text and "TO_DAYS" not in text and "DATEDIFF(DAY" not in text
     assert "ADD_MONTHS(" in text and "DATE_ADD(" in text and "DATEDIFF(" in text
+
+
+PERIOD_BY_A_DATE = '''文件 {
+  发文机关 "示例区人民政府"
+  标题 "网点建设"
+  版本 "0.1"
+}
+
+章 一 "补助" {
+  条 1 "网点补助" {
+    > 1．网点补助。对2017年1月1日至2017年12月31日新建的网点，须经验收合格；每个网点补助2万元。
+  }
+
+  项目 stations "网点补助" {
+    条款 1
+    摘录 "对2017年1月1日至2017年12月31日新建的网点，须经验收合格；每个网点补助2万元"
+    申请主体 "网点建设主体"
+    资金来源 "区财政"
+    兑现条件 "原文未规定"
+    输入 {
+      built_on: 日期 "建成日期"
+      accepted: 是否 "验收合格"
+    }
+    期间 自 2017年1月1日 至 2017年12月31日 按 built_on {
+      要求 accepted 否则 不符合 "2017年新建的网点未验收合格"
+    }
+    金额 = 2万元
+  }
+}
+'''
+
+
+def test_a_period_judged_by_a_date_the_rule_names():
+    """期间 … 按 建成日期: the rule applies by the date it names, not the application date (which the
+    programme then does not ask for)."""
+    policy, diagnostics = check.check_source(PERIOD_BY_A_DATE, "stations.policy")
+    assert policy is not None and diagnostics == [], diagnostics
+    assert [f.name for f in policy.programme("stations").fields] == ["built_on", "accepted"]
+    module = generated_engine(policy)
+    for built, accepted, status in (("2016-12-31", False, "eligible"), ("2017-01-01", False, "ineligible"),
+                                    ("2017-12-31", True, "eligible"), ("2017-12-31", False, "ineligible"),
+                                    ("2018-01-01", False, "eligible")):
+        result = both(policy, module, "stations", {"built_on": built, "accepted": accepted})
+        assert result["status"] == status, built
+    assert fmt.format_source(PERIOD_BY_A_DATE) == PERIOD_BY_A_DATE
