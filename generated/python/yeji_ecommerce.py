@@ -156,6 +156,53 @@ def overlap_months(start, end, window_start, window_months):
     return D(max(0, last - first + 1))
 
 
+# ---------------------------------------------------------------- dates in rules (#22)
+# The calendar reading of "N个月/N年 after a day": the same day of the month N months on, or
+# the month's last day where it has no such day (2024-02-29 + 12个月 = 2025-02-28).  The sheets
+# show this reading as an interpretation wherever a rule counts full years or months.
+def add_months(day, months):
+    index = month_index(day) + int(months)
+    year, month = divmod(index, 12)
+    month += 1
+    last = (datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)).day
+    return datetime.date(year, month, min(day.day, last))
+
+
+def days_between(start, end):
+    """Days from start to end, both days counted; 0 when end is before start."""
+    return D(max(0, (end - start).days + 1))
+
+
+def year_of(day):
+    return D(day.year)
+
+
+def full_months(start, end, length):
+    """Whether, from start, `length` calendar months are complete on end (end ≥ start + length)."""
+    if month_index(start) + int(length) > month_index(datetime.date.max):
+        return False
+    return end >= add_months(start, length)
+
+
+def full_days(start, end, length):
+    """Whether, from start, `length` days are complete on end (end ≥ start + length days)."""
+    try:
+        return end >= start + datetime.timedelta(days=int(length))
+    except OverflowError:
+        return False
+
+
+def year_index(start, day):
+    """Which year, counted from start (第1年 = start up to the day before its first anniversary),
+    day falls in; 0 when day is before start."""
+    if day < start:
+        return D(0)
+    years = day.year - start.year
+    if month_index(start) + 12 * years > month_index(datetime.date.max) or add_months(start, 12 * years) > day:
+        years -= 1
+    return D(years + 1)
+
+
 # ---------------------------------------------------------------- showing numbers
 _PLACES = {0: D(1), 2: CENT}
 _STRICT = decimal.Context(prec=200, traps=[decimal.Inexact])
@@ -726,6 +773,14 @@ def r_call(func, args):
         return f"最大（{'，'.join(args)}）"
     if func == "months":
         return f"{args[0]} 至 {args[1]} 的月数"
+    if func == "days":
+        return f"{args[0]} 至 {args[1]} 的天数"
+    if func == "year":
+        return f"{args[0]} 的年份"
+    if func in ("full_months", "full_days"):
+        return f"自{args[0]} 至 {args[1]} 满 {args[2]}"
+    if func == "year_index":
+        return f"{args[1]} 所在的年度（自{args[0]} 起计）"
     return f"{args[0]} 至 {args[1]} 中落在自{args[2]} 当月起 {args[3]} 内的月数"
 
 
@@ -951,7 +1006,14 @@ def take_date(application, in_force, meta, errors):
     outside this version's period (in_force: versions.period_data) or the programme's own."""
     if type(application) is not dict or APPLICATION_DATE not in application:
         return application
-    rest = {k: v for k, v in application.items() if k != APPLICATION_DATE}
+    # A programme whose rules read the application date asks for it as an input (#22): it stays in the application.
+    asked = any(spec["name"] == APPLICATION_DATE for spec in meta["inputs"])
+    rest = application if asked else {k: v for k, v in application.items() if k != APPLICATION_DATE}
+    if asked:
+        try:
+            plain_date(application[APPLICATION_DATE])
+        except NotPlain:
+            return rest  # no date at all: the form's own check of the input says so, once
     problem = date_problem(application[APPLICATION_DATE], in_force, meta)
     if problem is not None:
         errors.append({"path": APPLICATION_DATE, "message": problem})
@@ -1018,7 +1080,7 @@ def match_profile(programmes, evaluate, partial, constraints, profile, in_force=
             specs.setdefault(spec["name"], spec)
     dated = type(profile) is dict and APPLICATION_DATE in profile
     day = profile[APPLICATION_DATE] if dated else None
-    if dated:
+    if dated and APPLICATION_DATE not in specs:  # kept as an answer where a programme's rules read it (#22)
         profile = {k: v for k, v in profile.items() if k != APPLICATION_DATE}
     errors = []
     values = {}
@@ -1304,8 +1366,26 @@ def _range_known(values):
     return None
 
 
+_RANGE_DATE_CALLS = {"days": days_between, "year": year_of, "year_index": year_index,
+                     "full_months": full_months, "full_days": full_days}
+
+
+def _range_date_call(func, args):
+    """天数/年份/满/逐年's year (#22 dates): exact where every date is known, else what the call can be at all."""
+    known = _range_known(args[:1] if func == "year" else args[:2])
+    if func in ("full_months", "full_days"):
+        if known and args[2].point:
+            return frozenset((_RANGE_DATE_CALLS[func](*known, args[2].lo),))
+        return YES_OR_NO
+    if known:
+        return range_point(_RANGE_DATE_CALLS[func](*known))
+    return Interval(D(1), D(9999)) if func == "year" else Interval(ZERO, INF)
+
+
 def range_call(func, *args):
-    """min, max, months and overlap_months over abstract values."""
+    """min, max, months, overlap_months and the date calls over abstract values."""
+    if func in _RANGE_DATE_CALLS:
+        return _range_date_call(func, args)
     if func == "min":
         return Interval(min(a.lo for a in args), min(a.hi for a in args))
     if func == "max":

@@ -13,6 +13,7 @@ and which are checked again here before use as a suffix.
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 from importlib import resources
@@ -38,6 +39,8 @@ def _lit(value) -> str:
             f"({inner})" if isinstance(value, tuple) else f"[{inner}]")
     if isinstance(value, dict):
         return "{" + ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, datetime.date):  # a date in a rule (#22): three integers
+        return f"datetime.date({value.year!r}, {value.month!r}, {value.day!r})"
     raise TypeError(type(value))
 
 
@@ -69,7 +72,10 @@ class _Constants:
 _ARITH = {"+": "add", "-": "sub", "×": "mul"}
 _LOGIC = {"且": "and", "或": "or"}
 _CALLS = {"min": "min", "max": "max", "months": "months_between", "overlap_months": "overlap_months",
-          "round_cents": "round_cents", "add": "add"}
+          "round_cents": "round_cents", "add": "add",
+          # dates in rules (#22)
+          "days": "days_between", "year": "year_of", "full_months": "full_months", "full_days": "full_days",
+          "year_index": "year_index"}
 _RENDER = re.compile(r"r_[a-z_]+|show_yuan")  # runtime functions that build explanation texts
 _KIND = re.compile(r"[a-z_]+")  # step_<kind>, reason_<kind>
 
@@ -382,6 +388,10 @@ def _assigned(statements) -> set[str]:
     return {s.var for s in statements if isinstance(s, ir.Compute)}
 
 
+# the calls runtime.range_call reasons about (the date calls of #22 included)
+_RANGE_CALLS = ("min", "max", "months", "overlap_months", "days", "year", "year_index", "full_months", "full_days")
+
+
 class _RangePrinter(visitor.Visitor):
     """Prints a programme's `ranges` statements as a function over abstract values
     (runtime.range_*): values become ranges, rules the lists `fails` (whether each
@@ -422,7 +432,7 @@ class _RangePrinter(visitor.Visitor):
         return f"range_member({self.visit(e.operand)}, {_lit(tuple(e.values))})"
 
     def visit_Call(self, e: ir.Call) -> str:
-        if e.func not in ("min", "max", "months", "overlap_months"):
+        if e.func not in _RANGE_CALLS:
             raise ValueError(f"no range for {e.func!r}")
         return f"range_call({_lit(e.func)}, {', '.join(self.visit(a) for a in e.args)})"
 

@@ -17,7 +17,7 @@ from .. import keywords, precision
 from .. import model as M
 from ..diagnostics import Span
 from ..units import MONEY, describe, multiply
-from . import tables
+from . import dates, tables
 from .bounds import lowest
 from .context import Context, first_here, suggest
 from .literals import literal
@@ -41,6 +41,7 @@ class TypesPass:
         self.nesting = 0  # 若, 按 and 情形 open around the expression being checked
         self.in_per_item = False
         self.facts: list[M.Expr] = []  # conditions that hold where the rule being checked stands (for W0410)
+        self.dates: dates.DatesPass | None = None  # set by check.run: dates in rules (#22, #16)
 
     def literal(self, node) -> tuple[Decimal, tuple] | None:
         return literal(self.ctx, node)
@@ -72,6 +73,7 @@ class TypesPass:
                     continue
                 amount_seen = rule
                 amount = self.amount(rule.amount, scope)
+                rules.extend(self.dates.take_steps())  # 逐年's year, a step before the amount
             elif isinstance(rule, A.Require):
                 cond = self.expect_type(rule.cond, scope, "bool", "要求的条件")
                 interp = ctx.interp(rule.interp, "条件", scope.article, scope.programme, "condition")
@@ -97,6 +99,8 @@ class TypesPass:
                     rules.append(let)
                 else:
                     scope.broken.add(name)
+            elif isinstance(rule, A.Period):
+                rules.extend(self.dates.period(self, rule, scope))
             elif isinstance(rule, A.Unique):
                 if top_level:
                     ctx.error("E0506", "“唯一”只能用在“逐项”块内", rule.span)
@@ -135,6 +139,8 @@ class TypesPass:
             return M.Formula(expr, interp, cap, node.span)
         if isinstance(node, A.Cases):
             return self.nested(node, scope, lambda: self.cases(node, scope))
+        if isinstance(node, A.PerYear):
+            return self.nested(node, scope, lambda: self.dates.per_year(self, node, scope))
         return self.per_item(node, scope)
 
     def per_item(self, node: A.PerItem, scope: Scope):
@@ -277,6 +283,8 @@ class TypesPass:
             return tables.tiers(self, node, scope)
         if isinstance(node, A.Lookup):
             return self.nested(node, scope, lambda: tables.lookup(self, node, scope))
+        if isinstance(node, dates.DATE_NODES + (dates._YearIs,)):
+            return self.dates.expr(node, scope)
         raise TypeError(node)  # pragma: no cover - the grammar has no other node
 
     def conditional(self, node: A.If, scope: Scope):
@@ -297,6 +305,8 @@ class TypesPass:
             if left is None or right is None:
                 return None
             return M.Logic(node.op, left, right, M.BOOL, node.span)
+        if self.dates.dash_date(node):
+            return None
         left = self.expr(node.left, scope)
         right = self.expr(node.right, scope)
         if left is None or right is None:
@@ -384,6 +394,8 @@ class TypesPass:
                     ctx.error("E0302", f"“{node.func.value}”的参数类型或单位不一致：{first} 与 {arg.type}", src.span)
                     return None
             return M.Call(func, tuple(args), first, node.span)
+        if func in dates.FUNCS:
+            return self.dates.call(node, func, args)
         expected = 2 if func == "months" else 4
         if len(args) != expected:
             ctx.error("E0402", f"“{node.func.value}”需要{expected}个参数，此处为{len(args)}个", node.span)
