@@ -676,7 +676,7 @@ def result(meta, status, amount, steps, reasons, interpretations, amount_if_appr
     module prints a specialised render_step per step); None: rendered here."""
     if texts is None:
         texts = [render_step(record) for record in steps]
-    amount = cents_string(amount) if status != "ineligible" else "0.00"
+    amount = "0.00" if status == "ineligible" or amount is ZERO else cents_string(amount)  # cents_string(ZERO)
     if amount_if_approved is None:  # one dict display, in the catalogue's order of keys
         return {"programme": meta["id"], "programme_name": meta["name"], "status": status, "amount": amount,
                 "article": meta["article"], "funding_source": meta["funding_source"],

@@ -690,7 +690,7 @@ def result(meta, status, amount, steps, reasons, interpretations, amount_if_appr
     module prints a specialised render_step per step); None: rendered here."""
     if texts is None:
         texts = [render_step(record) for record in steps]
-    amount = cents_string(amount) if status != "ineligible" else "0.00"
+    amount = "0.00" if status == "ineligible" or amount is ZERO else cents_string(amount)  # cents_string(ZERO)
     if amount_if_approved is None:  # one dict display, in the catalogue's order of keys
         return {"programme": meta["id"], "programme_name": meta["name"], "status": status, "amount": amount,
                 "article": meta["article"], "funding_source": meta["funding_source"],
@@ -1733,7 +1733,7 @@ def _programme_art09_venue_fitout(values):
     steps, failed, reviews, notes = [], [], [], [{'id': 'art09_venue_fitout.applicant', 'article': 9, 'subject': '申请主体', 'note': '原文未写申请主体，按受补助的农村电子商务公共服务中心的建设者理解'}]
     texts = []  # the steps in Chinese, beside their records
     input_1 = values['venue_acceptance_passed']
-    input_2 = format(values['venue_fitout_investment'], 'f')
+    input_2 = text if 'E' not in (text := str(values['venue_fitout_investment'])) else format(values['venue_fitout_investment'], 'f')
     # 第9条 要求（源文件第216行）
     v1 = values['venue_acceptance_passed']
     t1 = ('验收合格（是）' if v1 else '验收合格（否）')
@@ -1754,7 +1754,7 @@ def _programme_art09_venue_fitout(values):
         value_v4 = _K3
     taken = round_cents(value_v4)
     formula_shown = show_yuan(v4)
-    steps.append({'id': 'art09_venue_fitout.formula.1', 'kind': 'formula', 'article': 9, 'clause': {'excerpt': _K1, 'start': 159, 'end': 217}, 'inputs': {'venue_fitout_investment': input_2}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t4, 'exact': format(v4, 'f'), 'cap': cap_shown, 'capped': capped}})
+    steps.append({'id': 'art09_venue_fitout.formula.1', 'kind': 'formula', 'article': 9, 'clause': {'excerpt': _K1, 'start': 159, 'end': 217}, 'inputs': {'venue_fitout_investment': input_2}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t4, 'exact': text if 'E' not in (text := str(v4)) else format(v4, 'f'), 'cap': cap_shown, 'capped': capped}})
     texts.append(t4 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + show_yuan(taken) + '【第9条】' if capped else t4 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第9条】' if taken != v4 else t4 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第9条】')
     outcome_v2 = Outcome('pay', value_v4, ZERO, [])
     return steps, failed, reviews, outcome_v2, notes, texts
@@ -1793,7 +1793,7 @@ def _programme_art09_equipment(values):
     steps, failed, reviews, notes = [], [], [], [{'id': 'art09_equipment.applicant', 'article': 9, 'subject': '申请主体', 'note': '原文未写申请主体，按受补助的农村电子商务公共服务中心的建设者理解'}]
     texts = []  # the steps in Chinese, beside their records
     input_1 = values['equipment_audit_passed']
-    input_2 = format(values['equipment_investment'], 'f')
+    input_2 = text if 'E' not in (text := str(values['equipment_investment'])) else format(values['equipment_investment'], 'f')
     # 第9条 要求（源文件第239行）
     v1 = values['equipment_audit_passed']
     t1 = ('审计验收合格（是）' if v1 else '审计验收合格（否）')
@@ -1815,7 +1815,7 @@ def _programme_art09_equipment(values):
         value_v4 = _K8
     taken = round_cents(value_v4)
     formula_shown = show_yuan(v4)
-    steps.append({'id': 'art09_equipment.formula.1', 'kind': 'formula', 'article': 9, 'clause': {'excerpt': _K6, 'start': 218, 'end': 262}, 'inputs': {'equipment_investment': input_2}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t4, 'exact': format(v4, 'f'), 'cap': cap_shown, 'capped': capped}})
+    steps.append({'id': 'art09_equipment.formula.1', 'kind': 'formula', 'article': 9, 'clause': {'excerpt': _K6, 'start': 218, 'end': 262}, 'inputs': {'equipment_investment': input_2}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t4, 'exact': text if 'E' not in (text := str(v4)) else format(v4, 'f'), 'cap': cap_shown, 'capped': capped}})
     texts.append(t4 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + show_yuan(taken) + '【第9条】' if capped else t4 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第9条】' if taken != v4 else t4 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第9条】')
     outcome_v2 = Outcome('pay', value_v4, ZERO, [])
     return steps, failed, reviews, outcome_v2, notes, texts
@@ -1859,8 +1859,8 @@ def _programme_art10_park_rent(values):
     input_3 = values['claim_from'].isoformat()
     input_4 = values['claim_to'].isoformat()
     input_5 = values['move_in_date'].isoformat()
-    input_6 = format(values['leased_area_m2'], 'f')
-    input_7 = format(values['rent_paid'], 'f')
+    input_6 = text if 'E' not in (text := str(values['leased_area_m2'])) else format(values['leased_area_m2'], 'f')
+    input_7 = text if 'E' not in (text := str(values['rent_paid'])) else format(values['rent_paid'], 'f')
     # 第10条 要求（源文件第335行）
     v1 = values['enterprise_kind']
     t1 = _K11[v1]
@@ -1916,7 +1916,7 @@ def _programme_art10_park_rent(values):
         value_v14 = v15
     taken = round_cents(value_v14)
     formula_shown = show_yuan(v14)
-    steps.append({'id': 'art10_park_rent.formula.1', 'kind': 'formula', 'article': 10, 'clause': {'excerpt': _K12, 'start': 80, 'end': 141}, 'inputs': {'claim_from': input_3, 'claim_to': input_4, 'leased_area_m2': input_6, 'move_in_date': input_5, 'rent_paid': input_7}, 'value': str(taken), 'interpretations': ['art10_park_rent.cap'], 'explanation': {'text': t14, 'exact': format(v14, 'f'), 'cap': cap_shown, 'capped': capped}})
+    steps.append({'id': 'art10_park_rent.formula.1', 'kind': 'formula', 'article': 10, 'clause': {'excerpt': _K12, 'start': 80, 'end': 141}, 'inputs': {'claim_from': input_3, 'claim_to': input_4, 'leased_area_m2': input_6, 'move_in_date': input_5, 'rent_paid': input_7}, 'value': str(taken), 'interpretations': ['art10_park_rent.cap'], 'explanation': {'text': t14, 'exact': text if 'E' not in (text := str(v14)) else format(v14, 'f'), 'cap': cap_shown, 'capped': capped}})
     texts.append(t14 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + show_yuan(taken) + '【第10条】' if capped else t14 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第10条】' if taken != v14 else t14 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第10条】')
     outcome_v10 = Outcome('pay', value_v14, ZERO, [])
     return steps, failed, reviews, outcome_v10, notes, texts
@@ -1971,7 +1971,7 @@ def _validate_art10_park_rent(application, errors):
         try:
             if application.keys() == _K20:
                 return {
-                    'enterprise_kind': plain_option(application['enterprise_kind'], _K21),
+                    'enterprise_kind': (value if type(value := application['enterprise_kind']) is str and value in _K21 else not_plain()),
                     'in_ecommerce_park': (value if type(value := application['in_ecommerce_park']) is bool else not_plain()),
                     'leased_area_m2': plain_number(application['leased_area_m2'], None, None),
                     'move_in_date': plain_date(application['move_in_date']),
@@ -2001,7 +2001,7 @@ def _programme_art10_rural_logistics(values):
     texts = []  # the steps in Chinese, beside their records
     input_1 = values['serves_rural_ecommerce']
     input_2 = values['logistics_operator_kind']
-    input_3 = format(values['logistics_investment'], 'f')
+    input_3 = text if 'E' not in (text := str(values['logistics_investment'])) else format(values['logistics_investment'], 'f')
     # 第10条 要求（源文件第369行）
     v1 = values['serves_rural_ecommerce']
     t1 = ('开展面向本区农村电子商务的综合物流信息服务及物流配送（是）' if v1 else '开展面向本区农村电子商务的综合物流信息服务及物流配送（否）')
@@ -2031,7 +2031,7 @@ def _programme_art10_rural_logistics(values):
         value_v6 = _K3
     taken = round_cents(value_v6)
     formula_shown = show_yuan(v6)
-    steps.append({'id': 'art10_rural_logistics.formula.1', 'kind': 'formula', 'article': 10, 'clause': {'excerpt': _K22, 'start': 157, 'end': 240}, 'inputs': {'logistics_investment': input_3}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t6, 'exact': format(v6, 'f'), 'cap': cap_shown, 'capped': capped}})
+    steps.append({'id': 'art10_rural_logistics.formula.1', 'kind': 'formula', 'article': 10, 'clause': {'excerpt': _K22, 'start': 157, 'end': 240}, 'inputs': {'logistics_investment': input_3}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t6, 'exact': text if 'E' not in (text := str(v6)) else format(v6, 'f'), 'cap': cap_shown, 'capped': capped}})
     texts.append(t6 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + show_yuan(taken) + '【第10条】' if capped else t6 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第10条】' if taken != v6 else t6 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第10条】')
     outcome_v4 = Outcome('pay', value_v6, ZERO, [])
     return steps, failed, reviews, outcome_v4, notes, texts
@@ -2065,7 +2065,7 @@ def _validate_art10_rural_logistics(application, errors):
         try:
             if application.keys() == _K27:
                 return {
-                    'logistics_operator_kind': plain_option(application['logistics_operator_kind'], _K28),
+                    'logistics_operator_kind': (value if type(value := application['logistics_operator_kind']) is str and value in _K28 else not_plain()),
                     'serves_rural_ecommerce': (value if type(value := application['serves_rural_ecommerce']) is bool else not_plain()),
                     'logistics_investment': plain_money(application['logistics_investment']),
                 }
@@ -2084,7 +2084,7 @@ def _programme_art11_service_center_operation(values):
     input_3 = values['has_rural_platform']
     input_4 = values['collects_transaction_data']
     input_5 = str(values['online_pavilions'])
-    input_6 = format(values['operation_cost'], 'f')
+    input_6 = text if 'E' not in (text := str(values['operation_cost'])) else format(values['operation_cost'], 'f')
     # 第11条 要求（源文件第473行）
     v1 = values['well_organised']
     t1 = ('机构健全、制度完善、分工明确、管理规范（是）' if v1 else '机构健全、制度完善、分工明确、管理规范（否）')
@@ -2136,7 +2136,7 @@ def _programme_art11_service_center_operation(values):
         value_v9 = _K32
     taken = round_cents(value_v9)
     formula_shown = show_yuan(v9)
-    steps.append({'id': 'art11_service_center_operation.formula.1', 'kind': 'formula', 'article': 11, 'clause': {'excerpt': _K29, 'start': 41, 'end': 319}, 'inputs': {'operation_cost': input_6}, 'value': str(taken), 'interpretations': ['art11_service_center_operation.cap'], 'explanation': {'text': t9, 'exact': format(v9, 'f'), 'cap': cap_shown, 'capped': capped}})
+    steps.append({'id': 'art11_service_center_operation.formula.1', 'kind': 'formula', 'article': 11, 'clause': {'excerpt': _K29, 'start': 41, 'end': 319}, 'inputs': {'operation_cost': input_6}, 'value': str(taken), 'interpretations': ['art11_service_center_operation.cap'], 'explanation': {'text': t9, 'exact': text if 'E' not in (text := str(v9)) else format(v9, 'f'), 'cap': cap_shown, 'capped': capped}})
     texts.append(t9 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + show_yuan(taken) + '【第11条】' if capped else t9 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第11条】' if taken != v9 else t9 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第11条】')
     outcome_v7 = Outcome('pay', value_v9, ZERO, [])
     return steps, failed, reviews, outcome_v7, notes, texts
@@ -2208,7 +2208,7 @@ def _programme_art11_pavilion(values):
     """Programme art11_pavilion: 第11条 (policy source line 482)."""
     steps, failed, reviews, notes = [], [], [], [{'id': 'art11_pavilion.applicant', 'article': 11, 'subject': '申请主体', 'note': '原文本句未写申请主体，按本条前文“电子商务运营企业”理解'}, {'id': 'art11_pavilion.funding_source', 'article': 11, 'subject': '资金来源', 'note': '原文本句未写明出资方，按本条前一句“区财政对其运营维护电子商务公共服务中心给予全额补助”的出资方理解'}]
     texts = []  # the steps in Chinese, beside their records
-    input_1 = format(values['pavilion_cost'], 'f')
+    input_1 = text if 'E' not in (text := str(values['pavilion_cost'])) else format(values['pavilion_cost'], 'f')
     v2 = values['pavilion_cost']
     t2 = '营销特色馆（线上线下）建设投入 ' + show_yuan(v2)
     notes.append({'id': 'art11_pavilion.formula', 'article': 11, 'subject': '金额计算', 'note': '原文只规定上限，未写补助比例；按建设投入全额补助理解'})
@@ -2219,7 +2219,7 @@ def _programme_art11_pavilion(values):
         value_v2 = _K3
     taken = round_cents(value_v2)
     formula_shown = show_yuan(v2)
-    steps.append({'id': 'art11_pavilion.formula.1', 'kind': 'formula', 'article': 11, 'clause': {'excerpt': _K39, 'start': 320, 'end': 347}, 'inputs': {'pavilion_cost': input_1}, 'value': str(taken), 'interpretations': ['art11_pavilion.formula'], 'explanation': {'text': t2, 'exact': format(v2, 'f'), 'cap': cap_shown, 'capped': capped}})
+    steps.append({'id': 'art11_pavilion.formula.1', 'kind': 'formula', 'article': 11, 'clause': {'excerpt': _K39, 'start': 320, 'end': 347}, 'inputs': {'pavilion_cost': input_1}, 'value': str(taken), 'interpretations': ['art11_pavilion.formula'], 'explanation': {'text': t2, 'exact': text if 'E' not in (text := str(v2)) else format(v2, 'f'), 'cap': cap_shown, 'capped': capped}})
     texts.append(t2 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + show_yuan(taken) + '【第11条】' if capped else t2 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第11条】' if taken != v2 else t2 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第11条】')
     outcome_v1 = Outcome('pay', value_v2, ZERO, [])
     return steps, failed, reviews, outcome_v1, notes, texts
@@ -2250,7 +2250,7 @@ def _programme_art12_supply_chain(values):
     steps, failed, reviews, notes = [], [], [], [{'id': 'art12_supply_chain.input.supply_chain_investment', 'article': 12, 'subject': '输入项“新增设备、软件及相关设施投入（影像采集、网络传输、溯源设备，资质认证，标准化建设）”', 'note': '原文补助基数为“新增设备、软件及相关设施等投入”，未写明是否含资质认证、标准化建设的投入；按“等”字计入理解'}]
     texts = []  # the steps in Chinese, beside their records
     input_1 = values['supply_chain_subsidy_received']
-    input_2 = format(values['supply_chain_investment'], 'f')
+    input_2 = text if 'E' not in (text := str(values['supply_chain_investment'])) else format(values['supply_chain_investment'], 'f')
     # 第12条 要求（源文件第573行）
     v1 = values['supply_chain_subsidy_received']
     t1 = ('已获本项一次性补助（是）' if v1 else '已获本项一次性补助（否）')
@@ -2274,7 +2274,7 @@ def _programme_art12_supply_chain(values):
         value_v5 = _K3
     taken = round_cents(value_v5)
     formula_shown = show_yuan(v5)
-    steps.append({'id': 'art12_supply_chain.formula.1', 'kind': 'formula', 'article': 12, 'clause': {'excerpt': _K41, 'start': 94, 'end': 138}, 'inputs': {'supply_chain_investment': input_2}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t5, 'exact': format(v5, 'f'), 'cap': cap_shown, 'capped': capped}})
+    steps.append({'id': 'art12_supply_chain.formula.1', 'kind': 'formula', 'article': 12, 'clause': {'excerpt': _K41, 'start': 94, 'end': 138}, 'inputs': {'supply_chain_investment': input_2}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t5, 'exact': text if 'E' not in (text := str(v5)) else format(v5, 'f'), 'cap': cap_shown, 'capped': capped}})
     texts.append(t5 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + show_yuan(taken) + '【第12条】' if capped else t5 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第12条】' if taken != v5 else t5 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第12条】')
     outcome_v3 = Outcome('pay', value_v5, ZERO, [])
     return steps, failed, reviews, outcome_v3, notes, texts
@@ -2401,8 +2401,8 @@ def _programme_art14_sales_award(values):
     steps, failed, reviews, notes = [], [], [], [{'id': 'art14_sales_award.funding_source', 'article': 14, 'subject': '资金来源', 'note': '原文本句未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'id': 'art14_sales_award.input.annual_online_sales', 'article': 14, 'subject': '输入项“年网上营业额”', 'note': '“首次突破”按本句“达到以下标准”理解：年网上营业额等于某档门槛即达到该档'}]
     texts = []  # the steps in Chinese, beside their records
     input_1 = str(values['months_in_operation'])
-    input_2 = format(values['annual_online_sales'], 'f')
-    input_3 = format(values['sales_awards_received'], 'f')
+    input_2 = text if 'E' not in (text := str(values['annual_online_sales'])) else format(values['annual_online_sales'], 'f')
+    input_3 = text if 'E' not in (text := str(values['sales_awards_received'])) else format(values['sales_awards_received'], 'f')
     input_4 = values['sales_channel']
     # 第14条 要求（源文件第715行）
     v1 = values['months_in_operation']
@@ -2467,7 +2467,7 @@ def _programme_art14_sales_award(values):
     cap_shown = capped = None
     taken = round_cents(value_v16)
     formula_shown = show_yuan(v16)
-    steps.append({'id': 'art14_sales_award.formula.1', 'kind': 'formula', 'article': 14, 'clause': {'excerpt': _K53, 'start': 48, 'end': 274}, 'inputs': {'annual_online_sales': input_2, 'sales_awards_received': input_3, 'sales_channel': input_4}, 'value': str(taken), 'interpretations': ['art14_sales_award.formula'], 'explanation': {'text': t16, 'exact': format(v16, 'f'), 'cap': cap_shown, 'capped': capped}})
+    steps.append({'id': 'art14_sales_award.formula.1', 'kind': 'formula', 'article': 14, 'clause': {'excerpt': _K53, 'start': 48, 'end': 274}, 'inputs': {'annual_online_sales': input_2, 'sales_awards_received': input_3, 'sales_channel': input_4}, 'value': str(taken), 'interpretations': ['art14_sales_award.formula'], 'explanation': {'text': t16, 'exact': text if 'E' not in (text := str(v16)) else format(v16, 'f'), 'cap': cap_shown, 'capped': capped}})
     texts.append(t16 + ' = ' + formula_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第14条】' if taken != v16 else t16 + ' = ' + formula_shown + '，取 ' + formula_shown + '【第14条】')
     outcome_v3 = Outcome('pay', value_v16, ZERO, [])
     return steps, failed, reviews, outcome_v3, notes, texts
@@ -2494,7 +2494,7 @@ def _validate_art14_sales_award(application, errors):
         try:
             if _K63 >= application.keys() >= _K64:
                 return {
-                    'sales_channel': plain_option(application['sales_channel'], _K65),
+                    'sales_channel': (value if type(value := application['sales_channel']) is str and value in _K65 else not_plain()),
                     'months_in_operation': (D(value) if type(value := application['months_in_operation']) is int and 0 <= value <= MAX_WHOLE else not_plain()),
                     'annual_online_sales': plain_money(application['annual_online_sales']),
                     'sales_awards_received': plain_money(application.get('sales_awards_received', _K15)),
@@ -2518,7 +2518,7 @@ def _programme_art14_poverty_employment(values):
     cap_shown = capped = None
     taken = round_cents(value_v3)
     formula_shown = show_yuan(v3)
-    steps.append({'id': 'art14_poverty_employment.formula.1', 'kind': 'formula', 'article': 14, 'clause': {'excerpt': _K67, 'start': 275, 'end': 311}, 'inputs': {'poor_employees': input_1}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t3, 'exact': format(v3, 'f'), 'cap': cap_shown, 'capped': capped}})
+    steps.append({'id': 'art14_poverty_employment.formula.1', 'kind': 'formula', 'article': 14, 'clause': {'excerpt': _K67, 'start': 275, 'end': 311}, 'inputs': {'poor_employees': input_1}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t3, 'exact': text if 'E' not in (text := str(v3)) else format(v3, 'f'), 'cap': cap_shown, 'capped': capped}})
     texts.append(t3 + ' = ' + formula_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第14条】' if taken != v3 else t3 + ' = ' + formula_shown + '，取 ' + formula_shown + '【第14条】')
     outcome_v1 = Outcome('pay', value_v3, ZERO, [])
     return steps, failed, reviews, outcome_v1, notes, texts
@@ -2549,7 +2549,7 @@ def _programme_art14_cross_border(values):
     steps, failed, reviews, notes = [], [], [], [{'id': 'art14_cross_border.applicant', 'article': 14, 'subject': '申请主体', 'note': '申请人是否为生产企业或外贸企业不在表单中核对，以申请人的陈述为准，由审核人员按申报材料核对'}, {'id': 'art14_cross_border.input.builds_cross_border_platform', 'article': 14, 'subject': '输入项“建立跨境电子商务公共服务平台及交易平台”', 'note': '原文为“公共服务平台及交易平台”，按建成其中一个平台即可理解'}]
     texts = []  # the steps in Chinese, beside their records
     input_1 = values['builds_cross_border_platform']
-    input_2 = format(values['cross_border_investment'], 'f')
+    input_2 = text if 'E' not in (text := str(values['cross_border_investment'])) else format(values['cross_border_investment'], 'f')
     # 第14条 要求（源文件第772行）
     v1 = values['builds_cross_border_platform']
     t1 = ('建立跨境电子商务公共服务平台及交易平台（是）' if v1 else '建立跨境电子商务公共服务平台及交易平台（否）')
@@ -2570,7 +2570,7 @@ def _programme_art14_cross_border(values):
         value_v4 = _K71
     taken = round_cents(value_v4)
     formula_shown = show_yuan(v4)
-    steps.append({'id': 'art14_cross_border.formula.1', 'kind': 'formula', 'article': 14, 'clause': {'excerpt': _K69, 'start': 332, 'end': 393}, 'inputs': {'cross_border_investment': input_2}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t4, 'exact': format(v4, 'f'), 'cap': cap_shown, 'capped': capped}})
+    steps.append({'id': 'art14_cross_border.formula.1', 'kind': 'formula', 'article': 14, 'clause': {'excerpt': _K69, 'start': 332, 'end': 393}, 'inputs': {'cross_border_investment': input_2}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t4, 'exact': text if 'E' not in (text := str(v4)) else format(v4, 'f'), 'cap': cap_shown, 'capped': capped}})
     texts.append(t4 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + show_yuan(taken) + '【第14条】' if capped else t4 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第14条】' if taken != v4 else t4 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第14条】')
     outcome_v2 = Outcome('pay', value_v4, ZERO, [])
     return steps, failed, reviews, outcome_v2, notes, texts
@@ -2620,7 +2620,7 @@ def _programme_art15_demonstration(values):
     cap_shown = capped = None
     taken = round_cents(value_v3)
     formula_shown = show_yuan(v3)
-    steps.append({'id': 'art15_demonstration.formula.1', 'kind': 'formula', 'article': 15, 'clause': {'excerpt': _K74, 'start': 29, 'end': 124}, 'inputs': {'demonstration_level': input_1}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t3, 'exact': format(v3, 'f'), 'cap': cap_shown, 'capped': capped}})
+    steps.append({'id': 'art15_demonstration.formula.1', 'kind': 'formula', 'article': 15, 'clause': {'excerpt': _K74, 'start': 29, 'end': 124}, 'inputs': {'demonstration_level': input_1}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t3, 'exact': text if 'E' not in (text := str(v3)) else format(v3, 'f'), 'cap': cap_shown, 'capped': capped}})
     texts.append(t3 + ' = ' + formula_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第15条】' if taken != v3 else t3 + ' = ' + formula_shown + '，取 ' + formula_shown + '【第15条】')
     outcome_v1 = Outcome('pay', value_v3, ZERO, [])
     return steps, failed, reviews, outcome_v1, notes, texts
@@ -2638,7 +2638,7 @@ def _validate_art15_demonstration(application, errors):
         try:
             if application.keys() == _K75:
                 return {
-                    'demonstration_level': plain_option(application['demonstration_level'], _K76),
+                    'demonstration_level': (value if type(value := application['demonstration_level']) is str and value in _K76 else not_plain()),
                 }
         except Exception:
             pass
@@ -2651,7 +2651,7 @@ def _programme_art17_training(values):
     steps, failed, reviews, notes = [], [], [], [{'id': 'art17_training.funding_source', 'article': 17, 'subject': '资金来源', 'note': '原文本条未写明出资方；本意见由区人民政府印发，是区级政策，按区财政出资理解'}, {'id': 'art17_training.input.trainees', 'article': 17, 'subject': '输入项“培训人数”', 'note': '受训人员是否属于本条所列培训对象，以培训主体的陈述为准，由审核人员按申报材料核对'}]
     texts = []  # the steps in Chinese, beside their records
     input_1 = str(values['trainees'])
-    input_2 = format(values['training_days'], 'f')
+    input_2 = text if 'E' not in (text := str(values['training_days'])) else format(values['training_days'], 'f')
     input_3 = values['hands_on_computer']
     input_4 = values['meals_provided']
     input_5 = values['lodging_provided']
@@ -2699,7 +2699,7 @@ def _programme_art17_training(values):
         cap_shown = capped = None
         taken = round_cents(value_v13)
         formula_shown = show_yuan(v13)
-        steps.append({'id': 'art17_training.formula.1', 'kind': 'formula', 'article': 17, 'clause': {'excerpt': _K77, 'start': 107, 'end': 219}, 'inputs': {'hands_on_computer': input_3, 'meals_provided': input_4, 'trainees': input_1}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t13, 'exact': format(v13, 'f'), 'cap': cap_shown, 'capped': capped}})
+        steps.append({'id': 'art17_training.formula.1', 'kind': 'formula', 'article': 17, 'clause': {'excerpt': _K77, 'start': 107, 'end': 219}, 'inputs': {'hands_on_computer': input_3, 'meals_provided': input_4, 'trainees': input_1}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t13, 'exact': text if 'E' not in (text := str(v13)) else format(v13, 'f'), 'cap': cap_shown, 'capped': capped}})
         texts.append(t13 + ' = ' + formula_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第17条】' if taken != v13 else t13 + ' = ' + formula_shown + '，取 ' + formula_shown + '【第17条】')
         outcome_v6 = Outcome('pay', value_v13, ZERO, [])
         outcome_v3 = outcome_v6
@@ -2722,7 +2722,7 @@ def _programme_art17_training(values):
         cap_shown = capped = None
         taken = round_cents(value_v19)
         formula_shown = show_yuan(v19)
-        steps.append({'id': 'art17_training.formula.2', 'kind': 'formula', 'article': 17, 'clause': {'excerpt': _K77, 'start': 107, 'end': 219}, 'inputs': {'trainees': input_1, 'training_days': input_2}, 'value': str(taken), 'interpretations': ['art17_training.formula'], 'explanation': {'text': t19, 'exact': format(v19, 'f'), 'cap': cap_shown, 'capped': capped}})
+        steps.append({'id': 'art17_training.formula.2', 'kind': 'formula', 'article': 17, 'clause': {'excerpt': _K77, 'start': 107, 'end': 219}, 'inputs': {'trainees': input_1, 'training_days': input_2}, 'value': str(taken), 'interpretations': ['art17_training.formula'], 'explanation': {'text': t19, 'exact': text if 'E' not in (text := str(v19)) else format(v19, 'f'), 'cap': cap_shown, 'capped': capped}})
         texts.append(t19 + ' = ' + formula_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第17条】' if taken != v19 else t19 + ' = ' + formula_shown + '，取 ' + formula_shown + '【第17条】')
         outcome_v17 = Outcome('pay', value_v19, ZERO, [])
         outcome_v3 = outcome_v17
