@@ -103,6 +103,17 @@ def test_good(path, update_expected):
         else:
             assert item["result"] is not None, f"{expected_file}: run pytest --update-expected to fill in the result"
             assert by_engine["interpreter"] == item["result"], item["application"]
+    # Whole applications (rules across programmes, #22): evaluate_all on both engines.
+    for item in expected.get("whole_applications", ()):
+        whole = {"interpreter": lambda app, ps: interpreter.evaluate_all(policy, app, ps),
+                 "generated": module.evaluate_all}
+        by_engine = {name: outcome(lambda _, app: run(app, item.get("programmes")), None, item["application"])
+                     for name, run in whole.items()}
+        assert by_engine["interpreter"] == by_engine["generated"], item["application"]
+        if update_expected:
+            item["result"] = by_engine["interpreter"]
+        else:
+            assert by_engine["interpreter"] == item["result"], item["application"]
     if update_expected:
         expected["diagnostics"] = diagnostics
         expected_file.write_text(dump_exact(expected), encoding="utf-8")

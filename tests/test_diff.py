@@ -299,3 +299,16 @@ def test_a_change_inside_per_item_is_reported_per_item(tmp_path, policy_source):
     changed = [line for line in result.output.splitlines() if line.startswith("第13条")]
     assert len(changed) == 1 and "每项：" in changed[0] and "2万元 → 3万元" in changed[0], changed
     assert "金额计算" not in changed[0]
+
+
+def test_neighbouring_changes_merge_into_the_kind_they_make_together():
+    # Sentence-by-sentence diffs of long texts give neighbouring opcodes; merged, two deletions stay a
+    # deletion (shown as 删除, not as 改为 an empty text), two insertions an insertion, and a deletion
+    # next to an insertion a replacement.
+    from yeji_policy.diff import _tidy
+    assert _tidy([("delete", 0, 2, 0, 0), ("delete", 2, 4, 0, 0), ("equal", 4, 6, 0, 2)]) == [
+        ("delete", 0, 4, 0, 0), ("equal", 4, 6, 0, 2)]
+    assert _tidy([("insert", 0, 0, 0, 3), ("insert", 0, 0, 3, 5)]) == [("insert", 0, 0, 0, 5)]
+    assert _tidy([("delete", 0, 2, 0, 0), ("insert", 2, 2, 0, 1), ("equal", 2, 3, 1, 2)]) == [
+        ("replace", 0, 2, 0, 1), ("equal", 2, 3, 1, 2)]
+    assert _tidy([("equal", 0, 0, 0, 0), ("equal", 0, 2, 0, 2), ("equal", 2, 3, 2, 3)]) == [("equal", 0, 3, 0, 3)]

@@ -114,6 +114,10 @@ class _Defined:
             item = self.block(s.rules + s.checks + s.amount)
             assert s.inner in item
             self.define(s.var)
+        elif isinstance(s, ir.ItemRange):
+            item = self.block(s.per_item)
+            assert s.inner in item
+            self.define(s.var)
         elif isinstance(s, ir.Guard):
             inputs = frozenset(s.inputs)
             start = self.defined.union(*(d for known, d in self.guarded if known <= inputs))
@@ -129,7 +133,8 @@ def test_every_variable_is_defined_before_use_and_every_node_is_placed(policy):
     for name, p, path in _policies(policy):
         lines = len(path.read_text(encoding="utf-8").splitlines())
         for model_programme, programme in zip(p.programmes, lower.lower(p)):
-            for statements in (programme.rules, programme.partial, programme.constraints):
+            for statements in (programme.rules, programme.partial, programme.constraints, programme.ranges,
+                               *programme.sums):
                 check = _Defined()
                 check.body(statements)
                 assert check.problems == [], (name, programme.id)
@@ -158,7 +163,7 @@ def test_the_partial_variant_guards_each_rule_on_its_inputs(policy):
     assert guards and all(g.known == "known" and g.inputs for g in guards)
     # the calculator's variant computes no amount
     assert not any(isinstance(n, (ir.Pay, ir.FirstOf, ir.ForEach)) for n in visitor.walk(
-        dataclasses.replace(programme, rules=(), constraints=())))
+        dataclasses.replace(programme, rules=(), constraints=(), ranges=(), sums=())))
     assert programme.partial[-1] == ir.Return(None, at=programme.at)
 
 
@@ -200,12 +205,15 @@ def _with_statement(policy, stmt):
                                   lambda at: Compute("v99", ir.Const(1, at=at), at=at),
                                   lambda at: ir.Compute("v99", Scratch("x", at=at), at=at)],
                          ids=["new statement", "look-alike statement", "new expression"])
-@pytest.mark.parametrize("printer", ["python", "listing"])
+@pytest.mark.parametrize("printer", ["python", "listing", "ranges"])
 def test_a_node_type_the_printer_does_not_know_makes_it_raise(policy, make, printer):
     programme = _with_statement(policy, make(ir.Origin(9, 1)))
     with pytest.raises(visitor.UnhandledNode) as raised:
         if printer == "python":
             python_backend._programme_bodies(programme, python_backend._Constants())
+        elif printer == "ranges":
+            programme = dataclasses.replace(programme, ranges=programme.rules)
+            python_backend._range_bodies(programme, python_backend._Constants())
         else:
             lower.listing((programme,))
     assert raised.value.node_type in ("Scratch", "Compute")
@@ -273,7 +281,7 @@ def test_prune_drops_texts_nothing_shows_and_the_texts_only_they_used():
 def test_form_checks_compute_no_texts(policy):
     for programme in lower.lower(policy):
         assert not any(isinstance(n, ir.Explain) for n in visitor.walk(
-            dataclasses.replace(programme, rules=(), partial=())))
+            dataclasses.replace(programme, rules=(), partial=(), ranges=(), sums=())))
 
 
 # ---------------------------------------------------------------- size
@@ -290,7 +298,7 @@ def test_a_long_unused_chain_of_texts_is_pruned_in_one_pass(tmp_path):
     start = time.perf_counter()
     (programme,) = deep_call(lower.lower, loaded.policy)  # lowering recurses once per level of the sum
     elapsed = time.perf_counter() - start
-    nodes = list(visitor.walk(dataclasses.replace(programme, rules=(), partial=())))
+    nodes = list(visitor.walk(dataclasses.replace(programme, rules=(), partial=(), ranges=(), sums=())))
     assert not any(isinstance(n, ir.Explain) for n in nodes)
     assert sum(isinstance(n, ir.Compute) for n in nodes) == terms  # the values stay: 2,999 sums and the comparison
     assert elapsed < 30  # quadratic pruning takes minutes here; linear, about a second

@@ -162,10 +162,23 @@ def _art09_cli_free():
     return copy.deepcopy(_art09(policy))
 
 
-def test_readme_examples_are_what_the_tools_produce(policy):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Traces and decision receipts"):]
+def test_readme_examples_are_what_the_tools_produce(policy, update_expected):
+    # After a policy edit the receipt's sha256 changes: `pytest tests/test_receipt.py --update-expected`
+    # re-makes both examples in the README (read the diff before committing).
+    readme_file = ROOT / "README.md"
+    readme = readme_file.read_text(encoding="utf-8")
+    start = readme.index("## Traces and decision receipts")
+    section = readme[start:]
     blocks = [b.split("```", 1)[0] for b in section.split("```json\n")[1:3]]
     made = _art09(policy)
+    record = interpreter.evaluate(policy, "art09_equipment", dict(made["application"], equipment_investment=runtime.D(
+        made["application"]["equipment_investment"])))["trace"][1]  # in the order `evaluate --json` prints it
+    shown = [json.dumps(record, ensure_ascii=False, indent=2) + "\n", json.dumps(made, ensure_ascii=False, indent=1) + "\n"]
+    if update_expected:
+        for old, new in zip(blocks, shown):
+            section = section.replace("```json\n" + old, "```json\n" + new, 1)
+        readme_file.write_text(readme[:start] + section, encoding="utf-8")
+        blocks = shown
+    assert blocks == shown
     assert json.loads(blocks[0]) == made["result"]["trace"][1]
     assert json.loads(blocks[1]) == made

@@ -495,3 +495,154 @@ def test_the_rule_sheet_allows_its_own_style_element_by_hash_not_every_inline_st
     digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
     assert r.headers["content-security-policy"] == web.CSP.replace("style-src 'self'", f"style-src 'sha256-{digest}'")
     assert r.text.count("<style") == 1 and "style=" not in r.text
+
+
+# ---------------------------------------------------------------- the fast path of POST evaluate
+def _answer(response) -> tuple:
+    headers = sorted((k, v) for k, v in response.headers.items() if k != "content-length")
+    return response.status_code, headers, response.content
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_fast_path_answers_byte_for_byte_as_the_route(data, policy):
+    # The app answers POST evaluate/{programme} in plain ASGI (web._fast_evaluate); the Starlette route
+    # behind it must give the same status, headers and body for anything sent.
+    app = _FAST_APPS.setdefault("app", web.create_app(policy))
+    pid = data.draw(st.sampled_from(strategies.PROGRAMME_IDS + ["art99"]))
+    programme = policy.programme(pid) if pid != "art99" else policy.programme("art09_equipment")
+    body = data.draw(st.one_of(
+        st.builds(forms.dumps, strategies.for_programme(programme)),
+        st.sampled_from([b'{"equipment_investment": 1,}', b'{"a": "\xff"}', b"[" * 300 + b"]" * 300, b"",
+                         b'\xef\xbb\xbf{"equipment_investment": 10, "equipment_audit_passed": true}', b"NaN"])))
+    headers = data.draw(st.sampled_from([JSON, FORM, {"content-type": "Application/JSON; charset=utf-8"}, {}]))
+    fast, routed = TestClient(app), TestClient(app.starlette)
+    path = f"/api/v1/evaluate/{pid}"
+    assert _answer(fast.post(path, content=body, headers=headers)) == _answer(
+        routed.post(path, content=body, headers=headers))
+
+
+_FAST_APPS: dict = {}
+
+
+def test_the_fast_path_is_taken_and_refuses_a_large_body_unread(policy, monkeypatch):
+    app = web.create_app(policy)
+    calls = []
+    behind = app.starlette
+
+    async def spy(scope, receive, send):
+        calls.append(scope["path"])
+        await behind(scope, receive, send)
+
+    fast = web._fast_evaluate(spy, *app.evaluate_args)
+    client = TestClient(fast)
+    r = post_json(client, "/api/v1/evaluate/art09_equipment", EQUIPMENT)
+    assert r.status_code == 200 and r.json()["amount"] == "98765.42" and calls == []
+    assert r.headers["content-security-policy"] == web.CSP and r.headers["content-length"] == str(len(r.content))
+    monkeypatch.setattr(web, "MAX_BODY", 1000)
+
+    def chunks():  # no Content-Length: counted while read
+        for _ in range(5):
+            yield b" " * 400
+
+    r = client.post("/api/v1/evaluate/art09_equipment", content=chunks(), headers=JSON)
+    assert r.status_code == 413 and r.json()["detail"] == "请求体最多 1,000 字节" and calls == []
+    client.get("/api/v1/evaluate/art09_equipment")  # another method: the routes answer (405)
+    client.post("/api/v1/evaluate/art99", content=b"{}", headers=JSON)  # an unknown programme: the routes' 404
+    assert calls == ["/api/v1/evaluate/art09_equipment", "/api/v1/evaluate/art99"]
+
+
+# ---------------------------------------------------------------- the access log
+def test_the_access_log_line_is_uvicorns_word_for_word(policy):
+    # serve writes its own access line (web/server.access_logged, cheaper per request than uvicorn's
+    # logger); it must read exactly as uvicorn's AccessFormatter, with its own configuration, words it.
+    import logging
+
+    from uvicorn.config import LOGGING_CONFIG
+    from uvicorn.logging import AccessFormatter
+    from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
+
+    from yeji_policy.web import server
+
+    lines, scopes = [], []
+    app = web.create_app(policy)
+
+    async def spy(scope, receive, send):
+        scopes.append(scope)
+        await app(scope, receive, send)
+
+    client = TestClient(server.access_logged(spy, lines.append))
+    statuses = [post_json(client, "/api/v1/evaluate/art09_equipment", EQUIPMENT).status_code,
+                client.post("/api/v1/evaluate/art09_equipment", content=b"{", headers=JSON).status_code,
+                client.get("/calculator?equipment_audit_passed=false&x=%E5%B9%B3").status_code,
+                client.get("/没有这页 x").status_code,
+                client.delete("/api/v1/programmes").status_code]
+    assert statuses == [200, 400, 200, 404, 405]
+    formatter = AccessFormatter(LOGGING_CONFIG["formatters"]["access"]["fmt"], use_colors=False)
+    expected = []
+    for scope, status in zip(scopes, statuses):
+        record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 0, '%s - "%s %s HTTP/%s" %d',
+                                   (get_client_addr(scope), scope["method"], get_path_with_query_string(scope),
+                                    scope["http_version"], status), None)
+        expected.append(formatter.format(record) + "\n")
+    assert lines == expected
+    assert lines[0] == 'INFO:     testclient:50000 - "POST /api/v1/evaluate/art09_equipment HTTP/1.1" 200 OK\n'
+
+
+def test_serve_logs_one_line_per_request_and_none_without_its_access_log():
+    import subprocess
+    import sys
+    import urllib.request
+
+    for options, logged in (([], True), (["--no-access-log"], False)):
+        proc = subprocess.Popen([sys.executable, "-m", "yeji_policy.cli", "serve", "--port", "0", *options],
+                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        try:
+            url = re.search(r"http://127\.0\.0\.1:\d+/", proc.stderr.readline()).group(0)
+            request = urllib.request.Request(url + "api/v1/evaluate/art09_equipment", method="POST",
+                                             data=forms.dumps(EQUIPMENT), headers=JSON)
+            with urllib.request.urlopen(request, timeout=30) as response:
+                assert json.loads(response.read())["amount"] == "98765.42"
+            urllib.request.urlopen(url + "favicon.ico", timeout=30).read()
+        finally:
+            proc.terminate()
+            rest = proc.communicate(timeout=30)[1]
+        access = [line for line in rest.splitlines() if ' - "' in line]
+        if logged:
+            assert [re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", line) for line in access] == [
+                'INFO:     127.0.0.1:PORT - "POST /api/v1/evaluate/art09_equipment HTTP/1.1" 200 OK',
+                'INFO:     127.0.0.1:PORT - "GET /favicon.ico HTTP/1.1" 204 No Content']
+        else:
+            assert access == []
+
+
+def test_a_client_gone_before_its_body_arrives_gets_no_answer(policy):
+    import asyncio
+
+    app = web.create_app(policy)
+    sent = []
+
+    async def receive():
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/evaluate/art09_equipment", "headers": [
+        (b"content-type", b"application/json")], "query_string": b"", "root_path": "", "http_version": "1.1"}
+    asyncio.run(app(scope, receive, send))
+    assert sent == []
+
+
+def test_the_http_benchmark_runs_and_checks_every_response():
+    # benchmarks/serve_http.py, tiny: a broken client or server start would otherwise show only in a manual run.
+    # It asserts nothing about speed (the README records that), only that each response was the expected one.
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import serve_http
+
+    for request in (serve_http.EVALUATE, serve_http.FLOOR):
+        r = serve_http.run(64, 4, False, request)
+        assert r["n"] == 64 and r["rps"] > 0 and r["p50"] <= r["p99"] <= r["max"] and r["cpu_us"] >= 0

@@ -58,6 +58,23 @@ def test_words_that_are_not_figures():
     ]
 
 
+def test_words_for_figures_are_found_each_time_they_stand():
+    # 全额 and 半天 are figures each time they occur, however often (the search steps forward).
+    figures = trace.figures_in("前两年全额补助、第三年全额的一半；培训半天、全天")
+    assert [(f.text, f.start, f.end) for f in figures] == [("全额", 3, 5), ("全额", 11, 13), ("半天", 19, 21)]
+    assert [f.key for f in figures] == [("num", Decimal(1), ())] * 2 + [("num", Decimal("0.5"), (("day", 1),))]
+
+
+def test_a_bare_list_marker_is_not_a_figure_but_a_series_is():
+    # "1、加强……" marks an item; in "3、5、10万元" the 、 is followed by a figure, so each number counts.
+    assert trace.figures_in("1、加强电商人才培训") == []
+    assert [(f.text, f.key) for f in trace.figures_in("分别奖励3、5、10万元")] == [
+        ("3", ("num", Decimal(30000), (("money", 1),))),
+        ("5", ("num", Decimal(50000), (("money", 1),))),
+        ("10万元", ("num", Decimal(100000), (("money", 1),))),
+    ]
+
+
 # ---------------------------------------------------------------- the shipped policy
 def test_every_figure_of_the_shipped_policy_is_traced(policy_source):
     _, diagnostics = check.check_source(policy_source, "policies/yeji_ecommerce.policy")

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 
 import yeji_policy
-from yeji_policy import catalogue, describe, diff, interpreter, lower, precision, visitor
+from yeji_policy import catalogue, describe, diff, interpreter, lower, precision, ranges, visitor
 from yeji_policy import model as M
 from yeji_policy.backends import python as python_backend
 from yeji_policy.backends import sheets
@@ -77,6 +77,7 @@ PASSES = {
         dataclasses.replace(s.new, cap=None)),  # without the cap, the bound rests on the expression alone
     "precision.overflows": lambda s: precision.overflows(s.scratch.programme(PROGRAMME)),
     "sheets generate": lambda s: sheets.generate(s.scratch),
+    "ranges.outlook": lambda s: ranges.outlook(s.scratch.programme(PROGRAMME), {}),
 }
 
 
@@ -118,6 +119,9 @@ def test_the_passes_over_the_model_are_visitors():
         "yeji_policy.interpreter._Run",
         "yeji_policy.lower._Lowering",
         "yeji_policy.backends.python._Printer",
+        "yeji_policy.backends.python._RangePrinter",
+        "yeji_policy.lower._RangeLowering",
+        "yeji_policy.ranges._Ranges",
         "yeji_policy.describe._Describer",
         "yeji_policy.diff._ExprChanges",
         "yeji_policy.diff._AmountChanges",

@@ -398,6 +398,21 @@ class TestCase:
     span: Span
 
 
+# --- rules across programmes: 不得重复享受, 合计上限 (#22) ---
+@dataclass(frozen=True)
+class CrossRule:
+    """A declaration over several programmes: kind "exclusion" (不得重复享受) or
+    "aggregate_cap" (合计上限); its entries (article, excerpt, programmes — with
+    the declaration's 解释 last, if any —, elsewhere, highest, period, received,
+    limit, in_order) as written."""
+
+    kind: str
+    id: Name
+    title: Str
+    entries: tuple[Entry, ...]
+    span: Span
+
+
 @dataclass(frozen=True)
 class Chapter:
     numeral: Token
@@ -752,6 +767,33 @@ class _Builder(Transformer):
     def choice(self, meta, children):
         *values, expr = children
         return Choice(tuple(_name(v) for v in values), expr, self._span(meta))
+
+    # --- rules across programmes (#22)
+    def _cross(kind):  # noqa: N805
+        def method(self, meta, children):
+            cid, title, *entries = children
+            return CrossRule(kind, _name(cid), _string(title), tuple(entries), self._span(meta))
+        return method
+
+    exclusion = _cross("exclusion")
+    aggregate_cap = _cross("aggregate_cap")
+
+    def _cross_entry(kind):  # noqa: N805
+        def method(self, meta, children):
+            values = tuple(_string(c) if isinstance(c, Token) and c.type == "STRING" else
+                           _name(c) if isinstance(c, Token) and c.type == "NAME" else c for c in children)
+            return Entry(kind, values, self._span(meta))
+        return method
+
+    cross_article = _cross_entry("article")
+    cross_excerpt = _cross_entry("excerpt")
+    cross_programmes = _cross_entry("programmes")
+    cross_elsewhere = _cross_entry("elsewhere")
+    cross_highest = _cross_entry("highest")
+    cross_period = _cross_entry("period")
+    cross_received = _cross_entry("received")
+    cross_limit = _cross_entry("limit")
+    cross_in_order = _cross_entry("in_order")
 
     # tests
     def test_case(self, meta, children):

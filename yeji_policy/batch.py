@@ -154,6 +154,10 @@ def read_lines(stream: IO[bytes]) -> Iterator[Line]:
         except RecursionError:
             yield Line(number, None, None, f"第{number}行：JSON 嵌套层数过深")
             continue
+        if isinstance(record, dict) and "applicant" in record:  # #22: no grouping by applicant here
+            yield Line(number, None, None, f"第{number}行有 applicant：批量计算逐行计算一个项目的申请，不按申请人合计；"
+                                           "跨项目规定（不得重复享受、合计上限）在整体申请（evaluate_all）中适用")
+            continue
         if not isinstance(record, dict) or len(record) != 2 or "programme" not in record \
                 or "application" not in record:
             yield Line(number, None, None, f"第{number}行应为 {{\"programme\": …, \"application\": {{…}}}}")

@@ -633,6 +633,8 @@ def match(profile: str, as_json: bool, policy_file: str | None) -> None:
             _say(f"    {error['path']}：{error['message']}")
         if e["missing"]:
             _say("    还需：" + "、".join(m["label"] for m in e["missing"]))
+        for note in e.get("cross", []):  # rules across programmes (#22)
+            _say(f"    跨项目规定：{note['text']}")
 
 
 @main.command("test")
@@ -759,11 +761,13 @@ def lsp_cmd(stdio: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（默认只供本机访问）。")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="端口。")
 @click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件。")
-def serve(host: str, port: int, policy_file: str | None) -> None:
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="每个请求记一行访问日志（关闭后每个请求约省三成 CPU，见 README“网页服务”）。")
+def serve(host: str, port: int, policy_file: str | None, access_log: bool) -> None:
     """启动网页服务：政策计算器、申请表和 HTTP API（见 README“网页服务”）。"""
     from .web import server  # starlette and uvicorn are imported here only
 
-    server.run(_only_policy(policy_file, "网页服务"), host, port)
+    server.run(_only_policy(policy_file, "网页服务"), host, port, access_log)
 
 
 # Drafting tools (fmt, diff, simulate) register their commands on `main`.

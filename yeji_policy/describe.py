@@ -204,3 +204,24 @@ def programme_rule(p: M.Programme) -> str:
     requirements = [condition(r.cond) for r in p.rules if isinstance(r, M.Require)]
     head = ("须满足：" + "；".join(requirements) + "。") if requirements else ""
     return f"第{p.article}条：{head}{R.programme_term(p.name)}金额为 {amount(p.amount)}；资金来源：{p.funding_source.value}。"
+
+
+# --- rules across programmes (#22)
+def cross_rule(policy: M.Policy, rule) -> str:
+    """A 不得重复享受 or 合计上限 as a reviewer reads it (diff shows a change of it in these words)."""
+    names = "、".join(f"“{policy.programme(pid).name}”（{pid}）" for pid in rule.programmes)
+    if isinstance(rule, M.Exclusion):
+        out = f"{rule.title}：{names}不得重复享受" if len(rule.programmes) > 1 else f"{rule.title}：{names}"
+        if len(rule.programmes) > 1:
+            out += ("；一次申请中两项以上可予补助时，只付金额较高的一项（金额相同取条款在前的一项），其余不予补助【解释】"
+                    if rule.highest else "；一次申请中两项以上可予补助时，原文未规定享受哪一项，均转人工审核")
+        if rule.elsewhere is not None:
+            out += f"；申请表询问“{rule.elsewhere.label}”，答“是”的，以上项目不符合条件"
+        return out + "。"
+    period = M.CROSS_PERIODS[rule.period]
+    limit = f"{rule.limit_text}（{R.show_yuan(rule.limit)}）" if "万元" in rule.limit_text else rule.limit_text
+    out = (f"{rule.title}：{names}的补助{period}合计不超过 {limit}；申请表询问"
+           f"“{rule.received.label}”，剩余额度为上限减去已获补助（不低于0）；剩余额度为0时以上项目不予补助；")
+    out += ("超过剩余额度时，按项目顺序依次计算至剩余额度用尽【解释】" if rule.in_order
+            else "超过剩余额度时，原文未规定如何分摊，以上项目均转人工审核")
+    return out + "。"

@@ -576,6 +576,28 @@ def _chapter_changes(old: M.Policy, new: M.Policy) -> list[str]:
     return lines
 
 
+def _cross_changes(old: M.Policy, new: M.Policy, number: int) -> list[str]:
+    """Rules across programmes (#22) of one article, added, removed or changed, in the sheet's words."""
+    before = {r.id: r for r in old.cross if r.article == number}
+    after = {r.id: r for r in new.cross if r.article == number}
+    lines = [f"第{number}条 删除{describe.cross_rule(old, r)}" for rid, r in before.items() if rid not in after]
+    for rid, r in after.items():
+        if rid not in before:
+            lines.append(f"第{number}条 新增{describe.cross_rule(new, r)}")
+        else:
+            was, now = describe.cross_rule(old, before[rid]), describe.cross_rule(new, r)
+            found = [f"{was.rstrip('。')} → {now.rstrip('。')}"] if was != now else []
+            found += interp_changes(r.title, before[rid].interpretation, r.interpretation)
+            found += interp_changes("分配方式", _choice(before[rid]), _choice(r))
+            if found:
+                lines.append(f"第{number}条 {rid}：" + "；".join(found))
+    return lines
+
+
+def _choice(rule) -> M.Interpretation | None:
+    return rule.choice_interpretation if isinstance(rule, M.Exclusion) else rule.share_interpretation
+
+
 def _test_key(case: M.TestCase) -> tuple:
     return case.programme, case.name
 
@@ -603,6 +625,7 @@ def changes(old: M.Policy, new: M.Policy) -> list[str]:
                     lines.append(f"{head}：" + "；".join(found))
         lines += [f"第{number}条 删除项目 {p.name}（{p.id}）" for p in old.programmes
                   if p.article == number and p.id not in new_programmes]
+        lines += _cross_changes(old, new, number)
     old_tests = {_test_key(t): t for t in old.tests}
     new_tests = {_test_key(t): t for t in new.tests}
     tests = [f"删除 {t.programme}“{t.name}”" for t in old.tests if _test_key(t) not in new_tests]

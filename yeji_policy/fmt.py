@@ -178,6 +178,8 @@ class _Printer:
             return self.article(item, indent)
         if isinstance(item, A.Programme):
             return self.programme(item, indent)
+        if isinstance(item, A.CrossRule):
+            return self.cross_rule(item, indent)
         return self.test_case(item, indent)
 
     # ------------------------------------------------------------ document, chapters, articles
@@ -393,6 +395,29 @@ class _Printer:
                        .add(self.expr(c.expr, indent + INDENT)) for c in e.choices]
             return self.block(head, choices, indent, e.span)
         raise TypeError(e)  # pragma: no cover - the grammar has no other expression
+
+    # --- rules across programmes (#22)
+    def cross_rule(self, rule: A.CrossRule, indent: int) -> Frag:
+        head = Frag(f"{keywords.CROSS[rule.kind]} {rule.id.value} {quote(rule.title.value)}", rule.span, whole=False)
+        return self.block(head, [self.cross_entry(e) for e in rule.entries], indent + 0, rule.span)
+
+    def cross_entry(self, entry: A.Entry) -> Frag:
+        k, v = keywords.CROSS, entry.values
+        words = {
+            "article": lambda: f"条款 {v[0]}",
+            "excerpt": lambda: f"摘录 {quote(v[0].value)}",
+            "programmes": lambda: "项目 " + ", ".join(n.value for n in v if isinstance(n, A.Name)) + (
+                f" 解释 {quote(v[-1].note)}" if isinstance(v[-1], A.Interp) else ""),
+            "elsewhere": lambda: f"{k['elsewhere']} {v[0].value} {quote(v[1].value)}",
+            "highest": lambda: f"{k['on_repeat']} {k['highest']}",
+            "period": lambda: f"{k['period']} {quote(v[0].value)}",
+            "received": lambda: f"{k['received']} {v[0].value} {quote(v[1].value)}",
+            "limit": lambda: f"最高不超过 {v[0].text}",
+            "in_order": lambda: f"{k['on_excess']} {k['in_order']}",
+        }[entry.kind]()
+        if entry.kind in ("highest", "in_order") and v:
+            words += f" 解释 {quote(v[0].note)}"
+        return self.statement(Frag(words), entry.span)
 
     # ------------------------------------------------------------ test cases
     def test_case(self, case: A.TestCase, indent: int) -> Frag:

@@ -9,6 +9,7 @@ every value on its own, so a test that compares them checks the compiler.
 from __future__ import annotations
 
 from . import catalogue, versions, visitor
+from . import cross_runtime as X
 from . import model as M
 from . import runtime as R
 from .units import display_unit
@@ -315,6 +316,13 @@ def run_programme(programme: M.Programme, values: dict, known: frozenset[str] | 
     return run.steps, failed, reviews, outcome, run.interps
 
 
+def amount_outcome(programme: M.Programme, values: dict, amount) -> R.Outcome:
+    """One amount of a programme (its own, or a part of it: a list's sum), computed alone
+    from validated values and not rounded: the calculator's range reasoning (ranges.py)
+    works a list's sum out exactly once every input it reads is answered."""
+    return _Run(programme, values).visit(amount, False, "")
+
+
 def evaluate(policy: M.Policy, pid: str, application, make_run=_Run) -> dict:
     """Decide one application; raises runtime.InvalidApplication when it does not fit the form."""
     programme = _programme(policy, pid)
@@ -323,8 +331,18 @@ def evaluate(policy: M.Policy, pid: str, application, make_run=_Run) -> dict:
 
 
 def match(policy: M.Policy, profile) -> list[dict]:
-    """The policy calculator over the model; see runtime.match_profile."""
+    """The policy calculator over the model; see runtime.match_profile (and, for a policy with rules
+    across programmes, cross_runtime.match_across)."""
     programmes = {p.id: _meta(p) for p in policy.programmes}
+    if policy.cross:
+        profile, answers = X.split_answers(_received(policy), profile)
+        entries = _match(policy, programmes, profile)
+        X.match_across(_cross_table(policy), entries, answers)
+        return entries
+    return _match(policy, programmes, profile)
+
+
+def _match(policy: M.Policy, programmes: dict, profile) -> list[dict]:
     return R.match_profile(
         programmes,
         lambda pid, application: evaluate(policy, pid, application),
@@ -333,3 +351,144 @@ def match(policy: M.Policy, profile) -> list[dict]:
         profile,
         versions.period_data(policy),
     )
+
+
+# ---------------------------------------------------------------- rules across programmes (#22)
+# The reference engine's own decisions over the model's Exclusion / AggregateCap, in whole 分
+# (every amount here is a programme's final amount, already two places): the generated module
+# decides the same from its CROSS table in Decimal; the wording is runtime's (cross_runtime).
+def evaluate_all(policy: M.Policy, application, programmes=None) -> dict:
+    """One applicant's whole application: each programme claimed decided here, then the policy's
+    rules across programmes, in source order."""
+    metas = {p.id: _meta(p) for p in policy.programmes}
+    order, answers = X.read_whole(metas, _received(policy), application, programmes)
+    results = X.decide_each(lambda pid, app: evaluate(policy, pid, app), metas, order, application)
+    records = []
+    for rule in policy.cross:
+        if isinstance(rule, M.Exclusion):
+            records.append(_exclusion(policy, rule, results))
+        elif rule.received.name in answers:
+            records.append(_aggregate_cap(policy, rule, results, answers[rule.received.name]))
+    return X.whole_result(order, results, records)
+
+
+def _received(policy: M.Policy) -> list:
+    """Each aggregate cap's programmes and its question (the amount already received)."""
+    return [(rule.programmes, catalogue.field_spec(rule.received)) for rule in policy.cross
+            if isinstance(rule, M.AggregateCap)]
+
+
+_cross_table = _once(X.table)
+
+
+def _fen(text: str) -> int:
+    return int(R.D(text).scaleb(2))
+
+
+def _yuan(fen: int) -> R.D:
+    return R.D(fen).scaleb(-2)
+
+
+def _payable_fen(result: dict) -> int | None:
+    if result["status"] == "eligible":
+        return _fen(result["amount"])
+    if result["status"] == "review":
+        return _fen(result["amount_if_approved"] if "amount_if_approved" in result else result["amount"])
+    return None
+
+
+def _clause(policy: M.Policy, rule) -> dict | None:
+    if rule.excerpt is None:
+        return None
+    text = policy.article(rule.article).text
+    start = text.find(rule.excerpt)
+    return {"excerpt": rule.excerpt, "start": start, "end": start + len(rule.excerpt)}
+
+
+def _entries(*interps) -> list[dict]:
+    return [catalogue.interpretation_entry(i) for i in interps if i is not None]
+
+
+def _exclusion(policy: M.Policy, rule: M.Exclusion, results: dict) -> dict:
+    payable = {p: _payable_fen(results[p]) for p in rule.programmes if p in results}
+    claimed = [p for p in rule.programmes if payable.get(p) is not None]
+    name = {p: policy.programme(p).name for p in claimed}
+    own = _entries(rule.interpretation)
+    if len(claimed) < 2:
+        return X.cross_record(rule.id, "exclusion", rule.article, _clause(policy, rule), claimed, False, None, [i["id"] for i in own],
+                              X.cross_text_exclusion(rule.title, [name[p] for p in claimed], "none", rule.article))
+    if rule.highest:
+        best = max(claimed, key=lambda p: (payable[p], -claimed.index(p)))  # ties: the first in policy order
+        notes = own + _entries(rule.choice_interpretation)
+        for p in claimed:
+            if p == best:
+                X.cross_note(results[p], notes)
+            else:
+                X.cross_change(results[p], "ineligible", R.ZERO, X.cross_reason_highest(rule.title, name[best], rule.article),
+                               notes)
+        return X.cross_record(rule.id, "exclusion", rule.article, _clause(policy, rule), claimed, True, best, [i["id"] for i in notes],
+                              X.cross_text_exclusion(rule.title, [name[p] for p in claimed], "highest", rule.article,
+                                                     name[best], _yuan(payable[best]),
+                                                     [name[p] for p in claimed if p != best]))
+    for p in claimed:
+        X.cross_change(results[p], "review", R.ZERO,
+                       X.cross_reason_excluded(rule.title, [name[q] for q in claimed if q != p], rule.article),
+                       own, _yuan(payable[p]))
+    return X.cross_record(rule.id, "exclusion", rule.article, _clause(policy, rule), claimed, True, None, [i["id"] for i in own],
+                          X.cross_text_exclusion(rule.title, [name[p] for p in claimed], "review", rule.article))
+
+
+def _aggregate_cap(policy: M.Policy, rule: M.AggregateCap, results: dict, received) -> dict:
+    payable = {p: _payable_fen(results[p]) for p in rule.programmes if p in results}
+    members = [p for p in rule.programmes if payable.get(p) is not None]
+    limit, got = _fen(str(rule.limit)), int(received.scaleb(2).to_integral_value())
+    room = max(limit - got, 0)
+    total = sum(payable[p] for p in members)
+    own = _entries(rule.interpretation)
+    notes = own + _entries(rule.share_interpretation)
+    label = rule.received.label
+    if total <= room:
+        outcome = "within"
+    elif room == 0:
+        outcome = "exhausted"
+        reason = X.cross_reason_exhausted(rule.title, label, received, _yuan(limit), rule.article)
+        for p in members:
+            X.cross_change(results[p], "ineligible", R.ZERO, reason, own)
+    elif len(members) == 1:  # nothing to share: the text forces the room
+        outcome = "alone"
+        (p,) = members
+        reason = X.cross_reason_room(rule.title, _yuan(room), rule.article)
+        if results[p]["status"] == "eligible":
+            X.cross_change(results[p], "eligible", _yuan(room), reason, own)
+        else:
+            X.cross_change(results[p], "review", R.ZERO, reason, own, _yuan(room))
+    elif rule.in_order:
+        outcome = "in_order"
+        used = 0
+        for p in members:
+            take = min(payable[p], room - used)
+            used += take
+            if take == payable[p]:
+                X.cross_note(results[p], notes)
+                continue
+            reason = X.cross_reason_share(rule.title, _yuan(take), rule.article)
+            if take == 0:
+                X.cross_change(results[p], "ineligible", R.ZERO, reason, notes)
+            elif results[p]["status"] == "eligible":
+                X.cross_change(results[p], "eligible", _yuan(take), reason, notes)
+            else:
+                X.cross_change(results[p], "review", R.ZERO, reason, notes, _yuan(take))
+    else:
+        outcome = "review"
+        reason = X.cross_reason_review(rule.title, _yuan(total), _yuan(room), rule.article)
+        for p in members:
+            X.cross_change(results[p], "review", R.ZERO, reason, own, _yuan(payable[p]))
+    paid = sum(_fen(results[p]["amount"]) for p in members if results[p]["status"] == "eligible")
+    return X.cross_record(rule.id, "aggregate_cap", rule.article, _clause(policy, rule), members, outcome != "within",
+                          R.cents_string(_yuan(paid)), [i["id"] for i in (notes if outcome == "in_order" else own)],
+                          X.cross_text_cap(rule.title, _yuan(limit), label, received, _yuan(room),
+                                           [policy.programme(p).name for p in members], _yuan(total), outcome,
+                                           rule.article),
+                          {rule.received.name: R.plain_json(received)},
+                          limit=R.cents_string(_yuan(limit)), room=R.cents_string(_yuan(room)),
+                          total=R.cents_string(_yuan(total)))

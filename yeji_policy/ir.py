@@ -430,9 +430,36 @@ Stmt = Union[Read, Compute, Explain, Step, Note, If, Choose, FirstOf, Require, R
 class Programme(Node):
     """One programme lowered: rules (rules then amount, for evaluate); partial (the
     rules whose inputs are known, each under a Guard, for the calculator);
-    constraints (the form's cross-field checks, each under a Guard on its inputs)."""
+    constraints (the form's cross-field checks, each under a Guard on its inputs);
+    ranges (rules then amount again, for the calculator's range reasoning: a printer
+    evaluates them over abstract values, see ItemRange) and the sums they compute exactly."""
 
     id: str
     rules: tuple[Stmt, ...]
     partial: tuple[Stmt, ...]
     constraints: tuple[Stmt, ...]
+    ranges: tuple[Stmt, ...] = ()  # the calculator's range reasoning (below)
+    sums: tuple[tuple[Stmt, ...], ...] = ()  # each list sum of ranges alone, computed exactly (ItemRange.exact)
+
+
+# ---------------------------------------------------------------- range reasoning (the calculator, #13)
+# A programme's `ranges` are its rules and amount lowered as for evaluate, but
+# printed over abstract values (runtime.range_*: an Interval for a number, the
+# set of values a yes/no or option can still take): a value node computes the
+# range of its value, a Require records whether it can fail, an If or Choose
+# runs every branch its condition allows and joins what they assign, a FirstOf
+# collects the outcomes of every case that can hold.  Only a list's sum needs
+# a node of its own.
+@dataclass(frozen=True)
+class ItemRange(Node):
+    """var = the outcomes (kind, range) a list's sum can have.  When every input in
+    inputs is answered, the sum computed exactly by the programme's sums[exact]
+    (inputs None: never, the sum reads a 令 value computed outside it); else from
+    per_item, the statements giving into inner the outcomes of one item's amount,
+    each item input any value its form allows (runtime.range_items_unknown)."""
+
+    var: str
+    inputs: tuple[str, ...] | None
+    exact: int | None
+    per_item: tuple[Stmt, ...]
+    inner: str

@@ -61,8 +61,12 @@ EXPECT = {"inputs": "输入", "expect": "预期", "amount": "金额", "amount_if
           "path": "路径"}
 BOOLEANS = {True: "是", False: "否"}
 
+# --- rules across programmes (#22): the declarations and their entries
+CROSS = {"exclusion": "不得重复享受", "aggregate_cap": "合计上限", "elsewhere": "其他同类政策", "on_repeat": "重复时",
+         "highest": "就高", "period": "期间", "received": "已获补助", "on_excess": "超出时", "in_order": "按项目顺序"}
+
 TABLES = (TYPES, FIELD_OPTIONS, RULES, OPERATORS, DOCUMENT, DOC_DETAILS, STRUCTURE, MEASURES, TRACED, PROGRAMME,
-          PROGRAMME_DETAILS, STATUSES, EXPECT, BOOLEANS)
+          PROGRAMME_DETAILS, STATUSES, EXPECT, BOOLEANS, CROSS)
 
 
 def spellings() -> set[str]:

@@ -420,13 +420,57 @@ def lower_programme(programme: M.Programme) -> ir.Programme:
         v, _ = checks.visit(constraint.cond, None)
         checks.emit(ir.Constraint(v, constraint.path, constraint.message, at=cat))
         checks.emit(ir.Guard(deps, "values", checks.close_block(), at=cat))
+    ranges, sums = lower_ranges(programme)
     return ir.Programme(programme.id, prune(full.statements()), prune(partial.statements()),
-                        prune(checks.statements()), at=at)
+                        prune(checks.statements()), ranges, sums, at=at)
 
 
 def lower(policy: M.Policy) -> tuple[ir.Programme, ...]:
     """Every programme of a checked policy, lowered, in declaration order."""
     return tuple(lower_programme(p) for p in policy.programmes)
+
+
+# ---------------------------------------------------------------- range reasoning (the calculator, #13)
+class _RangeLowering(_Lowering):
+    """A programme's rules and amount for the calculator's range reasoning (ir.ItemRange):
+    as for evaluate, every rule unguarded (the printer evaluates it over abstract
+    values), except that a list's sum becomes an ItemRange."""
+
+    def __init__(self, programme: M.Programme):
+        super().__init__(programme)
+        self.sums: list[tuple] = []
+
+    def visit_PerItem(self, amount: M.PerItem, final: bool, item: str | None):
+        from .ranges import sum_inputs  # the reference's rule for when a sum can be worked out alone
+
+        at = self.at(amount)
+        out = self.outcome_var()
+        inputs = sum_inputs(amount)
+        exact = None
+        if inputs is not None:
+            whole = _Lowering(self.p)  # on its own: reads nothing from the statements around it
+            whole.emit(ir.Start((), at=at))
+            whole.emit(ir.Return(whole.visit(amount, False, None), at=at))
+            exact = len(self.sums)
+            self.sums.append(prune(whole.statements()))
+        self.open_block()
+        inner = self.visit(amount.amount, False, "item")
+        per_item = self.close_block()
+        self.emit(ir.ItemRange(out, None if inputs is None else tuple(sorted(inputs)), exact, per_item, inner.name,
+                               at=at))
+        return ir.Var(out, at=at)
+
+
+def lower_ranges(programme: M.Programme) -> tuple[tuple, tuple]:
+    """A programme's statements for the range reasoning, and the list sums they compute exactly."""
+    at = ir.Origin(int(programme.article), int(programme.span.line))
+    low = _RangeLowering(programme)
+    low.emit(ir.Start((), at=at))
+    low.rules(programme.rules, None)
+    if any(isinstance(r, M.Require) for r in programme.rules):
+        low.emit(ir.Stop(at=at))
+    low.emit(ir.Return(low.visit(programme.amount, True, None), at=at))
+    return low.statements(), tuple(low.sums)
 
 
 # ---------------------------------------------------------------- a readable listing (dump --stage ir)

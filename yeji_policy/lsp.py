@@ -145,6 +145,11 @@ class Index:
                 self.programmes.setdefault(item.id.value, item)
             elif isinstance(item, A.TestCase):
                 self.tests.append(item)
+            elif isinstance(item, A.CrossRule):  # rules across programmes (#22): the programmes they name
+                for entry in item.entries:
+                    if entry.kind == "programmes":
+                        for name in (v for v in entry.values if isinstance(v, A.Name)):
+                            self.add(name.span, ("programme", name.value))
         for programme in self.programmes.values():
             self._programme(programme)
         for test in self.tests:
@@ -590,7 +595,7 @@ class Completion:
 _NAME_TAIL = r"[A-Za-z_][A-Za-z0-9_]*"
 _MEMBER = re.compile(rf"({_NAME_TAIL}(?:\.{_NAME_TAIL})?)\s*属于\s*\{{[^}}]*$")
 _ITEM = re.compile(rf"({_NAME_TAIL})\.[A-Za-z0-9_]*$")
-_TEST_PROGRAMME = re.compile(r"^\s*项目\s+[A-Za-z0-9_]*$")
+_TEST_PROGRAMME = re.compile(r"^\s*项目\s+([A-Za-z0-9_]+\s*,\s*)*[A-Za-z0-9_]*$")  # also a rule's list (#22)
 _ARTICLE = re.compile(r"条款\s+[0-9]*$")
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?[\u4e00-\u9fff%/]*$")
 _EXPRESSION = re.compile(

@@ -504,6 +504,8 @@ class Policy:
     tests: tuple[TestCase, ...]
     interpretations: tuple[Interpretation, ...]
     superseded_by: Successor | None = None  # set across files by versions.link
+    # Rules across programmes (不得重复享受, 合计上限), in source order: see Exclusion, AggregateCap.
+    cross: tuple = ()
 
     def programme(self, pid: str) -> Programme:
         return next(p for p in self.programmes if p.id == pid)
@@ -517,3 +519,60 @@ class Policy:
 
 
 STATUS_LABELS = {"eligible": "符合条件", "ineligible": "不符合条件", "review": "需人工审核", "invalid": "无效申请"}
+
+
+# --- rules across programmes: 不得重复享受, 合计上限 (#22) ---
+# Declared once at policy level, cited to their own article, applied by the
+# whole-applicant evaluation (interpreter.evaluate_all, the generated module's
+# evaluate_all) and the calculator (match) across the programmes they name.
+@dataclass(frozen=True)
+class Exclusion:
+    """不得重复享受: the programmes named exclude each other for one applicant's one project.
+
+    When two or more of them come out payable (eligible, or needs review with an amount if
+    approved) in one whole-applicant evaluation, the text being silent on which is paid, all of
+    them go to review — unless the drafters chose 就高 (the highest is paid, the others not; ties:
+    the first in policy order) with the reason as an interpretation.  `elsewhere`: the yes/no
+    question (其他同类政策) whether the same project already had a similar subsidy elsewhere; the
+    checker adds it to each programme named as a 要求, so that one programme alone refuses it too.
+    """
+
+    id: str
+    title: str
+    article: int
+    excerpt: str | None
+    programmes: tuple[str, ...]
+    elsewhere: Field | None
+    highest: bool
+    interpretation: Interpretation | None  # the declaration's own reading (解释)
+    choice_interpretation: Interpretation | None  # why 就高
+    span: Span
+
+
+@dataclass(frozen=True)
+class AggregateCap:
+    """合计上限: what one applicant receives from the programmes named in one period is at most `limit`.
+
+    `received`: the amount already received from them in the period (an input the forms ask).
+    Room = limit − received (not below 0).  Payable amounts within the room stand; a room of 0
+    makes each of them ineligible; a total above a room above 0 is shared as the drafters
+    chose — 按项目顺序 (policy order, each taking what is left) with its reason as an
+    interpretation — else, the text being silent, every programme concerned goes to review.
+    """
+
+    id: str
+    title: str
+    article: int
+    excerpt: str | None
+    programmes: tuple[str, ...]
+    period: str  # 年度 or 累计
+    received: Field
+    limit: Decimal
+    limit_text: str
+    in_order: bool
+    interpretation: Interpretation | None
+    share_interpretation: Interpretation | None  # why 按项目顺序
+    span: Span
+
+
+CROSS_PERIODS = {"年度": "本年度", "累计": "累计"}

@@ -18,13 +18,14 @@ programmes one answer could decide.
 The reasoning is sound, not complete: every completion's result lies inside
 what is computed here (tests/test_ranges.py checks this against the generated
 module with random partial applications), but a range may be wider than the
-truth.  It reads the checked model only; wiring the same reasoning into the
-generated module waits for the IR refactoring of the Python backend.
+truth.  It reads the checked model, with the abstract domain's helpers in
+runtime.py (range_*); the generated module prints the same reasoning from the
+IR (`ranges(programme, partial_application)`, backends/python.py), and
+tests/test_ranges.py checks the two agree.
 """
 
 from __future__ import annotations
 
-import decimal
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -32,42 +33,10 @@ from . import catalogue, runtime, visitor
 from . import model as M
 from . import interpreter
 
-INF = Decimal("Infinity")
-_CTX = decimal.Context(prec=200, traps=[])  # interval ends may be infinite; finite ends stay exact
-ANY = None  # a date or text that may be anything
-
-
-@dataclass(frozen=True)
-class Interval:
-    lo: Decimal
-    hi: Decimal
-
-    def __post_init__(self):
-        assert self.lo <= self.hi, (self.lo, self.hi)
-
-    @property
-    def point(self) -> bool:
-        return self.lo == self.hi
-
-
-def _point(v: Decimal) -> Interval:
-    return Interval(Decimal(v), Decimal(v))
-
-
-def _hull(a, b):
-    """The join of two abstract values of one type."""
-    if isinstance(a, Interval):
-        return Interval(min(a.lo, b.lo), max(a.hi, b.hi))
-    if a is ANY or b is ANY:
-        return ANY
-    return a | b
-
-
-def _mul_end(a: Decimal, b: Decimal) -> Decimal:
-    # 0 × ∞ is 0 here: an infinite end stands for "as large as any finite value".
-    if a == 0 or b == 0:
-        return Decimal(0)
-    return _CTX.multiply(a, b)
+INF = runtime.INF
+ANY = runtime.RANGE_ANY  # a date or text that may be anything
+Interval = runtime.Interval
+_point = runtime.range_point
 
 
 def field_range(field: M.Field):
@@ -75,7 +44,7 @@ def field_range(field: M.Field):
     if field.kind in ("money", "number", "int"):
         return Interval(field.minimum if field.minimum is not None else Decimal(0), INF)
     if field.kind == "bool":
-        return frozenset((True, False))
+        return runtime.YES_OR_NO
     if field.kind == "enum":
         return frozenset(o for o, _ in field.options)
     return ANY
@@ -83,14 +52,14 @@ def field_range(field: M.Field):
 
 def known_range(field: M.Field, value):
     if field.kind in ("money", "number", "int"):
-        return _point(value)
+        return _point(Decimal(value))
     if field.kind == "list":
         return ANY
     return frozenset((value,))
 
 
 class _Ranges(visitor.Visitor):
-    """Expressions -> abstract values; rules and amounts -> what they may decide."""
+    """Expressions -> abstract values (runtime.range_*); rules and amounts -> what they may decide."""
 
     def __init__(self, programme: M.Programme, values: dict):
         self.p = programme
@@ -115,86 +84,50 @@ class _Ranges(visitor.Visitor):
         return self.lets[e.let.name]
 
     def visit_Arith(self, e: M.Arith) -> Interval:
-        a, b = self.visit(e.left), self.visit(e.right)
-        if e.op == "+":
-            return Interval(_CTX.add(a.lo, b.lo), _CTX.add(a.hi, b.hi))
-        if e.op == "-":
-            return Interval(_CTX.subtract(a.lo, b.hi), _CTX.subtract(a.hi, b.lo))
-        ends = [_mul_end(x, y) for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
-        return Interval(min(ends), max(ends))
+        return runtime.range_arith(e.op, self.visit(e.left), self.visit(e.right))
 
     def visit_Logic(self, e: M.Logic) -> frozenset:
-        a, b = self.visit(e.left), self.visit(e.right)
-        if e.op == "且":
-            return frozenset(x and y for x in a for y in b)
-        return frozenset(x or y for x in a for y in b)
+        return runtime.range_logic(e.op, self.visit(e.left), self.visit(e.right))
 
     def visit_Not(self, e: M.Not) -> frozenset:
-        return frozenset(not x for x in self.visit(e.operand))
+        return runtime.range_not(self.visit(e.operand))
 
     def visit_Compare(self, e: M.Compare) -> frozenset:
-        a, b = self.visit(e.left), self.visit(e.right)
-        if isinstance(a, Interval):
-            return _compare_intervals(e.op, a, b)
-        if a is ANY or b is ANY:
-            return frozenset((True, False))
-        return frozenset(runtime.compare(e.op, x, y) for x in a for y in b)
+        return runtime.range_compare(e.op, self.visit(e.left), self.visit(e.right))
 
     def visit_Member(self, e: M.Member) -> frozenset:
-        return frozenset(x in e.values for x in self.visit(e.operand))
+        return runtime.range_member(self.visit(e.operand), e.values)
 
     def visit_Cond(self, e: M.Cond):
         cond = self.visit(e.cond)
         branches = [self.visit(e.then)] if True in cond else []
         if False in cond:
             branches.append(self.visit(e.otherwise))
-        return _join(branches)
+        return runtime.range_join(branches)
 
     def visit_Call(self, e: M.Call):
-        args = [self.visit(a) for a in e.args]
-        if e.func == "min":
-            return Interval(min(a.lo for a in args), min(a.hi for a in args))
-        if e.func == "max":
-            return Interval(max(a.lo for a in args), max(a.hi for a in args))
-        dates = args[:2] if e.func == "months" else args[:3]
-        if all(d is not ANY and len(d) == 1 for d in dates):
-            concrete = [next(iter(d)) for d in dates]
-            if e.func == "months":
-                return _point(runtime.months_between(*concrete))
-            window = args[3]
-            if window.point:
-                return _point(runtime.overlap_months(*concrete, window.lo))
-        if e.func == "months":
-            return Interval(Decimal(0), INF)
-        return Interval(Decimal(0), max(args[3].hi, Decimal(0)))
+        return runtime.range_call(e.func, *(self.visit(a) for a in e.args))
 
     def visit_Tiers(self, e: M.Tiers) -> Interval:
-        s = self.visit(e.subject)
-        awards = [Decimal(0)] if s.lo < e.rows[0].threshold else []
-        for i, row in enumerate(e.rows):
-            following = e.rows[i + 1].threshold if i + 1 < len(e.rows) else INF
-            # this row is the highest reached for subject values in [threshold, following)
-            if s.hi >= row.threshold and s.lo < following:
-                awards.append(row.award)
-        return Interval(min(awards), max(awards))
+        return runtime.range_tiers(self.visit(e.subject), [r.threshold for r in e.rows], [r.award for r in e.rows])
 
     def visit_Lookup(self, e: M.Lookup):
         options = self.visit(e.subject)
-        return _join([self.visit(branch) for option, branch in e.choices if option in options])
+        return runtime.range_join([self.visit(branch) for option, branch in e.choices if option in options])
 
-    # ------------------------------------------------------------ rules: -> (fail, review) as sets of bools
-    def rules(self, rules) -> tuple[frozenset, frozenset]:
+    # ------------------------------------------------------------ rules: -> lists of (possible) failures and reviews
+    def rules(self, rules) -> tuple[list, list]:
         fails: list[frozenset] = []
         reviews: list[frozenset] = []
         for rule in rules:
             self.visit(rule, fails, reviews)
-        return _any(fails), _any(reviews)
+        return fails, reviews
 
     def visit_Let(self, rule: M.Let, fails, reviews) -> None:
         self.lets[rule.name] = self.visit(rule.expr)
 
     def visit_Require(self, rule: M.Require, fails, reviews) -> None:
-        fails.append(frozenset(not x for x in self.visit(rule.cond)))
+        fails.append(runtime.range_not(self.visit(rule.cond)))
 
     def visit_Review(self, rule: M.Review, fails, reviews) -> None:
         reviews.append(self.visit(rule.cond))
@@ -203,14 +136,13 @@ class _Ranges(visitor.Visitor):
     def visit_Formula(self, a: M.Formula) -> list:
         value = self.visit(a.expr)
         if a.cap is not None:
-            limit = self.visit(a.cap.limit)
-            value = Interval(min(value.lo, limit.lo), min(value.hi, limit.hi))
+            value = runtime.range_cap(value, self.visit(a.cap.limit))
         return [("pay", value)]
 
     def visit_Cases(self, a: M.Cases) -> list:
         outcomes: list = []
         for case in a.cases:
-            hit = frozenset((True,)) if case.cond is None else self.visit(case.cond)
+            hit = runtime.YES if case.cond is None else self.visit(case.cond)
             if True in hit:
                 outcomes.extend(self.visit(case.outcome))
             if False not in hit:
@@ -224,64 +156,25 @@ class _Ranges(visitor.Visitor):
         return [("ineligible", None)]
 
     def visit_PerItem(self, a: M.PerItem) -> list:
-        needed = {a.list_field.name}
-        for rule in a.rules:
-            needed |= catalogue.inputs_of(catalogue.rule_expr(rule))
-        needed |= _amount_inputs(a.amount)
-        if needed <= set(self.values) and not any(type(n) is M.LetRef for n in visitor.walk(a)):
-            # Everything the sum reads is answered: compute it exactly with the reference interpreter.
-            run = interpreter._Run(self.p, self.values)
-            outcome = run.visit(a, False, "")
-            if outcome.kind == "partial":
-                return [("partial", _point(runtime.add(outcome.amount, outcome.pending)))]
-            return [(outcome.kind, _point(outcome.amount))]
-        # Unanswered: any number of items, each counted, excluded or sent to review.
-        per_item = [value for kind, value in self.visit(a.amount) if kind == "pay"]
-        hi = INF if any(v.hi > 0 for v in per_item) else Decimal(0)
-        lo = min([Decimal(0)] + [_CTX.multiply(v.lo, runtime.MAX_ITEMS) for v in per_item])
-        return [("pay", Interval(lo, hi)), ("partial", Interval(lo, hi))]
+        needed = sum_inputs(a)
+        if needed is not None and needed <= set(self.values):
+            # Everything the sum reads is answered: computed exactly by the reference interpreter.
+            return runtime.range_items_exact(interpreter.amount_outcome(self.p, self.values, a))
+        return runtime.range_items_unknown(self.visit(a.amount))
 
 
-def _amount_inputs(amount) -> frozenset:
-    found: set = set()
-    for node in visitor.walk(amount):
+def sum_inputs(a: M.PerItem) -> frozenset | None:
+    """The inputs a list's sum reads (the list, and what its rules and amount read),
+    None when it reads a 令 value (computed outside it: the sum cannot be worked out alone)."""
+    if any(type(n) is M.LetRef for n in visitor.walk(a)):
+        return None
+    needed = {a.list_field.name}
+    for rule in a.rules:
+        needed |= catalogue.inputs_of(catalogue.rule_expr(rule))
+    for node in visitor.walk(a.amount):
         if type(node) is M.InputRef:
-            found.add(node.field.name)
-    return frozenset(found)
-
-
-def _compare_intervals(op: str, a: Interval, b: Interval) -> frozenset:
-    T, F = frozenset((True,)), frozenset((False,))
-    both = frozenset((True, False))
-    if op == ">=":
-        return T if a.lo >= b.hi else F if a.hi < b.lo else both
-    if op == ">":
-        return T if a.lo > b.hi else F if a.hi <= b.lo else both
-    if op == "<=":
-        return T if a.hi <= b.lo else F if a.lo > b.hi else both
-    if op == "<":
-        return T if a.hi < b.lo else F if a.lo >= b.hi else both
-    same = a.point and b.point and a.lo == b.lo
-    apart = a.hi < b.lo or b.hi < a.lo
-    if op == "=":
-        return T if same else F if apart else both
-    return F if same else T if apart else both
-
-
-def _join(values: list):
-    out = values[0]
-    for v in values[1:]:
-        out = _hull(out, v)
-    return out
-
-
-def _any(sets: list[frozenset]) -> frozenset:
-    """Whether any of several conditions holds, as the set of possible answers."""
-    if any(s == frozenset((True,)) for s in sets):
-        return frozenset((True,))
-    if any(True in s for s in sets):
-        return frozenset((True, False))
-    return frozenset((False,))
+            needed.add(node.field.name)
+    return frozenset(needed)
 
 
 # ---------------------------------------------------------------- per programme
@@ -301,44 +194,12 @@ class Outlook:
         return next(iter(self.statuses)) if len(self.statuses) == 1 else None
 
 
-def _rounded(value: Decimal) -> Decimal:
-    return value if value.is_infinite() else runtime.round_cents(value)
-
-
 def outlook(programme: M.Programme, values: dict) -> Outlook:
     """The statuses and the amount range of a programme, given the answered inputs (validated values)."""
     run = _Ranges(programme, {k: v for k, v in values.items() if any(f.name == k for f in programme.fields)})
     fails, reviews = run.rules(programme.rules)
-    if fails == frozenset((True,)):
-        return Outlook(programme.id, frozenset(("ineligible",)), Decimal(0), Decimal(0))
-    statuses: set[str] = set()
-    if True in fails:
-        statuses.add("ineligible")
-    paid: list[Interval] = []  # ranges of amount / amount_if_approved of completions that are not ineligible
-    for kind, value in run.visit(programme.amount):
-        if kind in ("ineligible",):
-            statuses.add("ineligible")
-        elif kind == "review":
-            statuses.add("review")
-            paid.append(_point(Decimal(0)))
-        elif kind == "partial":
-            statuses.add("review")
-            paid.append(Interval(max(_rounded(value.lo), Decimal(0)), _rounded(value.hi)))
-        else:
-            lo, hi = _rounded(value.lo), _rounded(value.hi)
-            if lo <= 0:
-                statuses.add("ineligible")
-            if hi > 0:
-                if True in reviews:
-                    statuses.add("review")
-                if False in reviews:
-                    statuses.add("eligible")
-                paid.append(Interval(max(lo, runtime.CENT), hi))
-    if not paid:
-        return Outlook(programme.id, frozenset(statuses), Decimal(0), Decimal(0))
-    low = Decimal(0) if "ineligible" in statuses else min(p.lo for p in paid)
-    high = max(p.hi for p in paid)
-    return Outlook(programme.id, frozenset(statuses), low, None if high.is_infinite() else high)
+    outcomes = [] if runtime.range_any(fails) == runtime.YES else run.visit(programme.amount)
+    return Outlook(programme.id, *runtime.range_outlook(fails, reviews, outcomes))
 
 
 def outlooks(policy: M.Policy, values: dict) -> list[Outlook]:

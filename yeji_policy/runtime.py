@@ -1187,3 +1187,259 @@ def seal_receipt(body):
     import hashlib
 
     return dict(body, sha256=hashlib.sha256(canonical_json(body)).hexdigest())
+
+
+# ---------------------------------------------------------------- range reasoning (the calculator, #13)
+# What a partial application already decides, worked out without the missing
+# answers.  An abstract value stands for every value an expression can still
+# take: a number an Interval [lo, hi] (hi Infinity: no bound the policy could
+# use), a yes/no or an option the frozenset of values left, a date or a text
+# the frozenset of its one value, or RANGE_ANY (None) when it may be anything.
+# yeji_policy/ranges.py walks the model with these helpers; the generated
+# module's _ranges_* functions are printed from the IR and call the same ones,
+# so the two engines differ in the walk, which tests/test_ranges.py compares.
+# Sound, not complete: every completion lies inside, a range may be wider.
+INF = D("Infinity")
+_RANGE = decimal.Context(prec=200, traps=[])  # an end may be infinite; finite ends of bounded inputs stay exact
+RANGE_ANY = None
+YES, NO, YES_OR_NO = frozenset((True,)), frozenset((False,)), frozenset((True, False))
+
+
+class Interval:
+    """The numbers from lo to hi, both included (a plain class, as Outcome)."""
+
+    __slots__ = ("lo", "hi")
+
+    def __init__(self, lo, hi):
+        if not lo <= hi:
+            raise ValueError(f"empty interval [{lo}, {hi}]")
+        self.lo = lo
+        self.hi = hi
+
+    @property
+    def point(self):
+        return self.lo == self.hi
+
+    def __eq__(self, other):
+        if type(other) is not Interval:
+            return NotImplemented
+        return (self.lo, self.hi) == (other.lo, other.hi)
+
+    def __hash__(self):
+        return hash((self.lo, self.hi))
+
+    def __repr__(self):
+        return f"Interval({self.lo!r}, {self.hi!r})"
+
+
+def range_point(value):
+    return Interval(value, value)
+
+
+def range_value(values, name, unknown):
+    """An input's abstract value: what it was answered, else unknown (what the form allows)."""
+    if name not in values:
+        return unknown
+    value = values[name]
+    if type(value) is D:
+        return Interval(value, value)
+    if type(value) is list:
+        return RANGE_ANY
+    return frozenset((value,))
+
+
+def range_hull(a, b):
+    if type(a) is Interval:
+        return Interval(min(a.lo, b.lo), max(a.hi, b.hi))
+    if a is RANGE_ANY or b is RANGE_ANY:
+        return RANGE_ANY
+    return a | b
+
+
+def range_join(values):
+    out = values[0]
+    for value in values[1:]:
+        out = range_hull(out, value)
+    return out
+
+
+def _range_mul_end(a, b):
+    # 0 times an infinite end is 0: such an end stands for "as large as any finite value".
+    if a == 0 or b == 0:
+        return ZERO
+    return _RANGE.multiply(a, b)
+
+
+def range_arith(op, a, b):
+    if op == "+":
+        return Interval(_RANGE.add(a.lo, b.lo), _RANGE.add(a.hi, b.hi))
+    if op == "-":
+        return Interval(_RANGE.subtract(a.lo, b.hi), _RANGE.subtract(a.hi, b.lo))
+    ends = [_range_mul_end(x, y) for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
+    return Interval(min(ends), max(ends))
+
+
+def range_logic(op, a, b):
+    if op == "且":
+        return frozenset(x and y for x in a for y in b)
+    return frozenset(x or y for x in a for y in b)
+
+
+def range_not(a):
+    return frozenset(not x for x in a)
+
+
+def range_compare(op, a, b):
+    if type(a) is Interval:
+        if op == ">=":
+            return YES if a.lo >= b.hi else NO if a.hi < b.lo else YES_OR_NO
+        if op == ">":
+            return YES if a.lo > b.hi else NO if a.hi <= b.lo else YES_OR_NO
+        if op == "<=":
+            return YES if a.hi <= b.lo else NO if a.lo > b.hi else YES_OR_NO
+        if op == "<":
+            return YES if a.hi < b.lo else NO if a.lo >= b.hi else YES_OR_NO
+        same = a.point and b.point and a.lo == b.lo
+        apart = a.hi < b.lo or b.hi < a.lo
+        if op == "=":
+            return YES if same else NO if apart else YES_OR_NO
+        return NO if same else YES if apart else YES_OR_NO
+    if a is RANGE_ANY or b is RANGE_ANY:
+        return YES_OR_NO
+    return frozenset(compare(op, x, y) for x in a for y in b)
+
+
+def range_member(a, options):
+    return frozenset(x in options for x in a)
+
+
+def _range_known(values):
+    """The concrete values when every one is a single known date or text, else None."""
+    if all(v is not RANGE_ANY and len(v) == 1 for v in values):
+        return [next(iter(v)) for v in values]
+    return None
+
+
+def range_call(func, *args):
+    """min, max, months and overlap_months over abstract values."""
+    if func == "min":
+        return Interval(min(a.lo for a in args), min(a.hi for a in args))
+    if func == "max":
+        return Interval(max(a.lo for a in args), max(a.hi for a in args))
+    if func == "months":
+        known = _range_known(args[:2])
+        return range_point(months_between(*known)) if known else Interval(ZERO, INF)
+    known, window = _range_known(args[:3]), args[3]
+    if known and window.point:
+        return range_point(overlap_months(*known, window.lo))
+    return Interval(ZERO, max(window.hi, ZERO))
+
+
+def range_tiers(subject, thresholds, awards):
+    """The awards a tier table can give a subject in its interval (thresholds ascend; none reached: 0)."""
+    reached = [ZERO] if subject.lo < thresholds[0] else []
+    for i, threshold in enumerate(thresholds):
+        following = thresholds[i + 1] if i + 1 < len(thresholds) else INF
+        # this row is the highest reached for subject values in [threshold, following)
+        if subject.hi >= threshold and subject.lo < following:
+            reached.append(awards[i])
+    return Interval(min(reached), max(reached))
+
+
+def range_cap(value, limit):
+    return Interval(min(value.lo, limit.lo), min(value.hi, limit.hi))
+
+
+def range_any(sets):
+    """Whether any of several conditions holds, as the set of possible answers."""
+    if any(s == YES for s in sets):
+        return YES
+    if any(True in s for s in sets):
+        return YES_OR_NO
+    return NO
+
+
+def range_items_exact(outcome):
+    """A list's sum computed exactly (every input it reads answered): its outcome, as a range."""
+    if outcome.kind == "partial":
+        return [("partial", range_point(add(outcome.amount, outcome.pending)))]
+    return [(outcome.kind, range_point(outcome.amount))]
+
+
+def range_items_unknown(per_item):
+    """A list not answered: any number of items, each counted, excluded or sent to review.
+    per_item: the outcomes one item's amount can have."""
+    paid = [value for kind, value in per_item if kind == "pay"]
+    hi = INF if any(v.hi > 0 for v in paid) else ZERO
+    lo = min([ZERO] + [_RANGE.multiply(v.lo, MAX_ITEMS) for v in paid])
+    return [("pay", Interval(lo, hi)), ("partial", Interval(lo, hi))]
+
+
+def _range_rounded(value):
+    return value if value.is_infinite() else round_cents(value)
+
+
+def range_outlook(fails, reviews, outcomes):
+    """(statuses, low, high) of a programme from the possible answers of its requirements'
+    failures and reviews and the outcomes its amount can have: the statuses a complete
+    application can still end in, and the amount (or amount if approved) it can have,
+    rounded as the result is (high None: no bound in the policy)."""
+    fails, reviews = range_any(fails), range_any(reviews)
+    if fails == YES:
+        return frozenset(("ineligible",)), ZERO, ZERO
+    statuses = set()
+    if True in fails:
+        statuses.add("ineligible")
+    paid = []  # ranges of amount / amount_if_approved of completions that are not ineligible
+    for kind, value in outcomes:
+        if kind == "ineligible":
+            statuses.add("ineligible")
+        elif kind == "review":
+            statuses.add("review")
+            paid.append(range_point(ZERO))
+        elif kind == "partial":
+            statuses.add("review")
+            paid.append(Interval(max(_range_rounded(value.lo), ZERO), _range_rounded(value.hi)))
+        else:
+            lo, hi = _range_rounded(value.lo), _range_rounded(value.hi)
+            if lo <= 0:
+                statuses.add("ineligible")
+            if hi > 0:
+                if True in reviews:
+                    statuses.add("review")
+                if False in reviews:
+                    statuses.add("eligible")
+                paid.append(Interval(max(lo, CENT), hi))
+    if not paid:
+        return frozenset(statuses), ZERO, ZERO
+    low = ZERO if "ineligible" in statuses else min(p.lo for p in paid)
+    high = max(p.hi for p in paid)
+    return frozenset(statuses), low, None if high.is_infinite() else high
+
+
+def known_inputs(meta, application, errors):
+    """The inputs a partial application answers, each checked as on the programme's form
+    (the others stay unknown: no default is filled in); every problem is appended to
+    errors (None: the application is not an object at all)."""
+    if not issubclass(type(application), dict):
+        errors.append({"path": "", "message": f"应为对象（JSON object），此处为{_describe_json(application)}"})
+        return None
+    odd = ()
+    if type(application) is not dict or not set(map(type, application)) <= _TEXT_ONLY:
+        application, odd = _members(application, "", errors)
+    specs = meta["inputs"]
+    names = {f["name"] for f in specs}
+    given = {k: v for k, v in application.items() if k in names}
+    values = validate_object([f for f in specs if f["name"] in given], given, "", errors)
+    unknown = [k for k in application if k not in names] + list(odd)
+    if unknown:
+        allowed = "、".join(sorted(names))
+        _report_unknown(unknown, "", errors, lambda shown: f"未知的输入项“{shown}”；允许的输入项：{allowed}")
+    return values
+
+
+def range_result(programme_id, statuses, low, high):
+    """What ranges() returns: statuses sorted, the one decided (else None), amounts as two-place strings."""
+    return {"programme": programme_id, "statuses": sorted(statuses),
+            "decided": next(iter(statuses)) if len(statuses) == 1 else None,
+            "least": cents_string(low), "most": None if high is None else cents_string(high)}

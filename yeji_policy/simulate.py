@@ -177,6 +177,9 @@ def report(tally: Tally, name: str) -> list[str]:
         lines.append(f"  {source}：{totals.count} 份；{money(totals)}")
     # Money of different payers is never added up: 市财政 is not the district's budget.
     lines.append(f"合计：{money(tally.total)}" if len(tally.sources) <= 1 else SEPARATE_SOURCES)
+    # A 合计上限 (#22) is per applicant; a line is one programme of nobody in particular.
+    lines += [f"注：第{rule.article}条“{rule.title}”按申请人合计，逐行模拟未计入（整体申请用 evaluate_all）"
+              for current in _current(tally.policy) for rule in current.cross if isinstance(rule, M.AggregateCap)]
     if tally.problem_count:
         shown = f"前 {len(tally.problems)} 行，" if len(tally.problems) < tally.problem_count else ""
         lines.append(f"无法读取或无效的行（{shown}共 {tally.problem_count} 行）：")

@@ -324,6 +324,13 @@ def trace_figures(module: A.Module) -> list[Diagnostic]:
                     ("原文没有的数字是起草人的理解：请在这条规则、公式或上限之后写 解释 \"……\"",),
                 ))
 
+    # Rules across programmes (#22): a 合计上限's figure is used by its own article.
+    for decl in [i for i in module.items if isinstance(i, A.CrossRule)] + [
+            i for c in chapters for i in c.items if isinstance(i, A.CrossRule)]:
+        entries = {e.kind: e for e in decl.entries}
+        if "article" in entries and "limit" in entries:
+            used.setdefault(int(entries["article"].values[0]), set()).add(literal_key(entries["limit"].values[0]))
+
     for article in articles:
         number = int(article.number)
         skip = heading_length(article.text.lines[0]) if article.text.lines else 0

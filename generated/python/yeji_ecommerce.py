@@ -4,6 +4,7 @@ Source sha256 e7ebb7ac92f717f3b02185ce668d8865401b4fea56cc7e426f5fd2e15aa5bec5; 
 
     evaluate(programme_id, application) -> result dict
     match(profile) -> list of per-programme findings (政策计算器)
+    ranges(programme_id, partial_application) -> what the answers given already decide (政策计算器)
     receipt(programme_id, application) -> the decision receipt (RFC 8785 canonical JSON: canonical_json)
     PROGRAMMES: programme id -> metadata and input form
 
@@ -1203,6 +1204,262 @@ def seal_receipt(body):
     return dict(body, sha256=hashlib.sha256(canonical_json(body)).hexdigest())
 
 
+# ---------------------------------------------------------------- range reasoning (the calculator, #13)
+# What a partial application already decides, worked out without the missing
+# answers.  An abstract value stands for every value an expression can still
+# take: a number an Interval [lo, hi] (hi Infinity: no bound the policy could
+# use), a yes/no or an option the frozenset of values left, a date or a text
+# the frozenset of its one value, or RANGE_ANY (None) when it may be anything.
+# yeji_policy/ranges.py walks the model with these helpers; the generated
+# module's _ranges_* functions are printed from the IR and call the same ones,
+# so the two engines differ in the walk, which tests/test_ranges.py compares.
+# Sound, not complete: every completion lies inside, a range may be wider.
+INF = D("Infinity")
+_RANGE = decimal.Context(prec=200, traps=[])  # an end may be infinite; finite ends of bounded inputs stay exact
+RANGE_ANY = None
+YES, NO, YES_OR_NO = frozenset((True,)), frozenset((False,)), frozenset((True, False))
+
+
+class Interval:
+    """The numbers from lo to hi, both included (a plain class, as Outcome)."""
+
+    __slots__ = ("lo", "hi")
+
+    def __init__(self, lo, hi):
+        if not lo <= hi:
+            raise ValueError(f"empty interval [{lo}, {hi}]")
+        self.lo = lo
+        self.hi = hi
+
+    @property
+    def point(self):
+        return self.lo == self.hi
+
+    def __eq__(self, other):
+        if type(other) is not Interval:
+            return NotImplemented
+        return (self.lo, self.hi) == (other.lo, other.hi)
+
+    def __hash__(self):
+        return hash((self.lo, self.hi))
+
+    def __repr__(self):
+        return f"Interval({self.lo!r}, {self.hi!r})"
+
+
+def range_point(value):
+    return Interval(value, value)
+
+
+def range_value(values, name, unknown):
+    """An input's abstract value: what it was answered, else unknown (what the form allows)."""
+    if name not in values:
+        return unknown
+    value = values[name]
+    if type(value) is D:
+        return Interval(value, value)
+    if type(value) is list:
+        return RANGE_ANY
+    return frozenset((value,))
+
+
+def range_hull(a, b):
+    if type(a) is Interval:
+        return Interval(min(a.lo, b.lo), max(a.hi, b.hi))
+    if a is RANGE_ANY or b is RANGE_ANY:
+        return RANGE_ANY
+    return a | b
+
+
+def range_join(values):
+    out = values[0]
+    for value in values[1:]:
+        out = range_hull(out, value)
+    return out
+
+
+def _range_mul_end(a, b):
+    # 0 times an infinite end is 0: such an end stands for "as large as any finite value".
+    if a == 0 or b == 0:
+        return ZERO
+    return _RANGE.multiply(a, b)
+
+
+def range_arith(op, a, b):
+    if op == "+":
+        return Interval(_RANGE.add(a.lo, b.lo), _RANGE.add(a.hi, b.hi))
+    if op == "-":
+        return Interval(_RANGE.subtract(a.lo, b.hi), _RANGE.subtract(a.hi, b.lo))
+    ends = [_range_mul_end(x, y) for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
+    return Interval(min(ends), max(ends))
+
+
+def range_logic(op, a, b):
+    if op == "且":
+        return frozenset(x and y for x in a for y in b)
+    return frozenset(x or y for x in a for y in b)
+
+
+def range_not(a):
+    return frozenset(not x for x in a)
+
+
+def range_compare(op, a, b):
+    if type(a) is Interval:
+        if op == ">=":
+            return YES if a.lo >= b.hi else NO if a.hi < b.lo else YES_OR_NO
+        if op == ">":
+            return YES if a.lo > b.hi else NO if a.hi <= b.lo else YES_OR_NO
+        if op == "<=":
+            return YES if a.hi <= b.lo else NO if a.lo > b.hi else YES_OR_NO
+        if op == "<":
+            return YES if a.hi < b.lo else NO if a.lo >= b.hi else YES_OR_NO
+        same = a.point and b.point and a.lo == b.lo
+        apart = a.hi < b.lo or b.hi < a.lo
+        if op == "=":
+            return YES if same else NO if apart else YES_OR_NO
+        return NO if same else YES if apart else YES_OR_NO
+    if a is RANGE_ANY or b is RANGE_ANY:
+        return YES_OR_NO
+    return frozenset(compare(op, x, y) for x in a for y in b)
+
+
+def range_member(a, options):
+    return frozenset(x in options for x in a)
+
+
+def _range_known(values):
+    """The concrete values when every one is a single known date or text, else None."""
+    if all(v is not RANGE_ANY and len(v) == 1 for v in values):
+        return [next(iter(v)) for v in values]
+    return None
+
+
+def range_call(func, *args):
+    """min, max, months and overlap_months over abstract values."""
+    if func == "min":
+        return Interval(min(a.lo for a in args), min(a.hi for a in args))
+    if func == "max":
+        return Interval(max(a.lo for a in args), max(a.hi for a in args))
+    if func == "months":
+        known = _range_known(args[:2])
+        return range_point(months_between(*known)) if known else Interval(ZERO, INF)
+    known, window = _range_known(args[:3]), args[3]
+    if known and window.point:
+        return range_point(overlap_months(*known, window.lo))
+    return Interval(ZERO, max(window.hi, ZERO))
+
+
+def range_tiers(subject, thresholds, awards):
+    """The awards a tier table can give a subject in its interval (thresholds ascend; none reached: 0)."""
+    reached = [ZERO] if subject.lo < thresholds[0] else []
+    for i, threshold in enumerate(thresholds):
+        following = thresholds[i + 1] if i + 1 < len(thresholds) else INF
+        # this row is the highest reached for subject values in [threshold, following)
+        if subject.hi >= threshold and subject.lo < following:
+            reached.append(awards[i])
+    return Interval(min(reached), max(reached))
+
+
+def range_cap(value, limit):
+    return Interval(min(value.lo, limit.lo), min(value.hi, limit.hi))
+
+
+def range_any(sets):
+    """Whether any of several conditions holds, as the set of possible answers."""
+    if any(s == YES for s in sets):
+        return YES
+    if any(True in s for s in sets):
+        return YES_OR_NO
+    return NO
+
+
+def range_items_exact(outcome):
+    """A list's sum computed exactly (every input it reads answered): its outcome, as a range."""
+    if outcome.kind == "partial":
+        return [("partial", range_point(add(outcome.amount, outcome.pending)))]
+    return [(outcome.kind, range_point(outcome.amount))]
+
+
+def range_items_unknown(per_item):
+    """A list not answered: any number of items, each counted, excluded or sent to review.
+    per_item: the outcomes one item's amount can have."""
+    paid = [value for kind, value in per_item if kind == "pay"]
+    hi = INF if any(v.hi > 0 for v in paid) else ZERO
+    lo = min([ZERO] + [_RANGE.multiply(v.lo, MAX_ITEMS) for v in paid])
+    return [("pay", Interval(lo, hi)), ("partial", Interval(lo, hi))]
+
+
+def _range_rounded(value):
+    return value if value.is_infinite() else round_cents(value)
+
+
+def range_outlook(fails, reviews, outcomes):
+    """(statuses, low, high) of a programme from the possible answers of its requirements'
+    failures and reviews and the outcomes its amount can have: the statuses a complete
+    application can still end in, and the amount (or amount if approved) it can have,
+    rounded as the result is (high None: no bound in the policy)."""
+    fails, reviews = range_any(fails), range_any(reviews)
+    if fails == YES:
+        return frozenset(("ineligible",)), ZERO, ZERO
+    statuses = set()
+    if True in fails:
+        statuses.add("ineligible")
+    paid = []  # ranges of amount / amount_if_approved of completions that are not ineligible
+    for kind, value in outcomes:
+        if kind == "ineligible":
+            statuses.add("ineligible")
+        elif kind == "review":
+            statuses.add("review")
+            paid.append(range_point(ZERO))
+        elif kind == "partial":
+            statuses.add("review")
+            paid.append(Interval(max(_range_rounded(value.lo), ZERO), _range_rounded(value.hi)))
+        else:
+            lo, hi = _range_rounded(value.lo), _range_rounded(value.hi)
+            if lo <= 0:
+                statuses.add("ineligible")
+            if hi > 0:
+                if True in reviews:
+                    statuses.add("review")
+                if False in reviews:
+                    statuses.add("eligible")
+                paid.append(Interval(max(lo, CENT), hi))
+    if not paid:
+        return frozenset(statuses), ZERO, ZERO
+    low = ZERO if "ineligible" in statuses else min(p.lo for p in paid)
+    high = max(p.hi for p in paid)
+    return frozenset(statuses), low, None if high.is_infinite() else high
+
+
+def known_inputs(meta, application, errors):
+    """The inputs a partial application answers, each checked as on the programme's form
+    (the others stay unknown: no default is filled in); every problem is appended to
+    errors (None: the application is not an object at all)."""
+    if not issubclass(type(application), dict):
+        errors.append({"path": "", "message": f"应为对象（JSON object），此处为{_describe_json(application)}"})
+        return None
+    odd = ()
+    if type(application) is not dict or not set(map(type, application)) <= _TEXT_ONLY:
+        application, odd = _members(application, "", errors)
+    specs = meta["inputs"]
+    names = {f["name"] for f in specs}
+    given = {k: v for k, v in application.items() if k in names}
+    values = validate_object([f for f in specs if f["name"] in given], given, "", errors)
+    unknown = [k for k in application if k not in names] + list(odd)
+    if unknown:
+        allowed = "、".join(sorted(names))
+        _report_unknown(unknown, "", errors, lambda shown: f"未知的输入项“{shown}”；允许的输入项：{allowed}")
+    return values
+
+
+def range_result(programme_id, statuses, low, high):
+    """What ranges() returns: statuses sorted, the one decided (else None), amounts as two-place strings."""
+    return {"programme": programme_id, "statuses": sorted(statuses),
+            "decided": next(iter(statuses)) if len(statuses) == 1 else None,
+            "least": cents_string(low), "most": None if high is None else cents_string(high)}
+
+
 # ---------------------------------------------------------------- policy
 POLICY = {'id': 'yeji_ecommerce', 'issuer': '六安市叶集区人民政府', 'title': '关于加快电子商务发展的实施意见', 'version': '1.0.0', 'content_hash': 'e7ebb7ac92f717f3b02185ce668d8865401b4fea56cc7e426f5fd2e15aa5bec5', 'text_hash': '82d6744f734014707fde7775d62676dfa09fef1b9ab2696218ca29c2923bfca0', 'in_force': {'from': None, 'until': None, 'version': '1.0.0'}}
 
@@ -1726,6 +1983,37 @@ _K80 = D('20')
 _K81 = D('200')
 _K82 = {'id': 'art17_training.condition.1', 'kind': 'condition', 'article': 17, 'clause': {'excerpt': '培训实行定额补助制度，培训时间在半天的，给予培训主体60元/人补助；安排就餐的，再给予30元/人补助；安排上机操作，再给予20元/人补助。培训时间在1天以上（含1天）且安排食宿（含上机操作），给予培训主体200元/人/天补助', 'start': 107, 'end': 219}, 'inputs': ('trainees',), 'item_inputs': (), 'interpretations': ()}
 _K83 = frozenset(('trainees', 'training_days', 'meals_provided', 'hands_on_computer', 'lodging_provided'))
+_K84 = YES_OR_NO
+_K85 = Interval(D('0'), INF)
+_K86 = Interval(D('0.5'), D('0.5'))
+_K87 = Interval(D('500000'), D('500000'))
+_K88 = Interval(D('0.8'), D('0.8'))
+_K89 = Interval(D('800000'), D('800000'))
+_K90 = RANGE_ANY
+_K91 = Interval(D('36'), D('36'))
+_K92 = Interval(D('0'), D('0'))
+_K93 = Interval(D('15'), D('15'))
+_K94 = frozenset(('other',))
+_K95 = Interval(D('0.3'), D('0.3'))
+_K96 = Interval(D('3'), D('3'))
+_K97 = Interval(D('1'), D('1'))
+_K98 = Interval(D('1000000'), D('1000000'))
+_K99 = frozenset(('stations',))
+_K100 = Interval(D('20000'), D('20000'))
+_K101 = Interval(D('12'), D('12'))
+_K102 = (D('3000000'), D('5000000'), D('10000000'), D('50000000'))
+_K103 = (D('10000'), D('20000'), D('50000'), D('100000'))
+_K104 = (D('500000'), D('1000000'), D('5000000'), D('10000000'))
+_K105 = (D('5000.0'), D('10000'), D('50000'), D('100000'))
+_K106 = Interval(D('1000'), D('1000'))
+_K107 = Interval(D('0.15'), D('0.15'))
+_K108 = Interval(D('300000'), D('300000'))
+_K109 = Interval(D('100000'), D('100000'))
+_K110 = Interval(D('0.5'), INF)
+_K111 = Interval(D('30'), D('30'))
+_K112 = Interval(D('60'), D('60'))
+_K113 = Interval(D('20'), D('20'))
+_K114 = Interval(D('200'), D('200'))
 
 
 def _programme_art09_venue_fitout(values):
@@ -2832,3 +3120,402 @@ def match(profile):
     """政策计算器: for every programme, what the known facts already decide."""
     return match_profile(PROGRAMMES, evaluate, lambda pid, values, known: _PARTIAL[pid](values, known),
                          _known_constraints, profile, POLICY["in_force"])
+
+
+# ---------------------------------------------------------------- range reasoning (政策计算器, #13)
+# Each programme's rules and amount again, over abstract values (runtime's
+# range_*): what a partial application already decides.
+
+
+def _ranges_art09_venue_fitout(values):
+    """Programme art09_venue_fitout: (whether each requirement can fail, whether each review can hold, the outcomes)."""
+    fails, reviews = [], []
+    # 第9条 要求（源文件第216行）
+    v1 = range_value(values, 'venue_acceptance_passed', _K84)
+    fails.append(range_not(v1))
+    if YES in fails:
+        return fails, reviews, []
+    v3 = range_value(values, 'venue_fitout_investment', _K85)
+    v4 = range_arith('×', v3, _K86)
+    value_v4 = v4
+    value_v4 = range_cap(value_v4, _K87)
+    outcome_v2 = [('pay', value_v4)]
+    return fails, reviews, outcome_v2
+
+
+def _ranges_art09_equipment(values):
+    """Programme art09_equipment: (whether each requirement can fail, whether each review can hold, the outcomes)."""
+    fails, reviews = [], []
+    # 第9条 要求（源文件第239行）
+    v1 = range_value(values, 'equipment_audit_passed', _K84)
+    fails.append(range_not(v1))
+    if YES in fails:
+        return fails, reviews, []
+    v3 = range_value(values, 'equipment_investment', _K85)
+    v4 = range_arith('×', v3, _K88)
+    value_v4 = v4
+    value_v4 = range_cap(value_v4, _K89)
+    outcome_v2 = [('pay', value_v4)]
+    return fails, reviews, outcome_v2
+
+
+def _ranges_art10_park_rent(values):
+    """Programme art10_park_rent: (whether each requirement can fail, whether each review can hold, the outcomes)."""
+    fails, reviews = [], []
+    # 第10条 要求（源文件第335行）
+    v1 = range_value(values, 'enterprise_kind', _K21)
+    v2 = range_member(v1, ('ecommerce', 'support_service'))
+    fails.append(range_not(v2))
+    # 第10条 要求（源文件第336行）
+    v3 = range_value(values, 'in_ecommerce_park', _K84)
+    fails.append(range_not(v3))
+    # 第10条 令（源文件第337行）
+    v4 = range_value(values, 'claim_from', _K90)
+    v5 = range_value(values, 'claim_to', _K90)
+    v6 = range_value(values, 'move_in_date', _K90)
+    v7 = range_call('overlap_months', v4, v5, v6, _K91)
+    let_1 = v7
+    # 第10条 要求（源文件第339行）
+    v9 = range_compare('>', let_1, _K92)
+    fails.append(range_not(v9))
+    if YES in fails:
+        return fails, reviews, []
+    v11 = range_value(values, 'leased_area_m2', _K85)
+    v12 = range_arith('×', _K93, v11)
+    v14 = range_arith('×', v12, let_1)
+    value_v14 = v14
+    v15 = range_value(values, 'rent_paid', _K85)
+    value_v14 = range_cap(value_v14, v15)
+    outcome_v10 = [('pay', value_v14)]
+    return fails, reviews, outcome_v10
+
+
+def _ranges_art10_rural_logistics(values):
+    """Programme art10_rural_logistics: (whether each requirement can fail, whether each review can hold, the outcomes)."""
+    fails, reviews = [], []
+    # 第10条 要求（源文件第369行）
+    v1 = range_value(values, 'serves_rural_ecommerce', _K84)
+    fails.append(range_not(v1))
+    # 第10条 审核（源文件第370行）
+    v2 = range_value(values, 'logistics_operator_kind', _K28)
+    v3 = range_compare('=', v2, _K94)
+    reviews.append(v3)
+    if YES in fails:
+        return fails, reviews, []
+    v5 = range_value(values, 'logistics_investment', _K85)
+    v6 = range_arith('×', v5, _K95)
+    value_v6 = v6
+    value_v6 = range_cap(value_v6, _K87)
+    outcome_v4 = [('pay', value_v6)]
+    return fails, reviews, outcome_v4
+
+
+def _ranges_art11_service_center_operation(values):
+    """Programme art11_service_center_operation: (whether each requirement can fail, whether each review can hold, the outcomes)."""
+    fails, reviews = [], []
+    # 第11条 要求（源文件第473行）
+    v1 = range_value(values, 'well_organised', _K84)
+    fails.append(range_not(v1))
+    # 第11条 要求（源文件第474行）
+    v2 = range_value(values, 'operates_service_center', _K84)
+    fails.append(range_not(v2))
+    # 第11条 要求（源文件第475行）
+    v3 = range_value(values, 'has_rural_platform', _K84)
+    fails.append(range_not(v3))
+    # 第11条 要求（源文件第476行）
+    v4 = range_value(values, 'collects_transaction_data', _K84)
+    fails.append(range_not(v4))
+    # 第11条 要求（源文件第477行）
+    v5 = range_value(values, 'online_pavilions', _K85)
+    v6 = range_compare('>=', v5, _K96)
+    fails.append(range_not(v6))
+    if YES in fails:
+        return fails, reviews, []
+    v8 = range_value(values, 'operation_cost', _K85)
+    v9 = range_arith('×', v8, _K97)
+    value_v9 = v9
+    value_v9 = range_cap(value_v9, _K98)
+    outcome_v7 = [('pay', value_v9)]
+    return fails, reviews, outcome_v7
+
+
+def _ranges_art11_pavilion(values):
+    """Programme art11_pavilion: (whether each requirement can fail, whether each review can hold, the outcomes)."""
+    fails, reviews = [], []
+    v2 = range_value(values, 'pavilion_cost', _K85)
+    value_v2 = v2
+    value_v2 = range_cap(value_v2, _K87)
+    outcome_v1 = [('pay', value_v2)]
+    return fails, reviews, outcome_v1
+
+
+def _ranges_art12_supply_chain(values):
+    """Programme art12_supply_chain: (whether each requirement can fail, whether each review can hold, the outcomes)."""
+    fails, reviews = [], []
+    # 第12条 要求（源文件第573行）
+    v1 = range_value(values, 'supply_chain_subsidy_received', _K84)
+    v2 = range_not(v1)
+    fails.append(range_not(v2))
+    if YES in fails:
+        return fails, reviews, []
+    v4 = range_value(values, 'supply_chain_investment', _K85)
+    v5 = range_arith('×', v4, _K86)
+    value_v5 = v5
+    value_v5 = range_cap(value_v5, _K87)
+    outcome_v3 = [('pay', value_v5)]
+    return fails, reviews, outcome_v3
+
+
+def _sum_art13_rural_stations_1(values):
+    """Programme art13_rural_stations: a list's sum alone, computed exactly (every input it reads answered)."""
+    steps, failed, reviews, notes = [], [], [], []
+    counted = pending = ZERO
+    excluded, item_reviews_all, first_by_key = [], [], {}
+    for index, item in enumerate(values['stations']):
+        prefix = item_prefix('服务网点', index)
+        item_failed, item_reviews = [], []
+        # 第13条 要求（源文件第632行）
+        v2 = item['built_year']
+        t2 = '建成年份 ' + show_number(v2, None)
+        v3 = v2 == _K44
+        t3 = t2 + ' 等于 2017' if v3 else t2 + ' 不等于 2017'
+        add_note(notes, {'id': 'art13_rural_stations.condition', 'article': 13, 'subject': '条件', 'note': '原文为“2017年新建符合农村电子商务服务网点标准的企业”，按网点的建成年份为2017年理解'})
+        steps.append(trace_require(_K45, values, item, index, prefix, v3, t3, 13))
+        if not v3:
+            item_failed.append(prefix + reason_require('不是2017年新建的网点', t3, 13))
+        # 第13条 要求（源文件第634行）
+        v4 = item['meets_standard']
+        t4 = ('符合农村电子商务服务网点标准（是）' if v4 else '符合农村电子商务服务网点标准（否）')
+        steps.append(trace_require(_K46, values, item, index, prefix, v4, t4, 13))
+        if not v4:
+            item_failed.append(prefix + reason_require('不符合农村电子商务服务网点标准', t4, 13))
+        # 第13条 要求（源文件第635行）
+        v5 = item['acceptance_passed']
+        t5 = ('验收合格（是）' if v5 else '验收合格（否）')
+        steps.append(trace_require(_K47, values, item, index, prefix, v5, t5, 13))
+        if not v5:
+            item_failed.append(prefix + reason_require('未验收合格', t5, 13))
+        if item_failed:
+            excluded.extend(item_failed)
+            continue
+        v6 = item['village']
+        t6 = '所在行政村 “' + v6 + '”'
+        if (3, v6) in first_by_key:
+            add_note(notes, {'id': 'art13_rural_stations.unique', 'article': 13, 'subject': '每项唯一', 'note': '按列表顺序，每个行政村第一个符合条件的网点计入；其后同村的网点需人工审核。只在本次申请内核对：同村是否已有其他申请人的网点，本系统不核对，由审核人员核对'})
+            steps.append(trace_unique(_K48, values, item, index, prefix, '同一行政村原则上只建设1个网点，本村已有符合条件的网点', t6, first_by_key[3, v6], 13))
+            item_reviews.append(prefix + reason_review('同一行政村原则上只建设1个网点，本村已有符合条件的网点', t6, 13))
+        else:
+            first_by_key[3, v6] = index
+        v8 = item['investment']
+        t8 = '装修装饰、电脑、LED显示屏、网络连接设备、室内外牌匾等投入 ' + show_yuan(v8)
+        v9 = exact_mul(v8, _K31)
+        t9 = t8 + ' × 100%'
+        add_note(notes, {'id': 'art13_rural_stations.formula', 'article': 13, 'subject': '金额计算', 'note': '原文未写补助比例，按投入全额补助理解'})
+        value_v9 = v9
+        add_note(notes, {'id': 'art13_rural_stations.cap', 'article': 13, 'subject': '上限', 'note': '原文为“原则上每个站点不超过2万元”，按每个网点上限2万元执行'})
+        cap_shown = '20,000.00 元'
+        capped = v9 > _K49
+        if capped:
+            value_v9 = _K49
+        steps.append(trace_formula(_K50, values, item, index, prefix, t9, v9, cap_shown, capped, value_v9, 13))
+        outcome_v7 = Outcome('pay', value_v9, ZERO, [])
+        if outcome_v7.kind != 'pay':
+            item_reviews.extend(outcome_v7.reasons)
+            continue
+        if item_reviews:
+            item_reviews_all.extend(item_reviews)
+            pending = add(pending, outcome_v7.amount)
+        else:
+            counted = add(counted, outcome_v7.amount)
+    steps.append(trace_item_total(_K51, values, None, None, '', counted, pending, counted, 13))
+    outcome_v1 = Outcome('partial', counted, pending, item_reviews_all) if item_reviews_all else Outcome('pay', counted, ZERO, excluded)
+    return steps, failed, reviews, outcome_v1, notes
+
+
+def _ranges_art13_rural_stations(values):
+    """Programme art13_rural_stations: (whether each requirement can fail, whether each review can hold, the outcomes)."""
+    fails, reviews = [], []
+    if values.keys() >= _K99:
+        outcome_v1 = range_items_exact(_sum_art13_rural_stations_1(values)[3])
+    else:
+        v3 = _K85
+        v4 = range_arith('×', v3, _K97)
+        value_v4 = v4
+        value_v4 = range_cap(value_v4, _K100)
+        outcome_v2 = [('pay', value_v4)]
+        outcome_v1 = range_items_unknown(outcome_v2)
+    return fails, reviews, outcome_v1
+
+
+def _ranges_art14_sales_award(values):
+    """Programme art14_sales_award: (whether each requirement can fail, whether each review can hold, the outcomes)."""
+    fails, reviews = [], []
+    # 第14条 要求（源文件第715行）
+    v1 = range_value(values, 'months_in_operation', _K85)
+    v2 = range_compare('>=', v1, _K101)
+    fails.append(range_not(v2))
+    if YES in fails:
+        return fails, reviews, []
+    v4 = range_value(values, 'sales_channel', _K65)
+    v5_all = []
+    if 'B2B' in v4:
+        v6 = range_value(values, 'annual_online_sales', _K85)
+        v7 = range_tiers(v6, _K102, _K103)
+        v5 = v7
+        v5_all.append(v5)
+    if 'B2C' in v4:
+        v9 = range_value(values, 'annual_online_sales', _K85)
+        v10 = range_tiers(v9, _K102, _K103)
+        v5 = v10
+        v5_all.append(v5)
+    if 'C2C' in v4:
+        v12 = range_value(values, 'annual_online_sales', _K85)
+        v13 = range_tiers(v12, _K104, _K105)
+        v5 = v13
+        v5_all.append(v5)
+    v5 = range_join(v5_all)
+    v15 = range_value(values, 'sales_awards_received', _K85)
+    v16 = range_arith('-', v5, v15)
+    value_v16 = v16
+    outcome_v3 = [('pay', value_v16)]
+    return fails, reviews, outcome_v3
+
+
+def _ranges_art14_poverty_employment(values):
+    """Programme art14_poverty_employment: (whether each requirement can fail, whether each review can hold, the outcomes)."""
+    fails, reviews = [], []
+    v2 = range_value(values, 'poor_employees', _K85)
+    v3 = range_arith('×', _K106, v2)
+    value_v3 = v3
+    outcome_v1 = [('pay', value_v3)]
+    return fails, reviews, outcome_v1
+
+
+def _ranges_art14_cross_border(values):
+    """Programme art14_cross_border: (whether each requirement can fail, whether each review can hold, the outcomes)."""
+    fails, reviews = [], []
+    # 第14条 要求（源文件第772行）
+    v1 = range_value(values, 'builds_cross_border_platform', _K84)
+    fails.append(range_not(v1))
+    if YES in fails:
+        return fails, reviews, []
+    v3 = range_value(values, 'cross_border_investment', _K85)
+    v4 = range_arith('×', v3, _K107)
+    value_v4 = v4
+    value_v4 = range_cap(value_v4, _K108)
+    outcome_v2 = [('pay', value_v4)]
+    return fails, reviews, outcome_v2
+
+
+def _ranges_art15_demonstration(values):
+    """Programme art15_demonstration: (whether each requirement can fail, whether each review can hold, the outcomes)."""
+    fails, reviews = [], []
+    v2 = range_value(values, 'demonstration_level', _K76)
+    v3_all = []
+    if 'city' in v2:
+        v3 = _K100
+        v3_all.append(v3)
+    if 'province' in v2:
+        v3 = _K109
+        v3_all.append(v3)
+    if 'national' in v2:
+        v3 = _K87
+        v3_all.append(v3)
+    v3 = range_join(v3_all)
+    value_v3 = v3
+    outcome_v1 = [('pay', value_v3)]
+    return fails, reviews, outcome_v1
+
+
+def _ranges_art17_training(values):
+    """Programme art17_training: (whether each requirement can fail, whether each review can hold, the outcomes)."""
+    fails, reviews = [], []
+    # 第17条 要求（源文件第964行）
+    v1 = range_value(values, 'trainees', _K85)
+    v2 = range_compare('>', v1, _K92)
+    fails.append(range_not(v2))
+    if YES in fails:
+        return fails, reviews, []
+    outcome_v3, outcome_v3_open = [], True
+    if outcome_v3_open:
+        v4 = range_value(values, 'training_days', _K110)
+        v5 = range_compare('=', v4, _K86)
+        if True in v5:
+            v7 = range_value(values, 'meals_provided', _K84)
+            v8_all = []
+            if True in v7:
+                v8 = _K111
+                v8_all.append(v8)
+            if False in v7:
+                v8 = _K92
+                v8_all.append(v8)
+            v8 = range_join(v8_all)
+            v9 = range_arith('+', _K112, v8)
+            v10 = range_value(values, 'hands_on_computer', _K84)
+            v11_all = []
+            if True in v10:
+                v11 = _K113
+                v11_all.append(v11)
+            if False in v10:
+                v11 = _K92
+                v11_all.append(v11)
+            v11 = range_join(v11_all)
+            v12 = range_arith('+', v9, v11)
+            v13 = range_arith('×', v1, v12)
+            value_v13 = v13
+            outcome_v6 = [('pay', value_v13)]
+            outcome_v3.extend(outcome_v6)
+        if False not in v5:
+            outcome_v3_open = False
+    if outcome_v3_open:
+        v14 = range_compare('>=', v4, _K97)
+        v15 = range_value(values, 'lodging_provided', _K84)
+        v16 = range_logic('且', v14, v15)
+        if True in v16:
+            v18 = range_arith('×', _K114, v1)
+            v19 = range_arith('×', v18, v4)
+            value_v19 = v19
+            outcome_v17 = [('pay', value_v19)]
+            outcome_v3.extend(outcome_v17)
+        if False not in v16:
+            outcome_v3_open = False
+    if outcome_v3_open:
+        outcome_v3.append(('review', None))
+        outcome_v3_open = False
+    return fails, reviews, outcome_v3
+
+
+_RANGES = {
+    'art09_venue_fitout': _ranges_art09_venue_fitout,
+    'art09_equipment': _ranges_art09_equipment,
+    'art10_park_rent': _ranges_art10_park_rent,
+    'art10_rural_logistics': _ranges_art10_rural_logistics,
+    'art11_service_center_operation': _ranges_art11_service_center_operation,
+    'art11_pavilion': _ranges_art11_pavilion,
+    'art12_supply_chain': _ranges_art12_supply_chain,
+    'art13_rural_stations': _ranges_art13_rural_stations,
+    'art14_sales_award': _ranges_art14_sales_award,
+    'art14_poverty_employment': _ranges_art14_poverty_employment,
+    'art14_cross_border': _ranges_art14_cross_border,
+    'art15_demonstration': _ranges_art15_demonstration,
+    'art17_training': _ranges_art17_training,
+}
+
+
+def ranges(programme_id, partial_application):
+    """政策计算器: what a programme can still come to, given the inputs answered so far.
+
+    partial_application holds some of the programme's inputs (each checked as on
+    its form; the others are unknown, defaults included) and, as for evaluate, an
+    application_date if any (checked against the periods in force).  Returns statuses (the
+    statuses a complete application can still end in), decided (the one status
+    left, else None), least and most (the amount, or amount if approved, a
+    completion can have; most None: no bound in the policy)."""
+    engine = _ENGINES.get(programme_id) if type(programme_id) is str else None
+    if engine is None:
+        raise unknown_programme(PROGRAMMES, programme_id)
+    meta, errors = engine[0], []
+    values = known_inputs(meta, take_date(partial_application, POLICY["in_force"], meta, errors), errors)
+    if errors:
+        raise InvalidApplication(errors)
+    return range_result(programme_id, *range_outlook(*_RANGES[programme_id](values)))

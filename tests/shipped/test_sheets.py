@@ -1148,3 +1148,14 @@ def test_review2_finding4_steps_and_totals_read_as_chinese(policy, generated_mod
         out = CliRunner().invoke(main, ["diff", str(ROOT / "policies" / "yeji_ecommerce.policy"), str(new),
                                         "--population", str(population)]).output.splitlines()
         assert f"合计：金额 20,000.00 元 → {city[0]}0,000.00 元{change}" in out, out
+
+
+def test_a_field_lists_its_choices_exactly_when_it_has_options(policy, md):
+    # The form table's 说明 says 可选：label（value）… for an option field, and only there.
+    rows = [line.split(" | ") for line in md.splitlines() if line.startswith("| ") and line.count(" | ") == 3]
+    fields = [r for r in rows if r[2] not in ("类型", "---")]
+    with_options = [r for r in fields if r[2] == "选项"]
+    assert len(with_options) == 4
+    for row in fields:
+        assert ("可选：" in row[3]) == (row[2] == "选项"), row
+    assert with_options[0][3] == "可选：电子商务企业（ecommerce）；配套服务企业（support\\_service）；其他（other） |"

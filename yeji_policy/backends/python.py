@@ -20,7 +20,7 @@ from importlib import resources
 
 import jinja2
 
-from .. import catalogue, ir, layout, lower, versions, visitor
+from .. import catalogue, cross_runtime, ir, layout, lower, versions, visitor
 from .. import model as M
 from .. import runtime as R
 
@@ -657,6 +657,191 @@ class _Printer(visitor.Visitor):
             self.emit("texts.append(render_step(steps[-1]))")
 
 
+# ---------------------------------------------------------------- range reasoning (the calculator, #13)
+def _range_of(f: M.Field):
+    """The abstract value of an unanswered input: what its form allows (as ranges.field_range)."""
+    if f.kind in ("money", "number", "int"):
+        return f"Interval({_lit(f.minimum if f.minimum is not None else Decimal(0))}, INF)"
+    if f.kind == "bool":
+        return "YES_OR_NO"
+    if f.kind == "enum":
+        return f"frozenset({_lit(tuple(o for o, _ in f.options))})"
+    return "RANGE_ANY"
+
+
+def _assigned(statements) -> set[str]:
+    """The variables a block's own statements compute (not those of blocks inside it)."""
+    return {s.var for s in statements if isinstance(s, ir.Compute)}
+
+
+class _RangePrinter(visitor.Visitor):
+    """Prints a programme's `ranges` statements as a function over abstract values
+    (runtime.range_*): values become ranges, rules the lists `fails` (whether each
+    requirement can fail) and `reviews` (whether each review can hold), the amount
+    the list of (kind, range) outcomes it can have.  Explanations are dropped.
+    sums: the names of the functions computing the programme's list sums exactly."""
+
+    def __init__(self, constants: _Constants, sums: list[str]):
+        self.constants = constants
+        self.sums = sums
+        self.lines: list[str] = []
+        self.depth = 1
+
+    emit, body, block = _Printer.emit, _Printer.body, _Printer.block
+
+    # ------------------------------------------------------------ expressions: their range
+    def visit_Const(self, e: ir.Const) -> str:
+        if isinstance(e.value, Decimal):
+            return self.constants.literal(f"Interval({_lit(e.value)}, {_lit(e.value)})")
+        return self.constants.literal(f"frozenset(({_lit(e.value)},))")
+
+    def visit_Var(self, e: ir.Var) -> str:
+        return _ident(e.name)
+
+    def visit_Arith(self, e: ir.Arith) -> str:
+        return f"range_arith({_lit(e.op)}, {self.visit(e.left)}, {self.visit(e.right)})"
+
+    def visit_Logic(self, e: ir.Logic) -> str:
+        return f"range_logic({_lit(e.op)}, {self.visit(e.left)}, {self.visit(e.right)})"
+
+    def visit_Not(self, e: ir.Not) -> str:
+        return f"range_not({self.visit(e.operand)})"
+
+    def visit_Compare(self, e: ir.Compare) -> str:
+        return f"range_compare({_lit(e.op)}, {self.visit(e.left)}, {self.visit(e.right)})"
+
+    def visit_Member(self, e: ir.Member) -> str:
+        return f"range_member({self.visit(e.operand)}, {_lit(tuple(e.values))})"
+
+    def visit_Call(self, e: ir.Call) -> str:
+        if e.func not in ("min", "max", "months", "overlap_months"):
+            raise ValueError(f"no range for {e.func!r}")
+        return f"range_call({_lit(e.func)}, {', '.join(self.visit(a) for a in e.args)})"
+
+    def visit_TierSelect(self, e: ir.TierSelect) -> str:
+        thresholds = self.constants.literal(_lit(tuple(r.threshold for r in e.rows)))
+        awards = self.constants.literal(_lit(tuple(r.award for r in e.rows)))
+        return f"range_tiers({self.visit(e.subject)}, {thresholds}, {awards})"
+
+    # ------------------------------------------------------------ statements
+    def visit_Start(self, s: ir.Start) -> None:
+        self.emit("fails, reviews = [], []")
+
+    def visit_RuleMark(self, s: ir.RuleMark) -> None:
+        self.emit(f"# 第{int(s.at.article)}条 {s.name}（源文件第{int(s.at.line)}行）")
+
+    def visit_Explain(self, s) -> None:
+        pass  # explanations are not reasoned about
+
+    visit_Step = visit_Note = visit_Explain
+
+    def visit_Read(self, s: ir.Read) -> None:
+        unknown = self.constants.literal(_range_of(s.field))
+        if s.source == "item":  # only an unanswered list's items are read here: any item
+            self.emit(f"{_ident(s.var)} = {unknown}")
+        else:
+            self.emit(f"{_ident(s.var)} = range_value(values, {_lit(s.field.name)}, {unknown})")
+
+    def visit_Compute(self, s: ir.Compute) -> None:
+        self.emit(f"{_ident(s.var)} = {self.visit(s.expr)}")
+
+    def branches(self, arms: list[tuple[str, tuple]]) -> None:
+        """Run each (condition, block) whose condition may hold; a variable every block
+        computes takes the join of what they gave it (a phi over ranges)."""
+        joined = sorted(set.intersection(*(_assigned(block) for _, block in arms)))
+        for var in joined:
+            self.emit(f"{_ident(var)}_all = []")
+        for cond, block in arms:
+            self.emit(f"if {cond}:")
+            self.block(block)
+            for var in joined:
+                self.emit(f"    {_ident(var)}_all.append({_ident(var)})")
+        for var in joined:
+            self.emit(f"{_ident(var)} = range_join({_ident(var)}_all)")
+
+    def visit_If(self, s: ir.If) -> None:
+        cond = self.visit(s.cond)
+        arms = [(f"True in {cond}", s.then)]
+        if s.otherwise is not None:
+            arms.append((f"False in {cond}", s.otherwise))
+        self.branches(arms)
+
+    def visit_Choose(self, s: ir.Choose) -> None:
+        subject = self.visit(s.subject)
+        self.branches([(f"{_lit(arm.option)} in {subject}", arm.body) for arm in s.arms])
+
+    def visit_FirstOf(self, s: ir.FirstOf) -> None:
+        # Every case that can hold adds its outcomes; the cases after one that surely holds cannot be reached.
+        out = _ident(s.var)
+        self.emit(f"{out}, {out}_open = [], True")
+        for case in s.cases:
+            self.emit(f"if {out}_open:")
+            self.depth += 1
+            self.body(case.setup)
+            if case.cond is None:
+                self.body(case.body)
+                self.emit(f"{out}_open = False")
+            else:
+                cond = self.visit(case.cond)
+                self.emit(f"if True in {cond}:")
+                self.block(case.body)
+                self.emit(f"if False not in {cond}:")
+                self.emit(f"    {out}_open = False")
+            self.depth -= 1
+
+    def visit_SetOutcome(self, s: ir.SetOutcome) -> None:
+        if isinstance(s.value, ir.Outcome):
+            self.emit(f"{_ident(s.var)}.append(({_lit(s.value.kind)}, None))")
+        else:
+            self.emit(f"{_ident(s.var)}.extend({self.visit(s.value)})")
+
+    def visit_Require(self, s: ir.Require) -> None:
+        self.emit(f"fails.append(range_not({self.visit(s.cond)}))")
+
+    def visit_Review(self, s: ir.Review) -> None:
+        self.emit(f"reviews.append({self.visit(s.cond)})")
+
+    def visit_Cap(self, s: ir.Cap) -> None:
+        if s.limit is not None:
+            self.emit(f"{_ident(s.var)} = range_cap({_ident(s.var)}, {self.visit(s.limit)})")
+
+    def visit_Pay(self, s: ir.Pay) -> None:
+        self.emit(f"{_ident(s.var)} = [('pay', {self.visit(s.amount)})]")
+
+    def visit_ItemRange(self, s: ir.ItemRange) -> None:
+        var = _ident(s.var)
+        if s.inputs is not None:
+            inputs = self.constants.literal(f"frozenset({_lit(tuple(s.inputs))})")
+            self.emit(f"if values.keys() >= {inputs}:")
+            self.emit(f"    {var} = range_items_exact({_ident(self.sums[s.exact])}(values)[3])")
+            self.emit("else:")
+            self.depth += 1
+        self.body(s.per_item)
+        self.emit(f"{var} = range_items_unknown({_ident(s.inner)})")
+        if s.inputs is not None:
+            self.depth -= 1
+
+    def visit_Stop(self, s: ir.Stop) -> None:
+        self.emit("if YES in fails:")
+        self.emit("    return fails, reviews, []")
+
+    def visit_Return(self, s: ir.Return) -> None:
+        self.emit(f"return fails, reviews, {'[]' if s.outcome is None else self.visit(s.outcome)}")
+
+
+def _range_bodies(programme: ir.Programme, constants: _Constants) -> tuple[str, list[tuple[str, str]]]:
+    """The body of a programme's _ranges_ function, and its exact list sums as (name, body)."""
+    names = [f"_sum_{_ident(programme.id)}_{n + 1}" for n in range(len(programme.sums))]
+    sums = []
+    for name, statements in zip(names, programme.sums):
+        printer = _Printer(constants)
+        printer.body(statements)
+        sums.append((name, "\n".join(printer.lines)))
+    printer = _RangePrinter(constants, names)
+    printer.body(programme.ranges)
+    return "\n".join(printer.lines), sums
+
+
 def _programme_bodies(programme: ir.Programme, constants: _Constants,
                      fields: dict | None = None) -> tuple[str, str, str]:
     """The bodies of one programme's three functions, printed from its IR (fields: its inputs by
@@ -735,6 +920,12 @@ def runtime_source() -> str:
     return resources.files("yeji_policy").joinpath("runtime.py").read_text(encoding="utf-8")
 
 
+def cross_source() -> str:
+    """cross_runtime.py below its marker: the rules across programmes (#22), for a policy that has them."""
+    text = resources.files("yeji_policy").joinpath("cross_runtime.py").read_text(encoding="utf-8")
+    return text.split("# ---- copied into the generated module from here\n", 1)[1]
+
+
 def module_name(policy: M.Policy) -> str:
     return _ident(policy.id)
 
@@ -742,7 +933,8 @@ def module_name(policy: M.Policy) -> str:
 def generate(policy: M.Policy) -> dict[str, bytes]:
     programmes = []
     constants = _Constants()
-    for p, lowered in zip(policy.programmes, lower.lower(policy)):
+    lowered_all = lower.lower(policy)
+    for p, lowered in zip(policy.programmes, lowered_all):
         rules_body, partial_body, constraints_body = _programme_bodies(lowered, constants,
                                                                        {f.name: f for f in p.fields})
         programmes.append({
@@ -756,6 +948,8 @@ def generate(policy: M.Policy) -> dict[str, bytes]:
             "has_constraints": bool(p.constraints),
             "constraints_body": constraints_body,
         })
+    for entry, lowered in zip(programmes, lowered_all):  # after the rest: their constants keep their names
+        entry["ranges_body"], entry["sums"] = _range_bodies(lowered, constants)
     metas = {p.id: catalogue.programme_meta(p) for p in policy.programmes}
     text = _environment().get_template("python_module.py.j2").render(
         module_name=module_name(policy),
@@ -765,6 +959,8 @@ def generate(policy: M.Policy) -> dict[str, bytes]:
         programmes=programmes,
         programmes_lit=_pretty(metas),
         constants=constants.definitions(),
+        cross=cross_source() if policy.cross else None,  # rules across programmes (#22)
+        cross_lit=_pretty(cross_runtime.table(policy)) if policy.cross else None,
     )
     return {layout.module(module_name(policy)): text.encode("utf-8")}
 

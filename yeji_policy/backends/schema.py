@@ -335,6 +335,9 @@ def profile_fields(policy: M.Policy) -> list[M.Field]:
     for p in policy.programmes:
         for f in p.fields:
             seen.setdefault(f.name, f)
+    for rule in policy.cross:  # an aggregate cap asks the amount already received (#22)
+        if isinstance(rule, M.AggregateCap):
+            seen.setdefault(rule.received.name, rule.received)
     return list(seen.values())
 
 

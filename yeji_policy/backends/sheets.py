@@ -213,6 +213,10 @@ class _Register:
             for span, when, reason, interp in review_cases(p):
                 found.append(((p.article, order[p.id], span.line, span.column),
                               REVIEW, p.article, p.id, when, reason, interp))
+        for rule in policy.cross:  # rules across programmes (#22): what the text leaves to a reviewer
+            for when, reason in cross_reviews(policy, rule):
+                found.append(((rule.article, -1, rule.span.line, rule.span.column), REVIEW, rule.article, None,
+                              when, reason, None))
         found.sort(key=lambda f: f[0])
         numbers = {id(f[6]): n for n, f in enumerate(found, start=1) if f[1] == INTERPRETATION}
         self.marked: list[Marked] = []
@@ -244,6 +248,18 @@ class _Register:
         if interp is None:
             return ""
         return f"〔{INTERPRETATION}，索引第{self._by_interp[id(interp)].number}项〕"
+
+
+def cross_reviews(policy: M.Policy, rule) -> list[tuple[str, str]]:
+    """(when, reason) of what a rule across programmes sends to review, where the drafters chose no reading."""
+    names = "、".join(f"“{policy.programme(pid).name}”" for pid in rule.programmes)
+    if isinstance(rule, M.Exclusion):
+        if len(rule.programmes) < 2 or rule.highest:
+            return []
+        return [(f"一次申请中{names}两项以上可予补助", f"{rule.title}：原文未规定享受哪一项，均转人工审核")]
+    if rule.in_order or len(rule.programmes) < 2:
+        return []
+    return [(f"{names}合计超过剩余额度", f"{rule.title}：原文未规定如何分摊，均转人工审核（只有一项时按剩余额度计）")]
 
 
 def review_cases(p: M.Programme) -> list[tuple[object, str, str, M.Interpretation | None]]:
@@ -600,6 +616,9 @@ def _programme(policy: M.Policy, p: M.Programme, register: _Register) -> Program
     details += [(label, shown(a)) for label, a in p.details if label != "重复享受"]
     details.append(("申报材料", "；".join(p.materials) if p.materials else NOT_DECLARED))
     details += [(label, shown(a)) for label, a in p.details if label == "重复享受"]
+    rules = [f"见第{r.article}条“{r.title}”" for r in policy.cross if p.id in r.programmes]  # #22
+    if rules:
+        details.append(("跨项目规定", "；".join(rules)))
     return ProgrammeSheet(
         id=p.id,
         anchor=_programme_anchor(p),
@@ -778,6 +797,16 @@ def _measures(article: M.Article) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((label, tuple(values)) for label, values in out)
 
 
+# --- rules across programmes (#22): each in words (describe.cross_rule), among the measures of its article
+def cross_measures(policy: M.Policy, article: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    out: dict[str, list[str]] = {}
+    for rule in policy.cross:
+        if rule.article == article:
+            label = "不得重复享受" if isinstance(rule, M.Exclusion) else "合计上限"
+            out.setdefault(label, []).append(describe.cross_rule(policy, rule))
+    return tuple((label, tuple(values)) for label, values in out.items())
+
+
 def _statements(p: M.Programme) -> str:
     """The yes/no answers of the form are what the applicant says, to be proven by documents."""
     labels = [f.label for f in p.fields if f.kind == "bool"]
@@ -890,7 +919,7 @@ def build_sheet(policy: M.Policy) -> Sheet:
                 anchor=_article_anchor(a.number),
                 title=a.title,
                 lines=tuple(a.text.split("\n")),
-                measures=_measures(a),
+                measures=_measures(a) + cross_measures(policy, a.number),
                 interpretations=register.of(None, a.number, INTERPRETATION),
                 programmes=tuple(programmes[pid] for pid in a.programmes),
             ))

@@ -504,7 +504,7 @@ class RulesPrinter(visitor.Visitor):
         self.pc = _and(self.pc, *[f"NOT coalesce({c}, FALSE)" for c, _ in self.failed])
 
     def visit_Cap(self, node: ir.Cap) -> None:
-        amount = self.env[node.amount.name]
+        amount = self.visit(node.amount)  # a Var, or a Const (金额 = 20万元: the lowering keeps the figure)
         if node.limit is None:
             self.env[node.var] = amount
             return

@@ -28,6 +28,7 @@ from .. import ast as A
 from .. import model as M
 from .. import clauses, parser, policy_dates
 from ..diagnostics import Diagnostic, Span
+from . import cross
 from .context import SUGGEST_POOL, Context, closest
 from .embedded_tests import STATUS_IDS, EmbeddedTestsPass
 from .names import NamesPass, Scope
@@ -80,6 +81,7 @@ def run(ctx: Context, tree) -> M.Policy | None:
         types.precision(programme)
         programmes.append(programme)
 
+    programmes, cross_rules = cross.check(ctx, module, outline.articles, programmes, outline.declared)  # #22
     names.same_fields(programmes)
     tests = EmbeddedTestsPass(ctx).run(outline.tests, {p.id: p for p in programmes}, outline.declared)
 
@@ -105,6 +107,7 @@ def run(ctx: Context, tree) -> M.Policy | None:
         programmes=tuple(programmes),
         tests=tuple(tests),
         interpretations=tuple(ctx.interpretations),
+        cross=cross_rules,
     )
 
 

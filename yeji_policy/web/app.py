@@ -12,12 +12,15 @@ form and its result), /sheet (the HTML rule sheet).  API under /api/v1:
 GET programmes, GET forms/{programme}, POST evaluate/{programme}, POST match,
 GET openapi.json.  JSON bodies are read exactly (batch.loads_exact: Decimal,
 NaN/Infinity and repeated keys refused) and at most MAX_BODY bytes; errors are
-RFC 9457 problem details.
+RFC 9457 problem details.  POST evaluate, the one call made in bulk, is answered
+in plain ASGI in front of Starlette (`_fast_evaluate`), with the same checks and
+bytes as its route.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import logging
@@ -26,7 +29,7 @@ from decimal import Decimal
 
 import jinja2
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
@@ -70,8 +73,11 @@ class Problem(Exception):
         return Response(_json_bytes(body), status_code=self.status, media_type=openapi.PROBLEM, headers=HEADERS)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once: json.dumps with options builds one a call
+
+
 def _json_bytes(value) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 def _json(value, status: int = 200) -> Response:
@@ -83,24 +89,35 @@ def _exact_json(value) -> Response:
     return Response(forms.dumps(value), media_type="application/json", headers=HEADERS)
 
 
-async def _body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
+def _too_large() -> Problem:
+    return Problem(413, "请求体过大", f"请求体最多 {MAX_BODY:,} 字节")
+
+
+async def _read(declared: str | None, chunks) -> bytes:
+    """A request body of at most MAX_BODY bytes: refused on its declared length before
+    reading, or as soon as what arrives passes the limit (chunks: an async iterator)."""
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
-        raise Problem(413, "请求体过大", f"请求体最多 {MAX_BODY:,} 字节")
-    chunks, size = [], 0
-    async for chunk in request.stream():
+        raise _too_large()
+    parts, size = [], 0
+    async for chunk in chunks:
         size += len(chunk)
         if size > MAX_BODY:
-            raise Problem(413, "请求体过大", f"请求体最多 {MAX_BODY:,} 字节")
-        chunks.append(chunk)
-    return b"".join(chunks)
+            raise _too_large()
+        parts.append(chunk)
+    return b"".join(parts)
 
 
-async def _json_body(request: Request):
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/json":
+async def _body(request: Request) -> bytes:
+    return await _read(request.headers.get("content-length"), request.stream())
+
+
+def _require_json(content_type: str) -> None:
+    if content_type.split(";")[0].strip().lower() != "application/json":
         raise Problem(415, "请求体应为 JSON", "请以 Content-Type: application/json 发送")
-    data = await _body(request)
+
+
+def _exact(data: bytes):
+    """A JSON request body read exactly (batch.loads_exact), or the problem it has."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -117,7 +134,27 @@ async def _json_body(request: Request):
         raise Problem(400, "JSON 嵌套层数过深") from None
 
 
-def create_app(policy: M.Policy) -> Starlette:
+async def _json_body(request: Request):
+    _require_json(request.headers.get("content-type", ""))
+    return _exact(await _body(request))
+
+
+async def _receive_chunks(receive):
+    """The body of a raw ASGI request, chunk by chunk (as Request.stream())."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
+
+
+def _raw_headers(headers: dict) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
+def create_app(policy: M.Policy):
     engine = pipeline.engine(policy)
     invalid_kinds = (runtime.InvalidApplication, engine.InvalidApplication)
     metas = [dict(catalogue.programme_meta(p), policy=policy.id) for p in policy.programmes]
@@ -143,8 +180,19 @@ def create_app(policy: M.Policy) -> Starlette:
             raise Problem(404, "没有这个项目", f"未知的项目“{pid}”；可选的项目：{'、'.join(by_id)}")
         return by_id[pid]
 
-    def evaluate_json(pid: str, data) -> dict:
-        return form_ui.json_as_form(by_id[pid].fields, lambda d: engine.evaluate(pid, d))(data)
+    # programme id -> JSON application -> result, as `evaluate --json` reads it (built once, not per request)
+    evaluators = {p.id: form_ui.json_as_form(p.fields, functools.partial(engine.evaluate, p.id))
+                  for p in policy.programmes}
+
+    async def evaluated(pid: str, content_type: str, declared: str | None, chunks) -> bytes:
+        """POST evaluate/{programme}: the result's JSON bytes, or a Problem (the route and the fast path below)."""
+        programme_or_404(pid)
+        _require_json(content_type)
+        data = _exact(await _read(declared, chunks))
+        try:
+            return _json_bytes(evaluators[pid](data))
+        except invalid_kinds as exc:
+            raise Problem(422, "申请无效", f"共 {exc.count} 处问题", exc.errors, exc.count) from None
 
     # ------------------------------------------------------------ API
     async def api_programmes(request: Request) -> Response:
@@ -156,14 +204,9 @@ def create_app(policy: M.Policy) -> Starlette:
                             "uischema": form_ui.uischema(p.fields)})
 
     async def api_evaluate(request: Request) -> Response:
-        pid = request.path_params["programme"]
-        programme_or_404(pid)
-        data = await _json_body(request)
-        try:
-            result = evaluate_json(pid, data)
-        except invalid_kinds as exc:
-            raise Problem(422, "申请无效", f"共 {exc.count} 处问题", exc.errors, exc.count) from None
-        return _json(result)
+        body = await evaluated(request.path_params["programme"], request.headers.get("content-type", ""),
+                               request.headers.get("content-length"), request.stream())
+        return Response(body, media_type="application/json", headers=HEADERS)
 
     def calculate(profile_data: dict, values: dict) -> dict:
         entries = engine.match(profile_data)
@@ -186,9 +229,20 @@ def create_app(policy: M.Policy) -> Starlette:
             e["possible"] = sorted(o.statuses) if e["status"] not in ("invalid",) else []
             e["least"] = runtime.cents_string(o.low)
             e["most"] = None if o.high is None else runtime.cents_string(o.high)
+            if "cross" in e:  # a rule across programmes (#22) changed or bounds it: the range is the programme's alone
+                cross_range(e)
         questions = [{"field": f.name, "label": f.label, "kind": f.kind, "decides": n}
                      for f, n in ranges.next_questions(policy, values, NEXT_QUESTIONS)]
         return {"programmes": entries, "next_questions": questions}
+
+    def cross_range(e: dict) -> None:
+        if e["status"] not in ("incomplete", "invalid") and e["status"] not in e["possible"]:
+            e["possible"] = sorted(set(e["possible"]) | {e["status"]})
+            e["least"] = "0.00"
+        bound = e.get("max_amount") if e["status"] == "incomplete" else e.get("amount_if_approved", e.get("amount"))
+        if bound is not None and (e["most"] is None or Decimal(e["most"]) > Decimal(bound)):
+            e["most"] = bound
+            e["least"] = min(e["least"], bound, key=Decimal)
 
     def profile_values(data: dict) -> dict:
         specs = [catalogue.field_spec(f) for f in profile if f.name in data]
@@ -307,10 +361,51 @@ def create_app(policy: M.Policy) -> Starlette:
         Route(f"{openapi.PREFIX}/match", api_match, methods=["POST"]),
         Route(f"{openapi.PREFIX}/openapi.json", api_openapi),
     ]
-    return Starlette(routes=routes, exception_handlers={Problem: problem, 404: not_found, 405: method_not_allowed})
+    app = Starlette(routes=routes, exception_handlers={Problem: problem, 404: not_found, 405: method_not_allowed})
+    return _fast_evaluate(app, evaluated, frozenset(by_id))
 
 
-def load_app(policy_file: str | None = None) -> Starlette:
+# ---------------------------------------------------------------- the fast path (#13: ≥ 2,000 requests/s)
+_EVALUATE = f"{openapi.PREFIX}/evaluate/"
+_JSON_HEADERS = _raw_headers(dict(HEADERS, **{"Content-Type": "application/json"}))
+
+
+def _fast_evaluate(app: Starlette, evaluated, programmes: frozenset):
+    """app, with POST evaluate/{programme} for a known programme answered in plain ASGI:
+    the same checks and bytes as its route (`evaluated`), without Starlette's
+    middleware, routing table, Request and Response objects, which cost as much per
+    request as the evaluation itself (benchmarks/serve_http.py measures both).
+    Every other request, and every problem's response, goes through app."""
+
+    async def asgi(scope, receive, send):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or scope["method"] != "POST" or not path.startswith(_EVALUATE) \
+                or path[len(_EVALUATE):] not in programmes:
+            await app(scope, receive, send)
+            return
+        content_type = declared = None
+        for name, value in scope["headers"]:
+            if name == b"content-type" and content_type is None:  # the first, as Request.headers.get
+                content_type = value.decode("latin-1")
+            elif name == b"content-length" and declared is None:
+                declared = value.decode("latin-1")
+        try:
+            body = await evaluated(path[len(_EVALUATE):], content_type or "", declared, _receive_chunks(receive))
+        except Problem as exc:
+            await exc.response(path)(scope, receive, send)
+            return
+        except ClientDisconnect:
+            return  # gone before its body arrived: nobody to answer
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", str(len(body)).encode("ascii")), *_JSON_HEADERS]})
+        await send({"type": "http.response.body", "body": body})
+
+    asgi.starlette = app  # the app behind the fast path (tests, and anyone mounting it elsewhere)
+    asgi.evaluate_args = (evaluated, programmes)
+    return asgi
+
+
+def load_app(policy_file: str | None = None):
     """The app for the one policy in policies/ (or the one given)."""
     from ..cli import _only_policy
 

@@ -78,6 +78,11 @@ MATCH_SCHEMA = {
                                                       "possible": {"type": "array", "items": {"type": "string"}},
                                                       "least": {"type": "string"},
                                                       "most": {"type": ["string", "null"]},
+                                                      # the rules across programmes naming it (#22)
+                                                      "cross": {"type": "array", "items": {
+                                                          "type": "object", "required": ["id", "text"],
+                                                          "properties": {"id": {"type": "string"},
+                                                                         "text": {"type": "string"}}}},
                                                   }}},
         "next_questions": {"type": "array", "items": {"type": "object"}},
     },
