@@ -235,9 +235,9 @@ def test_the_generated_module_hands_decide_an_outcome(policy, monkeypatch):
     seen = []
     decide = module.decide
 
-    def spy(meta, steps, failed, reviews, outcome, notes):
+    def spy(meta, steps, failed, reviews, outcome, notes, texts):  # texts: the steps already worded
         seen.append(outcome)
-        return decide(meta, steps, failed, reviews, outcome, notes)
+        return decide(meta, steps, failed, reviews, outcome, notes, texts)
 
     monkeypatch.setitem(module.__dict__, "decide", spy)
     result = module.evaluate("art09_equipment", {"equipment_investment": 1000, "equipment_audit_passed": True})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -49,10 +50,11 @@ def test_figures_and_what_they_mean(text, expected):
 
 
 def test_words_that_are_not_figures():
-    # B2B and C2C are names; 1． and （2） mark items; 2018年5月20日 is a date; 48号 counts nothing the rules use.
+    # B2B and C2C are names; 1． and （2） mark items; 2018年5月20日 is a date (keyed by its day, which a
+    # rule's date literal matches however it is written); 48号 counts nothing the rules use.
     figures = trace.figures_in("1．通过B2B、C2C形式；（2）自2018年5月20日起；皖政办〔2013〕48号")
     assert [(f.text, f.key) for f in figures] == [
-        ("2018年5月20日", ("text", "2018年5月20日")),
+        ("2018年5月20日", ("date", datetime.date(2018, 5, 20))),
         ("2013", ("num", Decimal(2013), ())),
         ("48号", ("text", "48号")),
     ]

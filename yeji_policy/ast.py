@@ -175,7 +175,31 @@ class Bands:
     span: Span
 
 
-Expr = Union[Quantity, Number, Bool, Ref, ItemRef, If, BinOp, Not, Compare, Member, Call, Tiers, Lookup, Ratio, Bands]
+# --- dates in rules (#22, #16) ---
+@dataclass(frozen=True)
+class DateLit:
+    """A date as the text writes it: 2025年1月1日."""
+
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class AppDate:
+    """申请日期: the day the application is filed (its application_date)."""
+
+    span: Span
+
+
+@dataclass(frozen=True)
+class EffectiveDate:
+    """施行日期: the policy's own date of effect, as its document declares it."""
+
+    span: Span
+
+
+Expr = Union[Quantity, Number, Bool, Ref, ItemRef, If, BinOp, Not, Compare, Member, Call, Tiers, Lookup, Ratio, Bands,
+             DateLit, AppDate, EffectiveDate]
 
 
 # ---------------------------------------------------------------- amounts and rules
@@ -238,7 +262,30 @@ class PerItem:
     cap: "Cap | None" = None  # 合计最高不超过: the cap on the sum of the items
 
 
-Amount = Union[Formula, Cases, PerItem]
+# --- per-year schedules (#22) ---
+@dataclass(frozen=True)
+class YearRow:
+    """第N年: what year `year` (1, 2, …) of a schedule pays."""
+
+    year: int
+    text: str  # as written: 第1年
+    outcome: Outcome
+    span: Span
+
+
+@dataclass(frozen=True)
+class PerYear:
+    """逐年 自 start 至 day { 第1年: … 其他: … }: the row of the year, counted from start, that day falls in."""
+
+    start: Expr
+    day: Expr
+    interp: Interp | None
+    rows: tuple[YearRow, ...]
+    otherwise: Case
+    span: Span
+
+
+Amount = Union[Formula, Cases, PerItem, PerYear]
 
 
 @dataclass(frozen=True)
@@ -290,7 +337,20 @@ class AmountRule:
     span: Span
 
 
-Rule = Union[Require, Review, Let, Unique, AmountRule]
+# --- rule-level periods (#16) ---
+@dataclass(frozen=True)
+class Period:
+    """期间 自 start 至 end 按 day { rules }: the rules apply only where day (else the application
+    date) lies from start to end, both included; None: open on that side."""
+
+    start: Expr | None
+    end: Expr | None
+    day: Expr | None
+    rules: tuple["Rule", ...]
+    span: Span
+
+
+Rule = Union[Require, Review, Let, Unique, AmountRule, Period]
 
 
 # ---------------------------------------------------------------- inputs
@@ -702,6 +762,42 @@ class _Builder(Transformer):
         list_name, var, *rules = children
         cap = rules.pop() if rules and isinstance(rules[-1], Cap) else None
         return PerItem(_name(list_name), _name(var), tuple(rules), self._span(meta), cap)
+
+    # --- dates in rules, per-year schedules, rule-level periods (#22, #16)
+    def date_lit(self, meta, children):
+        return DateLit(str(children[0]), span_of(children[0]))
+
+    def app_date(self, meta, children):
+        return AppDate(self._span(meta))
+
+    def effective_date(self, meta, children):
+        return EffectiveDate(self._span(meta))
+
+    def per_year(self, meta, children):
+        start, day, *rows, otherwise = children
+        interp = rows.pop(0) if rows and isinstance(rows[0], Interp) else None
+        return PerYear(start, day, interp, tuple(rows), otherwise, self._span(meta))
+
+    def amount(self, meta, children):  # the per_year alternative of `amount`, which carries no alias
+        return children[0]
+
+    def year_row(self, meta, children):
+        token, outcome = children
+        return YearRow(int(str(token)[1:-1]), str(token), outcome, self._span(meta))
+
+    def period_block(self, meta, children):
+        parts = {c[0]: c[1] for c in children if isinstance(c, tuple)}
+        rules = tuple(c for c in children if not isinstance(c, tuple))
+        return Period(parts.get("from"), parts.get("to"), parts.get("by"), rules, self._span(meta))
+
+    def period_from(self, meta, children):
+        return ("from", children[0])
+
+    def period_to(self, meta, children):
+        return ("to", children[0])
+
+    def period_by(self, meta, children):
+        return ("by", children[0])
 
     # inputs
     def field(self, meta, children):

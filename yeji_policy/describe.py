@@ -72,6 +72,11 @@ def _describer(tables: bool, words: bool, caps: bool = True) -> "_Describer":
     return _Describer(tables, words, caps)
 
 
+
+def _narrowed(e) -> bool:
+    """A condition check/dates.py narrowed to a 期间: 若 bound 则 … 否则 the constant that holds outside."""
+    return isinstance(e, M.Cond) and isinstance(e.otherwise, M.Const) and e.otherwise.text.startswith("不在期间内")
+
 class _Describer(visitor.Visitor[str]):
     """The words of an expression or an amount in one register (see the module's docstring)."""
 
@@ -130,6 +135,13 @@ class _Describer(visitor.Visitor[str]):
         return f"{self.visit(e.operand)}为{labels}"
 
     def visit_Cond(self, e: M.Cond) -> str:
+        if _narrowed(e):  # a 要求 or 审核 narrowed by 期间 (#16): its bounds, then the condition
+            bounds, inner = [], e
+            while _narrowed(inner):
+                bounds.append(self.visit(inner.cond))
+                inner = inner.then
+            rest = "不作此要求" if e.otherwise.value else "不审核此项"
+            return f"（{'，且'.join(bounds)}的，{self.visit(inner)}；其余{rest}）"
         return f"（{self.visit(e.cond)}的，{self.visit(e.then)}；否则 {self.visit(e.otherwise)}）"
 
     def visit_Call(self, e: M.Call) -> str:
@@ -140,6 +152,15 @@ class _Describer(visitor.Visitor[str]):
             return "、".join(args) + "中的较大者"
         if e.func == "months":
             return f"自{args[0]}至{args[1]}的自然月数"
+        # dates in rules (#22)
+        if e.func == "days":
+            return f"自{args[0]}至{args[1]}的天数（首尾两日都计入）"
+        if e.func == "year":
+            return f"{args[0]}所在的年份"
+        if e.func in ("full_months", "full_days"):
+            return f"自{args[0]}起至{args[1]}已满{args[2]}"
+        if e.func == "year_index":
+            return f"{args[1]}所在的年度（自{args[0]}起按周年计，第1年至满1年的前一日）"
         return f"{args[0]}至{args[1]}期间落在自{args[2]}当月起{args[3]}内的自然月数"
 
     def visit_Tiers(self, e: M.Tiers) -> str:

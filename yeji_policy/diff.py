@@ -195,6 +195,10 @@ def _tidy(codes: list[Opcode]) -> list[Opcode]:
 
 # ---------------------------------------------------------------- expressions and amounts
 def _role(const: M.Const) -> str:
+    if const.type.kind == "date":  # a date in a rule (#22)
+        return "日期"
+    if const.text.startswith("第") and const.text.endswith("年"):  # a row of 逐年
+        return "年度"
     dim = const.type.dim
     if not dim:
         if ":" in const.text:  # a ratio literal, 1:0.5 (#22 ratio)

@@ -323,6 +323,8 @@ class _Printer:
             frag = Frag(f"令 {rule.name.value} {quote(rule.label.value)} = ").add(self.expr(rule.expr, indent))
         elif isinstance(rule, A.Unique):
             frag = Frag("唯一 ").add(self.expr(rule.key, indent), f" 否则 审核 {quote(rule.reason.value)}")
+        elif isinstance(rule, A.Period):
+            return self.period(rule, indent)
         else:
             return self.statement(Frag("金额 = ").add(self.amount(rule.amount, indent)), rule.span)
         return self.statement(self.with_interp(frag, rule.interp, indent), rule.span)
@@ -346,6 +348,8 @@ class _Printer:
                     Frag("当 ", case.span, whole=False).add(self.expr(case.cond, indent + INDENT), ": ")
                 cases.append(self.statement(head.add(self.outcome(case.outcome, indent + INDENT)), case.span))
             return self.block(Frag("情形", node.span, whole=False), cases, indent, node.span)
+        if isinstance(node, A.PerYear):
+            return self.per_year(node, indent)
         head = Frag(f"逐项 {node.list_name.value} 为 {node.var.value}", node.span, whole=False)
         frag = self.block(head, [self.rule(r, indent + INDENT) for r in node.rules], indent, node.span)
         if node.cap is not None:  # after the block's closing brace, as the sum's own cap
@@ -357,6 +361,26 @@ class _Printer:
         if cap.interp is not None:
             frag.add(" ", self.interp(cap.interp))
         return frag
+
+    # --- per-year schedules and rule-level periods (#22, #16)
+    def per_year(self, node: A.PerYear, indent: int) -> Frag:
+        head = Frag("逐年 自 ", node.span, whole=False).add(self.expr(node.start, indent), " 至 ",
+                                                           self.expr(node.day, indent))
+        if node.interp is not None:
+            head.newline(indent + INDENT).add(self.interp(node.interp))
+        rows = [self.statement(Frag(f"{row.text}: ", row.span, whole=False).add(
+            self.outcome(row.outcome, indent + INDENT)), row.span) for row in node.rows]
+        other = node.otherwise
+        rows.append(self.statement(Frag("其他: ", other.span, whole=False).add(
+            self.outcome(other.outcome, indent + INDENT)), other.span))
+        return self.block(head, rows, indent, node.span)
+
+    def period(self, node: A.Period, indent: int) -> Frag:
+        head = Frag("期间", node.span, whole=False)
+        for word, part in (("自", node.start), ("至", node.end), ("按", node.day)):
+            if part is not None:
+                head.add(f" {word} ", self.expr(part, indent))
+        return self.block(head, [self.rule(r, indent + INDENT) for r in node.rules], indent, node.span)
 
     def outcome(self, outcome, indent: int) -> Frag:
         if isinstance(outcome, A.Pay):
@@ -396,6 +420,10 @@ class _Printer:
             for index, arg in enumerate(e.args):
                 frag.add(", " if index else "", self.expr(arg, indent))
             return frag.add(")")
+        if isinstance(e, A.DateLit):
+            return Frag(e.text, e.span)
+        if isinstance(e, (A.AppDate, A.EffectiveDate)):
+            return Frag("申请日期" if isinstance(e, A.AppDate) else "施行日期", e.span)
         if isinstance(e, A.Tiers):
             head = Frag("分档 ", e.span, whole=False).add(self.expr(e.subject, indent))
             rows = [Frag(f"达到 {row.threshold.text} → {row.award.text}", row.span) for row in e.rows]

@@ -112,6 +112,8 @@ class _Run(visitor.Visitor):
             value = max(values)
         elif e.func == "months":
             value = R.months_between(values[0], values[1])
+        elif e.func in _DATE_CALLS:  # dates in rules (#22)
+            value = _DATE_CALLS[e.func](*values)
         else:
             value = R.overlap_months(*values)
         return value, R.r_call(e.func, texts)
@@ -285,6 +287,11 @@ class _Run(visitor.Visitor):
         taken = R.round_cents(counted) if final else counted
         self.steps.append(self.record(R.trace_total_cap, cap, "", whole, R.show_yuan(limit), capped, pending, taken))
         return counted, pending
+
+
+# dates in rules (#22): the model's built-in -> runtime's function
+_DATE_CALLS = {"days": R.days_between, "year": R.year_of, "full_months": R.full_months, "full_days": R.full_days,
+               "year_index": R.year_index}
 
 
 def _show(value, t: M.Type) -> str:

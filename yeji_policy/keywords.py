@@ -30,7 +30,8 @@ OPERATORS = {"and": "且", "or": "或", "not": "非", "member": "属于", "if": 
 BANDS = {"bands": "累进", "upto": "不超过", "above": "超过"}
 
 # built-in functions: spelling -> what the engines call
-FUNCTIONS = {"最小": "min", "最大": "max", "月数": "months", "重叠月数": "overlap_months"}
+FUNCTIONS = {"最小": "min", "最大": "max", "月数": "months", "重叠月数": "overlap_months",
+             "天数": "days", "年份": "year", "满": "full"}
 
 # the document block
 DOCUMENT = {"document": "文件", "issuer": "发文机关", "title": "标题", "version": "版本", "basis": "依据",
@@ -68,8 +69,13 @@ BOOLEANS = {True: "是", False: "否"}
 CROSS = {"exclusion": "不得重复享受", "aggregate_cap": "合计上限", "elsewhere": "其他同类政策", "on_repeat": "重复时",
          "highest": "就高", "period": "期间", "received": "已获补助", "on_excess": "超出时", "in_order": "按项目顺序"}
 
+# dates in rules (#22, #16): the application's date, the policy's 施行日期, per-year schedules
+# (逐年 自 … 至 … { 第1年: … }) and rule-level periods (期间 自 … 至 … 按 … { … })
+DATES = {"application_date": "申请日期", "effective_date": "施行日期", "per_year": "逐年", "from": "自", "to": "至",
+         "period": "期间", "by": "按"}
+
 TABLES = (TYPES, FIELD_OPTIONS, RULES, OPERATORS, DOCUMENT, DOC_DETAILS, STRUCTURE, MEASURES, TRACED, PROGRAMME,
-          PROGRAMME_DETAILS, STATUSES, EXPECT, BOOLEANS, CROSS, BANDS)
+          PROGRAMME_DETAILS, STATUSES, EXPECT, BOOLEANS, CROSS, BANDS, DATES)
 
 
 def spellings() -> set[str]:

@@ -642,7 +642,8 @@ def complete(current: Analysis, good: Analysis | None, line: int, column: int,
         return [Completion(u, "unit") for u in UNITS]
     names = _names(index, pid)
     if _EXPRESSION.search(prefix):
-        return names + [Completion(f, "function") for f in FUNCTIONS]
+        return names + [Completion(f, "function") for f in FUNCTIONS] + [  # the dates a rule may name (#22)
+            Completion(keyword_table.DATES[d], "keyword") for d in ("application_date", "effective_date")]
     if triggered:
         return []
     return names + _keywords()

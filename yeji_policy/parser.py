@@ -185,7 +185,7 @@ def _expected(expected: set[str] | frozenset[str]) -> str:
 # Entries the checker refuses a second time in one block (E0505), by the alias of their
 # grammar rule; and the rules after which no rule may follow (金额 = … is the last, E0512).
 _REPEATED_ENTRIES_ALLOWED = {"doc_basis", "doc_figure_note", "prog_constraint"}
-_RULES = ("require", "review", "let", "unique", "amount_rule")
+_RULES = ("require", "review", "let", "unique", "amount_rule", "period_block")
 
 
 @functools.lru_cache(maxsize=1)

@@ -67,6 +67,10 @@ def _widest(*bounds: Digits) -> Digits:
     return max((b[0] for b in bounds), default=0), max((b[1] for b in bounds), default=0)
 
 
+# dates in rules (#22): at most 3,652,059 days between two dates of years 1–9999; a year or year index
+_DATE_DIGITS = {"days": 7, "year": 4, "year_index": 5, "full_months": 1, "full_days": 1}
+
+
 class Bounds(visitor.Visitor[Digits]):
     """The digit bounds of a programme's expressions; records every arithmetic
     node that can need more than PRECISION digits (the innermost one only)."""
@@ -111,6 +115,10 @@ class Bounds(visitor.Visitor[Digits]):
             for arg in e.args:
                 self.visit(arg)
             return MONTH_DIGITS, 0
+        if e.func in _DATE_DIGITS:  # dates in rules (#22): whole numbers of days or years
+            for arg in e.args:
+                self.visit(arg)
+            return _DATE_DIGITS[e.func], 0
         return self._widest_operand(e)  # min, max
 
     def visit_Tiers(self, e: M.Tiers) -> Digits:

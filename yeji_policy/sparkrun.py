@@ -39,6 +39,15 @@ def _coalesce_scale(node: exp.Expression) -> int | None:
 
 def _spark_functions(node: exp.Expression) -> exp.Expression:
     """DuckDB list functions that sqlglot leaves as they are, written the Spark way."""
+    # dates in rules (#22): date + to_months(n) is Spark's add_months (both take the month's last day
+    # where it has no such day), date + to_days(n) its date_add; datediff('day', a, b) its datediff(b, a)
+    if isinstance(node, exp.Add) and isinstance(node.expression, exp.Anonymous) and \
+            node.expression.name.upper() == "TO_MONTHS":
+        return exp.Anonymous(this="ADD_MONTHS", expressions=[node.this.copy(), node.expression.expressions[0].copy()])
+    if isinstance(node, exp.Add) and type(node.expression).__name__ == "ToDays":
+        return exp.Anonymous(this="DATE_ADD", expressions=[node.this.copy(), node.expression.this.copy()])
+    if isinstance(node, exp.DateDiff) and str(node.args.get("unit") or "").upper() in ("DAY", "'DAY'"):
+        return exp.Anonymous(this="DATEDIFF", expressions=[node.this.copy(), node.expression.copy()])
     if isinstance(node, exp.Anonymous):
         name = node.name.upper()
         args = node.expressions

@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import IO, Iterator
 
-from . import batch, catalogue
+from . import batch, catalogue, versions
 from . import model as M
 from .backends import sql
 
@@ -195,7 +195,8 @@ class Compiled:
         self.reason_texts: dict[str, str] = {}
         parts = []
         for prog in programmes:
-            typed = f"(SELECT * FROM ({sql.programme_inputs_sql(metas[prog.id])}) WHERE state = {sql.OK})"
+            within = sql.application_date_within(metas[prog.id], versions.period_data(policy))  # else Python words it
+            typed = f"(SELECT * FROM ({sql.programme_inputs_sql(metas[prog.id])}) WHERE state = {sql.OK}{within})"
             rules, texts = sql.programme_rules_sql(policy, prog, typed)
             self.reason_texts.update(texts)
             parts.append(f"SELECT {sql.lit(prog.id)} AS programme, line, status, amount, amount_if_approved,"

@@ -35,6 +35,7 @@ from decimal import Decimal, Inexact, localcontext
 from typing import Iterator
 
 from . import ast as A
+from . import policy_dates
 from .diagnostics import Diagnostic, Span
 from .headings import heading_length
 from .units import UNITS, UnitError, parse_quantity
@@ -62,6 +63,7 @@ _ENUMERATION_GAP = re.compile(r"、[\u4e00-\u9fff]{0,6}")
 WORDS: dict[str, Key] = {
     "全额": ("num", Decimal(1), ()),
     "半天": ("num", *parse_quantity("0.5天")),
+    "减半": ("num", Decimal("0.5"), ()),  # 第三年减半: a rate of 50% (#22)
 }
 
 
@@ -125,9 +127,9 @@ def figures_in(line: str, skip: int = 0) -> list[Figure]:
         end += len(unit)
         if unit == "年" and len(number) == 4 and "." not in number:
             rest = _DATE_REST.match(line, end)
-            if rest:  # a date: 2018年5月20日
+            if rest:  # a date: 2018年5月20日 (a rule's date literal when it names a day)
                 end = rest.end()
-                found.append(Figure(line[start:end], start, end, ("text", line[start:end])))
+                found.append(Figure(line[start:end], start, end, _date_key(line[start:end])))
             else:  # a calendar year is a plain number
                 found.append(Figure(line[start:end], start, end, ("num", Decimal(number), ())))
             consumed = end
@@ -188,10 +190,21 @@ def _ratio_key(match: re.Match) -> Key:
             return ("text", match.group())
 
 
-def literal_key(node: A.Quantity | A.Number | A.Ratio) -> Key:
+def _date_key(text: str) -> Key:
+    """A date of the text: ("date", day) when it names a real day, so that 2025年01月01日 in the text
+    is 2025年1月1日 in a rule; else its words."""
+    try:
+        return ("date", policy_dates.parse(text))
+    except policy_dates.DateError:
+        return ("text", text)
+
+
+def literal_key(node: A.Quantity | A.Number | A.Ratio | A.DateLit) -> Key:
     if isinstance(node, A.Ratio):  # 1:0.5, one figure, as the text's ratio (#22 ratio)
         first, second = node.text.split(":")
         return _ratio_key(_RATIO.fullmatch(f"{first}:{second}"))
+    if isinstance(node, A.DateLit):
+        return _date_key(node.text)
     if isinstance(node, A.Number):
         return ("num", Decimal(node.text), ())
     return ("num", *parse_quantity(node.text))
@@ -199,7 +212,7 @@ def literal_key(node: A.Quantity | A.Number | A.Ratio) -> Key:
 
 # ---------------------------------------------------------------- the rules' figures
 def _literals(node: object) -> Iterator[A.Quantity | A.Number]:
-    if isinstance(node, (A.Quantity, A.Number, A.Ratio)):
+    if isinstance(node, (A.Quantity, A.Number, A.Ratio, A.DateLit)):
         yield node
     elif isinstance(node, tuple):
         for item in node:
@@ -220,6 +233,14 @@ def _amount_literals(amount: A.Amount, exempt: bool) -> Iterator[tuple[A.Quantit
                 yield from ((lit, exempt) for lit in _literals(case.cond))
             if isinstance(case.outcome, A.Pay):
                 yield from _amount_literals(case.outcome.amount, exempt)
+    elif isinstance(amount, A.PerYear):
+        # 逐年 { … 第3年: … } spans three years: the text's "连续3年" is its last row.
+        yield from ((lit, exempt) for lit in _literals((amount.start, amount.day)))
+        last = max(amount.rows, key=lambda row: row.year)
+        yield A.Quantity(f"{last.year}年", last.span), exempt
+        for row in (*amount.rows, amount.otherwise):
+            if isinstance(row.outcome, A.Pay):
+                yield from _amount_literals(row.outcome.amount, exempt)
     else:
         for rule in amount.rules:
             yield from _rule_literals(rule, exempt)
@@ -234,6 +255,10 @@ def _rule_literals(rule: object, exempt: bool = False) -> Iterator[tuple[A.Quant
     elif isinstance(rule, A.Let) and isinstance(rule.expr, A.ItemSum):  # 令 x = 逐项 …: each inner rule's own 解释
         for inner in rule.expr.rules:
             yield from _rule_literals(inner, exempt or rule.interp is not None)
+    elif isinstance(rule, A.Period):  # its dates, and the rules it narrows
+        yield from ((lit, exempt) for lit in _literals((rule.start, rule.end, rule.day)))
+        for inner in rule.rules:
+            yield from _rule_literals(inner, exempt)
     elif isinstance(rule, (A.Require, A.Review, A.Let, A.Unique)):
         covered = exempt or rule.interp is not None
         yield from ((lit, covered) for lit in _literals(rule.key if isinstance(rule, A.Unique) else

@@ -13,6 +13,8 @@ and which are checked again here before use as a suffix.
 
 from __future__ import annotations
 
+import ast
+import datetime
 import re
 from decimal import Decimal
 from importlib import resources
@@ -21,6 +23,7 @@ import jinja2
 
 from .. import catalogue, cross_runtime, ir, layout, lower, versions, visitor
 from .. import model as M
+from .. import runtime as R
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # fullmatch: "$" would allow a final newline
 _CMP = {">=": ">=", "<=": "<=", ">": ">", "<": "<", "=": "==", "!=": "!="}
@@ -38,6 +41,8 @@ def _lit(value) -> str:
             f"({inner})" if isinstance(value, tuple) else f"[{inner}]")
     if isinstance(value, dict):
         return "{" + ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, datetime.date):  # a date in a rule (#22): three integers
+        return f"datetime.date({value.year!r}, {value.month!r}, {value.day!r})"
     raise TypeError(type(value))
 
 
@@ -66,23 +71,148 @@ class _Constants:
         return [f"{name} = {code}" for code, name in self.names.items()]
 
 
-_ARITH = {"+": "add", "-": "sub", "×": "mul"}
+# Straight on the exact context's bound methods (runtime.add/sub/mul do the same through one more call).
+_ARITH = {"+": "exact_add", "-": "exact_sub", "×": "exact_mul"}
+# A programme that divides by a value that is not a constant carries exact fractions (#22 ratio):
+# runtime.add/sub/mul, which take a Fraction where the bound methods would raise TypeError.
+_ARITH_FRACTIONS = {"+": "add", "-": "sub", "×": "mul"}
+
+
+def _carries_fractions(programme: ir.Programme) -> bool:
+    return any(type(n) is ir.Arith and n.op == "÷" and not isinstance(n.right, ir.Const)
+               for n in visitor.walk(programme))
 _LOGIC = {"且": "and", "或": "or"}
 _CALLS = {"min": "min", "max": "max", "months": "months_between", "overlap_months": "overlap_months",
-          "round_cents": "round_cents", "add": "add", "sum_of": "sum_of"}
+          "round_cents": "round_cents", "add": "add", "sum_of": "sum_of",
+          # dates in rules (#22)
+          "days": "days_between", "year": "year_of", "full_months": "full_months", "full_days": "full_days",
+          "year_index": "year_index"}
 _RENDER = re.compile(r"r_[a-z_]+|show_yuan")  # runtime functions that build explanation texts
 _KIND = re.compile(r"[a-z_]+")  # step_<kind>, reason_<kind>
 
 
+# ---------------------------------------------------------------- texts specialised at build time
+# A runtime text function that only splices its text arguments between fixed
+# pieces (given its other arguments) is printed as that concatenation: its
+# pieces are found by calling the function itself with markers in place of
+# the texts, so its wording still lives in runtime.py alone.  A function that
+# looks at its texts (r_not, r_call, r_tiers, step_formula) keeps its call.
+_MARKS = tuple(chr(0xE000 + i) for i in range(4))  # private-use characters: in no runtime wording
+_SPLICED_RENDERS = {"r_arith": 1, "r_compare": 1, "r_paren": 0, "r_cond": 0, "r_lookup": 0, "r_let": 0}
+"""r_* function -> how many leading arguments are literals (the operator), the rest being texts;
+r_compare's last argument (whether it holds) chooses between two splicings."""
+
+
+def _pieces(text: str, count: int) -> list[str] | None:
+    """text split at the markers 0..count-1, each appearing once and in order; None otherwise."""
+    pieces, rest = [], text
+    for mark in _MARKS[:count]:
+        head, found, rest = rest.partition(mark)
+        if not found or any(m in head for m in _MARKS):
+            return None
+        pieces.append(head)
+    if any(m in rest for m in _MARKS):
+        return None
+    return pieces + [rest]
+
+
+def _operand(code: str) -> str:
+    """code as an operand of "+": parenthesised unless it binds at least as tightly (a name, a
+    literal, a call, a subscript, or itself a sum of strings, which "+" may regroup)."""
+    tree = ast.parse(code, mode="eval").body
+    if isinstance(tree, (ast.Name, ast.Constant, ast.Call, ast.Subscript, ast.Attribute)) \
+            or isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.Add):
+        return code
+    return f"({code})"
+
+
+def _terms(code: str) -> list:
+    """The terms of a text's code: a str literal as its str, a sum of texts as its terms (so
+    neighbouring literals merge), anything else as [code] (an operand of "+")."""
+    tree = ast.parse(code, mode="eval").body
+    if isinstance(tree, ast.Constant) and type(tree.value) is str:
+        return [tree.value]
+    if isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.Add):
+        return _terms(ast.unparse(tree.left)) + _terms(ast.unparse(tree.right))
+    return [[_operand(code)]]
+
+
+def _splice(pieces: list[str], codes: list[str]) -> str:
+    """The code concatenating the literal pieces around the argument codes (texts: str + str)."""
+    parts: list = []  # str: a literal text (adjacent ones merged at build time); else [code]
+    for index, piece in enumerate(pieces):
+        items = [piece]
+        if index < len(codes):
+            items.extend(_terms(codes[index]))
+        for item in items:
+            if isinstance(item, str) and parts and isinstance(parts[-1], str):
+                parts[-1] += item
+            elif item != "":
+                parts.append(item)
+    return " + ".join(_lit(p) if isinstance(p, str) else p[0] for p in parts) if parts else "''"
+
+
+def _formula_wording(article: int, with_cap: bool) -> dict | None:
+    """runtime.step_formula's wording for one article, as pieces: variant ("capped", "rounded",
+    "plain") -> [literal or marker, …], the markers standing for the formula's text (0), its value
+    shown (1), the cap shown (2) and the amount taken shown (3).  Found by calling step_formula on
+    probe amounts whose shown texts are then marked, and checked on other amounts by rebuilding;
+    None when that does not hold (the printer keeps the call)."""
+    def variants(value, taken):
+        cap = _MARKS[2] if with_cap else None
+        out = {"rounded": step(value, cap, False if with_cap else None, taken),
+               "plain": step(taken, cap, False if with_cap else None, taken)}
+        if with_cap:
+            out["capped"] = step(value, cap, True, taken)
+        return out
+
+    def step(value, cap, capped, taken):
+        return R.step_formula(_MARKS[0], value, cap, capped, taken, article)
+
+    def marked(texts, value, taken):
+        shown_value, shown_taken = R.show_yuan(value), R.show_yuan(taken)
+        out = {}
+        for kind, text in texts.items():
+            if kind == "plain":
+                text = text.replace(shown_taken, _MARKS[1])
+            else:
+                text = text.replace(shown_value, _MARKS[1], 1).replace(shown_taken, _MARKS[3], 1)
+            out[kind] = [p for p in re.split(f"([{''.join(_MARKS)}])", text) if p]
+        return out
+
+    probe_value, probe_taken = Decimal("1.001"), Decimal("1.00")
+    wording = marked(variants(probe_value, probe_taken), probe_value, probe_taken)
+    for value, taken in ((Decimal("12345.6789"), Decimal("12345.68")), (Decimal("0.005"), Decimal("0.01"))):
+        for kind, expected in variants(value, taken).items():
+            fill = {_MARKS[0]: _MARKS[0], _MARKS[1]: R.show_yuan(value if kind != "plain" else taken),
+                    _MARKS[2]: _MARKS[2], _MARKS[3]: R.show_yuan(taken)}
+            if "".join(fill.get(p, p) for p in wording[kind]) != expected:
+                return None
+    return wording
+
+
 class _Printer(visitor.Visitor):
     """Prints one IR statement list as the body of a Python function: one visit_
-    method per IR node.  Expressions return their code; statements emit lines."""
+    method per IR node.  Expressions return their code; statements emit lines.
 
-    def __init__(self, constants: _Constants):
+    fields: the programme's inputs by name.  fast (the rules of evaluate): each
+    step's trace record is printed as a dict display and its Chinese text is
+    appended to `texts` beside it (specialised at build time), so decide need
+    not word the records again; the calculator's partial rules stay generic."""
+
+    def __init__(self, constants: _Constants, fields: dict | None = None, fast: bool = False,
+                 fractions: bool = False):
         self.constants = constants
+        self.arith = _ARITH_FRACTIONS if fractions else _ARITH
         self.lines: list[str] = []
         self.depth = 1
         self.in_item = False  # inside a ForEach: requirements and reviews go to the item's lists
+        self.fields = fields or {}
+        self.fast = fast
+        self.notes_seen: list[dict] = []  # interpretation entries printed so far (visit_Note)
+        self.input_texts: dict[str, str] = {}  # input name -> local holding its trace text (fast mode)
+        self.capped_by_limit = False  # the last Cap printed had a limit
+        self.after_start: int | None = None  # where those locals are computed: the line after Start's
 
     def emit(self, line: str) -> None:
         self.lines.append("    " * self.depth + line)
@@ -108,7 +238,7 @@ class _Printer(visitor.Visitor):
     def visit_Arith(self, e: ir.Arith) -> str:
         if e.op == "÷":  # a constant divisor divides exactly; any other gives a ratio (#22 ratio, check/ratio.py)
             return f"{'div' if isinstance(e.right, ir.Const) else 'ratio'}({self.visit(e.left)}, {self.visit(e.right)})"
-        return f"{_ARITH[e.op]}({self.visit(e.left)}, {self.visit(e.right)})"
+        return f"{self.arith[e.op]}({self.visit(e.left)}, {self.visit(e.right)})"
 
     def visit_Logic(self, e: ir.Logic) -> str:
         return f"{self.visit(e.left)} {_LOGIC[e.op]} {self.visit(e.right)}"
@@ -138,7 +268,32 @@ class _Printer(visitor.Visitor):
     def visit_Render(self, e: ir.Render) -> str:
         if not _RENDER.fullmatch(e.func):
             raise ValueError(f"not an explanation function: {e.func!r}")
+        spliced = self.spliced_render(e)
+        if spliced is not None:
+            return spliced
         return f"{e.func}({', '.join(self.visit(a) for a in e.args)})"
+
+    def spliced_render(self, e: ir.Render) -> str | None:
+        """runtime.<func>(…) as a concatenation of its pieces (see _SPLICED_RENDERS); None: keep the call."""
+        fixed = _SPLICED_RENDERS.get(e.func)
+        if fixed is None or any(not isinstance(a, ir.Lit) for a in e.args[:fixed]) \
+                or any(isinstance(a, (ir.Spread, ir.Items)) for a in e.args[fixed:]):
+            return None
+        func = getattr(R, e.func)
+        literals = [a.value for a in e.args[:fixed]]
+        if e.func == "r_compare":  # (op, left, right, holds)
+            if len(e.args) != 4:
+                return None
+            texts = [self.visit(a) for a in e.args[1:3]]
+            whether = [_pieces(func(*literals, *_MARKS[:2], holds), 2) for holds in (True, False)]
+            if None in whether:
+                return None
+            return f"{_splice(whether[0], texts)} if {_operand(self.visit(e.args[3]))} else {_splice(whether[1], texts)}"
+        texts = [self.visit(a) for a in e.args[fixed:]]
+        if len(texts) > len(_MARKS):
+            return None
+        pieces = _pieces(func(*literals, *_MARKS[:len(texts)]), len(texts))
+        return None if pieces is None else _splice(pieces, texts)
 
     def visit_Shown(self, e: ir.Shown) -> str:
         v = self.visit(e.value)
@@ -163,6 +318,9 @@ class _Printer(visitor.Visitor):
             return f"{_lit(label + ' “')} + {v} + {_lit('”')}"
         if f.unit == "元":
             return f"{_lit(label + ' ')} + show_yuan({v})"
+        if f.unit and f.kind == "int" and f.default is None:
+            # a whole number as the form check leaves it (exponent 0): group(v) is its ",f" format
+            return f"{_lit(label + ' ')} + format({v}, ',f') + {_lit(' ' + f.unit)}"
         if f.unit:
             return f"{_lit(label + ' ')} + group({v}) + {_lit(' ' + f.unit)}"
         return f"{_lit(label + ' ')} + show_number({v}, None)"
@@ -183,7 +341,11 @@ class _Printer(visitor.Visitor):
 
     # ------------------------------------------------------------ statements
     def visit_Start(self, s: ir.Start) -> None:
+        self.notes_seen.extend(s.notes)
         self.emit(f"steps, failed, reviews, notes = [], [], [], {_lit(list(s.notes))}")
+        if self.fast:
+            self.emit("texts = []  # the steps in Chinese, beside their records")
+            self.after_start = len(self.lines)
 
     def visit_RuleMark(self, s: ir.RuleMark) -> None:
         self.emit(f"# 第{int(s.at.article)}条 {s.name}（源文件第{int(s.at.line)}行）")
@@ -199,6 +361,8 @@ class _Printer(visitor.Visitor):
 
     def visit_Compute(self, s: ir.Compute) -> None:
         var = _ident(s.var)
+        if isinstance(s.expr, ir.TierSelect) and self.spliced_tiers(var, s.expr, s.explain):
+            return
         if isinstance(s.expr, ir.TierSelect):
             self.tiers(var, s.expr)
         elif s.explain is not None and isinstance(s.expr, (ir.Var, ir.Const)):
@@ -209,6 +373,29 @@ class _Printer(visitor.Visitor):
             self.emit(f"{var} = {self.visit(s.expr)}")
         if s.explain is not None:
             self.visit(s.explain)
+
+    def spliced_tiers(self, var: str, e: ir.TierSelect, explain: ir.Explain | None) -> bool:
+        """A tier table explained by runtime.r_tiers(subject, *reached, lowest): each row (and none
+        reached) records the pieces its text has around the subject, spliced once below, instead of
+        (threshold text, award text) for a call with *args.  False: not that shape, printed as tiers()."""
+        if not (self.fast and e.reached is not None and explain is not None and isinstance(explain.text, ir.Render)
+                and explain.text.func == "r_tiers" and len(explain.text.args) == 3
+                and explain.text.args[1] == ir.Spread(e.reached, at=explain.text.args[1].at)
+                and isinstance(explain.text.args[2], ir.Lit)):
+            return False
+        lowest = explain.text.args[2].value
+        pieces = [_pieces(R.r_tiers(_MARKS[0], t, a, lowest), 1)
+                  for t, a in [(None, None)] + [(row.threshold_text, row.award_text) for row in e.rows]]
+        if None in pieces:
+            return False
+        subject, reached = self.visit(e.subject), _ident(e.reached)
+        self.emit(f"{var}, {reached} = ZERO, {_lit(tuple(pieces[0]))}")
+        for row, around in zip(e.rows, pieces[1:]):  # one `if` per row, as tiers() prints them
+            self.emit(f"if {subject} >= {self.constants.name(row.threshold)}:")
+            self.emit(f"    {var}, {reached} = {self.constants.name(row.award)}, {_lit(tuple(around))}")
+        text = self.visit(explain.text.args[0])
+        self.emit(f"{_ident(explain.var)} = {reached}[0] + {_operand(text)} + {reached}[1]")
+        return True
 
     def tiers(self, var: str, e: ir.TierSelect) -> None:
         # Thresholds rise: the last one reached is the award.  One `if` per row,
@@ -242,6 +429,14 @@ class _Printer(visitor.Visitor):
             self.block(arm.body)
 
     def visit_Note(self, s: ir.Note) -> None:
+        # runtime.add_note appends an entry not yet in notes.  In fast mode, outside list items (where a
+        # Note runs once per item), an entry that neither Start nor any Note printed before it holds
+        # cannot be there yet: appended without looking.
+        if self.fast and not self.in_item and s.entry not in self.notes_seen:
+            self.notes_seen.append(s.entry)
+            self.emit(f"notes.append({_lit(s.entry)})")
+            return
+        self.notes_seen.append(s.entry)
         self.emit(f"add_note(notes, {_lit(s.entry)})")
 
     def trace_ref(self, ref: dict) -> str:
@@ -251,9 +446,110 @@ class _Printer(visitor.Visitor):
     def visit_Step(self, s: ir.Step) -> None:
         if not _KIND.fullmatch(s.kind):
             raise ValueError(f"not a step kind: {s.kind!r}")
+        if self.fast and self.fast_step(s):
+            return
         where = "item, index, prefix" if s.prefixed else "None, None, ''"
         args = "".join(f"{self.visit(a)}, " for a in s.args)
         self.emit(f"steps.append(trace_{s.kind}({self.trace_ref(s.ref)}, values, {where}, {args}{int(s.at.article)}))")
+        self.rendered()
+
+    # ------------------------------------------------------------ steps specialised (fast mode)
+    # runtime.trace_<kind> + render_step, printed for one step: the record as a
+    # dict display (fresh on every call, so one caller's edits never reach the
+    # next result; only immutable constants are shared) and its wording spliced
+    # from runtime.step_<kind>'s pieces.  A step inside a list item, or of a
+    # kind not listed here, takes the generic path above.
+    # runtime.plain_json by kind.  A Decimal's str() is its format(…, 'f') unless str() chose an exponent
+    # ("1E+3"), at a third of the cost: _DECIMAL_TEXT takes str() when it has no "E".
+    _DECIMAL_TEXT = "text if 'E' not in (text := str({0})) else format({0}, 'f')"
+    _INPUT_JSON = {"money": _DECIMAL_TEXT, "number": _DECIMAL_TEXT, "int": _DECIMAL_TEXT,
+                   "bool": "{0}", "text": "{0}", "enum": "{0}", "date": "{0}.isoformat()"}
+
+    def fast_step(self, s: ir.Step) -> bool:
+        ref = s.ref
+        if s.prefixed or ref is None or s.kind not in ("require", "review", "case", "formula") \
+                or any(self.fields.get(n) is None or self.fields[n].kind not in self._INPUT_JSON
+                       for n in ref["inputs"]):
+            return False
+        a = int(s.at.article)
+        args = [self.visit(arg) for arg in s.args]
+        if s.kind in ("require", "review"):  # (ok, text): the value is whether it held
+            ok, text = args
+            value = f"True if {_operand(ok)} else False"  # runtime.trace_require's bool(ok), without the call
+            step = getattr(R, f"step_{s.kind}")
+            wording = [_pieces(step(holds, _MARKS[0], a), 1) for holds in (True, False)]
+            if None in wording:
+                return False
+            explanation = f"{{'text': {text}}}"
+            line = f"texts.append({_splice(wording[0], [text])} if {_operand(ok)} else {_splice(wording[1], [text])})"
+        elif s.kind == "case":  # (text,): None for "none of the above"
+            (text,) = args
+            value, explanation = "True", f"{{'text': {text}}}"
+            if isinstance(s.args[0], ir.Lit) and s.args[0].value is None:
+                line = f"texts.append({_lit(R.step_case(None, a))})"
+            else:
+                wording = _pieces(R.step_case(_MARKS[0], a), 1)
+                if wording is None:
+                    return False
+                line = f"texts.append({_splice(wording, [text])})"
+        else:  # formula: (text, exact value, cap shown, capped, amount taken); amounts are Decimals
+            text, exact, cap_shown, capped, taken = args
+            self.emit(f"taken = {taken}")
+            # rounded to 分, its exponent is -2, where str() never uses an exponent: str() is format(…, 'f')
+            rounded = isinstance(s.args[4], ir.Call) and s.args[4].func == "round_cents"
+            value = "str(taken)" if rounded else "format(taken, 'f')"
+            exact_text = self._DECIMAL_TEXT.format(exact)
+            explanation = f"{{'text': {text}, 'exact': {exact_text}, 'cap': {cap_shown}, 'capped': {capped}}}"
+            line = self.formula_text(text, exact, cap_shown, capped, a)
+        self.emit(f"steps.append({self.record(ref, value, explanation)})")
+        self.emit(line)
+        return True
+
+    def formula_text(self, text: str, exact: str, cap_shown: str, capped: str, a: int) -> str:
+        """texts.append(runtime.step_formula(…)) for the formula just capped (visit_Cap), spliced."""
+        call = f"texts.append(step_formula({text}, {exact}, {cap_shown}, {capped}, taken, {a}))"
+        wording = _formula_wording(a, self.capped_by_limit)
+        if wording is None:
+            return call
+        self.emit(f"formula_shown = show_yuan({exact})")
+        codes = {_MARKS[0]: text, _MARKS[1]: "formula_shown", _MARKS[2]: cap_shown, _MARKS[3]: "show_yuan(taken)"}
+
+        def spliced(kind):
+            return " + ".join(_operand(codes[p]) if p in codes else _lit(p) for p in wording[kind])
+
+        choice = f"{spliced('rounded')} if taken != {_operand(exact)} else {spliced('plain')}"
+        if self.capped_by_limit:
+            choice = f"{spliced('capped')} if {_operand(capped)} else {choice}"
+        return f"texts.append({choice})"
+
+    def input_text(self, name: str) -> str:
+        """The local holding an input's trace text, computed once after Start (see body_with_inputs):
+        records of one run share the immutable str."""
+        if name not in self.input_texts:
+            self.input_texts[name] = f"input_{len(self.input_texts) + 1}"
+        return self.input_texts[name]
+
+    def input_lines(self, indent: str) -> list[str]:
+        return [f"{indent}{local} = {self.input_json(self.fields[name], f'values[{_lit(name)}]')}"
+                for name, local in self.input_texts.items()]
+
+    def input_json(self, f: M.Field, read: str) -> str:
+        """runtime.plain_json of an input's checked value, by its kind.  A whole number as the form
+        check leaves it has exponent 0, where str() is format(…, 'f') at a third of the cost."""
+        if f.kind == "int" and f.default is None:
+            return f"str({read})"
+        return self._INPUT_JSON[f.kind].format(read)
+
+    def record(self, ref: dict, value: str, explanation: str) -> str:
+        """runtime._record for a step outside list items, as one dict display (same keys, same order)."""
+        clause = ref["clause"]
+        clause_code = "None" if clause is None else (
+            f"{{'excerpt': {self.constants.literal(_lit(clause['excerpt']))}, "
+            f"'start': {_lit(clause['start'])}, 'end': {_lit(clause['end'])}}}")
+        inputs = ", ".join(f"{_lit(n)}: {self.input_text(n)}" for n in ref["inputs"])
+        return (f"{{'id': {_lit(ref['id'])}, 'kind': {_lit(ref['kind'])}, 'article': {_lit(ref['article'])}, "
+                f"'clause': {clause_code}, 'inputs': {{{inputs}}}, 'value': {value}, "
+                f"'interpretations': {_lit(list(ref['interpretations']))}, 'explanation': {explanation}}}")
 
     def visit_Require(self, s: ir.Require) -> None:
         failed = "item_failed" if self.in_item else "failed"
@@ -281,6 +577,7 @@ class _Printer(visitor.Visitor):
         self.emit(f"    errors.append({_lit({'path': s.path, 'message': s.message})})")
 
     def visit_Cap(self, s: ir.Cap) -> None:
+        self.capped_by_limit = s.limit is not None  # for the formula step that follows (formula_text)
         if s.limit is None:
             self.emit("cap_shown = capped = None")
             return
@@ -322,6 +619,7 @@ class _Printer(visitor.Visitor):
             self.visit(s.note)
         self.emit(f"steps.append(trace_unique({self.trace_ref(s.ref)}, values, item, index, prefix, {_lit(s.reason)}, "
                   f"{text}, first_by_key[{number}, {key}], {a}))")
+        self.rendered()
         self.emit(f"item_reviews.append(prefix + reason_review({_lit(s.reason)}, {text}, {a}))")
         self.depth -= 1
         self.emit("else:")
@@ -355,6 +653,7 @@ class _Printer(visitor.Visitor):
         total = "round_cents(counted)" if s.final else "counted"
         self.emit(f"steps.append(trace_item_total({self.trace_ref(s.ref)}, values, None, None, '', counted, pending, "
                   f"{total}, {a}))")
+        self.rendered()
         self.emit(f"{_ident(s.var)} = Outcome('partial', counted, pending, item_reviews_all) if item_reviews_all else "
                   f"Outcome('pay', counted, ZERO, excluded)")
 
@@ -372,15 +671,25 @@ class _Printer(visitor.Visitor):
         taken = f"round_cents({total}.amount)" if s.final else f"{total}.amount"
         self.emit(f"steps.append(trace_total_cap({self.trace_ref(s.ref)}, values, None, None, '', whole, cap_shown, "
                   f"capped, {total}.pending, {taken}, {a}))")
+        self.rendered()
         self.emit(f"{_ident(s.var)} = {total}")
 
     def visit_Stop(self, s: ir.Stop) -> None:
         self.emit("if failed:")
-        self.emit("    return steps, failed, reviews, Outcome('ineligible', None, None, []), notes")
+        self.emit(f"    return steps, failed, reviews, Outcome('ineligible', None, None, []), notes{self.texts()}")
 
     def visit_Return(self, s: ir.Return) -> None:
         outcome = "None" if s.outcome is None else self.visit(s.outcome)
-        self.emit(f"return steps, failed, reviews, {outcome}, notes")
+        self.emit(f"return steps, failed, reviews, {outcome}, notes{self.texts()}")
+
+    def texts(self) -> str:
+        """The last element of what the rules return in fast mode: the worded steps (runtime.decide's texts)."""
+        return ", texts" if self.fast else ""
+
+    def rendered(self) -> None:
+        """After a record appended in the generic way: its text too, in fast mode."""
+        if self.fast:
+            self.emit("texts.append(render_step(steps[-1]))")
 
 
 # ---------------------------------------------------------------- range reasoning (the calculator, #13)
@@ -398,6 +707,10 @@ def _range_of(f: M.Field):
 def _assigned(statements) -> set[str]:
     """The variables a block's own statements compute (not those of blocks inside it)."""
     return {s.var for s in statements if isinstance(s, ir.Compute)}
+
+
+# the calls runtime.range_call reasons about (the date calls of #22 included)
+_RANGE_CALLS = ("min", "max", "months", "overlap_months", "days", "year", "year_index", "full_months", "full_days")
 
 
 class _RangePrinter(visitor.Visitor):
@@ -440,7 +753,7 @@ class _RangePrinter(visitor.Visitor):
         return f"range_member({self.visit(e.operand)}, {_lit(tuple(e.values))})"
 
     def visit_Call(self, e: ir.Call) -> str:
-        if e.func not in ("min", "max", "months", "overlap_months"):
+        if e.func not in _RANGE_CALLS:
             raise ValueError(f"no range for {e.func!r}")
         return f"range_call({_lit(e.func)}, {', '.join(self.visit(a) for a in e.args)})"
 
@@ -560,7 +873,7 @@ def _range_bodies(programme: ir.Programme, constants: _Constants) -> tuple[str, 
     names = [f"_sum_{_ident(programme.id)}_{n + 1}" for n in range(len(programme.sums))]
     sums = []
     for name, statements in zip(names, programme.sums):
-        printer = _Printer(constants)
+        printer = _Printer(constants, fractions=_carries_fractions(programme))
         printer.body(statements)
         sums.append((name, "\n".join(printer.lines)))
     printer = _RangePrinter(constants, names)
@@ -568,12 +881,18 @@ def _range_bodies(programme: ir.Programme, constants: _Constants) -> tuple[str, 
     return "\n".join(printer.lines), sums
 
 
-def _programme_bodies(programme: ir.Programme, constants: _Constants) -> tuple[str, str, str]:
-    """The bodies of one programme's three functions, printed from its IR."""
+def _programme_bodies(programme: ir.Programme, constants: _Constants,
+                     fields: dict | None = None) -> tuple[str, str, str]:
+    """The bodies of one programme's three functions, printed from its IR (fields: its inputs by
+    name; evaluate's rules are printed fast, with their steps worded beside their records)."""
     bodies = []
-    for statements in (programme.rules, programme.partial, programme.constraints):
-        printer = _Printer(constants)
+    fractions = _carries_fractions(programme)
+    for statements, fast in ((programme.rules, True), (programme.partial, False), (programme.constraints, False)):
+        printer = _Printer(constants, fields, fast, fractions)
         printer.body(statements)
+        if printer.after_start is not None:  # the inputs' trace texts, once, where every record can read them
+            at = printer.after_start
+            printer.lines[at:at] = printer.input_lines(printer.lines[at - 1][:-len(printer.lines[at - 1].lstrip())])
         bodies.append("\n".join(printer.lines))
     return bodies[0], bodies[1], bodies[2]
 
@@ -590,6 +909,7 @@ def _validator_body(programme: M.Programme, constants: _Constants) -> str:
     lines = [
         "    if type(application) is dict:",
         "        try:",
+        f"            if application.keys() == {constants.literal(f'frozenset({_lit(names)})')}:" if names == required else
         f"            if {constants.literal(f'frozenset({_lit(names)})')} >= application.keys() >= "
         f"{constants.literal(f'frozenset({_lit(required)})')}:",
         "                return {",
@@ -604,20 +924,22 @@ def _validator_body(programme: M.Programme, constants: _Constants) -> str:
 
 
 def _plain_check(f: M.Field, read: str, constants: _Constants) -> str:
+    # A yes/no and a plain whole number are checked inline (runtime.plain_bool, plain_int without
+    # the call: the walrus names the value once; `value` is local to the validator).
+    if f.kind == "bool":
+        return f"(value if type(value := {read}) is bool else not_plain())"
+    if f.kind == "int" and f.step is None and f.minimum is None:
+        return f"(D(value) if type(value := {read}) is int and 0 <= value <= MAX_WHOLE else not_plain())"
     if f.kind == "money":
         return f"plain_money({read})"
-    if f.kind == "int" and f.step is None and f.minimum is None:
-        return f"plain_int({read})"
+    if f.kind == "enum":
+        options = constants.literal(f"frozenset({_lit(tuple(o for o, _ in f.options))})")
+        return f"(value if type(value := {read}) is str and value in {options} else not_plain())"
     if f.kind in ("int", "number"):
         step = constants.name(f.step) if f.step is not None else "None"
         minimum = constants.name(f.minimum) if f.minimum is not None else "None"
         check = f"plain_number({read}, {step}, {minimum})"
         return f"plain_int_value({check})" if f.kind == "int" else check
-    if f.kind == "bool":
-        return f"plain_bool({read})"
-    if f.kind == "enum":
-        options = constants.literal(f"frozenset({_lit(tuple(o for o, _ in f.options))})")
-        return f"plain_option({read}, {options})"
     if f.kind == "date":
         return f"plain_date({read})"
     return f"plain_text({read})"
@@ -653,7 +975,8 @@ def generate(policy: M.Policy) -> dict[str, bytes]:
     constants = _Constants()
     lowered_all = lower.lower(policy)
     for p, lowered in zip(policy.programmes, lowered_all):
-        rules_body, partial_body, constraints_body = _programme_bodies(lowered, constants)
+        rules_body, partial_body, constraints_body = _programme_bodies(lowered, constants,
+                                                                       {f.name: f for f in p.fields})
         programmes.append({
             "ident": _ident(p.id),
             "id_lit": _lit(p.id),

@@ -240,7 +240,8 @@ def field_schema(f: M.Field) -> dict:
     return s
 
 
-def object_schema(fields, title: str, description: str, all_optional: bool = False) -> dict:
+def object_schema(fields, title: str, description: str, all_optional: bool = False,
+                  optional: frozenset = frozenset({runtime.APPLICATION_DATE})) -> dict:
     s: dict = {
         "type": "object",
         "title": title,
@@ -248,7 +249,7 @@ def object_schema(fields, title: str, description: str, all_optional: bool = Fal
         "properties": InOrder((f.name, field_schema(f)) for f in fields),
         "additionalProperties": False,
     }
-    required = [] if all_optional else [f.name for f in fields if f.default is None and f.name != APPLICATION_DATE]
+    required = [] if all_optional else [f.name for f in fields if f.default is None and f.name not in optional]
     if required:
         s["required"] = required
     return s
@@ -377,7 +378,10 @@ def programme_description(policy: M.Policy, p: M.Programme) -> str:
 
 
 def programme_schema(policy: M.Policy, p: M.Programme) -> dict:
-    s = object_schema(form_fields(policy, p), p.name, programme_description(policy, p))
+    # the date is optional, unless the programme's rules read it (#22 dates: then it is one of its inputs)
+    own_date = any(f.name == APPLICATION_DATE for f in p.fields)
+    s = object_schema(form_fields(policy, p), p.name, programme_description(policy, p),
+                      optional=frozenset() if own_date else frozenset({APPLICATION_DATE}))
     s["$schema"] = DIALECT
     s["$id"] = schema_id(policy, p.id)
     s["$comment"] = provenance(policy)

@@ -22,6 +22,7 @@ validated identifiers and every literal goes through `lit`.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -228,6 +229,20 @@ def _list_item_paths(spec: dict, obj: str, prefix: str) -> str:
     items = _items(spec, obj)
     _, item_paths, _ = _item_state(spec, "it", "i - 1", obj)
     return f"flatten(list_transform({items}, lambda it, i: {item_paths}))"
+
+
+# --- dates in rules (#22): a programme that reads 申请日期 has it as an input; a date outside the
+# version's period or the programme's own is an invalid application, which Python words.
+def application_date_within(meta: dict, in_force: dict | None) -> str:
+    """A condition on the typed row: its application_date lies in both periods ("" when it has none)."""
+    if not any(spec["name"] == runtime.APPLICATION_DATE for spec in meta["inputs"]):
+        return ""
+    firsts = [d for d in ((in_force or {}).get("from"), (meta.get("period") or [None, None])[0]) if d]
+    lasts = [d for d in ((in_force or {}).get("until"), (meta.get("period") or [None, None])[1]) if d]
+    column = ident("f_" + runtime.APPLICATION_DATE)
+    bounds = [f"{column} >= DATE {lit(max(firsts))}"] if firsts else []
+    bounds += [f"{column} <= DATE {lit(min(lasts))}"] if lasts else []
+    return "".join(f" AND {b}" for b in bounds)
 
 
 # ---------------------------------------------------------------- one programme
@@ -696,6 +711,8 @@ class RulesPrinter(visitor.Visitor):
             return self._decimal(value)
         if value is None:
             return Val("NULL", "none")
+        if isinstance(value, datetime.date):  # a date in a rule (#22)
+            return Val(f"DATE {lit(value.isoformat())}", "date")
         return Val(lit(value), "enum")
 
     def visit_Var(self, node: ir.Var):
@@ -761,6 +778,8 @@ class RulesPrinter(visitor.Visitor):
             first = f"greatest({month(start)}, {month(window)})"
             last = f"least({month(end)}, {month(window)} + CAST({length.sql} AS BIGINT) - 1)"
             return num(f"greatest(0, {last} - {first} + 1)", (6, 0))
+        if node.func in ("days", "year", "full_months", "full_days", "year_index"):
+            return self._date_call(node.func, args)
         raise SQLPrinterUnavailable(f"no SQL for the built-in {node.func}")
 
     def visit_TierSelect(self, node: ir.TierSelect) -> Num:
@@ -771,6 +790,30 @@ class RulesPrinter(visitor.Visitor):
         arms = " ".join(f"WHEN {reaches(subject, '>=', self._decimal(r.threshold))} THEN {cast_to(award, digits)}"
                         for r, award in reversed(list(zip(node.rows, awards))))
         return num(f"CASE {arms} ELSE {cast_to(ZERO_NUM, digits)} END", digits)
+
+    # --- dates in rules (#22): runtime.add_months is DuckDB's date + months (both take the month's
+    # last day where it has no such day; a date past 9999 compares later than any input, as the
+    # runtime's "not complete").
+    @staticmethod
+    def _date_call(func: str, args):
+        def after(start: Val, months: str) -> str:
+            return f"CAST({start.sql} + to_months(CAST({months} AS INTEGER)) AS DATE)"
+
+        if func == "days":
+            a, b = args
+            return num(f"greatest(0, datediff('day', {a.sql}, {b.sql}) + 1)", (7, 0))
+        if func == "year":
+            return num(f"year({args[0].sql})", (4, 0))
+        if func == "full_months":
+            start, end, length = args
+            return Val(f"({end.sql} >= {after(start, length.sql)})", "bool")
+        if func == "full_days":
+            start, end, length = args
+            return Val(f"({end.sql} >= CAST({start.sql} + to_days(CAST({length.sql} AS INTEGER)) AS DATE))", "bool")
+        start, day = args  # year_index
+        years = f"(year({day.sql}) - year({start.sql}))"
+        return num(f"CASE WHEN {day.sql} < {start.sql} THEN 0 WHEN {after(start, '12 * ' + years)} > {day.sql} "
+                   f"THEN {years} ELSE {years} + 1 END", (5, 0))
 
     @staticmethod
     def _decimal(value: Decimal) -> Num:

@@ -37,6 +37,7 @@ from .source import SourcePass, policy_id
 from ..headings import chinese_numeral
 from .structure import MAX_ARTICLE, StructurePass
 from .traceability import traceability
+from .dates import APPLICATION_DATE, DatesPass
 from .types_and_units import FUNCTIONS, MAX_NESTING, TypesPass
 
 # Kept under their former names for the tests and tools that use them.
@@ -65,6 +66,7 @@ def run(ctx: Context, tree) -> M.Policy | None:
                       ctx.diags)
     names = NamesPass(ctx)
     types = TypesPass(ctx, names)
+    types.dates = DatesPass(ctx, module)
 
     programmes: list[M.Programme] = []
     for p in outline.programmes:
@@ -73,6 +75,8 @@ def run(ctx: Context, tree) -> M.Policy | None:
         constraints = types.constraints(p.constraints, scope)
         rules, amount = types.rules(p.rules, scope, p.node.id.span, top_level=True)
         names.unused(fields, scope.used)
+        fields += [scope.fields[APPLICATION_DATE]] if APPLICATION_DATE in scope.fields and not any(
+            f.name == APPLICATION_DATE for f in fields) else []  # 申请日期 used in a rule: the form asks for it
         if p.missing or amount is None or p.article not in outline.articles:
             continue
         details, materials, wording = structure.details(p)

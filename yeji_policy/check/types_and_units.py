@@ -17,7 +17,7 @@ from .. import keywords, precision
 from .. import model as M
 from ..diagnostics import Span
 from ..units import MONEY, describe, multiply
-from . import ratio, sums, tables
+from . import dates, ratio, sums, tables
 from .bounds import lowest
 from .context import Context, first_here, suggest
 from .literals import literal
@@ -42,6 +42,7 @@ class TypesPass:
         self.in_per_item = False
         self.facts: list[M.Expr] = []  # conditions that hold where the rule being checked stands (for W0410)
         self.ratio_allowed = False  # in an amount: a ratio may stand there (check/ratio.py)
+        self.dates: dates.DatesPass | None = None  # set by check.run: dates in rules (#22, #16)
 
     def literal(self, node) -> tuple[Decimal, tuple] | None:
         return literal(self.ctx, node)
@@ -76,6 +77,7 @@ class TypesPass:
                 outside, self.ratio_allowed = self.ratio_allowed, True
                 amount = self.amount(rule.amount, scope)
                 self.ratio_allowed = outside
+                rules.extend(self.dates.take_steps())  # 逐年's year, a step before the amount
             elif isinstance(rule, A.Require):
                 cond = self.expect_type(rule.cond, scope, "bool", "要求的条件")
                 interp = ctx.interp(rule.interp, "条件", scope.article, scope.programme, "condition")
@@ -101,6 +103,8 @@ class TypesPass:
                     rules.append(let)
                 else:
                     scope.broken.add(name)
+            elif isinstance(rule, A.Period):
+                rules.extend(self.dates.period(self, rule, scope))
             elif isinstance(rule, A.Unique):
                 if top_level:
                     ctx.error("E0506", "“唯一”只能用在“逐项”块内", rule.span)
@@ -129,6 +133,8 @@ class TypesPass:
             return M.Formula(expr, interp, cap, node.span)
         if isinstance(node, A.Cases):
             return self.nested(node, scope, lambda: self.cases(node, scope))
+        if isinstance(node, A.PerYear):
+            return self.nested(node, scope, lambda: self.dates.per_year(self, node, scope))
         return self.per_item(node, scope)
 
     def cap(self, node: A.Cap, scope: Scope, subject: str, key: str) -> M.Cap | None:
@@ -308,6 +314,8 @@ class TypesPass:
             return ratio.ratio_literal(self, node)
         if isinstance(node, A.Bands):
             return ratio.bands(self, node, scope)
+        if isinstance(node, dates.DATE_NODES + (dates._YearIs,)):
+            return self.dates.expr(node, scope)
         raise TypeError(node)  # pragma: no cover - the grammar has no other node
 
     def conditional(self, node: A.If, scope: Scope):
@@ -328,6 +336,8 @@ class TypesPass:
             if left is None or right is None:
                 return None
             return M.Logic(node.op, left, right, M.BOOL, node.span)
+        if self.dates.dash_date(node):
+            return None
         left = self.expr(node.left, scope)
         right = self.expr(node.right, scope)
         if left is None or right is None:
@@ -417,6 +427,8 @@ class TypesPass:
                     ctx.error("E0302", f"“{node.func.value}”的参数类型或单位不一致：{first} 与 {arg.type}", src.span)
                     return None
             return M.Call(func, tuple(args), first, node.span)
+        if func in dates.FUNCS:
+            return self.dates.call(node, func, args)
         expected = 2 if func == "months" else 4
         if len(args) != expected:
             ctx.error("E0402", f"“{node.func.value}”需要{expected}个参数，此处为{len(args)}个", node.span)
