@@ -118,6 +118,8 @@ class _Defined:
             assert s.inner in item
             self.define(s.var)
         elif isinstance(s, ir.ItemRange):
+            if s.limit is not None:
+                self.use(s.limit)
             item = self.block(s.per_item)
             assert s.inner in item
             self.define(s.var)

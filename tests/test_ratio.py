@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from yeji_policy import check, fmt, interpreter, pipeline
+from yeji_policy import check, fmt, interpreter, pipeline, visitor
 
 PATTERNS = Path(__file__).resolve().parent / "cases" / "patterns" / "good"
 RATIO = Path(__file__).resolve().parent / "cases" / "ratio" / "good"
@@ -305,28 +305,57 @@ def test_the_editor_offers_the_band_words_and_hovers_a_ratio_as_one_figure():
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_completion_lies_inside_the_computed_range(name, data):
-    """tests/test_ranges.py's soundness property, on the policies that divide and band."""
+    """tests/test_ranges.py's soundness property, on the policies that divide and band, and the
+    generated module's ranges() the reference's (÷ and 累进 printed from the IR)."""
     import strategies
+    from test_ranges import assert_sound, reasons_alike
 
-    from yeji_policy import ranges, runtime
+    from yeji_policy import runtime
     from yeji_policy.interpreter import _meta
 
-    policy = load(PATTERNS / f"{name}.policy")
+    policy, module = _pattern_engine(name)
     (programme,) = policy.programmes
     application = data.draw(strategies.for_programme(programme))
     errors: list = []
-    values = runtime.validate_object(_meta(programme)["inputs"], application, "", errors)
+    runtime.validate_object(_meta(programme)["inputs"], application, "", errors)
     if errors:
         return  # not a completion: only valid applications complete a partial one
     actual = interpreter.evaluate(policy, programme.id, application)
     answered = data.draw(st.sets(st.sampled_from(sorted(application)))) if application else set()
-    seen = ranges.outlook(programme, {k: v for k, v in values.items() if k in answered})
-    assert actual["status"] in seen.statuses, (answered, actual, seen)
-    if seen.decided is not None:
-        assert actual["status"] == seen.decided
-    if actual["status"] != "ineligible":
-        paid = Decimal(actual.get("amount_if_approved") or actual["amount"])
-        assert seen.low <= paid and (seen.high is None or paid <= seen.high), (answered, actual, seen)
+    seen = reasons_alike(module, programme, {k: v for k, v in application.items() if k in answered})
+    assert_sound(seen, actual, answered)
+
+
+_ENGINES: dict = {}
+
+
+def _pattern_engine(name: str):
+    """(a pattern policy, its generated module), built once per name."""
+    if name not in _ENGINES:
+        policy = load(PATTERNS / f"{name}.policy")
+        _ENGINES[name] = policy, pipeline.engine(policy)
+    return _ENGINES[name]
+
+
+@settings(max_examples=200, deadline=None)
+@given(lo=st.decimals(-10**7, 10**7, places=2), width=st.decimals(0, 10**7, places=2), upper=st.booleans())
+def test_bands_over_an_interval_are_the_table_at_its_ends(lo, width, upper):
+    """累进 is lowered to min/max/−/×/+ per band; over an interval of its subject, the generated module's
+    range of it is exactly [table at lo, table at hi] (M.Bands.at, monotone), unbounded above included."""
+    from yeji_policy import runtime
+
+    policy, module = _pattern_engine("equipment_bands_progressive")
+    (programme,) = policy.programmes
+    bands = next(n for n in visitor.walk(programme) if type(n).__name__ == "Bands")
+    hi = runtime.INF if upper else lo + width
+    real = module.range_value  # the printed range statements read the subject through it: give them the interval
+    module.range_value = lambda values, name, unknown: module.Interval(lo, hi)
+    try:
+        (kind, got), = getattr(module, f"_ranges_{programme.id}")({})[2]
+    finally:
+        module.range_value = real
+    assert kind == "pay"
+    assert (got.lo, got.hi) == (bands.at(lo), bands.at(hi))  # ranges.py's visit_Bands, over the same interval
 
 
 # ---------------------------------------------------------------- an amount computed from a ratio: exact to the one rounding

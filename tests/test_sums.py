@@ -53,7 +53,7 @@ def test_a_compound_input_is_a_rate_in_the_unit_checker():
     broken = head.replace("guide_price × leased_area × months", "guide_price × leased_area")
     policy, diagnostics = checked(broken)
     assert policy is None
-    assert "t.policy:26:25: 错误 E0302: “最小”的参数类型或单位不一致：数值（元/个月） 与 数值（元）\n" in diagnostics
+    assert "t.policy:28:25: 错误 E0302: “最小”的参数类型或单位不一致：数值（元/个月） 与 数值（元）\n" in diagnostics
 
 
 # ---------------------------------------------------------------- the patterns on DuckDB
@@ -239,23 +239,17 @@ def test_fmt_keeps_the_sum_cap_after_the_block_and_is_idempotent():
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_completion_lies_inside_the_range_with_a_sum_cap(total_cap_policies, data):
-    """tests/test_ranges.py's soundness property, on the policies with 合计最高不超过."""
-    from yeji_policy import ranges, runtime
-    from yeji_policy.interpreter import _meta
+    """tests/test_ranges.py's soundness property, on the policies with 合计最高不超过 (and a 令 list sum),
+    and the generated module's ranges() the reference's (the sum cap's clamp in both engines)."""
+    from test_ranges import assert_sound, reasons_alike
 
-    _, programme, application, actual = _drawn(total_cap_policies, data)
+    policy, programme, application, actual = _drawn(total_cap_policies, data)
     if actual["status"] == "invalid":
         return
+    module = next(m for p, m, _ in total_cap_policies if p is policy)
     answered = data.draw(st.sets(st.sampled_from(sorted(application))))
-    errors: list = []
-    values = runtime.validate_object(_meta(programme)["inputs"], application, "", errors)
-    seen = ranges.outlook(programme, {k: v for k, v in values.items() if k in answered})
-    assert actual["status"] in seen.statuses, (answered, actual, seen)
-    if seen.decided is not None:
-        assert actual["status"] == seen.decided
-    paid = Decimal(actual.get("amount_if_approved", actual["amount"]))
-    if actual["status"] != "ineligible":
-        assert seen.low <= paid and (seen.high is None or paid <= seen.high), (answered, actual, seen)
+    seen = reasons_alike(module, programme, {k: v for k, v in application.items() if k in answered})
+    assert_sound(seen, actual, answered)
 
 
 def test_the_sum_cap_bounds_the_calculator_before_the_list_is_known(total_cap_policies):
@@ -351,12 +345,16 @@ def test_a_sum_bounded_by_min_shows_its_bound_in_the_sheet_and_the_calculator(to
 
 
 def test_the_calculator_reasons_over_an_items_named_step_before_the_list_is_known():
-    """A 令 inside 逐项 (used by the item's amount) once raised KeyError in ranges.outlook for an unanswered list."""
-    from yeji_policy import ranges
+    """A 令 inside 逐项 (used by the item's amount) once raised KeyError in ranges.outlook for an unanswered
+    list, and in the generated module's lowering (the item's 令 was not lowered for ranges())."""
+    from test_ranges import reasons_alike
+    from yeji_policy import pipeline
 
     source = TOTAL_CAPS[0].read_text(encoding="utf-8").replace(
         "      金额 = s.fitout × 30% 最高不超过", "      令 part \"补助部分\" = s.fitout × 30%\n      金额 = part 最高不超过")
     policy, diagnostics = checked(source)
     assert policy is not None, diagnostics
-    seen = ranges.outlook(policy.programmes[0], {})
+    module = pipeline.engine(policy)
+    seen = reasons_alike(module, policy.programmes[0], {})
     assert (seen.low, seen.high) == (Decimal(0), Decimal(200000))
+    assert module.ranges("store_fitout", {})["most"] == "200000.00"

@@ -456,13 +456,18 @@ class ItemRange(Node):
     inputs is answered, the sum computed exactly by the programme's sums[exact]
     (inputs None: never, the sum reads a 令 value computed outside it); else from
     per_item, the statements giving into inner the outcomes of one item's amount,
-    each item input any value its form allows (runtime.range_items_unknown)."""
+    each item input any value its form allows (runtime.range_items_unknown).
+    limit: the sum's own cap (合计最高不超过, a TotalCap in evaluate), clamping that
+    range (runtime.range_items_capped).  total: the sum is a 令 value (令 x = 逐项 …,
+    #22), so var is the range of its amount (runtime.range_items_value), not outcomes."""
 
     var: str
     inputs: tuple[str, ...] | None
     exact: int | None
     per_item: tuple[Stmt, ...]
     inner: str
+    limit: Expr | None = None
+    total: bool = False
 
 
 # ---------------------------------------------------------------- caps on sums (#22, sums)

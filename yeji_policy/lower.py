@@ -507,20 +507,45 @@ class _RangeLowering(_Lowering):
 
         at = self.at(amount)
         out = self.outcome_var()
-        inputs = sum_inputs(amount)
+        limit = None if amount.cap is None else self.visit(amount.cap.limit, item)[0]  # 合计最高不超过
+        self.item_range(out, amount, sum_inputs(amount), lambda whole: whole.visit(amount, False, None), limit, False)
+        return ir.Var(out, at=at)
+
+    def visit_ItemSum(self, e: M.ItemSum, item: str | None) -> Operand:
+        """令 x = 逐项 … (#22): the range of the sum's amount (its exact sum paid as one outcome)."""
+        from .ranges import item_sum_inputs
+
+        at = self.at(e)
+        out = self.outcome_var()
+
+        def whole_sum(whole: _Lowering) -> ir.Var:
+            value, _ = whole.visit(e, None)
+            paid = whole.outcome_var()
+            whole.emit(ir.Pay(paid, value, at=at))
+            return ir.Var(paid, at=at)
+
+        self.item_range(out, e, item_sum_inputs(e), whole_sum, None, True)
+        return ir.Var(out, at=at), ir.Lit(e.list_field.label, at=at)
+
+    def item_range(self, out: str, node, inputs: frozenset | None, whole_sum, limit, total: bool) -> None:
+        """An ItemRange into out for a list's sum node (PerItem or ItemSum): whole_sum(lowering) lowers
+        the sum alone into the lowering and gives its outcome var (printed as an exact sums function)."""
+        at = self.at(node)
         exact = None
         if inputs is not None:
             whole = _Lowering(self.p)  # on its own: reads nothing from the statements around it
             whole.emit(ir.Start((), at=at))
-            whole.emit(ir.Return(whole.visit(amount, False, None), at=at))
+            whole.emit(ir.Return(whole_sum(whole), at=at))
             exact = len(self.sums)
             self.sums.append(prune(whole.statements()))
         self.open_block()
-        inner = self.visit(amount.amount, False, "item")
+        for rule in node.rules:  # an item's named steps, over any item: its amount may use them (as ranges.py)
+            if isinstance(rule, M.Let):
+                self.visit(rule, "item")
+        inner = self.visit(node.amount, False, "item")
         per_item = self.close_block()
         self.emit(ir.ItemRange(out, None if inputs is None else tuple(sorted(inputs)), exact, per_item, inner.name,
-                               at=at))
-        return ir.Var(out, at=at)
+                               limit, total, at=at))
 
 
 def lower_ranges(programme: M.Programme) -> tuple[tuple, tuple]:

@@ -92,12 +92,11 @@ class _Ranges(visitor.Visitor):
     def visit_ItemSum(self, e: M.ItemSum) -> Interval:
         """令 x = 逐项 … (#22): exact once the list and all it reads are answered, else any number
         of items, each excluded (0) or within its capped formula's range."""
-        if catalogue.inputs_of(e) <= set(self.values) and not any(type(n) is M.LetRef for n in visitor.walk(e)):
+        needed = item_sum_inputs(e)
+        if needed is not None and needed <= set(self.values):
             return _point(interpreter.expression_value(self.p, self.values, e))
         self.item_lets(e.rules)
-        (_, item), = self.visit(e.amount)
-        hi = INF if item.hi > 0 else Decimal(0)
-        return Interval(min(Decimal(0), runtime.range_times_items(item.lo)), hi)
+        return runtime.range_items_value(runtime.range_items_unknown(self.visit(e.amount)))
 
     def visit_Arith(self, e: M.Arith) -> Interval:
         return runtime.range_arith(e.op, self.visit(e.left), self.visit(e.right))
@@ -185,9 +184,15 @@ class _Ranges(visitor.Visitor):
         self.item_lets(a.rules)
         outcomes = runtime.range_items_unknown(self.visit(a.amount))
         if a.cap is not None:  # 合计最高不超过 clamps the sum, pending items included, as the engines do
-            limit = self.visit(a.cap.limit)
-            outcomes = [(kind, Interval(min(v.lo, limit.lo), min(v.hi, limit.hi))) for kind, v in outcomes]
+            outcomes = runtime.range_items_capped(outcomes, self.visit(a.cap.limit))
         return outcomes
+
+
+def item_sum_inputs(e: M.ItemSum) -> frozenset | None:
+    """The inputs a 令 list sum reads, None when it reads a 令 value (as sum_inputs)."""
+    if any(type(n) is M.LetRef for n in visitor.walk(e)):
+        return None
+    return catalogue.inputs_of(e)
 
 
 def sum_inputs(a: M.PerItem) -> frozenset | None:

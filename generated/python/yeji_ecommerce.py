@@ -1544,6 +1544,16 @@ def range_items_unknown(per_item):
     return [("pay", Interval(lo, hi)), ("partial", Interval(lo, hi))]
 
 
+def range_items_capped(outcomes, limit):
+    """合计最高不超过 (#22) on an unanswered list's outcomes: the sum, pending items included, clamped."""
+    return [(kind, range_cap(value, limit)) for kind, value in outcomes]
+
+
+def range_items_value(outcomes):
+    """A 令 list sum's value (令 x = 逐项 …, #22; no item is under review): every outcome's range joined."""
+    return range_join([value for _, value in outcomes])
+
+
 def _range_rounded(value):
     return value if value.is_infinite() else round_cents(value)
 

@@ -857,8 +857,12 @@ class _RangePrinter(visitor.Visitor):
             self.depth += 1
         self.body(s.per_item)
         self.emit(f"{var} = range_items_unknown({_ident(s.inner)})")
+        if s.limit is not None:  # 合计最高不超过 (#22)
+            self.emit(f"{var} = range_items_capped({var}, {self.visit(s.limit)})")
         if s.inputs is not None:
             self.depth -= 1
+        if s.total:  # 令 x = 逐项 … (#22): the sum's amount
+            self.emit(f"{var} = range_items_value({var})")
 
     def visit_Stop(self, s: ir.Stop) -> None:
         self.emit("if YES in fails:")
