@@ -138,5 +138,28 @@ def test_the_shapes_the_fast_paths_take_read_as_before():
     assert runtime.show_yuan(D("0.0")) == "0.00 元"
     assert runtime.group(D("1000.50"), 0) == "1,000.5"
     assert runtime.group(D("1E+3")) == "1,000"
+    assert runtime.group(D("1234.0")) == "1,234" and runtime.group(D("-0.0")) == "-0"  # one decimal, a 0
+    assert runtime.group(D("1234.0"), 2) == "1,234.00"
     assert runtime.cents_string(D("-0.004")) == "0.00"
     assert runtime.cents_string(D("1E+3")) == "1000.00"
+
+
+# decide takes a pay Outcome's amount as its formula step rounded it (Outcome.rounded, pyperf2) when
+# given: the same result, key for key, as rounding it there, for every amount, with or without
+# reviews, excluded items' reasons or worded steps.
+@settings(max_examples=1500, deadline=None)
+@given(DECIMALS, st.booleans(), st.booleans(), st.booleans())
+def test_decide_with_the_rounded_amount_decides_as_without(amount, under_review, excluded, worded):
+    if not amount.is_finite():
+        return
+    meta = {"id": "p", "name": "某补助", "article": 3, "funding_source": "区财政", "payment_condition": "验收后"}
+
+    def decided(rounded):
+        outcome = runtime.Outcome("pay", amount, runtime.ZERO, ["某项不计"] if excluded else [], rounded)
+        return runtime.decide(meta, [], [], ["需审核【第3条】"] if under_review else [], outcome, [],
+                              ["步骤"] if worded else None)
+
+    expected = decided(None)
+    assert decided(runtime.round_cents(amount)) == expected
+    assert expected["status"] == ("ineligible" if runtime.round_cents(amount) <= 0 else
+                                  "review" if under_review else "eligible")

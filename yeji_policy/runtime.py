@@ -236,6 +236,8 @@ def group(value, places=0):
     # decimals not ending in 0 (2.5 days).
     if places == 2 and text[-3:-2] == "." or places == 0 and ("." not in text or text[-1] != "0"):
         return text
+    if places == 0 and text[-2:] == ".0":  # the next common shape (2.0 days), without _with_places' work
+        return text[:-2]
     return _with_places(text, places)
 
 
@@ -716,13 +718,17 @@ class Outcome:
     compiled from text with whatever future flags its compiler has, and a
     dataclass built there would need its module in sys.modules."""
 
-    __slots__ = ("kind", "amount", "pending", "reasons")
+    __slots__ = ("kind", "amount", "pending", "reasons", "rounded")
 
-    def __init__(self, kind, amount, pending, reasons):
+    # rounded: round_cents(amount) when the caller has it already (the generated module's formula
+    # step rounds the amount it pays), so that decide does not round a second time; derived, so
+    # not compared by __eq__.
+    def __init__(self, kind, amount, pending, reasons, rounded=None):
         self.kind = kind
         self.amount = amount
         self.pending = pending
         self.reasons = reasons
+        self.rounded = rounded
 
     def __eq__(self, other):
         if type(other) is not Outcome:
@@ -1033,6 +1039,21 @@ def decide(meta, steps, failed, reviews, outcome, notes, texts=None):
     """
     if failed:
         return result(meta, "ineligible", ZERO, steps, failed, notes, None, texts)
+    if outcome.kind == "pay" and not reviews:
+        # The common answer first, read from the Outcome no more than it needs: the amount as the
+        # formula step rounded it (Outcome.rounded), positive; what follows decides every other case.
+        rounded = outcome.rounded
+        if rounded is None:
+            rounded = round_cents(outcome.amount)
+        if rounded > 0:
+            if texts is None:
+                texts = [render_step(record) for record in steps]
+            # result(meta, "eligible", rounded, …) without the call: rounded to 分 and positive, its
+            # exponent is -2, where str() never uses an exponent (cents_string's text).
+            return {"programme": meta["id"], "programme_name": meta["name"], "status": "eligible",
+                    "amount": str(rounded), "article": meta["article"], "funding_source": meta["funding_source"],
+                    "payment_condition": meta["payment_condition"], "steps": texts, "reasons": [],
+                    "interpretations": notes, "trace": steps}
     kind, certain, pending, reasons = outcome.kind, outcome.amount, outcome.pending, outcome.reasons
     if kind == "ineligible":
         return result(meta, "ineligible", ZERO, steps, reviews + reasons, notes, None, texts)
@@ -1040,20 +1061,13 @@ def decide(meta, steps, failed, reviews, outcome, notes, texts=None):
         return result(meta, "review", ZERO, steps, reviews + reasons, notes, None, texts)
     if kind == "partial":  # any item under review makes the whole application a review
         return result(meta, "review", certain, steps, reviews + reasons, notes, add(certain, pending), texts)
-    rounded = round_cents(certain)
+    rounded = outcome.rounded
+    if rounded is None:
+        rounded = round_cents(certain)
     if rounded <= 0:
         zero = reason_zero(certain, meta["article"], programme_term(meta["name"]))
         return result(meta, "ineligible", ZERO, steps, reasons + [zero], notes, None, texts)
-    if reviews:
-        return result(meta, "review", ZERO, steps, reviews, notes, rounded, texts)
-    if texts is None:
-        texts = [render_step(record) for record in steps]
-    # result(meta, "eligible", rounded, …) for the common answer, without the call: rounded to 分 and
-    # positive, its exponent is -2, where str() never uses an exponent (cents_string's text).
-    return {"programme": meta["id"], "programme_name": meta["name"], "status": "eligible", "amount": str(rounded),
-            "article": meta["article"], "funding_source": meta["funding_source"],
-            "payment_condition": meta["payment_condition"], "steps": texts, "reasons": [],
-            "interpretations": notes, "trace": steps}
+    return result(meta, "review", ZERO, steps, reviews, notes, rounded, texts)  # positive, under review (above)
 
 
 def add_note(notes, entry):

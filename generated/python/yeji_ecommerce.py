@@ -251,6 +251,8 @@ def group(value, places=0):
     # decimals not ending in 0 (2.5 days).
     if places == 2 and text[-3:-2] == "." or places == 0 and ("." not in text or text[-1] != "0"):
         return text
+    if places == 0 and text[-2:] == ".0":  # the next common shape (2.0 days), without _with_places' work
+        return text[:-2]
     return _with_places(text, places)
 
 
@@ -731,13 +733,17 @@ class Outcome:
     compiled from text with whatever future flags its compiler has, and a
     dataclass built there would need its module in sys.modules."""
 
-    __slots__ = ("kind", "amount", "pending", "reasons")
+    __slots__ = ("kind", "amount", "pending", "reasons", "rounded")
 
-    def __init__(self, kind, amount, pending, reasons):
+    # rounded: round_cents(amount) when the caller has it already (the generated module's formula
+    # step rounds the amount it pays), so that decide does not round a second time; derived, so
+    # not compared by __eq__.
+    def __init__(self, kind, amount, pending, reasons, rounded=None):
         self.kind = kind
         self.amount = amount
         self.pending = pending
         self.reasons = reasons
+        self.rounded = rounded
 
     def __eq__(self, other):
         if type(other) is not Outcome:
@@ -1048,6 +1054,21 @@ def decide(meta, steps, failed, reviews, outcome, notes, texts=None):
     """
     if failed:
         return result(meta, "ineligible", ZERO, steps, failed, notes, None, texts)
+    if outcome.kind == "pay" and not reviews:
+        # The common answer first, read from the Outcome no more than it needs: the amount as the
+        # formula step rounded it (Outcome.rounded), positive; what follows decides every other case.
+        rounded = outcome.rounded
+        if rounded is None:
+            rounded = round_cents(outcome.amount)
+        if rounded > 0:
+            if texts is None:
+                texts = [render_step(record) for record in steps]
+            # result(meta, "eligible", rounded, …) without the call: rounded to 分 and positive, its
+            # exponent is -2, where str() never uses an exponent (cents_string's text).
+            return {"programme": meta["id"], "programme_name": meta["name"], "status": "eligible",
+                    "amount": str(rounded), "article": meta["article"], "funding_source": meta["funding_source"],
+                    "payment_condition": meta["payment_condition"], "steps": texts, "reasons": [],
+                    "interpretations": notes, "trace": steps}
     kind, certain, pending, reasons = outcome.kind, outcome.amount, outcome.pending, outcome.reasons
     if kind == "ineligible":
         return result(meta, "ineligible", ZERO, steps, reviews + reasons, notes, None, texts)
@@ -1055,20 +1076,13 @@ def decide(meta, steps, failed, reviews, outcome, notes, texts=None):
         return result(meta, "review", ZERO, steps, reviews + reasons, notes, None, texts)
     if kind == "partial":  # any item under review makes the whole application a review
         return result(meta, "review", certain, steps, reviews + reasons, notes, add(certain, pending), texts)
-    rounded = round_cents(certain)
+    rounded = outcome.rounded
+    if rounded is None:
+        rounded = round_cents(certain)
     if rounded <= 0:
         zero = reason_zero(certain, meta["article"], programme_term(meta["name"]))
         return result(meta, "ineligible", ZERO, steps, reasons + [zero], notes, None, texts)
-    if reviews:
-        return result(meta, "review", ZERO, steps, reviews, notes, rounded, texts)
-    if texts is None:
-        texts = [render_step(record) for record in steps]
-    # result(meta, "eligible", rounded, …) for the common answer, without the call: rounded to 分 and
-    # positive, its exponent is -2, where str() never uses an exponent (cents_string's text).
-    return {"programme": meta["id"], "programme_name": meta["name"], "status": "eligible", "amount": str(rounded),
-            "article": meta["article"], "funding_source": meta["funding_source"],
-            "payment_condition": meta["payment_condition"], "steps": texts, "reasons": [],
-            "interpretations": notes, "trace": steps}
+    return result(meta, "review", ZERO, steps, reviews, notes, rounded, texts)  # positive, under review (above)
 
 
 def add_note(notes, entry):
@@ -2295,10 +2309,11 @@ def _programme_art09_venue_fitout(values):
     if capped:
         value_v4 = _K3
     taken = round_cents(value_v4)
-    formula_shown = show_yuan(v4)
+    taken_shown = format(taken, ',f') + ' 元'
+    formula_shown = taken_shown if taken == v4 and not capped else show_yuan(v4)
     steps.append({'id': 'art09_venue_fitout.formula.1', 'kind': 'formula', 'article': 9, 'clause': {'excerpt': _K1, 'start': 159, 'end': 217}, 'inputs': {'venue_fitout_investment': input_2}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t4, 'exact': text if 'E' not in (text := str(v4)) else format(v4, 'f'), 'cap': cap_shown, 'capped': capped}})
-    texts.append(t4 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + show_yuan(taken) + '【第9条】' if capped else t4 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第9条】' if taken != v4 else t4 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第9条】')
-    outcome_v2 = Outcome('pay', value_v4, ZERO, [])
+    texts.append(t4 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + taken_shown + '【第9条】' if capped else t4 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + taken_shown + '【第9条】' if taken != v4 else t4 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第9条】')
+    outcome_v2 = Outcome('pay', value_v4, ZERO, [], taken)
     return steps, failed, reviews, outcome_v2, notes, texts
 
 
@@ -2356,10 +2371,11 @@ def _programme_art09_equipment(values):
     if capped:
         value_v4 = _K8
     taken = round_cents(value_v4)
-    formula_shown = show_yuan(v4)
+    taken_shown = format(taken, ',f') + ' 元'
+    formula_shown = taken_shown if taken == v4 and not capped else show_yuan(v4)
     steps.append({'id': 'art09_equipment.formula.1', 'kind': 'formula', 'article': 9, 'clause': {'excerpt': _K6, 'start': 218, 'end': 262}, 'inputs': {'equipment_investment': input_2}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t4, 'exact': text if 'E' not in (text := str(v4)) else format(v4, 'f'), 'cap': cap_shown, 'capped': capped}})
-    texts.append(t4 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + show_yuan(taken) + '【第9条】' if capped else t4 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第9条】' if taken != v4 else t4 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第9条】')
-    outcome_v2 = Outcome('pay', value_v4, ZERO, [])
+    texts.append(t4 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + taken_shown + '【第9条】' if capped else t4 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + taken_shown + '【第9条】' if taken != v4 else t4 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第9条】')
+    outcome_v2 = Outcome('pay', value_v4, ZERO, [], taken)
     return steps, failed, reviews, outcome_v2, notes, texts
 
 
@@ -2457,10 +2473,11 @@ def _programme_art10_park_rent(values):
     if capped:
         value_v14 = v15
     taken = round_cents(value_v14)
-    formula_shown = show_yuan(v14)
+    taken_shown = format(taken, ',f') + ' 元'
+    formula_shown = taken_shown if taken == v14 and not capped else show_yuan(v14)
     steps.append({'id': 'art10_park_rent.formula.1', 'kind': 'formula', 'article': 10, 'clause': {'excerpt': _K12, 'start': 80, 'end': 141}, 'inputs': {'claim_from': input_3, 'claim_to': input_4, 'leased_area_m2': input_6, 'move_in_date': input_5, 'rent_paid': input_7}, 'value': str(taken), 'interpretations': ['art10_park_rent.cap'], 'explanation': {'text': t14, 'exact': text if 'E' not in (text := str(v14)) else format(v14, 'f'), 'cap': cap_shown, 'capped': capped}})
-    texts.append(t14 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + show_yuan(taken) + '【第10条】' if capped else t14 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第10条】' if taken != v14 else t14 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第10条】')
-    outcome_v10 = Outcome('pay', value_v14, ZERO, [])
+    texts.append(t14 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + taken_shown + '【第10条】' if capped else t14 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + taken_shown + '【第10条】' if taken != v14 else t14 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第10条】')
+    outcome_v10 = Outcome('pay', value_v14, ZERO, [], taken)
     return steps, failed, reviews, outcome_v10, notes, texts
 
 
@@ -2572,10 +2589,11 @@ def _programme_art10_rural_logistics(values):
     if capped:
         value_v6 = _K3
     taken = round_cents(value_v6)
-    formula_shown = show_yuan(v6)
+    taken_shown = format(taken, ',f') + ' 元'
+    formula_shown = taken_shown if taken == v6 and not capped else show_yuan(v6)
     steps.append({'id': 'art10_rural_logistics.formula.1', 'kind': 'formula', 'article': 10, 'clause': {'excerpt': _K22, 'start': 157, 'end': 240}, 'inputs': {'logistics_investment': input_3}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t6, 'exact': text if 'E' not in (text := str(v6)) else format(v6, 'f'), 'cap': cap_shown, 'capped': capped}})
-    texts.append(t6 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + show_yuan(taken) + '【第10条】' if capped else t6 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第10条】' if taken != v6 else t6 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第10条】')
-    outcome_v4 = Outcome('pay', value_v6, ZERO, [])
+    texts.append(t6 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + taken_shown + '【第10条】' if capped else t6 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + taken_shown + '【第10条】' if taken != v6 else t6 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第10条】')
+    outcome_v4 = Outcome('pay', value_v6, ZERO, [], taken)
     return steps, failed, reviews, outcome_v4, notes, texts
 
 
@@ -2677,10 +2695,11 @@ def _programme_art11_service_center_operation(values):
     if capped:
         value_v9 = _K32
     taken = round_cents(value_v9)
-    formula_shown = show_yuan(v9)
+    taken_shown = format(taken, ',f') + ' 元'
+    formula_shown = taken_shown if taken == v9 and not capped else show_yuan(v9)
     steps.append({'id': 'art11_service_center_operation.formula.1', 'kind': 'formula', 'article': 11, 'clause': {'excerpt': _K29, 'start': 41, 'end': 319}, 'inputs': {'operation_cost': input_6}, 'value': str(taken), 'interpretations': ['art11_service_center_operation.cap'], 'explanation': {'text': t9, 'exact': text if 'E' not in (text := str(v9)) else format(v9, 'f'), 'cap': cap_shown, 'capped': capped}})
-    texts.append(t9 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + show_yuan(taken) + '【第11条】' if capped else t9 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第11条】' if taken != v9 else t9 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第11条】')
-    outcome_v7 = Outcome('pay', value_v9, ZERO, [])
+    texts.append(t9 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + taken_shown + '【第11条】' if capped else t9 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + taken_shown + '【第11条】' if taken != v9 else t9 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第11条】')
+    outcome_v7 = Outcome('pay', value_v9, ZERO, [], taken)
     return steps, failed, reviews, outcome_v7, notes, texts
 
 
@@ -2760,10 +2779,11 @@ def _programme_art11_pavilion(values):
     if capped:
         value_v2 = _K3
     taken = round_cents(value_v2)
-    formula_shown = show_yuan(v2)
+    taken_shown = format(taken, ',f') + ' 元'
+    formula_shown = taken_shown if taken == v2 and not capped else show_yuan(v2)
     steps.append({'id': 'art11_pavilion.formula.1', 'kind': 'formula', 'article': 11, 'clause': {'excerpt': _K39, 'start': 320, 'end': 347}, 'inputs': {'pavilion_cost': input_1}, 'value': str(taken), 'interpretations': ['art11_pavilion.formula'], 'explanation': {'text': t2, 'exact': text if 'E' not in (text := str(v2)) else format(v2, 'f'), 'cap': cap_shown, 'capped': capped}})
-    texts.append(t2 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + show_yuan(taken) + '【第11条】' if capped else t2 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第11条】' if taken != v2 else t2 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第11条】')
-    outcome_v1 = Outcome('pay', value_v2, ZERO, [])
+    texts.append(t2 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + taken_shown + '【第11条】' if capped else t2 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + taken_shown + '【第11条】' if taken != v2 else t2 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第11条】')
+    outcome_v1 = Outcome('pay', value_v2, ZERO, [], taken)
     return steps, failed, reviews, outcome_v1, notes, texts
 
 
@@ -2815,10 +2835,11 @@ def _programme_art12_supply_chain(values):
     if capped:
         value_v5 = _K3
     taken = round_cents(value_v5)
-    formula_shown = show_yuan(v5)
+    taken_shown = format(taken, ',f') + ' 元'
+    formula_shown = taken_shown if taken == v5 and not capped else show_yuan(v5)
     steps.append({'id': 'art12_supply_chain.formula.1', 'kind': 'formula', 'article': 12, 'clause': {'excerpt': _K41, 'start': 94, 'end': 138}, 'inputs': {'supply_chain_investment': input_2}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t5, 'exact': text if 'E' not in (text := str(v5)) else format(v5, 'f'), 'cap': cap_shown, 'capped': capped}})
-    texts.append(t5 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + show_yuan(taken) + '【第12条】' if capped else t5 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第12条】' if taken != v5 else t5 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第12条】')
-    outcome_v3 = Outcome('pay', value_v5, ZERO, [])
+    texts.append(t5 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + taken_shown + '【第12条】' if capped else t5 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + taken_shown + '【第12条】' if taken != v5 else t5 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第12条】')
+    outcome_v3 = Outcome('pay', value_v5, ZERO, [], taken)
     return steps, failed, reviews, outcome_v3, notes, texts
 
 
@@ -3008,10 +3029,11 @@ def _programme_art14_sales_award(values):
     value_v16 = v16
     cap_shown = capped = None
     taken = round_cents(value_v16)
-    formula_shown = show_yuan(v16)
+    taken_shown = format(taken, ',f') + ' 元'
+    formula_shown = taken_shown if taken == v16 else show_yuan(v16)
     steps.append({'id': 'art14_sales_award.formula.1', 'kind': 'formula', 'article': 14, 'clause': {'excerpt': _K53, 'start': 48, 'end': 274}, 'inputs': {'annual_online_sales': input_2, 'sales_awards_received': input_3, 'sales_channel': input_4}, 'value': str(taken), 'interpretations': ['art14_sales_award.formula'], 'explanation': {'text': t16, 'exact': text if 'E' not in (text := str(v16)) else format(v16, 'f'), 'cap': cap_shown, 'capped': capped}})
-    texts.append(t16 + ' = ' + formula_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第14条】' if taken != v16 else t16 + ' = ' + formula_shown + '，取 ' + formula_shown + '【第14条】')
-    outcome_v3 = Outcome('pay', value_v16, ZERO, [])
+    texts.append(t16 + ' = ' + formula_shown + '，按分四舍五入，取 ' + taken_shown + '【第14条】' if taken != v16 else t16 + ' = ' + formula_shown + '，取 ' + formula_shown + '【第14条】')
+    outcome_v3 = Outcome('pay', value_v16, ZERO, [], taken)
     return steps, failed, reviews, outcome_v3, notes, texts
 
 
@@ -3059,10 +3081,11 @@ def _programme_art14_poverty_employment(values):
     value_v3 = v3
     cap_shown = capped = None
     taken = round_cents(value_v3)
-    formula_shown = show_yuan(v3)
+    taken_shown = format(taken, ',f') + ' 元'
+    formula_shown = taken_shown if taken == v3 else show_yuan(v3)
     steps.append({'id': 'art14_poverty_employment.formula.1', 'kind': 'formula', 'article': 14, 'clause': {'excerpt': _K67, 'start': 275, 'end': 311}, 'inputs': {'poor_employees': input_1}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t3, 'exact': text if 'E' not in (text := str(v3)) else format(v3, 'f'), 'cap': cap_shown, 'capped': capped}})
-    texts.append(t3 + ' = ' + formula_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第14条】' if taken != v3 else t3 + ' = ' + formula_shown + '，取 ' + formula_shown + '【第14条】')
-    outcome_v1 = Outcome('pay', value_v3, ZERO, [])
+    texts.append(t3 + ' = ' + formula_shown + '，按分四舍五入，取 ' + taken_shown + '【第14条】' if taken != v3 else t3 + ' = ' + formula_shown + '，取 ' + formula_shown + '【第14条】')
+    outcome_v1 = Outcome('pay', value_v3, ZERO, [], taken)
     return steps, failed, reviews, outcome_v1, notes, texts
 
 
@@ -3111,10 +3134,11 @@ def _programme_art14_cross_border(values):
     if capped:
         value_v4 = _K71
     taken = round_cents(value_v4)
-    formula_shown = show_yuan(v4)
+    taken_shown = format(taken, ',f') + ' 元'
+    formula_shown = taken_shown if taken == v4 and not capped else show_yuan(v4)
     steps.append({'id': 'art14_cross_border.formula.1', 'kind': 'formula', 'article': 14, 'clause': {'excerpt': _K69, 'start': 332, 'end': 393}, 'inputs': {'cross_border_investment': input_2}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t4, 'exact': text if 'E' not in (text := str(v4)) else format(v4, 'f'), 'cap': cap_shown, 'capped': capped}})
-    texts.append(t4 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + show_yuan(taken) + '【第14条】' if capped else t4 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第14条】' if taken != v4 else t4 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第14条】')
-    outcome_v2 = Outcome('pay', value_v4, ZERO, [])
+    texts.append(t4 + ' = ' + formula_shown + '，超过上限 ' + cap_shown + '，按上限计，取 ' + taken_shown + '【第14条】' if capped else t4 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，按分四舍五入，取 ' + taken_shown + '【第14条】' if taken != v4 else t4 + ' = ' + formula_shown + '，未超过上限 ' + cap_shown + '，取 ' + formula_shown + '【第14条】')
+    outcome_v2 = Outcome('pay', value_v4, ZERO, [], taken)
     return steps, failed, reviews, outcome_v2, notes, texts
 
 
@@ -3161,10 +3185,11 @@ def _programme_art15_demonstration(values):
     value_v3 = v3
     cap_shown = capped = None
     taken = round_cents(value_v3)
-    formula_shown = show_yuan(v3)
+    taken_shown = format(taken, ',f') + ' 元'
+    formula_shown = taken_shown if taken == v3 else show_yuan(v3)
     steps.append({'id': 'art15_demonstration.formula.1', 'kind': 'formula', 'article': 15, 'clause': {'excerpt': _K74, 'start': 29, 'end': 124}, 'inputs': {'demonstration_level': input_1}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t3, 'exact': text if 'E' not in (text := str(v3)) else format(v3, 'f'), 'cap': cap_shown, 'capped': capped}})
-    texts.append(t3 + ' = ' + formula_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第15条】' if taken != v3 else t3 + ' = ' + formula_shown + '，取 ' + formula_shown + '【第15条】')
-    outcome_v1 = Outcome('pay', value_v3, ZERO, [])
+    texts.append(t3 + ' = ' + formula_shown + '，按分四舍五入，取 ' + taken_shown + '【第15条】' if taken != v3 else t3 + ' = ' + formula_shown + '，取 ' + formula_shown + '【第15条】')
+    outcome_v1 = Outcome('pay', value_v3, ZERO, [], taken)
     return steps, failed, reviews, outcome_v1, notes, texts
 
 
@@ -3240,10 +3265,11 @@ def _programme_art17_training(values):
         value_v13 = v13
         cap_shown = capped = None
         taken = round_cents(value_v13)
-        formula_shown = show_yuan(v13)
+        taken_shown = format(taken, ',f') + ' 元'
+        formula_shown = taken_shown if taken == v13 else show_yuan(v13)
         steps.append({'id': 'art17_training.formula.1', 'kind': 'formula', 'article': 17, 'clause': {'excerpt': _K77, 'start': 107, 'end': 219}, 'inputs': {'hands_on_computer': input_3, 'meals_provided': input_4, 'trainees': input_1}, 'value': str(taken), 'interpretations': [], 'explanation': {'text': t13, 'exact': text if 'E' not in (text := str(v13)) else format(v13, 'f'), 'cap': cap_shown, 'capped': capped}})
-        texts.append(t13 + ' = ' + formula_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第17条】' if taken != v13 else t13 + ' = ' + formula_shown + '，取 ' + formula_shown + '【第17条】')
-        outcome_v6 = Outcome('pay', value_v13, ZERO, [])
+        texts.append(t13 + ' = ' + formula_shown + '，按分四舍五入，取 ' + taken_shown + '【第17条】' if taken != v13 else t13 + ' = ' + formula_shown + '，取 ' + formula_shown + '【第17条】')
+        outcome_v6 = Outcome('pay', value_v13, ZERO, [], taken)
         outcome_v3 = outcome_v6
     if outcome_v3 is None:
         v14 = v4 >= _K31
@@ -3263,15 +3289,16 @@ def _programme_art17_training(values):
         value_v19 = v19
         cap_shown = capped = None
         taken = round_cents(value_v19)
-        formula_shown = show_yuan(v19)
+        taken_shown = format(taken, ',f') + ' 元'
+        formula_shown = taken_shown if taken == v19 else show_yuan(v19)
         steps.append({'id': 'art17_training.formula.2', 'kind': 'formula', 'article': 17, 'clause': {'excerpt': _K77, 'start': 107, 'end': 219}, 'inputs': {'trainees': input_1, 'training_days': input_2}, 'value': str(taken), 'interpretations': ['art17_training.formula'], 'explanation': {'text': t19, 'exact': text if 'E' not in (text := str(v19)) else format(v19, 'f'), 'cap': cap_shown, 'capped': capped}})
-        texts.append(t19 + ' = ' + formula_shown + '，按分四舍五入，取 ' + show_yuan(taken) + '【第17条】' if taken != v19 else t19 + ' = ' + formula_shown + '，取 ' + formula_shown + '【第17条】')
-        outcome_v17 = Outcome('pay', value_v19, ZERO, [])
+        texts.append(t19 + ' = ' + formula_shown + '，按分四舍五入，取 ' + taken_shown + '【第17条】' if taken != v19 else t19 + ' = ' + formula_shown + '，取 ' + formula_shown + '【第17条】')
+        outcome_v17 = Outcome('pay', value_v19, ZERO, [], taken)
         outcome_v3 = outcome_v17
     if outcome_v3 is None:
         steps.append({'id': 'art17_training.case.3', 'kind': 'case', 'article': 17, 'clause': {'excerpt': _K77, 'start': 107, 'end': 219}, 'inputs': {}, 'value': True, 'interpretations': [], 'explanation': {'text': None}})
         texts.append('适用情形：以上情形均不成立【第17条】')
-        outcome_v3 = Outcome('review', None, None, [reason_plain('培训1天以上但未安排食宿，原文未规定补助标准', 17)])
+        outcome_v3 = Outcome('review', None, None, ['培训1天以上但未安排食宿，原文未规定补助标准【第17条】'])
     return steps, failed, reviews, outcome_v3, notes, texts
 
 
@@ -3297,7 +3324,7 @@ def _validate_art17_training(application, errors):
             if application.keys() == _K83:
                 return {
                     'trainees': (D(value) if type(value := application['trainees']) is int and 0 <= value <= MAX_WHOLE else not_plain()),
-                    'training_days': plain_number(application['training_days'], _K2, _K2),
+                    'training_days': (value if type(value := application['training_days']) is D and _K2 <= value <= MAX_NUMBER and _remainder(value, _K2) == 0 else plain_number(value, _K2, _K2)),
                     'meals_provided': (value if type(value := application['meals_provided']) is bool else not_plain()),
                     'hands_on_computer': (value if type(value := application['hands_on_computer']) is bool else not_plain()),
                     'lodging_provided': (value if type(value := application['lodging_provided']) is bool else not_plain()),

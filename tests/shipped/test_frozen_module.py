@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import random
+from decimal import Decimal
 import sys
 from pathlib import Path
 
@@ -87,3 +88,37 @@ def test_embedded_cases_and_the_calculator_answer_as_before(policy, frozen, gene
             lambda: frozen.match(case.application))
         decided += answer(lambda: generated_module.evaluate(case.programme, case.application))[0] == "result"
     assert decided >= 40  # the comparison above is of results, not only of rejections
+
+
+# pyperf2: a number with a step and a positive minimum (培训天数, 0.5天 steps from 0.5天) is checked inline
+# in the form check, the call kept for anything else: every shape of value answers as before.
+@pytest.mark.parametrize("days", [
+    Decimal("0.5"), Decimal("0.50"), Decimal("1"), Decimal("2.0"), Decimal("2.500"), Decimal("9999999999.5"),
+    Decimal("10000000000.0"), Decimal("0"), Decimal("-0.5"), Decimal("-0"), Decimal("0.25"), Decimal("1.0000001"),
+    Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), Decimal("-Infinity"), Decimal("5E+2"), Decimal("5E-1"),
+    1, 0, -1, 2, 0.5, True, "1", None, [1]])
+def test_a_stepped_number_answers_as_before(frozen, generated_module, days):
+    application = {"trainees": 12, "training_days": days, "meals_provided": True, "hands_on_computer": False,
+                   "lodging_provided": True}
+    same(frozen, generated_module, "art17_training", application)
+
+
+# pyperf2: an amount paid right after the formula step that rounded it keeps that rounding (decide does
+# not round again); the amount and its texts are those of before, to the 分, at every rounding.
+@given(trainees=st.integers(1, 10 ** 9), halves=st.integers(1, 2 * 10 ** 4), zeros=st.integers(0, 3),
+       meals=st.booleans(), computer=st.booleans(), lodging=st.booleans())
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_rounded_amount_is_paid_as_before(frozen, generated_module, trainees, halves, zeros, meals, computer,
+                                           lodging):
+    # the days with 0 to 3 trailing zeros ("2", "2.0", "2.500"): the exponent shows in the trace's exact value
+    days = (Decimal(halves) / 2).quantize(Decimal(1).scaleb(-max(zeros, halves % 2)))
+    application = {"trainees": trainees, "training_days": days, "meals_provided": meals,
+                   "hands_on_computer": computer, "lodging_provided": lodging}
+    same(frozen, generated_module, "art17_training", application)
+
+
+
+def test_the_shipped_module_pays_the_rounded_amount_it_has():
+    # the Outcome of a rounded formula step's amount carries `taken`: decide's second rounding is skipped
+    source = (ROOT / "generated" / "python" / "yeji_ecommerce.py").read_text(encoding="utf-8")
+    assert source.count("ZERO, [], taken)") >= 3

@@ -213,6 +213,7 @@ class _Printer(visitor.Visitor):
         self.input_texts: dict[str, str] = {}  # input name -> local holding its trace text (fast mode)
         self.capped_by_limit = False  # the last Cap printed had a limit
         self.after_start: int | None = None  # where those locals are computed: the line after Start's
+        self.taken: tuple | None = None  # (code of the amount taken, line count) after a rounded formula step
 
     def emit(self, line: str) -> None:
         self.lines.append("    " * self.depth + line)
@@ -333,6 +334,10 @@ class _Printer(visitor.Visitor):
         return f"{'prefix + ' if node.prefixed else ''}{family}_{node.kind}({args}{int(node.at.article)})"
 
     def visit_Reason(self, e: ir.Reason) -> str:
+        if not e.prefixed and _KIND.fullmatch(e.kind) and all(isinstance(a, ir.Lit) and type(a.value) is str
+                                                              for a in e.args):
+            # every argument known at build time: the reason's text itself, worded now, not on every call
+            return _lit(getattr(R, f"reason_{e.kind}")(*(a.value for a in e.args), int(e.at.article)))
         return self.call("reason", e)
 
     def visit_Outcome(self, e: ir.Outcome) -> str:
@@ -500,19 +505,31 @@ class _Printer(visitor.Visitor):
             value = "str(taken)" if rounded else "format(taken, 'f')"
             exact_text = self._DECIMAL_TEXT.format(exact)
             explanation = f"{{'text': {text}, 'exact': {exact_text}, 'cap': {cap_shown}, 'capped': {capped}}}"
-            line = self.formula_text(text, exact, cap_shown, capped, a)
+            line = self.formula_text(text, exact, cap_shown, capped, a, rounded)
         self.emit(f"steps.append({self.record(ref, value, explanation)})")
         self.emit(line)
+        if s.kind == "formula" and rounded:  # visit_Pay: `taken` is round_cents(amount) while no line follows
+            self.taken = (args[4], len(self.lines))
         return True
 
-    def formula_text(self, text: str, exact: str, cap_shown: str, capped: str, a: int) -> str:
-        """texts.append(runtime.step_formula(…)) for the formula just capped (visit_Cap), spliced."""
+    def formula_text(self, text: str, exact: str, cap_shown: str, capped: str, a: int, rounded: bool) -> str:
+        """texts.append(runtime.step_formula(…)) for the formula just capped (visit_Cap), spliced.
+        rounded: `taken` is round_cents(…), of exponent -2, so show_yuan(taken) is format(taken, ',f') + ' 元'."""
         call = f"texts.append(step_formula({text}, {exact}, {cap_shown}, {capped}, taken, {a}))"
         wording = _formula_wording(a, self.capped_by_limit)
         if wording is None:
             return call
-        self.emit(f"formula_shown = show_yuan({exact})")
-        codes = {_MARKS[0]: text, _MARKS[1]: "formula_shown", _MARKS[2]: cap_shown, _MARKS[3]: "show_yuan(taken)"}
+        taken_shown = "show_yuan(taken)"
+        if rounded:
+            # show_yuan shows a value's number, not its exponent: an exact amount equal to the one taken
+            # (uncapped: taken is that amount, rounded, sign kept) shows as the amount taken does.
+            taken_shown = "taken_shown"
+            self.emit("taken_shown = format(taken, ',f') + ' 元'")
+            same = f"taken == {_operand(exact)}" + (f" and not {_operand(capped)}" if self.capped_by_limit else "")
+            self.emit(f"formula_shown = taken_shown if {same} else show_yuan({exact})")
+        else:
+            self.emit(f"formula_shown = show_yuan({exact})")
+        codes = {_MARKS[0]: text, _MARKS[1]: "formula_shown", _MARKS[2]: cap_shown, _MARKS[3]: taken_shown}
 
         def spliced(kind):
             return " + ".join(_operand(codes[p]) if p in codes else _lit(p) for p in wording[kind])
@@ -588,7 +605,11 @@ class _Printer(visitor.Visitor):
         self.emit(f"    {_ident(s.var)} = {limit}")
 
     def visit_Pay(self, s: ir.Pay) -> None:
-        self.emit(f"{_ident(s.var)} = Outcome('pay', {self.visit(s.amount)}, ZERO, [])")
+        amount = self.visit(s.amount)
+        # Right after the formula step that rounded this amount (fast mode): the Outcome carries the
+        # rounded amount, so that decide does not round it again.
+        rounded = ", taken" if self.taken == (f"round_cents({amount})", len(self.lines)) else ""
+        self.emit(f"{_ident(s.var)} = Outcome('pay', {amount}, ZERO, []{rounded})")
 
     def visit_SetOutcome(self, s: ir.SetOutcome) -> None:
         self.emit(f"{_ident(s.var)} = {self.visit(s.value)}")
@@ -943,6 +964,11 @@ def _plain_check(f: M.Field, read: str, constants: _Constants) -> str:
         step = constants.name(f.step) if f.step is not None else "None"
         minimum = constants.name(f.minimum) if f.minimum is not None else "None"
         check = f"plain_number({read}, {step}, {minimum})"
+        if f.kind == "number" and f.step is not None and f.minimum is not None and f.minimum > 0:
+            # plain_number's test of a Decimal inline (a positive minimum: not 0 nor -0, so no ZERO
+            # test); anything else (an int, NaN, out of range, off the step) takes the call, as before.
+            return (f"(value if type(value := {read}) is D and {minimum} <= value <= MAX_NUMBER "
+                    f"and _remainder(value, {step}) == 0 else plain_number(value, {step}, {minimum}))")
         return f"plain_int_value({check})" if f.kind == "int" else check
     if f.kind == "date":
         return f"plain_date({read})"
