@@ -53,19 +53,15 @@ def constraint_paths(policy, pid) -> set[str]:
 
 def assert_agree(policy, judged: sqlrun.Judged, record: dict, may_defer: bool):
     """SQL valid ⇒ Python valid (the rules' SQL checks the form's cross-field constraints);
-    SQL invalid ⇒ Python invalid with exactly the same paths; python only where allowed."""
-    python_paths = sorted(e["path"] for e in record.get("errors", ()))
-    if judged.verdict == "python":
-        assert may_defer, (judged, record)
-    elif judged.verdict == "valid":
-        assert record["status"] != "invalid" or set(python_paths) <= constraint_paths(policy, record["programme"]), \
+    a line Python finds valid is left to Python only where allowed (a spelling the SQL does
+    not judge); every invalid line is Python's, which words its problems."""
+    python_paths = {e["path"] for e in record.get("errors", ())}
+    if judged.verdict == "valid":
+        assert record["status"] != "invalid" or python_paths <= constraint_paths(policy, record["programme"]), \
             (judged, python_paths)
     else:
-        assert record["status"] == "invalid", (judged, record)
-        if len(python_paths) <= 100:  # cross-field constraints are the rules' SQL's to check
-            extra = set(python_paths) - set(judged.paths)
-            assert sorted(judged.paths) == [p for p in python_paths if p not in extra], (judged, python_paths)
-            assert extra <= constraint_paths(policy, record["programme"]), (judged, python_paths)
+        assert judged.verdict == "python", judged
+        assert may_defer or record["status"] == "invalid", (judged, record)
 
 
 # ---------------------------------------------------------------- the generated population
@@ -135,14 +131,13 @@ def test_sql_judges_every_field_as_python_does(policy, generated_module, con, da
 
 
 def test_plain_lines_are_judged_in_sql_not_deferred(policy, generated_module, con):
-    """Every embedded test case is judged by the SQL itself, valid or with the right paths."""
+    """Every valid embedded test case is judged valid by the SQL itself; the invalid ones go to Python."""
     lines = [batch.exact_json({"programme": t.programme, "application": t.application}) for t in policy.tests]
     judged = sql_verdicts(policy, con, lines)
     records = python_verdicts(policy, generated_module, lines)
-    assert {j.verdict for j in judged.values()} <= {"valid", "invalid"}
     for number in records:
         assert_agree(policy, judged[number], records[number], may_defer=False)
-    assert sum(j.verdict == "invalid" for j in judged.values()) >= 3
+    assert sum(j.verdict == "python" for j in judged.values()) >= 3
 
 
 HOSTILE = [
@@ -153,13 +148,38 @@ HOSTILE = [
     ('{"programme": "nope", "application": {}}', "python"),
     ('{"programme": "art09_equipment", "application": []}', "python"),
     ('[1, 2]', "python"),
-    # DuckDB's reader would make this 1e15 (a double); judged from its text it is too large
-    ('{"programme": "art09_equipment", "application": {"equipment_investment": 999999999999999.99, "equipment_audit_passed": true}}', "invalid"),
-    # a DECIMAL(12,2) cast would round it to 1.23: judged from its text it has three places
-    ('{"programme": "art09_equipment", "application": {"equipment_investment": 1.234, "equipment_audit_passed": true}}', "invalid"),
+    # DuckDB's reader would make this 1e15 (a double): the screen sends it to Python
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 999999999999999.99, "equipment_audit_passed": true}}', "python"),
+    # a double would make 1.0000000000000001 1.0: the screen (16 digits) sends it to Python
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 1.0000000000000001, "equipment_audit_passed": true}}', "python"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 0.1000000000000000000000000000001, "equipment_audit_passed": true}}', "python"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 1e-400, "equipment_audit_passed": true}}', "python"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 0.00001, "equipment_audit_passed": true}}', "python"),
+    # a DECIMAL(12,2) cast would round it to 1.23: its three places are seen
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 1.234, "equipment_audit_passed": true}}', "python"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": "12", "equipment_audit_passed": true}}', "python"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 12, "equipment_audit_passed": "true"}}', "python"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 12}}', "python"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 12, "equipment_audit_passed": true, "x": 1}}', "python"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 12, "equipment_audit_passed": null}}', "python"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": -0.01, "equipment_audit_passed": true}}', "python"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 10000000000, "equipment_audit_passed": true}}', "python"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 12, "equipment_audit_passed": true}, "x": 1}', "python"),
+    ('{"programme": "art09_equipment", "programme": "art09_equipment", "application": {"equipment_investment": 12, "equipment_audit_passed": true}}', "python"),
+    ('{"programme": "art13_rural_stations", "application": {"stations": [{"village": "平岗村", "built_year": 2017, '
+     '"meets_standard": true, "acceptance_passed": true, "investment": 100, "investment": 100}]}}', "python"),
+    ('{"programme": "art13_rural_stations", "application": {"stations": [{"village": "平岗村", "built_year": 2017, '
+     '"meets_standard": true, "acceptance_passed": true, "investment": 100}, 5]}}', "python"),
+    ('{"programme": "art13_rural_stations", "application": {"stations": []}}', "python"),
+    ('{"programme": "art14_sales_award", "application": {"sales_channel": "C2C", "months_in_operation": 12, '
+     '"annual_online_sales": 100, "sales_awards_received": null}}', "python"),
     ('{"programme": "art09_equipment", "application": {"equipment_investment": 9999999999.99, "equipment_audit_passed": true}}', "valid"),
     ('{"programme": "art09_equipment", "application": {"equipment_investment": 12.30, "equipment_audit_passed": true}}', "valid"),
     ('{"programme": "art09_equipment", "application": {"equipment_investment": -0, "equipment_audit_passed": true}}', "valid"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 2017.0, "equipment_audit_passed": false}}', "valid"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 123456789.1, "equipment_audit_passed": true}}', "valid"),
+    ('{"programme": "art14_sales_award", "application": {"sales_channel": "C2C", "months_in_operation": 12, '
+     '"annual_online_sales": 100}}', "valid"),
     # a key inside a text value is no key: the village's text holds `"investment": 5`
     ('{"programme": "art13_rural_stations", "application": {"stations": [{"village": "\\"investment\\": 5", "built_year": 2017, '
      '"meets_standard": true, "acceptance_passed": true, "investment": 100}]}}', "valid"),
@@ -190,10 +210,9 @@ def test_every_judged_column_is_exact(policy, con):
 
     con.register("lines", pa.table({"line": pa.array([], pa.int64()), "text": pa.array([], pa.string())}))
     try:
-        routed = sql.routed_sql(list(policy.programme_ids))
         for p in policy.programmes:
             meta = catalogue.programme_meta(p)
-            query = f"WITH routed AS ({routed}) {sql.programme_inputs_sql(meta)}"
+            query = sql.programme_inputs_sql(meta)
             described = con.execute(f"DESCRIBE {query}").fetchall()
             types = {row[0]: row[1] for row in described}
             for spec in meta["inputs"]:
@@ -427,3 +446,15 @@ def test_explain_one_line_in_chinese(policy, tmp_path):
     result = CliRunner().invoke(main, ["evaluate", "--batch", str(path), "--line", "1"])
     assert result.exit_code == 0
     assert "计算过程：" in result.stdout and f"（{policy.tests[0].programme}，" in result.stdout
+
+
+def test_whitespace_only_lines_are_skipped_as_evaluate_batch_skips_them(policy, generated_module, compiled, con):
+    """Lines are split by Arrow; a line is blank as batch.read_lines reads it (bytes.strip():
+    ASCII whitespace only), whatever Arrow's Unicode trim would say: U+3000 or \x1c alone is
+    a line Python words as bad JSON, not a blank one."""
+    ok = '{"programme": "art09_equipment", "application": {"equipment_investment": 1, "equipment_audit_passed": true}}'
+    lines = [ok, "\x1c", "\u3000", "\r", " \t\x0b\x0c", ok, "\u3000 \t"]
+    counts, results, records = run_both(policy, generated_module, compiled, con, lines)
+    assert [r["line"] for r in results] == [1, 2, 3, 6, 7] == sorted(records)
+    assert counts == {"lines": 5, "sql": 2, "python": 3}
+    assert_same_results(compiled, results, records)

@@ -31,11 +31,10 @@ DEFAULT_MEMORY = "1GB"
 
 @dataclass(frozen=True)
 class Judged:
-    """The SQL's verdict on the form of one line: valid, invalid (with the paths), or python."""
+    """The SQL's verdict on the form of one line: valid (decided in SQL) or python."""
 
     line: int
-    verdict: str  # "valid", "invalid", "python"
-    paths: tuple[str, ...]
+    verdict: str  # "valid", "python"
 
 
 def connect(memory_limit: str = DEFAULT_MEMORY, temp_directory: str | None = None, threads: int | None = None):
@@ -52,13 +51,14 @@ def connect(memory_limit: str = DEFAULT_MEMORY, temp_directory: str | None = Non
 BLOCK = 4 * 1024 * 1024  # bytes read at a time
 
 
-def chunks(stream: IO[bytes], size: int = CHUNK_LINES) -> Iterator[tuple[list[int], list[str], list[tuple[int, bytes | None]]]]:
-    """Chunks of (line numbers, texts) of the lines DuckDB can read, and the raw lines it
-    cannot (not UTF-8: the bytes; longer than batch.MAX_LINE: None), numbered as
-    batch.read_lines numbers them (blank lines counted, not returned).  Reads blocks,
-    not lines: a line is never held beyond MAX_LINE bytes."""
-    numbers: list[int] = []
-    texts: list[str] = []
+def chunks(stream: IO[bytes], size: int = CHUNK_LINES) -> Iterator[tuple[object, list[tuple[int, bytes | None]]]]:
+    """Chunks of a JSONL stream: an Arrow table (line, text) of the lines DuckDB can read, and
+    the raw lines it cannot (not UTF-8: the bytes; longer than batch.MAX_LINE: None), numbered as
+    batch.read_lines numbers them (blank lines counted, not returned); a text ends with its
+    newline, as batch.read_lines reads it.  Reads blocks, not lines: a line is never held beyond
+    MAX_LINE bytes, and a block of plain UTF-8 is split by Arrow, not line by line in Python."""
+    parts: list = []  # Arrow tables of this chunk
+    rows = 0
     odd: list[tuple[int, bytes | None]] = []
     number = 0
     pending = b""
@@ -88,86 +88,96 @@ def chunks(stream: IO[bytes], size: int = CHUNK_LINES) -> Iterator[tuple[list[in
             tail_overlong = True
         else:
             tail_overlong = False
-        number = _split(block[:cut + 1], number, numbers, texts, odd)
+        number, table = _split(block[:cut + 1], number, odd)
+        parts.append(table)
+        rows += table.num_rows
         if tail_overlong:
             number += 1
             odd.append((number, None))
-        if len(numbers) + len(odd) >= size:
-            yield numbers, texts, odd
-            numbers, texts, odd = [], [], []
+        if rows + len(odd) >= size:
+            yield _table(parts), odd
+            parts, rows, odd = [], 0, []
     if pending:  # a last line without its newline: read as it is (a JSON error's column depends on it)
-        before = len(texts)
-        number = _split(pending + b"\n", number, numbers, texts, odd)
-        if len(texts) > before:
-            texts[-1] = texts[-1][:-1]
-    if numbers or odd:
-        yield numbers, texts, odd
+        number, table = _split(pending + b"\n", number, odd, last=True)
+        parts.append(table)
+    if parts or odd:
+        yield _table(parts), odd
 
 
-def _split(body: bytes, number: int, numbers: list, texts: list, odd: list) -> int:
-    """Append the lines of body (ending with a newline) after line `number`; return the last number."""
-    try:
-        decoded = body.decode("utf-8").split("\n")[:-1]
-    except UnicodeDecodeError:
-        decoded = None
-    if decoded is not None and len(body) <= batch.MAX_LINE:  # the common case: no line can be too long
-        kept = [(i, t) for i, t in enumerate(decoded, start=number + 1) if t.strip()]
-        numbers.extend(i for i, _ in kept)
-        texts.extend(t + "\n" for _, t in kept)  # the line as batch.read_lines reads it, newline included
-        return number + len(decoded)
+def _table(parts: list):
+    import pyarrow as pa
+
+    return pa.concat_tables(parts) if parts else pa.table({"line": pa.array([], pa.int64()), "text": pa.array([], pa.string())})
+
+
+def _split(body: bytes, number: int, odd: list, last: bool = False):
+    """(the last line number, an Arrow table (line, text) of the lines of body — ending with a
+    newline — after line `number`); lines DuckDB cannot read are appended to odd.  last: the
+    final newline was added here, and is taken off the text again."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(body) <= batch.MAX_LINE:  # the common case: no line can be too long
+        pieces = pc.split_pattern(pa.array([body], pa.binary()), b"\n").flatten()
+        pieces = pieces.slice(0, len(pieces) - 1)  # after the final newline: nothing
+        try:
+            texts = pieces.cast(pa.string())  # checks UTF-8
+        except pa.ArrowInvalid:
+            texts = None
+        if texts is not None:
+            numbers = pa.array(range(number + 1, number + 1 + len(texts)), pa.int64())
+            # as batch.read_lines: a blank line (bytes.strip(): ASCII whitespace) is counted, not read
+            blank = pc.equal(pc.ascii_trim_whitespace(texts), "")
+            if pc.any(blank).as_py():
+                texts, numbers = texts.filter(pc.invert(blank)), numbers.filter(pc.invert(blank))
+            if not last:
+                texts = pc.binary_join_element_wise(texts, pa.scalar(""), "\n")
+            return number + len(pieces), pa.table({"line": numbers, "text": texts})
+    numbers, texts = [], []
     pieces = body.split(b"\n")[:-1]
     for index, piece in enumerate(pieces, start=number + 1):
         if len(piece) + 1 > batch.MAX_LINE:
             odd.append((index, None))
             continue
-        if decoded is not None:
-            text = decoded[index - number - 1]
-        else:
-            try:
-                text = piece.decode("utf-8")
-            except UnicodeDecodeError:
-                if piece.strip():
-                    odd.append((index, piece + b"\n"))
-                continue
-        if text.strip():  # as batch.read_lines: a blank line is counted, not read
+        try:
+            text = piece.decode("utf-8")
+        except UnicodeDecodeError:
+            if piece.strip():
+                odd.append((index, piece + (b"" if last else b"\n")))
+            continue
+        if piece.strip():  # as batch.read_lines: a blank line (ASCII whitespace) is counted, not read
             numbers.append(index)
-            texts.append(text + "\n")
-    return number + len(pieces)
+            texts.append(text + ("" if last else "\n"))
+    return number + len(pieces), pa.table({"line": pa.array(numbers, pa.int64()), "text": pa.array(texts, pa.string())})
 
 
 def judge_sql(policy: M.Policy) -> str:
-    """One query over `lines`: line, programme, verdict code and error paths of every line."""
+    """One query over `lines`: line, programme (NULL: not routed) and whether the SQL finds the line valid."""
     metas = [catalogue.programme_meta(p) for p in policy.programmes]
-    parts = [sql.programme_inputs_sql(m) for m in metas]
-    judged = "\nUNION ALL\n".join(f"SELECT line, {sql.lit(m['id'])} AS programme, state, error_paths FROM ({q})"
-                                  for m, q in zip(metas, parts))
-    return (f"WITH routed AS MATERIALIZED ({sql.routed_sql([m['id'] for m in metas])})\n"
-            f"SELECT l.line, j.programme, coalesce(j.state, {sql.UNSURE}) AS state, coalesce(j.error_paths, []) AS error_paths\n"
+    judged = "\nUNION ALL\n".join(f"SELECT line, {sql.lit(m['id'])} AS programme, valid FROM ({sql.programme_inputs_sql(m)})"
+                                    for m in metas)
+    return (f"SELECT l.line, j.programme, coalesce(j.valid, FALSE) AS valid\n"
             f"FROM lines l LEFT JOIN ({judged}) j USING (line) ORDER BY l.line")
 
 
 def judge(policy: M.Policy, stream: IO[bytes], con=None) -> Iterator[Judged]:
-    """The SQL's verdict on every line of a JSONL stream, in order (blank lines skipped)."""
-    import pyarrow as pa
-
+    """The SQL's verdict on every line of a JSONL stream, in order (blank lines skipped):
+    valid (decided in SQL) or python (every other line: the Python engine decides it)."""
     con = con or connect()
     query = judge_sql(policy)
-    for numbers, texts, odd in chunks(stream):
-        table = pa.table({"line": pa.array(numbers, pa.int64()), "text": pa.array(texts, pa.string())})
+    for table, odd in chunks(stream):
         con.register("lines", table)
         rows = con.execute(query).fetchall()
         con.unregister("lines")
-        out = [Judged(line, _VERDICTS[state], tuple(paths) if state == sql.BAD else ()) for line, _, state, paths in rows]
-        out += [Judged(number, "python", ()) for number, _ in odd]
+        out = [Judged(line, "valid" if valid else "python") for line, _, valid in rows]
+        out += [Judged(number, "python") for number, _ in odd]
         out.sort(key=lambda j: j.line)
         yield from out
 
 
-_VERDICTS = {sql.OK: "valid", sql.BAD: "invalid", sql.UNSURE: "python"}
-
-
-def python_record(policy: M.Policy, number: int, raw: bytes | None, evaluate) -> dict:
-    """The record `evaluate --batch` writes for one line (wording from the Python engine)."""
+def python_record(policy: M.Policy, number: int, raw: bytes | None, evaluate) -> dict | None:
+    """The record `evaluate --batch` writes for one line (wording from the Python engine); None
+    for a line batch.read_lines skips as blank (whitespace Arrow's trim does not know)."""
     import io
 
     if raw is None:
@@ -175,6 +185,8 @@ def python_record(policy: M.Policy, number: int, raw: bytes | None, evaluate) ->
                 "errors": [{"path": "", "message": f"第{number}行超过 {batch.MAX_LINE} 字节，未处理"}]}
     # batch.read_lines numbers from 1: renumber its one line
     (line,) = list(batch.read_lines(io.BytesIO(raw))) or [None]
+    if line is None:
+        return None
     line = batch.Line(number, line.programme, line.application,
                       None if line.error is None else line.error.replace("第1行", f"第{number}行", 1))
     return batch.evaluate_line(line, evaluate)
@@ -195,14 +207,15 @@ class Compiled:
         self.reason_texts: dict[str, str] = {}
         parts = []
         for prog in programmes:
-            typed = f"(SELECT * FROM ({sql.programme_inputs_sql(metas[prog.id])}) WHERE state = {sql.OK})"
+            typed = f"(SELECT * FROM ({sql.programme_inputs_sql(metas[prog.id])}) WHERE valid)"
             rules, texts = sql.programme_rules_sql(policy, prog, typed)
             self.reason_texts.update(texts)
             parts.append(f"SELECT {sql.lit(prog.id)} AS programme, line, status, amount, amount_if_approved,"
                          f" reasons, interpretations, errors FROM ({rules})")
         union = "\nUNION ALL\n".join(parts)
-        self.query = (f"WITH routed AS MATERIALIZED ({sql.routed_sql(list(metas))})\n"
-                      f"SELECT l.line, r.programme, r.status, r.amount, r.amount_if_approved, r.reasons,"
+        # Each programme parses only the lines that name it, once (programme_inputs_sql): no
+        # table is read twice by a programme, so nothing needs materialising.
+        self.query = (f"SELECT l.line, r.programme, r.status, r.amount, r.amount_if_approved, r.reasons,"
                       f" r.interpretations, r.errors\n"
                       f"FROM lines l LEFT JOIN ({union}) r USING (line) ORDER BY l.line")
         # Rows the SQL leaves to Python (or finds invalid: Python words the problems) are deferred
@@ -217,7 +230,7 @@ class Compiled:
             " reasons := reasons, interpretations := interpretations)) ELSE to_json(struct_pack("
             "line := line, programme := programme, status := status, amount := amount::VARCHAR,"
             " amount_if_approved := amount_if_approved::VARCHAR, reasons := reasons,"
-            " interpretations := interpretations)) END END AS json FROM (" + decided + ") ORDER BY line")
+            " interpretations := interpretations)) END || chr(10) END AS json FROM (" + decided + ") ORDER BY line")
         self.parquet_query = ("SELECT line, programme, status, amount, amount_if_approved, reasons, interpretations,"
                               " CAST([] AS STRUCT(path VARCHAR, message VARCHAR)[]) AS errors, deferred,"
                               " CASE WHEN deferred THEN text END AS text FROM (" + decided + ") ORDER BY line")
@@ -268,10 +281,7 @@ def result_schema():
 
 def lines_from_jsonl(stream: IO[bytes], chunk: int = CHUNK_LINES):
     """Arrow tables (line, text) of a JSONL stream, and per chunk the raw lines DuckDB cannot read."""
-    import pyarrow as pa
-
-    for numbers, texts, odd in chunks(stream, chunk):
-        yield pa.table({"line": pa.array(numbers, pa.int64()), "text": pa.array(texts, pa.string())}), odd
+    return chunks(stream, chunk)
 
 
 PARQUET_LINES = ("SELECT line, '{\"programme\": ' || to_json(programme) || ', \"application\": ' || "
@@ -312,11 +322,35 @@ def decide_chunks(compiled: Compiled, tables, evaluate, con, form: str = "json")
             result = con.sql(f"EXECUTE {prepared}").to_arrow_table()
         finally:
             con.unregister("lines")
-        deferred = result.filter(result.column("deferred"))
-        records = [python_record(compiled.policy, n, t.encode("utf-8"), evaluate)
-                   for n, t in zip(deferred.column("line").to_pylist(), deferred.column("text").to_pylist())]
+        deferred_mask = result.column("deferred")
+        records = []
+        if pc.any(deferred_mask).as_py():
+            deferred = result.filter(deferred_mask)
+            records = [python_record(compiled.policy, n, t.encode("utf-8"), evaluate)
+                       for n, t in zip(deferred.column("line").to_pylist(), deferred.column("text").to_pylist())]
+            result = result.filter(pc.invert(deferred_mask))
         records += [python_record(compiled.policy, n, raw, evaluate) for n, raw in odd]
-        yield result.filter(pc.invert(result.column("deferred"))), records
+        yield result, [r for r in records if r is not None]
+
+
+def _write_texts(out, texts) -> None:
+    """Write an Arrow string array's values one after another (each ends with its newline):
+    the array's data buffer as it is, with no Python string per line."""
+    import pyarrow as pa
+
+    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    if len(texts) == 0:
+        return
+    # offsets of a StringArray: int32 values at buffers()[1]; the first and last used ones bound the bytes
+    starts = pa.Array.from_buffers(pa.int32(), len(texts) + 1, [None, texts.buffers()[1]], offset=texts.offset)
+    first, last = starts[0].as_py(), starts[len(texts)].as_py()
+    data = memoryview(texts.buffers()[2])[first:last]
+    binary = getattr(out, "buffer", None)
+    if binary is not None:
+        out.flush()
+        binary.write(data)
+    else:
+        out.write(bytes(data).decode("utf-8"))
 
 
 def run(compiled: Compiled, tables, out, out_format: str, evaluate, con) -> dict:
@@ -333,10 +367,12 @@ def run(compiled: Compiled, tables, out, out_format: str, evaluate, con) -> dict
             counts["python"] += len(records)
             counts["lines"] += decided.num_rows + len(records)
             if out_format == "jsonl":
-                rows = list(zip(decided.column("line").to_pylist(), decided.column("json").to_pylist()))
-                rows += [(r["line"], dumps(r)) for r in records]
-                rows.sort()
-                out.write("".join(text + "\n" for _, text in rows))
+                texts = decided.select(["line", "json"])
+                if records:  # in line order among the rows DuckDB wrote
+                    extra = pa.table({"line": pa.array([r["line"] for r in records], pa.int64()),
+                                      "json": pa.array([dumps(r) + "\n" for r in records], pa.string())})
+                    texts = pa.concat_tables([texts, extra]).sort_by("line")
+                _write_texts(out, texts.column("json"))
                 continue
             part = decided.select(list(RESULT_COLUMNS)).cast(result_schema())
             if records:
