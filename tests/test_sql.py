@@ -458,3 +458,70 @@ def test_whitespace_only_lines_are_skipped_as_evaluate_batch_skips_them(policy, 
     assert [r["line"] for r in results] == [1, 2, 3, 6, 7] == sorted(records)
     assert counts == {"lines": 5, "sql": 2, "python": 3}
     assert_same_results(compiled, results, records)
+
+
+# ---------------------------------------------------------------- several policies (issue 16, gap 3)
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A scratch project: the shipped policy, an amendment from 2027 and another county's policy."""
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    (tmp_path / "policies").mkdir()
+    shutil.copy(root / "policies" / "yeji_ecommerce.policy", tmp_path / "policies")
+    for fixture in (root / "tests" / "fixtures" / "versions").glob("*.policy"):
+        shutil.copy(fixture, tmp_path / "policies")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+EQUIPMENT = '"equipment_investment": 123456.78, "equipment_audit_passed": true'
+SEVERAL = [
+    '{"programme": "art09_equipment", "application": {' + EQUIPMENT + '}}',  # no date: the newest version
+    '{"programme": "art09_equipment", "application": {' + EQUIPMENT + ', "application_date": "2026-06-01"}}',
+    '{"programme": "art09_equipment", "application": {' + EQUIPMENT + ', "application_date": "2027-06-01"}}',
+    '{"programme": "county_delivery_points", "application": {"points": 3}}',  # another policy's programme
+    '{"programme": "county_delivery_points", "application": {"points": 3, "application_date": "2030-01-01"}}',
+    '{"programme": "art17_training", "application": {"trainees": 60, "training_days": 0.5, "meals_provided": true,'
+    ' "hands_on_computer": false, "lodging_provided": false, "application_date": "2027-07-01"}}',  # after its end
+]
+
+
+def test_the_sql_engine_finds_each_programmes_policy_and_the_version_in_force(project):
+    """With several policies the SQL engine needs no --policy: each programme is printed from its own
+    policy (the newest version); a row with application_date is decided by the version in force on
+    that day (by the Python engine), word for word as evaluate --batch decides it."""
+    from click.testing import CliRunner
+
+    from yeji_policy.cli import main
+
+    population = project / "population.jsonl"
+    population.write_text("".join(line + "\n" for line in SEVERAL), encoding="utf-8")
+    python = CliRunner().invoke(main, ["evaluate", "--batch", str(population)])
+    duckdb = CliRunner().invoke(main, ["evaluate", "--batch", str(population), "--engine", "duckdb"])
+    assert python.exit_code == 0 and duckdb.exit_code == 0, duckdb.output
+    assert "完成：6 行（SQL 计算 2 行，Python 引擎 4 行）" in duckdb.stderr
+    mine = [json.loads(line) for line in duckdb.stdout.splitlines()]
+    theirs = [json.loads(line) for line in python.stdout.splitlines()]
+    assert [(r["status"], r.get("amount")) for r in mine] == [(r["status"], r.get("amount")) for r in theirs] == [
+        ("eligible", "111111.10"), ("eligible", "98765.42"), ("eligible", "111111.10"), ("eligible", "9000.00"),
+        ("invalid", None), ("invalid", None)]
+    assert mine[1:3] == theirs[1:3] and mine[4:] == theirs[4:]  # written by the Python engine
+    assert mine[3]["reasons"] == [] and mine[3]["programme"] == "county_delivery_points"
+
+
+def test_simulate_runs_several_policies_on_duckdb_with_the_python_engines_totals(project):
+    from click.testing import CliRunner
+
+    from yeji_policy.cli import main
+
+    population = project / "population.jsonl"
+    population.write_text("".join(line + "\n" for line in SEVERAL), encoding="utf-8")
+    duckdb = CliRunner().invoke(main, ["simulate", str(population), "--json"])
+    python = CliRunner().invoke(main, ["simulate", str(population), "--json", "--engine", "python"])
+    assert duckdb.exit_code == 0 and python.exit_code == 0, duckdb.output
+    assert "改用 Python 引擎" not in duckdb.stderr
+    assert json.loads(duckdb.stdout) == json.loads(python.stdout)
+    sources = {s["funding_source"]: s["amount"] for s in json.loads(duckdb.stdout)["funding_sources"]}
+    assert sources == {"区财政": "320987.62", "县财政": "9000.00"}

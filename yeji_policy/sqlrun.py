@@ -199,20 +199,32 @@ def dumps(record: dict) -> str:
 # ---------------------------------------------------------------- the whole run
 class Compiled:
     """The policy compiled to one DuckDB query over `lines`: every line's result, in order.
-    Rows the SQL does not decide (verdict python) carry status NULL."""
+    Rows the SQL does not decide (verdict python) carry status NULL.
 
-    def __init__(self, policy: M.Policy, programmes):
-        self.policy = policy
-        metas = {p.id: catalogue.programme_meta(p) for p in policy.programmes}
+    Several policies (compile_registry): `programmes` then come from several policies and
+    `chosen` names, per programme id, the policy whose rules the SQL prints for it; reason
+    codes (R<line>) and interpretation ids (I<n>) are those of the programme's own policy."""
+
+    def __init__(self, policy, programmes, chosen: dict | None = None):
+        self.policy = policy  # the one policy, or a versions.Registry
+        chosen = chosen or {prog.id: policy for prog in programmes}
+        self.texts: dict[str, dict[str, str]] = {}  # programme id -> reason code -> what it stands for
         self.reason_texts: dict[str, str] = {}
+        self.programme_entries = {pid: [catalogue.interpretation_entry(i) for i in owner.interpretations]
+                                  for pid, owner in chosen.items()}
         parts = []
         for prog in programmes:
-            typed = f"(SELECT * FROM ({sql.programme_inputs_sql(metas[prog.id])}) WHERE valid)"
-            rules, texts = sql.programme_rules_sql(policy, prog, typed)
+            owner = chosen[prog.id]
+            typed = f"(SELECT * FROM ({sql.programme_inputs_sql(catalogue.programme_meta(owner.programme(prog.id)))}) WHERE valid)"
+            rules, texts = sql.programme_rules_sql(owner, prog, typed)
+            self.texts[prog.id] = texts
             self.reason_texts.update(texts)
             parts.append(f"SELECT {sql.lit(prog.id)} AS programme, line, status, amount, amount_if_approved,"
                          f" reasons, interpretations, errors FROM ({rules})")
-        union = "\nUNION ALL\n".join(parts)
+        union = "\nUNION ALL\n".join(parts) if parts else ("SELECT NULL::VARCHAR AS programme, NULL::BIGINT AS line,"
+                                                          " NULL::VARCHAR AS status, NULL::DECIMAL(38,2) AS amount,"
+                                                          " NULL::DECIMAL(38,2) AS amount_if_approved, NULL::VARCHAR[] AS reasons,"
+                                                          " NULL::VARCHAR[] AS interpretations, NULL::VARCHAR[] AS errors WHERE FALSE")
         # Each programme parses only the lines that name it, once (programme_inputs_sql): no
         # table is read twice by a programme, so nothing needs materialising.
         self.query = (f"SELECT l.line, r.programme, r.status, r.amount, r.amount_if_approved, r.reasons,"
@@ -234,7 +246,8 @@ class Compiled:
         self.parquet_query = ("SELECT line, programme, status, amount, amount_if_approved, reasons, interpretations,"
                               " CAST([] AS STRUCT(path VARCHAR, message VARCHAR)[]) AS errors, deferred,"
                               " CASE WHEN deferred THEN text END AS text FROM (" + decided + ") ORDER BY line")
-        self.entries = [catalogue.interpretation_entry(i) for i in policy.interpretations]
+        # with one policy: its interpretation entries, whose positions are the ids I<n>
+        self.entries = next(iter(self.programme_entries.values()), []) if len(set(map(id, chosen.values()))) == 1 else []
 
     def row_of(self, record: dict) -> dict:
         """A Python record as a row of the Parquet results (codes and ids as the SQL gives them)."""
@@ -243,11 +256,13 @@ class Compiled:
         def money(value):
             return None if value is None else Decimal(value)
 
+        entries = self.programme_entries.get(record.get("programme"), [])
+
         return {"line": record["line"], "programme": record.get("programme"), "status": record["status"],
                 "amount": money(record.get("amount")), "amount_if_approved": money(record.get("amount_if_approved")),
                 "reasons": self.codes_of(record), "errors": record.get("errors", []),
-                "interpretations": [f"I{self.entries.index(e) + 1}" for e in record.get("interpretations", ())
-                                    if e in self.entries]}
+                "interpretations": [f"I{entries.index(e) + 1}" for e in record.get("interpretations", ())
+                                    if e in entries]}
 
     def codes_of(self, result: dict) -> list[str]:
         """The reason codes of a Python result (for the rows the SQL leaves to Python)."""
@@ -260,7 +275,8 @@ class Compiled:
                 continue
             item = re.match(r"[^：]*第([0-9]+)项：", reason)  # runtime.item_prefix: a list item's reason
             rest = reason[item.end():] if item else reason
-            found = [c for c, text in self.reason_texts.items() if text and rest.startswith(text)]
+            texts = self.texts.get(result.get("programme"), self.reason_texts)
+            found = [c for c, text in texts.items() if text and rest.startswith(text)]
             code = found[0] if found else "?"
             codes.append(f"{code}@{int(item.group(1)) - 1}" if item else code)
         return codes
@@ -414,14 +430,55 @@ def compile_policy(policy: M.Policy) -> Compiled:
     return Compiled(policy, lower.lower(policy))
 
 
-def python_engine(policy: M.Policy):
-    """The generated module as `evaluate --batch` calls it (JSON input judged as the form judges it)."""
-    from . import pipeline
+def compile_registry(registry) -> Compiled:
+    """Every programme of every policy (a versions.Registry), each printed from the version that
+    decides it when the application carries no date (Registry.policy_for: the newest).  A row
+    that carries application_date is not judged valid by the SQL (the key is not a form field):
+    the Python engine decides it, by the version in force on that day."""
+    from . import lower
+
+    ids = list(dict.fromkeys(pid for p in registry.policies for pid in p.programme_ids))
+    chosen = {pid: registry.policy_for(pid, None) for pid in ids}
+    lowered = {}
+    for owner in {p.id: p for p in chosen.values()}.values():
+        lowered.update({(owner.id, prog.id): prog for prog in lower.lower(owner)})
+    programmes = [lowered[(chosen[pid].id, pid)] for pid in ids]
+    only = registry.policies[0] if len(registry.policies) == 1 else registry
+    return Compiled(only, programmes, chosen)
+
+
+def python_engine(source):
+    """The generated modules as `evaluate --batch` calls them (JSON input judged as the form judges
+    it): source is one policy or a versions.Registry, whose policy_for picks, from each line's
+    programme id and application_date, the version that decides it."""
+    from . import pipeline, runtime, versions
     from .backends import form_ui
 
-    generated = pipeline.engine(policy).evaluate
-    return lambda pid, app: form_ui.json_as_form(form_ui.programme_fields(policy, pid),
-                                                 lambda d: generated(pid, d))(app)
+    registry = source if isinstance(source, versions.Registry) else versions.Registry([source])
+    ids = list(dict.fromkeys(pid for p in registry.policies for pid in p.programme_ids))
+    modules: dict[str, object] = {}
+    checkers: dict[tuple[str, str], object] = {}  # (policy, programme) -> its form checker, made once
+
+    def engine(pid, application):
+        policy = registry.policy_for(pid, versions.application_day(application))
+        if policy is None:
+            raise runtime.unknown_programme(ids, pid)
+        key = (policy.id, pid)
+        checker = checkers.get(key)
+        if checker is None:
+            if policy.id not in modules:
+                modules[policy.id] = pipeline.engine(policy).evaluate
+            generated = modules[policy.id]
+            checker = checkers[key] = form_ui.json_as_form(form_ui.programme_fields(policy, pid),
+                                                           lambda d: generated(pid, d))
+        return checker(application)
+    return engine
+
+
+def compiled_for(source) -> Compiled:
+    from . import versions
+
+    return compile_registry(source) if isinstance(source, versions.Registry) else compile_policy(source)
 
 
 def tables_of(source, con, chunk: int = CHUNK_LINES):
@@ -431,13 +488,13 @@ def tables_of(source, con, chunk: int = CHUNK_LINES):
     return lines_from_jsonl(source, chunk)
 
 
-def simulate(policy: M.Policy, source, con=None, progress=None):
-    """simulate.simulate on DuckDB: the same Tally, from the same records."""
+def simulate(policy, source, con=None, progress=None):
+    """simulate.simulate on DuckDB: the same Tally, from the same records (policy: one, or a Registry)."""
     from .simulate import PROGRESS_EVERY, Tally
 
     con = con or connect()
     tally = Tally(policy)
-    for record in records(compile_policy(policy), tables_of(source, con), python_engine(policy), con):
+    for record in records(compiled_for(policy), tables_of(source, con), python_engine(policy), con):
         tally.add(record)
         if progress is not None and tally.lines % PROGRESS_EVERY == 0:
             progress(tally.lines)
@@ -454,12 +511,13 @@ def population_pairs(old: M.Policy, new: M.Policy, source, con=None) -> Iterator
         yield from zip(records(a, iter(one), ea, con), records(b, iter(one), eb, con))
 
 
-def cli_batch(policy: M.Policy, source: str, out_file: str | None, memory_limit: str) -> dict:
-    """`evaluate --batch --engine duckdb`: JSONL or Parquet in, JSONL (stdout or a file) or Parquet out."""
+def cli_batch(policy, source: str, out_file: str | None, memory_limit: str) -> dict:
+    """`evaluate --batch --engine duckdb`: JSONL or Parquet in, JSONL (stdout or a file) or Parquet out
+    (policy: one, or a versions.Registry: each programme by its own policy)."""
     import sys
 
     con = connect(memory_limit=memory_limit)
-    compiled = compile_policy(policy)
+    compiled = compiled_for(policy)
     evaluate = python_engine(policy)
     if source.endswith(".parquet"):
         tables = lines_from_parquet(source, con)
@@ -479,15 +537,22 @@ def cli_batch(policy: M.Policy, source: str, out_file: str | None, memory_limit:
             stream.close()
 
 
-def explain_line(policy: M.Policy, source: str, number: int) -> dict | None:
+def explain_line(source_policy, source: str, number: int) -> dict | None:
     """The full result of line `number` (JSONL) or row `number` (Parquet) by the interpreter,
-    with every step and reason in Chinese: the explanation behind a SQL row's codes."""
-    from . import interpreter
+    with every step and reason in Chinese: the explanation behind a SQL row's codes
+    (source_policy: one policy, or a versions.Registry that picks the line's version)."""
+    from . import interpreter, runtime, versions
     from .backends import form_ui
 
+    registry = source_policy if isinstance(source_policy, versions.Registry) else versions.Registry([source_policy])
+    policy = registry.policies[0]
+
     def engine(pid, application):
-        return form_ui.json_as_form(form_ui.programme_fields(policy, pid),
-                                    lambda d: interpreter.evaluate(policy, pid, d))(application)
+        chosen = registry.policy_for(pid, versions.application_day(application))
+        if chosen is None:
+            raise runtime.unknown_programme(list(dict.fromkeys(i for p in registry.policies for i in p.programme_ids)), pid)
+        return form_ui.json_as_form(form_ui.programme_fields(chosen, pid),
+                                    lambda d: interpreter.evaluate(chosen, pid, d))(application)
 
     if source.endswith(".parquet"):
         con = connect()
