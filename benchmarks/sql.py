@@ -60,10 +60,17 @@ def write_population(pid: str, size: int) -> None:
     POPULATIONS.mkdir(exist_ok=True)
     jsonl = POPULATIONS / f"{pid}-{size}.jsonl"
     parquet = POPULATIONS / f"{pid}-{size}.parquet"
-    apps = [exact_json(app) for app in population.population(metas, pid, size, seed=size)]
-    with jsonl.open("w", encoding="utf-8") as out:
-        out.writelines(f'{{"programme": "{pid}", "application": {app}}}\n' for app in apps)
-    pq.write_table(pa.table({"programme": pa.array([pid] * size), "application": pa.array(apps)}), parquet)
+    # written 100,000 at a time: ten million applications are never held at once
+    schema = pa.schema([("programme", pa.string()), ("application", pa.string())])
+    stream = population.stream(metas, pid, size, seed=size)
+    with jsonl.open("w", encoding="utf-8") as out, pq.ParquetWriter(parquet, schema) as writer:
+        while True:
+            apps = [exact_json(app) for _, app in zip(range(100_000), stream)]
+            if not apps:
+                break
+            out.writelines(f'{{"programme": "{pid}", "application": {app}}}\n' for app in apps)
+            writer.write_table(pa.table({"programme": pa.array([pid] * len(apps)), "application": pa.array(apps)},
+                                        schema=schema))
 
 
 def measure(args: list[str], lines: int) -> tuple[float, float]:

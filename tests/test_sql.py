@@ -525,3 +525,121 @@ def test_simulate_runs_several_policies_on_duckdb_with_the_python_engines_totals
     assert json.loads(duckdb.stdout) == json.loads(python.stdout)
     sources = {s["funding_source"]: s["amount"] for s in json.loads(duckdb.stdout)["funding_sources"]}
     assert sources == {"区财政": "320987.62", "县财政": "9000.00"}
+
+
+# ---------------------------------------------------------------- typed Parquet input
+def typed_row(pid: str, app: dict) -> dict:
+    """An application (as strategies draw it: Decimals, bools, ISO dates) as a typed Parquet row."""
+    def value(v):
+        if isinstance(v, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", v):
+            return datetime.date.fromisoformat(v)
+        if isinstance(v, int) and not isinstance(v, bool):
+            return Decimal(v)
+        if isinstance(v, list):
+            return [{k: value(x) for k, x in item.items()} for item in v]
+        return v
+    return {"programme": pid, **{k: value(v) for k, v in app.items()}}
+
+
+def wide(schema):
+    """The typed schema with every number DECIMAL(38,10): wide enough for the values the form refuses
+    (typed_schema's own DECIMAL(12,2) could not even hold 1.234), and a type the SQL must judge by range."""
+    import pyarrow as pa
+
+    def widen(t):
+        if pa.types.is_decimal(t):
+            return pa.decimal128(38, 10)
+        if pa.types.is_list(t):
+            return pa.list_(pa.struct([(f.name, widen(f.type)) for f in t.value_type]))
+        return t
+    return pa.schema([(f.name, widen(f.type)) for f in schema])
+
+
+# Values a typed column can hold that the form refuses: judged by type and range, worded by Python.
+TYPED_BAD = {"money": [Decimal("-0.01"), Decimal("1.234"), Decimal("10000000000")],
+             "number": [Decimal("-5"), Decimal("0.25"), Decimal("10000000000")],
+             "int": [Decimal("1.5"), Decimal("-1"), Decimal("10000000000")],
+             "enum": ["nope", ""], "text": ["", "   ", "村" * 201]}
+
+
+@st.composite
+def typed_case(draw, policy):
+    programme = draw(st.sampled_from(policy.programmes))
+    specs = [catalogue.field_spec(f) for f in programme.fields]
+    app = dict(draw(strategies.for_programme(programme)))
+    for _ in range(draw(st.integers(0, 1))):
+        spec = draw(st.sampled_from(specs))
+        if draw(st.booleans()):
+            app.pop(spec["name"], None)
+        elif spec["kind"] in TYPED_BAD:
+            app[spec["name"]] = draw(st.sampled_from(TYPED_BAD[spec["kind"]]))
+    return programme.id, app
+
+
+@settings(max_examples=25, deadline=None, phases=NO_SHRINK,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_typed_parquet_is_decided_as_the_same_applications_in_jsonl(policy, generated_module, compiled, con, data,
+                                                                    tmp_path_factory):
+    """Differential: the same applications as typed Parquet columns (SQL, judged by type and range)
+    and as JSON Lines (the Python engine): the same records, line for line."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    cases = data.draw(st.lists(typed_case(policy), min_size=1, max_size=30))
+    path = tmp_path_factory.mktemp("typed") / "apps.parquet"
+    pq.write_table(pa.Table.from_pylist([typed_row(pid, app) for pid, app in cases], schema=wide(sqlrun.typed_schema(policy))),
+                   path)
+    lines = [json_text({"programme": pid, "application": app}) for pid, app in cases]
+    records = python_verdicts(policy, generated_module, lines)
+
+    def engine(pid, application):
+        return form_ui.json_as_form(form_ui.programme_fields(policy, pid),
+                                    lambda d: generated_module.evaluate(pid, d))(application)
+
+    out = io.StringIO()
+    counts = sqlrun.run(compiled, sqlrun.parquet_source(policy, str(path), con, 7), out, "jsonl", engine, con)
+    results = [json.loads(text) for text in out.getvalue().splitlines()]
+    assert counts["lines"] == len(cases)
+    assert_same_results(compiled, results, records)
+    assert counts["sql"] == sum(r["status"] != "invalid" for r in records.values())  # every valid row decided in SQL
+
+
+def test_typed_parquet_columns_must_be_exact_types(policy, tmp_path, con):
+    """A binary float column is refused, never read; so are a wrong type and an unknown column."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "floats.parquet"
+    pq.write_table(pa.table({"programme": ["art09_equipment"], "equipment_investment": pa.array([1.5], pa.float64()),
+                             "equipment_audit_passed": ["yes"], "colour": [1]}), path)
+    with pytest.raises(sqlrun.TypedParquetError) as caught:
+        sqlrun.parquet_source(policy, str(path), con)
+    assert str(caught.value) == ("列“equipment_investment”是二进制浮点数（double），无法精确表示金额与数量：请用 DECIMAL 或整数类型；"
+                                 "列“equipment_audit_passed”应为 BOOLEAN，此处为 string；列“colour”不是任何项目的输入项")
+    from click.testing import CliRunner
+
+    from yeji_policy.cli import main
+
+    done = CliRunner().invoke(main, ["evaluate", "--batch", str(path), "--engine", "duckdb"])
+    assert done.exit_code == 2 and "的列无法按类型精确读取：列“equipment_investment”是二进制浮点数" in done.stderr
+    assert "Traceback" not in done.output
+
+
+def test_every_typed_column_is_exact(policy, compiled, con):
+    """The typed Parquet path's result columns are DECIMAL, as the JSON path's."""
+    table = sqlrun.typed_schema(policy).empty_table().append_column("line", pa_int64_empty())
+    con.register("lines", table)
+    try:
+        json_query, parquet_query = compiled.typed_queries(table.column_names)
+        described = {row[0]: row[1] for row in con.execute(f"DESCRIBE {parquet_query}").fetchall()}
+    finally:
+        con.unregister("lines")
+    assert described["amount"] == described["amount_if_approved"] == "DECIMAL(38,2)"
+    assert not any(re.search(r"DOUBLE|FLOAT|REAL", t) for t in described.values()), described
+
+
+def pa_int64_empty():
+    import pyarrow as pa
+
+    return pa.array([], pa.int64())

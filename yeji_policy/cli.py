@@ -486,7 +486,10 @@ def evaluate(programme: str | None, application: str | None, as_json: bool, batc
                     policy = registry.policy_for(result["programme"], None)
                     _print_result(result, policy.programme(result["programme"]).money_wording)
                 return
-            counts = sqlrun.cli_batch(registry, batch_file, out_file, memory_limit)
+            try:
+                counts = sqlrun.cli_batch(registry, batch_file, out_file, memory_limit)
+            except sqlrun.TypedParquetError as exc:
+                _fail(f"{batch_file} 的列无法按类型精确读取：{exc}")
             click.echo(f"完成：{counts['lines']:,} 行（SQL 计算 {counts['sql']:,} 行，Python 引擎 {counts['python']:,} 行）", err=True)
             return
         _evaluate_batch(registry, batch_file)

@@ -213,7 +213,11 @@ def simulate_cmd(population: str, as_json: bool, policy_file: str | None, engine
     with _population(population) as stream:
         # Both engines find each line's policy in the registry by its programme id (and date), as evaluate --batch does.
         if engine == "duckdb" and _sql_ready(registry):
-            tally = _stage("sqlrun").simulate(registry, _source(population, stream), progress=progress.callback())
+            sqlrun = _stage("sqlrun")
+            try:
+                tally = sqlrun.simulate(registry, _source(population, stream), progress=progress.callback())
+            except sqlrun.TypedParquetError as exc:
+                cli._fail(f"{population} 的列无法按类型精确读取：{exc}")
         else:
             tally = deep_call(_stage("simulate").simulate, registry, stream, progress.callback())  # room for deep nesting
     progress.done()

@@ -192,6 +192,38 @@ def python_record(policy: M.Policy, number: int, raw: bytes | None, evaluate) ->
     return batch.evaluate_line(line, evaluate)
 
 
+def deferred_record(compiled: Compiled, number: int, payload, evaluate) -> dict | None:
+    """The Python engine's record of a row the SQL did not decide: payload is the line's text,
+    or (typed Parquet) the row as a dict: programme and the application's non-null columns."""
+    if isinstance(payload, str):
+        return python_record(compiled.policy, number, payload.encode("utf-8"), evaluate)
+    programme = payload.pop("programme", None)
+    application = typed_application(payload)
+    return batch.evaluate_line(batch.Line(number, programme, application, None), evaluate)
+
+
+_WIDE = __import__("decimal").Context(prec=100)  # a DECIMAL(38) is normalised without rounding
+
+
+def typed_application(row: dict) -> dict:
+    """A typed Parquet row as the application JSON would give it: a null column is an absent
+    field, a date its ISO text, a list item's null member absent too (numbers stay exact Decimals)."""
+    import datetime
+    from decimal import Decimal
+
+    def value(v):
+        if isinstance(v, Decimal):  # the column's scale is its type's, not a spelling: 1.5000000000 is 1.5
+            return v.to_integral_value() if v == v.to_integral_value() else v.normalize(_WIDE)
+        if isinstance(v, datetime.date):
+            return v.isoformat()
+        if isinstance(v, dict):
+            return typed_application(v)
+        if isinstance(v, list):
+            return [value(x) for x in v]
+        return v
+    return {k: value(v) for k, v in row.items() if v is not None}
+
+
 def dumps(record: dict) -> str:
     return batch.terminal_json(json.dumps(record, ensure_ascii=False, default=lambda o: format(o, "f")))
 
@@ -212,10 +244,31 @@ class Compiled:
         self.reason_texts: dict[str, str] = {}
         self.programme_entries = {pid: [catalogue.interpretation_entry(i) for i in owner.interpretations]
                                   for pid, owner in chosen.items()}
+        self.programmes, self.chosen = list(programmes), chosen
+        metas = {prog.id: catalogue.programme_meta(chosen[prog.id].programme(prog.id)) for prog in self.programmes}
+        self.metas = metas
+        self.query, self.json_query, self.parquet_query = self._queries(
+            lambda meta: sql.programme_inputs_sql(meta), "l.text")
+
+    def typed_queries(self, names: list[str]) -> tuple[str, str]:
+        """(the JSON query, the Parquet query) over typed Parquet rows registered as `lines`
+        with these columns (typed_problems found none wrong)."""
+        fields = [n for n in names if n not in ("line", "programme")]
+
+        def typed_of(meta):
+            own = {s["name"] for s in meta["inputs"]}
+            return sql.typed_inputs_sql(meta, [n for n in fields if n not in own])
+        payload = "struct_pack(" + ", ".join(f"{sql.ident(n)} := l.{sql.ident(n)}" for n in ["programme", *fields]) + ")"
+        return self._queries(typed_of, payload)[1:]
+
+    def _queries(self, typed_of, payload: str) -> tuple[str, str, str]:
+        """(every row's result, the JSON query, the Parquet query) over `lines` (line and the
+        columns `payload` reads as `l`: the line's text, or the typed row as a struct), with
+        typed_of(meta) the programme's typed table (line, valid, f_<field>…)."""
         parts = []
-        for prog in programmes:
-            owner = chosen[prog.id]
-            typed = f"(SELECT * FROM ({sql.programme_inputs_sql(catalogue.programme_meta(owner.programme(prog.id)))}) WHERE valid)"
+        for prog in self.programmes:
+            owner = self.chosen[prog.id]
+            typed = f"(SELECT * FROM ({typed_of(self.metas[prog.id])}) WHERE valid)"
             rules, texts = sql.programme_rules_sql(owner, prog, typed)
             self.texts[prog.id] = texts
             self.reason_texts.update(texts)
@@ -225,29 +278,33 @@ class Compiled:
                                                           " NULL::VARCHAR AS status, NULL::DECIMAL(38,2) AS amount,"
                                                           " NULL::DECIMAL(38,2) AS amount_if_approved, NULL::VARCHAR[] AS reasons,"
                                                           " NULL::VARCHAR[] AS interpretations, NULL::VARCHAR[] AS errors WHERE FALSE")
-        # Each programme parses only the lines that name it, once (programme_inputs_sql): no
-        # table is read twice by a programme, so nothing needs materialising.
-        self.query = (f"SELECT l.line, r.programme, r.status, r.amount, r.amount_if_approved, r.reasons,"
-                      f" r.interpretations, r.errors\n"
-                      f"FROM lines l LEFT JOIN ({union}) r USING (line) ORDER BY l.line")
+        # Each programme reads only its own rows, once (programme_inputs_sql): no table is read
+        # twice by a programme, so nothing needs materialising.
+        query = (f"SELECT l.line, r.programme, r.status, r.amount, r.amount_if_approved, r.reasons,"
+                 f" r.interpretations, r.errors\n"
+                 f"FROM lines l LEFT JOIN ({union}) r USING (line) ORDER BY l.line")
         # Rows the SQL leaves to Python (or finds invalid: Python words the problems) are deferred
-        # with their text.  The JSON of a decided row is written by DuckDB: amounts as exact
+        # with their payload.  The JSON of a decided row is written by DuckDB: amounts as exact
         # strings (::VARCHAR; format() would go through a double), amount_if_approved only when set.
-        decided = ("SELECT *, (status IS NULL OR status = 'invalid') AS deferred FROM ("
-                   + self.query + ") JOIN lines USING (line)")
-        self.json_query = (
-            "SELECT line, deferred, CASE WHEN deferred THEN text END AS text,"
+        decided = (f"SELECT l.line, {payload} AS payload, r.* EXCLUDE (line), (r.status IS NULL OR r.status = 'invalid') AS deferred"
+                   f" FROM lines l LEFT JOIN ({union}) r USING (line)")
+        json_query = (
+            "SELECT line, deferred, CASE WHEN deferred THEN payload END AS payload,"
             " CASE WHEN NOT deferred THEN CASE WHEN amount_if_approved IS NULL THEN to_json(struct_pack("
             "line := line, programme := programme, status := status, amount := amount::VARCHAR,"
             " reasons := reasons, interpretations := interpretations)) ELSE to_json(struct_pack("
             "line := line, programme := programme, status := status, amount := amount::VARCHAR,"
             " amount_if_approved := amount_if_approved::VARCHAR, reasons := reasons,"
             " interpretations := interpretations)) END || chr(10) END AS json FROM (" + decided + ") ORDER BY line")
-        self.parquet_query = ("SELECT line, programme, status, amount, amount_if_approved, reasons, interpretations,"
-                              " CAST([] AS STRUCT(path VARCHAR, message VARCHAR)[]) AS errors, deferred,"
-                              " CASE WHEN deferred THEN text END AS text FROM (" + decided + ") ORDER BY line")
-        # with one policy: its interpretation entries, whose positions are the ids I<n>
-        self.entries = next(iter(self.programme_entries.values()), []) if len(set(map(id, chosen.values()))) == 1 else []
+        parquet_query = ("SELECT line, programme, status, amount, amount_if_approved, reasons, interpretations,"
+                         " CAST([] AS STRUCT(path VARCHAR, message VARCHAR)[]) AS errors, deferred,"
+                         " CASE WHEN deferred THEN payload END AS payload FROM (" + decided + ") ORDER BY line")
+        return query, json_query, parquet_query
+
+    @property
+    def entries(self) -> list:
+        """With one policy: its interpretation entries, whose positions are the ids I<n>."""
+        return next(iter(self.programme_entries.values()), []) if len({p.id for p in self.chosen.values()}) == 1 else []
 
     def row_of(self, record: dict) -> dict:
         """A Python record as a row of the Parquet results (codes and ids as the SQL gives them)."""
@@ -322,19 +379,140 @@ def lines_from_parquet(path: str, con, chunk: int = CHUNK_LINES):
         yield table, []
 
 
+class TypedParquetError(ValueError):
+    """A typed Parquet file whose columns the SQL engine cannot read exactly (the message is Chinese)."""
+
+
+class Typed:
+    """Typed Parquet rows, in chunks (Arrow tables with `line`): iterating gives (table, [])."""
+
+    def __init__(self, path: str, names: list[str], chunk: int = CHUNK_LINES):
+        self.path, self.names, self.chunk = path, names, chunk
+
+    def __iter__(self):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        first = 1
+        for part in pq.ParquetFile(self.path).iter_batches(batch_size=self.chunk):
+            if "line" not in part.schema.names:
+                part = part.append_column("line", pa.array(range(first, first + part.num_rows), pa.int64()))
+            first += part.num_rows
+            yield pa.Table.from_batches([part]), []
+
+
+def typed_problems(policy, schema) -> list[str]:
+    """What is wrong with a typed Parquet file's columns, in Chinese (none: it can be read exactly):
+    every field a column of its kind's type, numbers never binary floats, no unknown column."""
+    import pyarrow as pa
+
+    registry_policies = getattr(policy, "policies", [policy])
+    specs = {}
+    for owner in registry_policies:
+        for programme in owner.programmes:
+            for spec in catalogue.programme_meta(programme)["inputs"]:
+                specs.setdefault(spec["name"], spec)
+    problems = []
+
+    def check(name: str, kind_spec: dict, arrow_type) -> None:
+        kind = kind_spec["kind"]
+        if kind in ("money", "number", "int"):
+            if pa.types.is_floating(arrow_type):
+                problems.append(f"列“{name}”是二进制浮点数（{arrow_type}），无法精确表示金额与数量：请用 DECIMAL 或整数类型")
+            elif not (pa.types.is_decimal(arrow_type) or pa.types.is_integer(arrow_type)):
+                problems.append(f"列“{name}”应为 DECIMAL 或整数类型，此处为 {arrow_type}")
+            return
+        expected = {"bool": pa.types.is_boolean, "date": pa.types.is_date,
+                    "enum": lambda t: pa.types.is_string(t) or pa.types.is_large_string(t),
+                    "text": lambda t: pa.types.is_string(t) or pa.types.is_large_string(t)}
+        names = {"bool": "BOOLEAN", "date": "DATE", "enum": "VARCHAR", "text": "VARCHAR"}
+        if kind == "list":
+            if not (pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type)) \
+                    or not pa.types.is_struct(arrow_type.value_type):
+                problems.append(f"列“{name}”应为 LIST<STRUCT>，此处为 {arrow_type}")
+                return
+            members = {arrow_type.value_type.field(i).name: arrow_type.value_type.field(i).type
+                       for i in range(arrow_type.value_type.num_fields)}
+            items = {item["name"]: item for item in kind_spec["items"]}
+            for member in members.keys() - items.keys():
+                problems.append(f"列“{name}”的成员“{member}”不是该项的输入项；可用：{'、'.join(items)}")
+            for item_name, item in items.items():
+                if item_name not in members:
+                    problems.append(f"列“{name}”缺少成员“{item_name}”")
+                else:
+                    check(f"{name}.{item_name}", item, members[item_name])
+            return
+        if not expected[kind](arrow_type):
+            problems.append(f"列“{name}”应为 {names[kind]}，此处为 {arrow_type}")
+
+    for field in schema:
+        if field.name == "line":
+            if not pa.types.is_integer(field.type):
+                problems.append(f"列“line”应为整数类型，此处为 {field.type}")
+        elif field.name == "programme":
+            if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
+                problems.append(f"列“programme”应为 VARCHAR，此处为 {field.type}")
+        elif field.name not in specs:
+            problems.append(f"列“{field.name}”不是任何项目的输入项")
+        else:
+            check(field.name, specs[field.name], field.type)
+    if "programme" not in schema.names:
+        problems.append("缺少列“programme”（项目编号）")
+    return problems
+
+
+def parquet_source(policy, path: str, con, chunk: int = CHUNK_LINES):
+    """The chunks of a Parquet population: JSON text (columns programme and application) or typed
+    columns (one per field: typed_problems says what it must be; TypedParquetError if it is not)."""
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    if "application" in schema.names:
+        return lines_from_parquet(path, con, chunk)
+    problems = typed_problems(policy, schema)
+    if problems:
+        raise TypedParquetError("；".join(problems))
+    return Typed(path, schema.names, chunk)
+
+
+def typed_schema(policy):
+    """The Arrow schema of a typed Parquet population for this policy (or Registry): programme,
+    then every field of every programme, each with the exact type of its kind."""
+    import pyarrow as pa
+
+    def arrow_type(spec: dict):
+        kind = spec["kind"]
+        if kind in ("money", "number", "int"):
+            places = sql.field_places(spec)
+            return pa.decimal128(sql.MAX_INT_DIGITS + places, places)
+        if kind == "list":
+            return pa.list_(pa.struct([(item["name"], arrow_type(item)) for item in spec["items"]]))
+        return {"bool": pa.bool_(), "date": pa.date32(), "enum": pa.string(), "text": pa.string()}[kind]
+
+    fields = {}
+    for owner in getattr(policy, "policies", [policy]):
+        for programme in owner.programmes:
+            for spec in catalogue.programme_meta(programme)["inputs"]:
+                fields.setdefault(spec["name"], arrow_type(spec))
+    return pa.schema([("programme", pa.string()), *fields.items()])
+
+
 def decide_chunks(compiled: Compiled, tables, evaluate, con, form: str = "json"):
     """Per chunk: the rows the SQL decided (an Arrow table: line and json, or the result
-    columns when form is "columns") and the records of the rest (the Python engine's)."""
+    columns when form is "columns") and the records of the rest (the Python engine's).
+    tables: (line, text) chunks, or typed Parquet rows (Typed: one column per field)."""
     import pyarrow.compute as pc
 
-    query = compiled.json_query if form == "json" else compiled.parquet_query
     prepared = None
     for table, odd in tables:
         con.register("lines", table)
         try:
             if prepared is None:  # planned once (about 0.3 s), executed per chunk
-                prepared = f"yeji_{form}_{id(compiled):x}"
-                con.execute(f"PREPARE {prepared} AS {query}")
+                typed = "text" not in table.column_names  # typed Parquet rows: a column per field
+                queries = compiled.typed_queries(table.column_names) if typed else (compiled.json_query,
+                                                                                    compiled.parquet_query)
+                prepared = f"yeji_{form}_{'typed_' if typed else ''}{id(compiled):x}"
+                con.execute(f"PREPARE {prepared} AS {queries[0] if form == 'json' else queries[1]}")
             result = con.sql(f"EXECUTE {prepared}").to_arrow_table()
         finally:
             con.unregister("lines")
@@ -342,8 +520,8 @@ def decide_chunks(compiled: Compiled, tables, evaluate, con, form: str = "json")
         records = []
         if pc.any(deferred_mask).as_py():
             deferred = result.filter(deferred_mask)
-            records = [python_record(compiled.policy, n, t.encode("utf-8"), evaluate)
-                       for n, t in zip(deferred.column("line").to_pylist(), deferred.column("text").to_pylist())]
+            records = [deferred_record(compiled, n, payload, evaluate)
+                       for n, payload in zip(deferred.column("line").to_pylist(), deferred.column("payload").to_pylist())]
             result = result.filter(pc.invert(deferred_mask))
         records += [python_record(compiled.policy, n, raw, evaluate) for n, raw in odd]
         yield result, [r for r in records if r is not None]
@@ -481,10 +659,11 @@ def compiled_for(source) -> Compiled:
     return compile_registry(source) if isinstance(source, versions.Registry) else compile_policy(source)
 
 
-def tables_of(source, con, chunk: int = CHUNK_LINES):
-    """Chunks of a population: a Parquet file (by its .parquet name) or a JSONL byte stream."""
+def tables_of(source, con, chunk: int = CHUNK_LINES, policy=None):
+    """Chunks of a population: a Parquet file (by its .parquet name: JSON text or typed columns)
+    or a JSONL byte stream."""
     if isinstance(source, str) and source.endswith(".parquet"):
-        return lines_from_parquet(source, con, chunk)
+        return parquet_source(policy, source, con, chunk)
     return lines_from_jsonl(source, chunk)
 
 
@@ -494,7 +673,7 @@ def simulate(policy, source, con=None, progress=None):
 
     con = con or connect()
     tally = Tally(policy)
-    for record in records(compiled_for(policy), tables_of(source, con), python_engine(policy), con):
+    for record in records(compiled_for(policy), tables_of(source, con, policy=policy), python_engine(policy), con):
         tally.add(record)
         if progress is not None and tally.lines % PROGRESS_EVERY == 0:
             progress(tally.lines)
@@ -506,7 +685,7 @@ def population_pairs(old: M.Policy, new: M.Policy, source, con=None) -> Iterator
     con = con or connect()
     a, b = compile_policy(old), compile_policy(new)
     ea, eb = python_engine(old), python_engine(new)
-    for table, odd in tables_of(source, con):
+    for table, odd in tables_of(source, con, policy=new):
         one = [(table, odd)]
         yield from zip(records(a, iter(one), ea, con), records(b, iter(one), eb, con))
 
@@ -520,7 +699,7 @@ def cli_batch(policy, source: str, out_file: str | None, memory_limit: str) -> d
     compiled = compiled_for(policy)
     evaluate = python_engine(policy)
     if source.endswith(".parquet"):
-        tables = lines_from_parquet(source, con)
+        tables = parquet_source(policy, source, con)
         stream = None
     else:
         stream = open(source, "rb") if source != "-" else sys.stdin.buffer  # noqa: SIM115

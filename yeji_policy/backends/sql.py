@@ -214,6 +214,62 @@ def programme_inputs_sql(meta: dict, source: str = "lines") -> str:
 
 
 
+# ---------------------------------------------------------------- typed Parquet input
+# A Parquet file of typed columns needs no parsing: each field is a column named as the field
+# (numbers DECIMAL or integer — never a binary float —, yes/no BOOLEAN, dates DATE, options and
+# text VARCHAR, a list a LIST of STRUCT of its items' fields), beside `programme` (VARCHAR) and,
+# optionally, `line` (BIGINT).  A null column is an absent field.  sqlrun.typed_problems checks
+# the file's schema first; here each row is judged by type and range alone.
+def _typed_field(spec: dict, column: str) -> tuple[str, str]:
+    """(valid, value) of one typed column (NULL: absent)."""
+    kind = spec["kind"]
+    if kind in ("money", "number", "int"):
+        places = field_places(spec)
+        value = f"TRY_CAST({column} AS {dec_type(places)})"
+        checks = [f"{column} >= 0", f"{column} <= {_exact(runtime.MAX_NUMBER)}",
+                  f"{column} = round({column}, {places})", f"{value} IS NOT NULL"]
+        if spec.get("step") is not None:
+            checks.append(f"{value} % {_exact(Decimal(spec['step']))} = 0")
+        if spec.get("minimum") is not None:
+            checks.append(f"{value} >= {_exact(Decimal(spec['minimum']))}")
+        return " AND ".join(checks), value
+    if kind == "bool":
+        return f"{column} IS NOT NULL", column
+    if kind == "date":  # Python's dates run from year 1 to 9999
+        return f"year({column}) BETWEEN 1 AND 9999", column
+    if kind == "enum":
+        return f"{column} IN ({', '.join(lit(o) for o, _ in spec['options'])})", column
+    if kind == "text":
+        return f"length({column}) <= {runtime.MAX_TEXT} AND regexp_matches({column}, '[^{_PY_SPACE}]')", column
+    if kind == "list":
+        checks, members = [], []
+        for item in spec["items"]:
+            ok, value = _typed_field(item, f"it.{ident(item['name'])}")
+            checks.append(f"coalesce({ok}, FALSE)")
+            members.append(f"{ident(item['name'])} := {value}")
+        return (f"len({column}) BETWEEN 1 AND {runtime.MAX_ITEMS}"
+                f" AND list_bool_and(list_transform({column}, lambda it: it IS NOT NULL AND {' AND '.join(checks)}))",
+                f"list_transform({column}, lambda it: struct_pack({', '.join(members)}))")
+    raise ValueError(f"no SQL for kind {kind}")
+
+
+def typed_inputs_sql(meta: dict, others: list[str], source: str = "lines") -> str:
+    """programme_inputs_sql for typed Parquet rows: over `source` (line, programme, a column per
+    field), the rows of this programme with valid (every own field valid, every other column —
+    `others`, another programme's fields — null) and one typed column f_<name> per field."""
+    valid, columns = [f"{ident(o)} IS NULL" for o in others], []
+    for spec in meta["inputs"]:
+        column = ident(spec["name"])
+        ok, value = _typed_field(spec, column)
+        if spec.get("default") is not None:
+            ok = f"({column} IS NULL OR ({ok}))"
+            value = f"CASE WHEN {column} IS NULL THEN CAST({lit(spec['default'])} AS {dec_type(field_places(spec))}) ELSE {value} END"
+        valid.append(f"coalesce({ok}, FALSE)")
+        columns.append(f"{value} AS {ident('f_' + spec['name'])}")
+    return (f"SELECT line, ({' AND '.join(valid) or 'TRUE'}) AS valid, {', '.join(columns)}\n"
+            f"FROM {source} WHERE programme = {lit(meta['id'])}")
+
+
 # ---------------------------------------------------------------- the rules, printed from the IR
 # Every number is DECIMAL(38, f) with f its exact number of decimals (× adds them, ± takes
 # the larger): no operation rounds, and every CASE, min and max casts its branches to one
