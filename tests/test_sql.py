@@ -643,3 +643,18 @@ def pa_int64_empty():
     import pyarrow as pa
 
     return pa.array([], pa.int64())
+
+
+@settings(max_examples=15, deadline=None, phases=NO_SHRINK,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_simulate_on_duckdb_sums_what_the_interpreter_sums(policy, con, data):
+    """Differential: simulate's totals (decided rows summed per programme and status in SQL, the rest
+    one by one), counts and listed problems equal the reference interpreter's, to the cent."""
+    from yeji_policy import simulate
+
+    drawn = data.draw(st.lists(st.one_of(line(policy), rent_window_line(policy)), min_size=1, max_size=40))
+    text = "".join(t + "\n" for t, _ in drawn).encode("utf-8") + b"\xff\n{bad\n"
+    duck = sqlrun.simulate(policy, io.BytesIO(text), con)
+    python = simulate.simulate(policy, io.BytesIO(text))
+    assert duck.as_json() == python.as_json()

@@ -673,10 +673,21 @@ def simulate(policy, source, con=None, progress=None):
 
     con = con or connect()
     tally = Tally(policy)
-    for record in records(compiled_for(policy), tables_of(source, con, policy=policy), python_engine(policy), con):
-        tally.add(record)
-        if progress is not None and tally.lines % PROGRESS_EVERY == 0:
-            progress(tally.lines)
+    shown = 0
+    chunks_ = decide_chunks(compiled_for(policy), tables_of(source, con, policy=policy), python_engine(policy), con,
+                            "columns")
+    for decided, python in chunks_:
+        # the rows decided in SQL are summed per programme and status (exact DECIMAL sums), not one by one
+        grouped = decided.group_by(["programme", "status"]).aggregate(
+            [("line", "count"), ("amount", "sum"), ("amount_if_approved", "sum")])
+        for pid, status, count, amount, approved in zip(*(grouped.column(c).to_pylist() for c in (
+                "programme", "status", "line_count", "amount_sum", "amount_if_approved_sum"))):
+            tally.add_many(pid, status, count, amount, approved)
+        for record in sorted(python, key=lambda r: r["line"]):  # problems are listed in line order
+            tally.add(record)
+        if progress is not None and tally.lines // PROGRESS_EVERY > shown:
+            shown = tally.lines // PROGRESS_EVERY
+            progress(shown * PROGRESS_EVERY)
     return tally
 
 
