@@ -658,3 +658,31 @@ def test_simulate_on_duckdb_sums_what_the_interpreter_sums(policy, con, data):
     duck = sqlrun.simulate(policy, io.BytesIO(text), con)
     python = simulate.simulate(policy, io.BytesIO(text))
     assert duck.as_json() == python.as_json()
+
+
+def test_a_typed_file_with_only_some_programmes_columns(policy, generated_module, compiled, con, tmp_path):
+    """A typed file may hold one programme's columns only: a row of another programme then lacks
+    its fields, and gets the Python engine's record for the same application in JSON."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "art09.parquet"
+    pq.write_table(pa.table({"programme": ["art09_equipment", "art14_sales_award", "art17_training"],
+                             "equipment_investment": pa.array([Decimal("123456.78"), None, None], pa.decimal128(12, 2)),
+                             "equipment_audit_passed": [True, None, None]}), path)
+    out = io.StringIO()
+    counts = sqlrun.run(compiled, sqlrun.parquet_source(policy, str(path), con), out, "jsonl",
+                        python_engine_of(policy, generated_module), con)
+    results = [json.loads(text) for text in out.getvalue().splitlines()]
+    records = python_verdicts(policy, generated_module, [
+        '{"programme": "art09_equipment", "application": {"equipment_investment": 123456.78, "equipment_audit_passed": true}}',
+        '{"programme": "art14_sales_award", "application": {}}', '{"programme": "art17_training", "application": {}}'])
+    assert counts == {"lines": 3, "sql": 1, "python": 2}
+    assert_same_results(compiled, results, records)
+
+
+def python_engine_of(policy, generated_module):
+    def engine(pid, application):
+        return form_ui.json_as_form(form_ui.programme_fields(policy, pid),
+                                    lambda d: generated_module.evaluate(pid, d))(application)
+    return engine

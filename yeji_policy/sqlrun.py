@@ -257,7 +257,7 @@ class Compiled:
 
         def typed_of(meta):
             own = {s["name"] for s in meta["inputs"]}
-            return sql.typed_inputs_sql(meta, [n for n in fields if n not in own])
+            return sql.typed_inputs_sql(meta, [n for n in fields if n not in own], "lines", set(fields))
         payload = "struct_pack(" + ", ".join(f"{sql.ident(n)} := l.{sql.ident(n)}" for n in ["programme", *fields]) + ")"
         return self._queries(typed_of, payload)[1:]
 
@@ -636,9 +636,16 @@ def python_engine(source):
     ids = list(dict.fromkeys(pid for p in registry.policies for pid in p.programme_ids))
     modules: dict[str, object] = {}
     checkers: dict[tuple[str, str], object] = {}  # (policy, programme) -> its form checker, made once
+    # (programme, date) -> its checker: policy_for sorts the versions on every call, a cost per line
+    # as large as the JSON decoding (batch's profile)
+    chosen: dict[tuple[str, object], object] = {}
 
     def engine(pid, application):
-        policy = registry.policy_for(pid, versions.application_day(application))
+        day = versions.application_day(application)
+        known = chosen.get((pid, day)) if type(pid) is str else None
+        if known is not None:
+            return known(application)
+        policy = registry.policy_for(pid, day)
         if policy is None:
             raise runtime.unknown_programme(ids, pid)
         key = (policy.id, pid)
@@ -649,6 +656,8 @@ def python_engine(source):
             generated = modules[policy.id]
             checker = checkers[key] = form_ui.json_as_form(form_ui.programme_fields(policy, pid),
                                                            lambda d: generated(pid, d))
+        if len(chosen) < 10_000:  # bounded: one entry per programme and date seen
+            chosen[(pid, day)] = checker
         return checker(application)
     return engine
 

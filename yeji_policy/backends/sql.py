@@ -253,13 +253,24 @@ def _typed_field(spec: dict, column: str) -> tuple[str, str]:
     raise ValueError(f"no SQL for kind {kind}")
 
 
-def typed_inputs_sql(meta: dict, others: list[str], source: str = "lines") -> str:
+_NULL_OF = {"money": None, "number": None, "int": None, "bool": "BOOLEAN", "date": "DATE", "enum": "VARCHAR",
+            "text": "VARCHAR"}
+
+
+def typed_inputs_sql(meta: dict, others: list[str], source: str = "lines", columns_present=None) -> str:
     """programme_inputs_sql for typed Parquet rows: over `source` (line, programme, a column per
     field), the rows of this programme with valid (every own field valid, every other column —
-    `others`, another programme's fields — null) and one typed column f_<name> per field."""
+    `others`, another programme's fields — null) and one typed column f_<name> per field.
+    columns_present: the file's columns (None: all); a field without its column is absent."""
     valid, columns = [f"{ident(o)} IS NULL" for o in others], []
     for spec in meta["inputs"]:
         column = ident(spec["name"])
+        if columns_present is not None and spec["name"] not in columns_present:
+            if spec["kind"] == "list":  # a list without its column: never valid, no value
+                valid.append("FALSE")
+                columns.append(f"NULL AS {ident('f_' + spec['name'])}")
+                continue
+            column = f"CAST(NULL AS {_NULL_OF[spec['kind']] or dec_type(field_places(spec))})"
         ok, value = _typed_field(spec, column)
         if spec.get("default") is not None:
             ok = f"({column} IS NULL OR ({ok}))"
