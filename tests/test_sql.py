@@ -686,3 +686,21 @@ def python_engine_of(policy, generated_module):
         return form_ui.json_as_form(form_ui.programme_fields(policy, pid),
                                     lambda d: generated_module.evaluate(pid, d))(application)
     return engine
+
+
+def test_explain_one_typed_row_in_chinese(policy, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from click.testing import CliRunner
+
+    from yeji_policy.cli import main
+
+    path = tmp_path / "typed.parquet"
+    pq.write_table(pa.table({"programme": ["art09_equipment"] * 2,
+                             "equipment_investment": pa.array([Decimal("123456.78"), Decimal("-1")], pa.decimal128(12, 2)),
+                             "equipment_audit_passed": [True, True]}), path)
+    shown = CliRunner().invoke(main, ["evaluate", "--batch", str(path), "--line", "1"])
+    assert shown.exit_code == 0 and "金额：98,765.42 元" in shown.output
+    bad = CliRunner().invoke(main, ["evaluate", "--batch", str(path), "--line", "2"])
+    assert json.loads(bad.output)["errors"] == [
+        {"path": "equipment_investment", "message": "“新增软硬件设备设施购置投入”不能为负数，此处为 -1；须为不小于0、最多两位小数的金额（元）"}]

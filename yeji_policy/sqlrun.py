@@ -755,7 +755,14 @@ def explain_line(source_policy, source: str, number: int) -> dict | None:
 
     if source.endswith(".parquet"):
         con = connect()
-        for table, _ in lines_from_parquet(source, con):
+        for table, _ in parquet_source(registry, source, con):
+            if "text" not in table.column_names:  # typed columns: the row's values
+                rows = {row.pop("line"): row for row in table.to_pylist()}
+                if number in rows:
+                    row = rows[number]
+                    return batch.evaluate_line(batch.Line(number, row.pop("programme", None), typed_application(row),
+                                                          None), engine)
+                continue
             rows = dict(zip(table.column("line").to_pylist(), table.column("text").to_pylist()))
             if number in rows:
                 return python_record(policy, number, rows[number].encode("utf-8"), engine)
