@@ -148,6 +148,11 @@ HOSTILE = [
     ('{"programme": "nope", "application": {}}', "python"),
     ('{"programme": "art09_equipment", "application": []}', "python"),
     ('[1, 2]', "python"),
+    # DuckDB's reader (json_valid too) accepts a trailing comma; Python's refuses the line
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 1, "equipment_audit_passed": true,}}', "python"),
+    ('{"programme": "art09_equipment", "application": {"equipment_investment": 1, "equipment_audit_passed": true} ,}', "python"),
+    ('{"programme": "art13_rural_stations", "application": {"stations": [{"village": "平岗村", "built_year": 2017, '
+     '"meets_standard": true, "acceptance_passed": true, "investment": 100},\t]}}', "python"),
     # DuckDB's reader would make this 1e15 (a double): the screen sends it to Python
     ('{"programme": "art09_equipment", "application": {"equipment_investment": 999999999999999.99, "equipment_audit_passed": true}}', "python"),
     # a double would make 1.0000000000000001 1.0: the screen (16 digits) sends it to Python

@@ -73,11 +73,12 @@ def field_places(spec: dict) -> int:
 # line again.  DuckDB's JSON reader holds a number as a double, and a leaf prints it in its
 # shortest form: exact for a number of at most 15 significant digits (12.30 → 12.3, which is
 # the same value).  So a line is first screened (SUSPECT_LINE): a run of 16 digits or points,
-# an exponent, NaN/Infinity (DuckDB accepts them), an escaped surrogate — any of these, even
-# inside a text value, and the line goes to the Python engine whole.  A line the SQL does not
+# an exponent, NaN/Infinity (DuckDB accepts them), an escaped surrogate, a comma before a closing
+# bracket (DuckDB's reader, json_valid included, accepts {"a": 1,} and [1,]; Python's does not) —
+# any of these, even inside a text value, and the line goes to the Python engine whole.  A line the SQL does not
 # find plainly valid also goes to Python, which words every problem: the SQL's verdict is only
 # "valid" (decided here) or not (decided by Python), so the wording has one source.
-SUSPECT_LINE = r"[0-9.]{16}|[0-9][eE]|NaN|Infinity|\\[uU][dD][89a-fA-F]"
+SUSPECT_LINE = r"[0-9.]{16}|[0-9][eE]|NaN|Infinity|\\[uU][dD][89a-fA-F]|,\s*[\]}]"
 
 
 def _leaf_spec(spec: dict):
