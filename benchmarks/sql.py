@@ -107,20 +107,25 @@ def write_population(pid: str, size: int) -> None:
             typed_writer.write_table(pa.Table.from_pylist([typed_row(pid, app, None) for app in drawn], schema=typed))
 
 
-def measure(args: list[str], lines: int) -> tuple[float, float]:
-    """(applications per second, peak resident MiB) of one CLI run in a fresh process."""
+def measure(args: list[str], lines: int) -> tuple[float, float, float]:
+    """(applications per second, peak resident MiB, applications per CPU second — every thread of
+    the process, DuckDB's included: the figure a shared machine's load distorts least) of one CLI
+    run in a fresh process."""
     script = ("import resource, sys\n"
               "from yeji_policy.cli import main\n"
               "try:\n"
               f"    main({args!r}, standalone_mode=False)\n"
               "finally:\n"
-              "    sys.stderr.write('MAXRSS %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+              "    u = resource.getrusage(resource.RUSAGE_SELF)\n"
+              "    sys.stderr.write('CPU %f\\n' % (u.ru_utime + u.ru_stime))\n"
+              "    sys.stderr.write('MAXRSS %d\\n' % u.ru_maxrss)\n")
     start = time.perf_counter()
     with open(os.devnull, "wb") as sink:
         proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, stdout=sink,
                               stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
-    return lines / elapsed, int(proc.stderr.rsplit("MAXRSS ", 1)[1].split()[0]) / 1024
+    cpu = float(proc.stderr.rsplit("CPU ", 1)[1].split()[0])
+    return lines / elapsed, int(proc.stderr.rsplit("MAXRSS ", 1)[1].split()[0]) / 1024, lines / cpu
 
 
 def run(size: int, programmes: tuple[str, ...], sql_only: bool = False,
@@ -140,10 +145,10 @@ def run(size: int, programmes: tuple[str, ...], sql_only: bool = False,
                              ["evaluate", "--batch", str(typed_path(parquet)), "--engine", "duckdb", "--out",
                               str(Path(tmp) / "r.parquet")]))
             for what, args in runs:
-                rate, peak = measure(args, size)
+                rate, peak, per_cpu = measure(args, size)
                 load = os.getloadavg()[0]
-                rows.append((pid, what, f"{rate:,.0f}/s", f"{peak:.0f} MiB (load {load:.1f})"))
-                print(f"  {pid} {what}: {rate:,.0f}/s, {peak:.0f} MiB, load {load:.1f}", file=sys.stderr)
+                rows.append((pid, what, f"{rate:,.0f}/s ({per_cpu:,.0f} per CPU-second)", f"{peak:.0f} MiB (load {load:.1f})"))
+                print(f"  {pid} {what}: {rate:,.0f}/s, {per_cpu:,.0f}/CPU-s, {peak:.0f} MiB, load {load:.1f}", file=sys.stderr)
             if with_simulate:
                 rows.append(simulate_pair(pid, jsonl, size))
     return rows
