@@ -709,3 +709,14 @@ def test_explain_one_typed_row_in_chinese(policy, tmp_path):
     bad = CliRunner().invoke(main, ["evaluate", "--batch", str(path), "--line", "2"])
     assert json.loads(bad.output)["errors"] == [
         {"path": "equipment_investment", "message": "“新增软硬件设备设施购置投入”不能为负数，此处为 -1；须为不小于0、最多两位小数的金额（元）"}]
+
+
+@pytest.mark.parametrize("kind", ["string", "large_string"])
+def test_results_are_written_from_arrows_buffer_as_they_are(kind):
+    """The JSONL results are the array's bytes as they are: a slice, chunks, 32- or 64-bit offsets."""
+    import pyarrow as pa
+
+    texts = pa.array(["{\"line\":1}\n", "{\"line\":2,\"x\":\"平\"}\n", "{\"line\":3}\n"], getattr(pa, kind)()).slice(1)
+    out = io.StringIO()
+    sqlrun._write_texts(out, pa.chunked_array([texts, texts]))
+    assert out.getvalue() == "{\"line\":2,\"x\":\"平\"}\n{\"line\":3}\n" * 2

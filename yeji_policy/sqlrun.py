@@ -535,8 +535,10 @@ def _write_texts(out, texts) -> None:
     texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
     if len(texts) == 0:
         return
-    # offsets of a StringArray: int32 values at buffers()[1]; the first and last used ones bound the bytes
-    starts = pa.Array.from_buffers(pa.int32(), len(texts) + 1, [None, texts.buffers()[1]], offset=texts.offset)
+    # a string array's offsets (int32, or int64 for a large string) are at buffers()[1]; the first
+    # and last used ones bound the bytes
+    width = pa.int64() if pa.types.is_large_string(texts.type) else pa.int32()
+    starts = pa.Array.from_buffers(width, len(texts) + 1, [None, texts.buffers()[1]], offset=texts.offset)
     first, last = starts[0].as_py(), starts[len(texts)].as_py()
     data = memoryview(texts.buffers()[2])[first:last]
     binary = getattr(out, "buffer", None)
