@@ -720,3 +720,22 @@ def test_results_are_written_from_arrows_buffer_as_they_are(kind):
     out = io.StringIO()
     sqlrun._write_texts(out, pa.chunked_array([texts, texts]))
     assert out.getvalue() == "{\"line\":2,\"x\":\"平\"}\n{\"line\":3}\n" * 2
+
+
+def test_only_the_programmes_a_chunk_names_are_compiled_into_its_query(policy, generated_module, compiled, con):
+    """A chunk of one programme is judged by that programme's SQL alone, not a UNION of all; a line
+    the programme search misses (a nested "programme" key first, an escaped id) is still decided,
+    by Python, as evaluate --batch decides it."""
+    cases = {t.programme: t for t in policy.tests if t.expect.status != "invalid"}
+    first, second = sorted(cases)[:2]
+    plain = batch.exact_json({"programme": first, "application": cases[first].application})
+    table, _ = next(sqlrun.lines_from_jsonl(io.BytesIO((plain + "\n").encode("utf-8"))))
+    assert sqlrun.present_programmes(compiled, table, typed=False) == {first}
+    json_query, _ = compiled.text_queries(frozenset({first}))
+    assert sql.lit(json.dumps(first)) in json_query and sql.lit(json.dumps(second)) not in json_query
+    app = batch.exact_json(cases[second].application)
+    nested = '{"application": ' + app[:-1] + (', ' if app != "{}" else '') + '"programme": "x"}, "programme": "' + second + '"}'
+    escaped = plain.replace(f'"{first}"', '"' + "".join(f"\\u{ord(c):04x}" for c in first) + '"', 1)
+    counts, results, records = run_both(policy, generated_module, compiled, con, [plain, nested, escaped])
+    assert_same_results(compiled, results, records)
+    assert counts == {"lines": 3, "sql": 1, "python": 2}

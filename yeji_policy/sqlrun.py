@@ -250,23 +250,31 @@ class Compiled:
         self.query, self.json_query, self.parquet_query = self._queries(
             lambda meta: sql.programme_inputs_sql(meta), "l.text")
 
-    def typed_queries(self, names: list[str]) -> tuple[str, str]:
+    def typed_queries(self, names: list[str], only=None) -> tuple[str, str]:
         """(the JSON query, the Parquet query) over typed Parquet rows registered as `lines`
-        with these columns (typed_problems found none wrong)."""
+        with these columns (typed_problems found none wrong); only: the programme ids to compile
+        (None: every programme)."""
         fields = [n for n in names if n not in ("line", "programme")]
 
         def typed_of(meta):
             own = {s["name"] for s in meta["inputs"]}
             return sql.typed_inputs_sql(meta, [n for n in fields if n not in own], "lines", set(fields))
         payload = "struct_pack(" + ", ".join(f"{sql.ident(n)} := l.{sql.ident(n)}" for n in ["programme", *fields]) + ")"
-        return self._queries(typed_of, payload)[1:]
+        return self._queries(typed_of, payload, only)[1:]
 
-    def _queries(self, typed_of, payload: str) -> tuple[str, str, str]:
+    def text_queries(self, only) -> tuple[str, str]:
+        """(the JSON query, the Parquet query) over JSONL lines, compiling only these programme ids."""
+        return self._queries(lambda meta: sql.programme_inputs_sql(meta), "l.text", only)[1:]
+
+    def _queries(self, typed_of, payload: str, only=None) -> tuple[str, str, str]:
         """(every row's result, the JSON query, the Parquet query) over `lines` (line and the
         columns `payload` reads as `l`: the line's text, or the typed row as a struct), with
-        typed_of(meta) the programme's typed table (line, valid, f_<field>…)."""
+        typed_of(meta) the programme's typed table (line, valid, f_<field>…).  only: the programme
+        ids to compile (None: all); a row of any other programme is left to Python."""
         parts = []
         for prog in self.programmes:
+            if only is not None and prog.id not in only:
+                continue
             owner = self.chosen[prog.id]
             typed = f"(SELECT * FROM ({typed_of(self.metas[prog.id])}) WHERE valid)"
             rules, texts = sql.programme_rules_sql(owner, prog, typed)
@@ -503,17 +511,19 @@ def decide_chunks(compiled: Compiled, tables, evaluate, con, form: str = "json")
     tables: (line, text) chunks, or typed Parquet rows (Typed: one column per field)."""
     import pyarrow.compute as pc
 
-    prepared = None
+    prepared: dict = {}  # (typed, the programmes present) -> the prepared statement's name
     for table, odd in tables:
         con.register("lines", table)
         try:
-            if prepared is None:  # planned once (about 0.3 s), executed per chunk
-                typed = "text" not in table.column_names  # typed Parquet rows: a column per field
-                queries = compiled.typed_queries(table.column_names) if typed else (compiled.json_query,
-                                                                                    compiled.parquet_query)
-                prepared = f"yeji_{form}_{'typed_' if typed else ''}{id(compiled):x}"
-                con.execute(f"PREPARE {prepared} AS {queries[0] if form == 'json' else queries[1]}")
-            result = con.sql(f"EXECUTE {prepared}").to_arrow_table()
+            typed = "text" not in table.column_names  # typed Parquet rows: a column per field
+            only = present_programmes(compiled, table, typed)
+            key = (typed, tuple(table.column_names) if typed else None, only)
+            name = prepared.get(key)
+            if name is None:  # planned once per set of programmes (about 0.3 s for all), executed per chunk
+                queries = compiled.typed_queries(table.column_names, only) if typed else compiled.text_queries(only)
+                name = prepared[key] = f"yeji_{form}_{'typed_' if typed else ''}{id(compiled):x}_{len(prepared)}"
+                con.execute(f"PREPARE {name} AS {queries[0] if form == 'json' else queries[1]}")
+            result = con.sql(f"EXECUTE {name}").to_arrow_table()
         finally:
             con.unregister("lines")
         deferred_mask = result.column("deferred")
@@ -525,6 +535,25 @@ def decide_chunks(compiled: Compiled, tables, evaluate, con, form: str = "json")
             result = result.filter(pc.invert(deferred_mask))
         records += [python_record(compiled.policy, n, raw, evaluate) for n, raw in odd]
         yield result, [r for r in records if r is not None]
+
+
+# The programme a line names, as routed_sql finds it (the id's exact spelling): a line whose
+# programme this misses (an escaped id, or a nested "programme" key first) is not compiled into the
+# chunk's query and goes to Python, which decides it as always; it only costs speed.
+PROGRAMME_KEY = r'"programme"\s*:\s*"(?P<id>[^"\\]*)"'
+
+
+def present_programmes(compiled: Compiled, table, typed: bool) -> frozenset:
+    """The ids of the compiled programmes that rows of this chunk name: only these are compiled into
+    the chunk's query (a file of one programme is not judged by a UNION of every programme)."""
+    import pyarrow.compute as pc
+
+    if typed:
+        named = table.column("programme") if "programme" in table.column_names else None
+    else:
+        named = pc.struct_field(pc.extract_regex(table.column("text"), PROGRAMME_KEY), [0])
+    found = set() if named is None else set(pc.unique(named).to_pylist())
+    return frozenset(prog.id for prog in compiled.programmes if prog.id in found)
 
 
 def _write_texts(out, texts) -> None:
