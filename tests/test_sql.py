@@ -739,3 +739,19 @@ def test_only_the_programmes_a_chunk_names_are_compiled_into_its_query(policy, g
     counts, results, records = run_both(policy, generated_module, compiled, con, [plain, nested, escaped])
     assert_same_results(compiled, results, records)
     assert counts == {"lines": 3, "sql": 1, "python": 2}
+
+
+def test_result_json_is_concatenated_compact_json_of_safe_codes(policy, generated_module, compiled, con):
+    """The JSON DuckDB concatenates is the compact JSON of the same record, byte for byte (what
+    to_json wrote before), and the codes it writes unquoted-safe are letters and digits only."""
+    lines = [batch.exact_json({"programme": t.programme, "application": t.application}) for t in policy.tests]
+    data = "".join(line + "\n" for line in lines).encode("utf-8")
+    out = io.StringIO()
+    sqlrun.run(compiled, sqlrun.lines_from_jsonl(io.BytesIO(data)), out, "jsonl",
+               python_engine_of(policy, generated_module), con)
+    written = [text for text in out.getvalue().splitlines() if '"steps"' not in text and '"invalid"' not in text]
+    assert len(written) == sum(t.expect.status != "invalid" for t in policy.tests)
+    assert any('"amount_if_approved"' in text for text in written)
+    for text in written:
+        assert text == json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
+    assert all(re.fullmatch(r"[A-Za-z0-9]+", code) for texts in compiled.texts.values() for code in texts)

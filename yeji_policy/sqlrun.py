@@ -248,7 +248,7 @@ class Compiled:
         metas = {prog.id: catalogue.programme_meta(chosen[prog.id].programme(prog.id)) for prog in self.programmes}
         self.metas = metas
         self.query, self.json_query, self.parquet_query = self._queries(
-            lambda meta: sql.programme_inputs_sql(meta), "l.text")
+            lambda meta: sql.programme_inputs_sql(meta))
 
     def typed_queries(self, names: list[str], only=None) -> tuple[str, str]:
         """(the JSON query, the Parquet query) over typed Parquet rows registered as `lines`
@@ -259,18 +259,17 @@ class Compiled:
         def typed_of(meta):
             own = {s["name"] for s in meta["inputs"]}
             return sql.typed_inputs_sql(meta, [n for n in fields if n not in own], "lines", set(fields))
-        payload = "struct_pack(" + ", ".join(f"{sql.ident(n)} := l.{sql.ident(n)}" for n in ["programme", *fields]) + ")"
-        return self._queries(typed_of, payload, only)[1:]
+        return self._queries(typed_of, only)[1:]
 
     def text_queries(self, only) -> tuple[str, str]:
         """(the JSON query, the Parquet query) over JSONL lines, compiling only these programme ids."""
-        return self._queries(lambda meta: sql.programme_inputs_sql(meta), "l.text", only)[1:]
+        return self._queries(lambda meta: sql.programme_inputs_sql(meta), only)[1:]
 
-    def _queries(self, typed_of, payload: str, only=None) -> tuple[str, str, str]:
-        """(every row's result, the JSON query, the Parquet query) over `lines` (line and the
-        columns `payload` reads as `l`: the line's text, or the typed row as a struct), with
-        typed_of(meta) the programme's typed table (line, valid, f_<field>…).  only: the programme
-        ids to compile (None: all); a row of any other programme is left to Python."""
+    def _queries(self, typed_of, only=None) -> tuple[str, str, str]:
+        """(every line's result, the JSON query, the Parquet query) over `lines`, with
+        typed_of(meta) the programme's typed table (line, valid, f_<field>…); the JSON and Parquet
+        queries give the rows the programmes' SQL decides (in no promised order).  only: the
+        programme ids to compile (None: all); a row of any other programme is left to Python."""
         parts = []
         for prog in self.programmes:
             if only is not None and prog.id not in only:
@@ -291,22 +290,24 @@ class Compiled:
         query = (f"SELECT l.line, r.programme, r.status, r.amount, r.amount_if_approved, r.reasons,"
                  f" r.interpretations, r.errors\n"
                  f"FROM lines l LEFT JOIN ({union}) r USING (line) ORDER BY l.line")
-        # Rows the SQL leaves to Python (or finds invalid: Python words the problems) are deferred
-        # with their payload.  The JSON of a decided row is written by DuckDB: amounts as exact
-        # strings (::VARCHAR; format() would go through a double), amount_if_approved only when set.
-        decided = (f"SELECT l.line, {payload} AS payload, r.* EXCLUDE (line), (r.status IS NULL OR r.status = 'invalid') AS deferred"
-                   f" FROM lines l LEFT JOIN ({union}) r USING (line)")
+        # The chunk's queries read the programmes' rows only: no join back to every line and no
+        # global sort (decide_chunks finds the lines left to Python by their numbers, and sorts
+        # only a chunk whose rows come back out of order).  Amounts as exact strings (::VARCHAR;
+        # format() would go through a double), amount_if_approved only when set.
+        # The JSON of a row is concatenated from exact text (to_json of a struct costs as much as
+        # the rules): codes and ids are ASCII letters, digits and @ (R<line>, I<n>, ZERO, @<item>),
+        # the status one of a few words, so only the programme id goes through to_json.
+        def codes(column: str) -> str:
+            return f"CASE WHEN len({column}) = 0 THEN '[]' ELSE '[\"' || array_to_string({column}, '\",\"') || '\"]' END"
         json_query = (
-            "SELECT line, deferred, CASE WHEN deferred THEN payload END AS payload,"
-            " CASE WHEN NOT deferred THEN CASE WHEN amount_if_approved IS NULL THEN to_json(struct_pack("
-            "line := line, programme := programme, status := status, amount := amount::VARCHAR,"
-            " reasons := reasons, interpretations := interpretations)) ELSE to_json(struct_pack("
-            "line := line, programme := programme, status := status, amount := amount::VARCHAR,"
-            " amount_if_approved := amount_if_approved::VARCHAR, reasons := reasons,"
-            " interpretations := interpretations)) END || chr(10) END AS json FROM (" + decided + ") ORDER BY line")
+            "SELECT line, programme, status, '{\"line\":' || line || ',\"programme\":' || to_json(programme)"
+            " || ',\"status\":\"' || status || '\",\"amount\":\"' || amount::VARCHAR || '\"'"
+            " || CASE WHEN amount_if_approved IS NULL THEN '' ELSE ',\"amount_if_approved\":\"'"
+            " || amount_if_approved::VARCHAR || '\"' END"
+            f" || ',\"reasons\":' || {codes('reasons')} || ',\"interpretations\":' || {codes('interpretations')}"
+            " || '}' || chr(10) AS json FROM (" + union + ")")
         parquet_query = ("SELECT line, programme, status, amount, amount_if_approved, reasons, interpretations,"
-                         " CAST([] AS STRUCT(path VARCHAR, message VARCHAR)[]) AS errors, deferred,"
-                         " CASE WHEN deferred THEN payload END AS payload FROM (" + decided + ") ORDER BY line")
+                         " CAST([] AS STRUCT(path VARCHAR, message VARCHAR)[]) AS errors FROM (" + union + ")")
         return query, json_query, parquet_query
 
     @property
@@ -526,13 +527,20 @@ def decide_chunks(compiled: Compiled, tables, evaluate, con, form: str = "json")
             result = con.sql(f"EXECUTE {name}").to_arrow_table()
         finally:
             con.unregister("lines")
-        deferred_mask = result.column("deferred")
+        # a row the rules find invalid is worded by Python, as is every line no programme decided
+        status = result.column("status")
+        bad = pc.fill_null(pc.equal(status, "invalid"), True)
+        if pc.any(bad).as_py():
+            result = result.filter(pc.invert(bad))
         records = []
-        if pc.any(deferred_mask).as_py():
-            deferred = result.filter(deferred_mask)
-            records = [deferred_record(compiled, n, payload, evaluate)
-                       for n, payload in zip(deferred.column("line").to_pylist(), deferred.column("payload").to_pylist())]
-            result = result.filter(pc.invert(deferred_mask))
+        if result.num_rows < table.num_rows:
+            rest = table.filter(pc.invert(pc.is_in(table.column("line"), value_set=result.column("line"))))
+            numbers = rest.column("line").to_pylist()
+            payloads = rest.column("text").to_pylist() if not typed else rest.drop_columns(["line"]).to_pylist()
+            records = [deferred_record(compiled, n, payload, evaluate) for n, payload in zip(numbers, payloads)]
+        lines = result.column("line")
+        if result.num_rows > 1 and not pc.all(pc.greater(lines.slice(1), lines.slice(0, result.num_rows - 1))).as_py():
+            result = result.sort_by("line")  # several programmes' rows, or rules that regroup them
         records += [python_record(compiled.policy, n, raw, evaluate) for n, raw in odd]
         yield result, [r for r in records if r is not None]
 
