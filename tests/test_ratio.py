@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from yeji_policy import check, fmt, interpreter, pipeline, visitor
+from test_ranges import assert_sound, reasons_alike  # imported here: a @given module imported inside a @given test trips hypothesis's nested_given check
 
 PATTERNS = Path(__file__).resolve().parent / "cases" / "patterns" / "good"
 RATIO = Path(__file__).resolve().parent / "cases" / "ratio" / "good"
@@ -308,7 +309,6 @@ def test_every_completion_lies_inside_the_computed_range(name, data):
     """tests/test_ranges.py's soundness property, on the policies that divide and band, and the
     generated module's ranges() the reference's (÷ and 累进 printed from the IR)."""
     import strategies
-    from test_ranges import assert_sound, reasons_alike
 
     from yeji_policy import runtime
     from yeji_policy.interpreter import _meta

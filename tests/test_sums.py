@@ -19,6 +19,7 @@ from yeji_policy import check, units
 from yeji_policy.diagnostics import render
 
 import strategies
+from test_ranges import assert_sound, reasons_alike  # imported here: a @given module imported inside a @given test trips hypothesis's nested_given check
 
 ROOT = Path(__file__).resolve().parent.parent
 PATTERNS = sorted((ROOT / "tests" / "cases" / "patterns").glob("*/*.policy")) + \
@@ -241,7 +242,6 @@ def test_fmt_keeps_the_sum_cap_after_the_block_and_is_idempotent():
 def test_every_completion_lies_inside_the_range_with_a_sum_cap(total_cap_policies, data):
     """tests/test_ranges.py's soundness property, on the policies with 合计最高不超过 (and a 令 list sum),
     and the generated module's ranges() the reference's (the sum cap's clamp in both engines)."""
-    from test_ranges import assert_sound, reasons_alike
 
     policy, programme, application, actual = _drawn(total_cap_policies, data)
     if actual["status"] == "invalid":
@@ -347,7 +347,6 @@ def test_a_sum_bounded_by_min_shows_its_bound_in_the_sheet_and_the_calculator(to
 def test_the_calculator_reasons_over_an_items_named_step_before_the_list_is_known():
     """A 令 inside 逐项 (used by the item's amount) once raised KeyError in ranges.outlook for an unanswered
     list, and in the generated module's lowering (the item's 令 was not lowered for ranges())."""
-    from test_ranges import reasons_alike
     from yeji_policy import pipeline
 
     source = TOTAL_CAPS[0].read_text(encoding="utf-8").replace(

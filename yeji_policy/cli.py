@@ -474,18 +474,21 @@ def evaluate(programme: str | None, application: str | None, as_json: bool, batc
         if line_number is not None or engine == "duckdb":
             from . import sqlrun
 
-            policy = _single(registry, "SQL 引擎")
+            # the SQL engine, like the Python one, finds each line's policy by its programme id (and date)
             if line_number is not None:
-                result = sqlrun.explain_line(policy, batch_file, line_number)
+                result = sqlrun.explain_line(registry, batch_file, line_number)
                 if result is None:
                     _fail(f"{batch_file} 没有第 {line_number} 行")
                 if as_json or result["status"] == "invalid":
                     click.echo(_dump(result))
                 else:
+                    policy = registry.policy_for(result["programme"], None)
                     _print_result(result, policy.programme(result["programme"]).money_wording)
                 return
             try:
-                counts = sqlrun.cli_batch(policy, batch_file, out_file, memory_limit)
+                counts = sqlrun.cli_batch(registry, batch_file, out_file, memory_limit)
+            except sqlrun.TypedParquetError as exc:
+                _fail(f"{batch_file} 的列无法按类型精确读取：{exc}")
             except sqlrun.sql.SQLPrinterUnavailable as exc:  # a construct SQL cannot compute exactly (#22 ratio)
                 _fail(str(exc), 1)
             click.echo(f"完成：{counts['lines']:,} 行（SQL 计算 {counts['sql']:,} 行，Python 引擎 {counts['python']:,} 行）", err=True)
@@ -559,21 +562,9 @@ def _evaluate_batch(registry, batch_file: str) -> None:
     each line's programme id (and date) picks its policy."""
     from . import batch
 
-    modules: dict[str, object] = {}
-    checkers: dict[tuple[str, str], object] = {}  # (policy, programme) -> its form checker, made once
+    from .sqlrun import python_engine  # one definition of "the generated modules, by programme and date"
 
-    def engine(pid, application):
-        policy = _policy_for(registry, pid, application)
-        if policy is None:
-            return _unknown(registry, pid)(application)
-        key = (policy.id, pid)
-        checker = checkers.get(key)
-        if checker is None:
-            if policy.id not in modules:
-                modules[policy.id] = pipeline.engine(policy).evaluate
-            generated = modules[policy.id]
-            checker = checkers[key] = json_as_form(_fields(policy, pid), lambda d: generated(pid, d))
-        return checker(application)
+    engine = python_engine(registry)
     try:
         stream = open(batch_file, "rb") if batch_file != "-" else sys.stdin.buffer  # noqa: SIM115
     except OSError as exc:

@@ -205,19 +205,19 @@ def diff_cmd(old: str, new: str, population: str | None, exit_code: bool, engine
 @click.option("--policy", "policy_file", type=click.Path(dir_okay=False),
               help="政策文件（默认按项目编号在 policies/ 的全部政策中查找；仅在需要区分时指明）。")
 @click.option("--engine", type=click.Choice(["duckdb", "python"]), default="duckdb", show_default=True,
-              help="计算引擎：duckdb（SQL，默认；一次按一个政策）或 python（参考实现；可跨多个政策与版本）。")
+              help="计算引擎：duckdb（SQL，默认）或 python（参考实现）；两者都按项目编号（及申请日期）找到政策与版本。")
 def simulate_cmd(population: str, as_json: bool, policy_file: str | None, engine: str) -> None:
     """在一批申请（JSONL，每行 {"programme": …, "application": {…}}）上运行政策，按结论、项目和资金来源汇总。"""
     registry = cli._registry(policy_file)
     progress = _Progress()
     with _population(population) as stream:
-        # The SQL engine runs one policy; several policies (versions picked by date) go through Python.
-        single = registry.policies[0] if len(registry.policies) == 1 else None
-        if engine == "duckdb" and single is None:
-            click.echo("注意：policies/ 中有多个政策，SQL 引擎一次按一个政策计算，改用 Python 引擎（或用 --policy 指明）",
-                       err=True)
-        if engine == "duckdb" and single is not None and _sql_ready(single):
-            tally = _stage("sqlrun").simulate(single, _source(population, stream), progress=progress.callback())
+        # Both engines find each line's policy in the registry by its programme id (and date), as evaluate --batch does.
+        if engine == "duckdb" and _sql_ready(registry):
+            sqlrun = _stage("sqlrun")
+            try:
+                tally = sqlrun.simulate(registry, _source(population, stream), progress=progress.callback())
+            except sqlrun.TypedParquetError as exc:
+                cli._fail(f"{population} 的列无法按类型精确读取：{exc}")
         else:
             tally = deep_call(_stage("simulate").simulate, registry, stream, progress.callback())  # room for deep nesting
     progress.done()
@@ -228,11 +228,12 @@ def simulate_cmd(population: str, as_json: bool, policy_file: str | None, engine
         click.echo(line)
 
 
-def _sql_ready(policy: M.Policy) -> bool:
-    """Whether the SQL engine can run this policy; if not, say why (the Python engine runs it)."""
+def _sql_ready(policy) -> bool:
+    """Whether the SQL engine can run this policy (or every policy of a versions.Registry); if not,
+    say why (the Python engine runs it)."""
     sqlrun = _stage("sqlrun")
     try:
-        sqlrun.compile_policy(policy)
+        sqlrun.compiled_for(policy)
     except (sqlrun.sql.SQLPrinterUnavailable, sqlrun.sql.SQLTooWide, RecursionError, ValueError) as exc:
         why = str(exc) if str(exc).startswith("SQL 引擎") else type(exc).__name__  # a refusal worded for people
         click.echo(f"注意：SQL 引擎无法计算此政策（{why}），改用 Python 引擎", err=True)

@@ -112,13 +112,12 @@ def write_typed(policy: M.Policy, con, directory: str) -> dict[str, str]:
 
     from . import catalogue
 
-    routed = sql.routed_sql(list(policy.programme_ids))
     paths = {}
     for p in policy.programmes:
         path = str(Path(directory) / f"typed_{p.id}.parquet")
         inputs = sql.programme_inputs_sql(catalogue.programme_meta(p))
-        con.execute(f"COPY (WITH routed AS ({routed}) SELECT * EXCLUDE (state, error_paths) FROM ({inputs})"
-                    f" WHERE state = {sql.OK}) TO {sql.lit(path)} (FORMAT parquet)")
+        con.execute(f"COPY (SELECT * EXCLUDE (valid) FROM ({inputs})"
+                    f" WHERE valid) TO {sql.lit(path)} (FORMAT parquet)")
         paths[p.id] = path
     return paths
 

@@ -2,18 +2,15 @@
 
 Two parts, both generated from the checked policy:
 
-- **The typed applications table** (`programme_inputs_sql`): from the raw text of
-  each JSON Lines record (or a Parquet row of programme + application text), one
-  row per application with every form field as a typed column, judged *from the
-  number's raw text before any cast* (DuckDB reads JSON numbers as DOUBLE, and a
-  cast to DECIMAL(12,2) rounds silently — see FIELD-NOTES.md).  Each field is
-  ok, bad (the path is listed) or unsure (a spelling the SQL does not judge —
-  an exponent, a repeated key, `NaN` — which the Python engine then decides, so
-  nothing is ever guessed).  A row is `valid` only when every field is ok;
-  everything else goes to the Python engine, which words the problems
-  (one source of wording) or, for an unsure row that is in fact valid, decides it.
+- **The typed applications table** (`routed_sql`, `programme_inputs_sql`): each line of
+  JSON Lines (or a Parquet row of programme + application text) is parsed once into a
+  struct of each field's JSON text and its keys listed once; from those, one row per
+  application with every form field as a typed column and `valid`: every field plainly
+  valid.  A row that is not (invalid, or a spelling the SQL does not judge — an exponent,
+  a repeated key, `NaN`) goes to the Python engine, which words every problem (one source
+  of wording) or, for a row that is in fact valid, decides it: nothing is ever guessed.
 - **The rules** (`programme_rules_sql`): printed from the lowered IR (yeji_policy/ir.py),
-  not from the model.  Until the IR exists this raises `SQLPrinterUnavailable`.
+  not from the model.
 
 Every number in the generated SQL is DECIMAL; no expression is DOUBLE or FLOAT
 (tests/test_sql.py checks the type of every column).  Names in the SQL are
@@ -31,17 +28,10 @@ from fractions import Fraction
 from .. import catalogue, ir, runtime, visitor
 from ..units import exact_decimal
 
-# The states of one field (and of a row): judged in SQL, or left to Python.
-OK, BAD, UNSURE = 0, 1, 2
-
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Python's str.strip() removes exactly the characters for which str.isspace() holds.
 _PY_SPACE = r"\t\n\x{0b}\x{0c}\r\x{1c}-\x{1f} \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
-NUMBER_TYPES = ("BIGINT", "UBIGINT", "DOUBLE", "HUGEINT")
 MAX_INT_DIGITS = len(str(int(runtime.MAX_NUMBER)))  # 10: more whole digits is always too large
-# A line DuckDB's JSON reader would take differently from Python's: NaN/Infinity
-# (DuckDB accepts them), and an escaped surrogate. Such lines go to Python whole.
-SUSPECT_LINE = r"NaN|Infinity|\\[uU][dD][89a-fA-F]"
 
 
 class SQLPrinterUnavailable(NotImplementedError):
@@ -80,13 +70,52 @@ def field_places(spec: dict) -> int:
     return 2
 
 
-def _key_pattern(name: str) -> str:
-    # A key as written at the start of an object member: a `"` inside a JSON string is
-    # escaped (\"), so text values can never match.  The token runs to the next delimiter.
-    return lit(r'[{,]\s*"' + name + r'"\s*:\s*([^,}\]\s]*)')
+# ---------------------------------------------------------------- reading each line once
+# A line is parsed by DuckDB once into a struct (json_transform) whose leaves are each field's
+# JSON text, and its keys are listed once (json_keys): every check below reads those, never the
+# line again.  DuckDB's JSON reader holds a number as a double, and a leaf prints it in its
+# shortest form: exact for a number of at most 15 significant digits (12.30 → 12.3, which is
+# the same value).  So a line is first screened (SUSPECT_LINE): a run of 16 digits or points,
+# an exponent, NaN/Infinity (DuckDB accepts them), an escaped surrogate, a comma before a closing
+# bracket (DuckDB's reader, json_valid included, accepts {"a": 1,} and [1,]; Python's does not) —
+# any of these, even inside a text value, and the line goes to the Python engine whole.  A line the SQL does not
+# find plainly valid also goes to Python, which words every problem: the SQL's verdict is only
+# "valid" (decided here) or not (decided by Python), so the wording has one source.
+SUSPECT_LINE = r"[0-9.]{16}|[0-9][eE]|NaN|Infinity|\\[uU][dD][89a-fA-F]|,\s*[\]}]"
 
 
-# ---------------------------------------------------------------- one field
+def _leaf_spec(spec: dict):
+    """The json_transform structure of one field: its JSON text, or a list of item structs."""
+    if spec["kind"] == "list":
+        return [{f["name"]: "JSON" for f in spec["items"]}]
+    return "JSON"
+
+
+def routed_sql(meta: dict, source: str = "lines") -> str:
+    """SELECT over `source` (line BIGINT, text VARCHAR): the lines of one programme SQL may decide
+    — a JSON object {"programme": its id, "application": {…}} that passes the screen — with app
+    (a struct of each field's JSON text, NULL when absent or null), keys (the application's keys,
+    repeats included) and, per list field, keys_<name> (each item's keys).  Each programme reads
+    the lines that name it with its own small structure (one structure for every programme's
+    fields costs twice as much); every line not selected by any programme goes to Python."""
+    import json
+
+    structure = {"programme": "JSON", "application": {s["name"]: _leaf_spec(s) for s in meta["inputs"]}}
+    lists = [s["name"] for s in meta["inputs"] if s["kind"] == "list"]
+    item_keys = "".join(f", try(json_keys(text, {lit('$.application.' + n + '[*]')})) AS {ident('keys_' + n)}"
+                        for n in lists)
+    # A programme id is an identifier: its leaf is exactly "id" (DuckDB re-writes the string);
+    # a line that spells it otherwise (escaped) is not found by `contains` and goes to Python.
+    quoted = lit(json.dumps(meta["id"]))
+    parsed = (f"SELECT line, try(json_transform(text, {lit(json.dumps(structure, ensure_ascii=False))})) AS t,"
+              f" try(json_keys(text)) AS wrapper, try(json_keys(text, '$.application')) AS keys{item_keys}"
+              f" FROM {source} WHERE contains(text, {quoted}) AND NOT regexp_matches(text, {lit(SUSPECT_LINE)})")
+    item_columns = "".join(f", {ident('keys_' + n)}" for n in lists)
+    return (f"SELECT line, t.application AS app, keys{item_columns} FROM ({parsed})\n"
+            f"WHERE t.programme = {quoted} AND len(wrapper) = 2 AND list_sort(wrapper) = ['application', 'programme']")
+
+
+# ---------------------------------------------------------------- one field, from its JSON text
 def _exact(value: Decimal) -> str:
     """A constant as an exact DECIMAL (a bare 0.5 would be read as DOUBLE by some engines)."""
     text = format(value, "f")
@@ -94,141 +123,142 @@ def _exact(value: Decimal) -> str:
     return f"CAST({lit(text)} AS DECIMAL({max(len(text.replace('.', '')), places + 1)},{places}))"
 
 
-def number_parts(raw_all: str) -> str:
-    """The sign, whole digits and fraction of the first raw token (whole digits '': no plain decimal)."""
-    return f"regexp_extract({raw_all}[1], '^(-?)(0|[1-9][0-9]*)(?:\\.([0-9]+))?$', ['s', 'i', 'f'])"
-
-
-def _number(spec: dict, json_type: str, raw: dict) -> tuple[str, str]:
-    """(state, value) SQL of a numeric field; raw["all"]: the list of raw tokens of its key
-    (None: they cannot be told apart); raw["parts"]: number_parts of it, if computed before."""
-    step, minimum = spec.get("step"), spec.get("minimum")
+def _number(spec: dict, leaf: str) -> tuple[str, str]:
+    """(valid, value) of a numeric field from its leaf: the shortest text of a double that holds
+    the number exactly (the screen let no longer number through), or a whole number as written."""
     places = field_places(spec)
-    raw_all = raw.get("all") or "[]"
-    path_ok_for_raw = raw.get("all") is not None
-    parts = raw.get("parts") or number_parts(raw_all)
-    # parts.s: sign, parts.i: whole digits (empty: not a plain decimal), parts.f: fraction
-    frac = f"rtrim({parts}.f, '0')"
-    text = f"({parts}.i || CASE WHEN {frac} <> '' THEN '.' || {frac} ELSE '' END)"
-    value = f"TRY_CAST({text} AS {dec_type(places)})"
-    checks = [
-        f"WHEN {json_type} NOT IN ({', '.join(map(lit, NUMBER_TYPES))}) THEN {BAD}",
-        f"WHEN len({raw_all}) <> 1 THEN {UNSURE}" if path_ok_for_raw else f"WHEN TRUE THEN {UNSURE}",
-        f"WHEN {parts}.i = '' THEN {UNSURE}",  # an exponent: Python decides
-        f"WHEN {parts}.s = '-' AND ({parts}.i <> '0' OR {frac} <> '') THEN {BAD}",
-        f"WHEN length({parts}.i) > {MAX_INT_DIGITS} THEN {BAD}",
-        f"WHEN length({frac}) > {places} THEN {BAD}",
-        f"WHEN {value} > {_exact(runtime.MAX_NUMBER)} THEN {BAD}",
-    ]
-    if step is not None:
-        checks.append(f"WHEN {value} % {_exact(Decimal(step))} <> 0 THEN {BAD}")
-    if minimum is not None:
-        checks.append(f"WHEN {value} < {_exact(Decimal(minimum))} THEN {BAD}")
-    return "CASE " + " ".join(checks) + f" ELSE {OK} END", value
+    value = f"TRY_CAST({leaf} AS {dec_type(places)})"
+    # its decimals: the text has no exponent and no trailing zero but in "12.0"
+    decimals = f"CASE WHEN strpos({leaf}, '.') = 0 THEN 0 ELSE length(rtrim({leaf}, '0')) - strpos({leaf}, '.') END"
+    checks = [f"ascii({leaf}) BETWEEN 48 AND 57",  # a digit first: a number, not negative (-0 is read as 0)
+              f"NOT contains({leaf}, 'e')",  # 0.00001 prints as 1e-05: Python decides
+              f"length({leaf}) <= 16", f"{decimals} <= {places}",
+              f"{value} <= {_exact(runtime.MAX_NUMBER)}"]
+    if spec.get("step") is not None:
+        checks.append(f"{value} % {_exact(Decimal(spec['step']))} = 0")
+    if spec.get("minimum") is not None:
+        checks.append(f"{value} >= {_exact(Decimal(spec['minimum']))}")
+    return " AND ".join(checks), value
 
 
-def _scalar(spec: dict, obj: str, raw: dict) -> tuple[str, str]:
-    """(state, value) of a non-list field of the JSON object `obj` (present)."""
-    path = lit(f"$.{spec['name']}")
-    json_type = raw.get("type") or f"json_type({obj}, {path})"
-    string = f"json_extract_string({obj}, {path})"
+def _leaf_string(leaf: str) -> str:
+    return f"json_extract_string({leaf}, '$')"
+
+
+def _field(spec: dict, leaf: str) -> tuple[str, str]:
+    """(valid, value) of a non-list field whose JSON text is `leaf` (NULL: absent or null)."""
+    import json
+
     kind = spec["kind"]
     if kind in ("money", "number", "int"):
-        return _number(spec, json_type, raw)
+        return _number(spec, leaf)
     if kind == "bool":
-        return f"CASE WHEN {json_type} = 'BOOLEAN' THEN {OK} ELSE {BAD} END", f"TRY_CAST({string} AS BOOLEAN)"
+        return f"{leaf} IN ('true', 'false')", f"({leaf} = 'true')"
     if kind == "date":
-        ok = (f"{json_type} = 'VARCHAR' AND regexp_full_match({string}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')"
-              f" AND NOT starts_with({string}, '0000') AND TRY_CAST({string} AS DATE) IS NOT NULL")
-        return f"CASE WHEN {ok} THEN {OK} ELSE {BAD} END", f"TRY_CAST({string} AS DATE)"
+        day = f"TRY_CAST(substr({leaf}, 2, 10) AS DATE)"
+        return (f"length({leaf}) = 12 AND regexp_full_match({leaf}, '\"[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}\"')"
+                f" AND substr({leaf}, 2, 4) <> '0000' AND {day} IS NOT NULL"), day
     if kind == "enum":
-        options = ", ".join(lit(o) for o, _ in spec["options"])
-        return f"CASE WHEN {json_type} = 'VARCHAR' AND {string} IN ({options}) THEN {OK} ELSE {BAD} END", string
+        # an option is compared with its JSON text; one DuckDB would write otherwise just goes to Python
+        arms = " ".join(f"WHEN {lit(json.dumps(o, ensure_ascii=False))} THEN {lit(o)}" for o, _ in spec["options"])
+        value = f"CASE {leaf} {arms} END"
+        return f"({value}) IS NOT NULL", value
     if kind == "text":
-        ok = (f"{json_type} = 'VARCHAR' AND length({string}) <= {runtime.MAX_TEXT}"
-              f" AND regexp_matches({string}, '[^{_PY_SPACE}]')")
-        return f"CASE WHEN {ok} THEN {OK} ELSE {BAD} END", string
-    raise ValueError(f"no scalar SQL for kind {kind}")
+        string = _leaf_string(leaf)
+        return (f"starts_with({leaf}, '\"') AND length({string}) <= {runtime.MAX_TEXT}"
+                f" AND regexp_matches({string}, '[^{_PY_SPACE}]')"), string
+    raise ValueError(f"no SQL for kind {kind}")
 
 
-def _unknown_keys(keys: str, names: list[str]) -> str:
-    known = "[" + ", ".join(lit(n) for n in names) + "]"
-    return f"list_filter({keys}, lambda k: NOT list_contains({known}, k))"
+def _keys_valid(specs: list[dict], keys: str) -> str:
+    """The keys of an object: no repeat, none unknown, every field without a default present."""
+    names = "[" + ", ".join(lit(s["name"]) for s in specs) + "]"
+    required = [s["name"] for s in specs if s.get("default") is None]
+    checks = [f"len({keys}) = len(list_distinct({keys}))", f"list_has_all({names}, {keys})"]
+    if required:
+        checks.append(f"list_has_all({keys}, [{', '.join(lit(n) for n in required)}])")
+    return " AND ".join(checks)
 
 
-def _object_state(specs: list[dict], obj: str, prefix: str, raw_of, own_path: str = "''") -> tuple[str, str, dict[str, str]]:
-    """(state, paths, values) of a JSON object against its fields.  prefix: SQL text of
-    the path prefix ('' at the top, 'stations[0].' for an item); raw_of(name) gives
-    the raw tokens' SQL of a numeric key, or None when they cannot be told apart."""
-    keys = "keys" if obj == "app" else f"json_keys({obj})"
-    unknown = _unknown_keys(keys, [s["name"] for s in specs])
-    states, paths, values = [], [], {}
+def _object(specs: list[dict], obj: str, keys: str) -> tuple[list[str], dict[str, str]]:
+    """(conditions that together make the object valid, typed value SQL per field)."""
+    valid, values = [_keys_valid(specs, keys)], {}
     for spec in specs:
-        name = spec["name"]
-        present = f"list_contains({keys}, {lit(name)})"
-        missing = OK if spec.get("default") is not None else BAD
+        leaf = f"{obj}.{ident(spec['name'])}"
         if spec["kind"] == "list":
-            state, value = _list(spec, obj, prefix)
+            ok, value = _list(spec, leaf, ident("keys_" + spec["name"]))
         else:
-            state, value = _scalar(spec, obj, raw_of(name))
+            ok, value = _field(spec, leaf)
         if spec.get("default") is not None:
+            present = f"list_contains({keys}, {lit(spec['name'])})"
+            ok = f"(NOT {present} OR ({ok}))"
             value = f"CASE WHEN {present} THEN {value} ELSE CAST({lit(spec['default'])} AS {dec_type(field_places(spec))}) END"
-        field_state = f"CASE WHEN NOT {present} THEN {missing} ELSE {state} END"
-        states.append(field_state)
-        values[name] = value
-        path = f"{prefix} || {lit(name)}" if prefix else lit(name)
-        if spec["kind"] == "list":
-            # a list's own problem is its path; its items' problems carry their own paths
-            paths.append(f"CASE WHEN {field_state} = {BAD} AND NOT ({_list_items_bad(spec, obj)}) THEN [{path}]"
-                         f" WHEN {field_state} = {BAD} THEN {_list_item_paths(spec, obj, prefix)} ELSE [] END")
-        else:
-            paths.append(f"CASE WHEN {field_state} = {BAD} THEN [{path}] ELSE [] END")
-    unknown_paths = (f"list_transform({unknown}, lambda k: {prefix} || k)" if prefix else unknown)
-    object_state = (f"CASE WHEN json_type({obj}) <> 'OBJECT' THEN {BAD}"
-                    f" WHEN len({keys}) <> len(list_distinct({keys})) THEN {UNSURE}"
-                    f" WHEN list_bool_or(list_transform({unknown}, lambda k: length(k) > 40 OR NOT regexp_full_match(k, '[ -~]*'))) THEN {UNSURE}"
-                    f" ELSE greatest({', '.join(states)}, CASE WHEN len({unknown}) > 0 THEN {BAD} ELSE {OK} END) END")
-    all_paths = f"flatten([{', '.join(paths)}, {unknown_paths}])" if paths else unknown_paths
-    all_paths = f"CASE WHEN json_type({obj}) <> 'OBJECT' THEN [{own_path}] ELSE {all_paths} END"
-    return object_state, all_paths, values
+        valid.append(f"coalesce({ok}, FALSE)")
+        values[spec["name"]] = value
+    return valid, values
 
 
-def _items(spec: dict, obj: str) -> str:
-    if obj == "app":
-        return ident("items_" + spec["name"])  # computed once, in a layer below (programme_inputs_sql)
-    return f"TRY_CAST(json_extract({obj}, {lit('$.' + spec['name'])}) AS JSON[])"
+def _list(spec: dict, items: str, item_keys: str) -> tuple[str, str]:
+    """(valid, value) of a list of objects: each item's struct of leaves, and its keys."""
+    item_valid, item_values = _object(spec["items"], "it", f"{item_keys}[i]")
+    ok = (f"len({items}) BETWEEN 1 AND {runtime.MAX_ITEMS} AND len({item_keys}) = len({items})"
+          f" AND list_bool_and(list_transform({items}, lambda it, i: {' AND '.join(item_valid)}))")
+    members = ", ".join(f"{ident(n)} := {v}" for n, v in item_values.items())
+    return ok, f"list_transform({items}, lambda it: struct_pack({members}))"
 
 
-def _item_state(spec: dict, item: str, index: str, obj: str) -> tuple[str, str, dict[str, str]]:
-    # Inside a list the raw tokens of a key cannot be paired with their items: a number
-    # is read back from DuckDB's JSON, which prints a plain decimal of at most 12
-    # digits unchanged (trailing zeros aside) — and programme_inputs_sql leaves the
-    # row to Python unless every numeric token of that key in the line is such a decimal.
-    own = f"{lit(spec['name'] + '[')} || ({index})::VARCHAR || ']'"
-    return _object_state(spec["items"], item, f"{own} || '.'",
-                         lambda name: {"all": f"[json_extract({item}, {lit('$.' + name)})::VARCHAR]"}, own)
+def programme_inputs_sql(meta: dict, source: str = "lines") -> str:
+    """SELECT over `source` (line BIGINT, text VARCHAR) giving, for the lines of this programme
+    that routed_sql selects, line, valid (BOOLEAN: every field plainly valid; FALSE: Python
+    decides the row) and one typed column f_<name> per field."""
+    valid, values = _object(meta["inputs"], "app", "keys")
+    columns = [f"({' AND '.join(valid)}) AS valid"] + [f"{values[s['name']]} AS {ident('f_' + s['name'])}"
+                                                        for s in meta["inputs"]]
+    return f"SELECT line, {', '.join(columns)}\nFROM ({routed_sql(meta, source)})"
 
 
-def _list(spec: dict, obj: str, prefix: str) -> tuple[str, str]:
-    json_type = f"json_type({obj}, {lit('$.' + spec['name'])})"
-    items = _items(spec, obj)
-    item_state, _, _ = _item_state(spec, "it", "i - 1", obj)
-    state = (f"CASE WHEN {json_type} <> 'ARRAY' THEN {BAD}"
-             f" WHEN len({items}) = 0 OR len({items}) > {runtime.MAX_ITEMS} THEN {BAD}"
-             f" ELSE list_max(list_transform({items}, lambda it, i: {item_state})) END")
-    return state, items
+
+# ---------------------------------------------------------------- typed Parquet input
+# A Parquet file of typed columns needs no parsing: each field is a column named as the field
+# (numbers DECIMAL or integer — never a binary float —, yes/no BOOLEAN, dates DATE, options and
+# text VARCHAR, a list a LIST of STRUCT of its items' fields), beside `programme` (VARCHAR) and,
+# optionally, `line` (BIGINT).  A null column is an absent field.  sqlrun.typed_problems checks
+# the file's schema first; here each row is judged by type and range alone.
+def _typed_field(spec: dict, column: str) -> tuple[str, str]:
+    """(valid, value) of one typed column (NULL: absent)."""
+    kind = spec["kind"]
+    if kind in ("money", "number", "int"):
+        places = field_places(spec)
+        value = f"TRY_CAST({column} AS {dec_type(places)})"
+        checks = [f"{column} >= 0", f"{column} <= {_exact(runtime.MAX_NUMBER)}",
+                  f"{column} = round({column}, {places})", f"{value} IS NOT NULL"]
+        if spec.get("step") is not None:
+            checks.append(f"{value} % {_exact(Decimal(spec['step']))} = 0")
+        if spec.get("minimum") is not None:
+            checks.append(f"{value} >= {_exact(Decimal(spec['minimum']))}")
+        return " AND ".join(checks), value
+    if kind == "bool":
+        return f"{column} IS NOT NULL", column
+    if kind == "date":  # Python's dates run from year 1 to 9999
+        return f"year({column}) BETWEEN 1 AND 9999", column
+    if kind == "enum":
+        return f"{column} IN ({', '.join(lit(o) for o, _ in spec['options'])})", column
+    if kind == "text":
+        return f"length({column}) <= {runtime.MAX_TEXT} AND regexp_matches({column}, '[^{_PY_SPACE}]')", column
+    if kind == "list":
+        checks, members = [], []
+        for item in spec["items"]:
+            ok, value = _typed_field(item, f"it.{ident(item['name'])}")
+            checks.append(f"coalesce({ok}, FALSE)")
+            members.append(f"{ident(item['name'])} := {value}")
+        return (f"len({column}) BETWEEN 1 AND {runtime.MAX_ITEMS}"
+                f" AND list_bool_and(list_transform({column}, lambda it: it IS NOT NULL AND {' AND '.join(checks)}))",
+                f"list_transform({column}, lambda it: struct_pack({', '.join(members)}))")
+    raise ValueError(f"no SQL for kind {kind}")
 
 
-def _list_items_bad(spec: dict, obj: str) -> str:
-    json_type = f"json_type({obj}, {lit('$.' + spec['name'])})"
-    items = _items(spec, obj)
-    return f"coalesce({json_type} = 'ARRAY' AND len({items}) BETWEEN 1 AND {runtime.MAX_ITEMS}, FALSE)"
-
-
-def _list_item_paths(spec: dict, obj: str, prefix: str) -> str:
-    items = _items(spec, obj)
-    _, item_paths, _ = _item_state(spec, "it", "i - 1", obj)
-    return f"flatten(list_transform({items}, lambda it, i: {item_paths}))"
+_NULL_OF = {"money": None, "number": None, "int": None, "bool": "BOOLEAN", "date": "DATE", "enum": "VARCHAR",
+            "text": "VARCHAR"}
 
 
 # --- dates in rules (#22): a programme that reads 申请日期 has it as an input; a date outside the
@@ -245,82 +275,28 @@ def application_date_within(meta: dict, in_force: dict | None) -> str:
     return "".join(f" AND {b}" for b in bounds)
 
 
-# ---------------------------------------------------------------- one programme
-def programme_inputs_sql(meta: dict, source: str = "routed") -> str:
-    """SELECT over `source` (line BIGINT, programme VARCHAR, text VARCHAR, app JSON) giving
-    line, state (OK / BAD / UNSURE), error_paths (VARCHAR[]) and one typed column per field."""
-    specs = meta["inputs"]
-    flat = all(s["kind"] != "list" for s in specs)
-
-    # computed once per row, in layers below the judgement (each is read many times)
-    # A top-level number is read from its raw tokens in lists' programmes too: a key of the same name
-    # inside an item (declared or not) is a second token, and len <> 1 leaves the row to Python.
-    numeric = [s["name"] for s in specs if s["kind"] in ("money", "number", "int")]
-    layer1 = ", ".join(["json_keys(app) AS keys"] + [
-        f"regexp_extract_all(text, {_key_pattern(n)}, 1) AS {ident('raw_' + n)}" for n in numeric])
-    layer2 = ", ".join(["*"] + [f"{number_parts(ident('raw_' + n))} AS {ident('parts_' + n)}" for n in numeric]
-                       + [f"json_type(app, {lit('$.' + s['name'])}) AS {ident('type_' + s['name'])}" for s in specs]
-                       + [f"TRY_CAST(json_extract(app, {lit('$.' + s['name'])}) AS JSON[]) AS {ident('items_' + s['name'])}"
-                          for s in specs if s["kind"] == "list"])
-
-    def raw_of(name):
-        if name in numeric:
-            return {"all": ident("raw_" + name), "parts": ident("parts_" + name), "type": ident("type_" + name)}
-        return {"type": ident("type_" + name)}
-
-    state, paths, values = _object_state(specs, "app", "", raw_of)
-    if not flat:
-        # numeric item fields are read from DuckDB's JSON: only when every token of their key is plain
-        numeric = [f for s in specs if s["kind"] == "list" for f in s["items"] if f["kind"] in ("money", "number", "int")]
-        plain = {f["name"]: ("(0|[1-9][0-9]{0,9})" if f["kind"] == "int" or field_places(f) == 0
-                             else f"(0|[1-9][0-9]{{0,9}})(\\.[0-9]{{1,{field_places(f)}}})?") for f in numeric}
-        guards = [f"coalesce(list_bool_and(list_transform(list_filter(regexp_extract_all(text, {_key_pattern(n)}, 1),"
-                  f" lambda t: regexp_matches(t, '^[-0-9]')), lambda t: regexp_full_match(t, {lit(p)}))), TRUE)"
-                  for n, p in plain.items()]
-        if guards:
-            state = f"CASE WHEN NOT ({' AND '.join(guards)}) THEN {UNSURE} ELSE {state} END"
-    columns = [f"({state}) AS state", f"({paths}) AS error_paths"]
-    for spec in specs:
-        value = values[spec["name"]]
-        if spec["kind"] == "list":
-            value = _list_value(spec, value)
+def typed_inputs_sql(meta: dict, others: list[str], source: str = "lines", columns_present=None) -> str:
+    """programme_inputs_sql for typed Parquet rows: over `source` (line, programme, a column per
+    field), the rows of this programme with valid (every own field valid, every other column —
+    `others`, another programme's fields — null) and one typed column f_<name> per field.
+    columns_present: the file's columns (None: all); a field without its column is absent."""
+    valid, columns = [f"{ident(o)} IS NULL" for o in others], []
+    for spec in meta["inputs"]:
+        column = ident(spec["name"])
+        if columns_present is not None and spec["name"] not in columns_present:
+            if spec["kind"] == "list":  # a list without its column: never valid, no value
+                valid.append("FALSE")
+                columns.append(f"NULL AS {ident('f_' + spec['name'])}")
+                continue
+            column = f"CAST(NULL AS {_NULL_OF[spec['kind']] or dec_type(field_places(spec))})"
+        ok, value = _typed_field(spec, column)
+        if spec.get("default") is not None:
+            ok = f"({column} IS NULL OR ({ok}))"
+            value = f"CASE WHEN {column} IS NULL THEN CAST({lit(spec['default'])} AS {dec_type(field_places(spec))}) ELSE {value} END"
+        valid.append(f"coalesce({ok}, FALSE)")
         columns.append(f"{value} AS {ident('f_' + spec['name'])}")
-    return (f"SELECT line, {', '.join(columns)}\nFROM (SELECT {layer2} FROM (SELECT line, text, app, {layer1}"
-            f" FROM {source} WHERE programme = {lit(meta['id'])}))")
-
-
-def _list_value(spec: dict, items: str) -> str:
-    """A list field as a list of typed structs (NULL-safe: only read on valid rows)."""
-    members = []
-    for f in spec["items"]:
-        path = lit("$." + f["name"])
-        string = f"json_extract_string(it, {path})"
-        if f["kind"] in ("money", "number", "int"):
-            value = f"TRY_CAST({string} AS {dec_type(field_places(f))})"
-        elif f["kind"] == "bool":
-            value = f"TRY_CAST({string} AS BOOLEAN)"
-        elif f["kind"] == "date":
-            value = f"TRY_CAST({string} AS DATE)"
-        else:
-            value = string
-        members.append(f"{ident(f['name'])} := {value}")
-    return f"list_transform({items}, lambda it: struct_pack({', '.join(members)}))"
-
-
-def routed_sql(programme_ids: list[str], source: str = "lines") -> str:
-    """SELECT over `source` (line BIGINT, text VARCHAR): the records whose wrapper SQL
-    can read — a JSON object {"programme": one of the ids, "application": {…}} — with
-    programme and app (JSON); every other line is left to Python (not selected)."""
-    ids = ", ".join(lit(p) for p in programme_ids)
-    readable = (f"json_valid(text) AND NOT regexp_matches(text, {lit(SUSPECT_LINE)})")
-    wrapper = ("json_type(text) = 'OBJECT' AND list_sort(json_keys(text)) = ['application', 'programme']"
-               " AND json_type(text, '$.programme') = 'VARCHAR' AND json_type(text, '$.application') = 'OBJECT'")
-    return (f"SELECT line, text, json_extract_string(text, '$.programme') AS programme,"
-            f" json_extract(text, '$.application') AS app\n"
-            f"FROM (SELECT line, text, CASE WHEN {readable} THEN ({wrapper}) ELSE FALSE END AS ok FROM {source})\n"
-            f"WHERE ok AND json_extract_string(text, '$.programme') IN ({ids})")
-
-
+    return (f"SELECT line, ({' AND '.join(valid) or 'TRUE'}) AS valid, {', '.join(columns)}\n"
+            f"FROM {source} WHERE programme = {lit(meta['id'])}")
 
 
 # ---------------------------------------------------------------- the rules, printed from the IR
