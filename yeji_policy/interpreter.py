@@ -426,7 +426,8 @@ def evaluate_all(policy: M.Policy, application, programmes=None) -> dict:
     order, answers = X.read_whole(metas, _received(policy), application, programmes)
     results = X.decide_each(lambda pid, app: evaluate(policy, pid, app), metas, order, application)
     records = []
-    for rule in policy.cross:
+    # exclusions first, then caps, each in source order: a cap counts only what the exclusions leave
+    for rule in sorted(policy.cross, key=lambda r: not isinstance(r, M.Exclusion)):
         if isinstance(rule, M.Exclusion):
             records.append(_exclusion(policy, rule, results))
         elif rule.received.name in answers:

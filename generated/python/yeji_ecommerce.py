@@ -188,8 +188,12 @@ def add_months(day, months):
     index = month_index(day) + int(months)
     year, month = divmod(index, 12)
     month += 1
-    last = (datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)).day
+    # the month's last day, without building the first of the next month (December 9999 has none)
+    last = (28 if year % 4 or (year % 100 == 0 and year % 400) else 29) if month == 2 else _MONTH_DAYS[month]
     return datetime.date(year, month, min(day.day, last))
+
+
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def days_between(start, end):
@@ -1029,7 +1033,8 @@ def render_step(record):
         return step_item_total(exact_number(e["counted"]), exact_number(e["pending"]), exact_number(record["value"]),
                                article)
     if kind == "total_cap":
-        return step_total_cap(D(e["whole"]), e["cap"], e["capped"], D(e["pending"]), D(record["value"]), article)
+        return step_total_cap(exact_number(e["whole"]), e["cap"], e["capped"], exact_number(e["pending"]),
+                              exact_number(record["value"]), article)
     raise ValueError(f"unknown trace record kind: {kind!r}")
 
 
