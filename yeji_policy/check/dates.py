@@ -168,6 +168,7 @@ class DatesPass:
         day_node = node.day if node.day is not None else A.AppDate(node.span)
         day = types.expr(day_node, scope)
         bounds = []
+        written: list[M.Const] = []  # the ends written as dates: a start after the end leaves no day
         for op, part in ((">=", node.start), ("<=", node.end)):
             if part is None:
                 continue
@@ -175,6 +176,8 @@ class DatesPass:
             if limit is not None and limit.type.kind != "date":
                 self.ctx.error("E0401", f"“期间”的起止须是日期，此处为{limit.type}", part.span)
                 limit = None
+            if isinstance(limit, M.Const):
+                written.append(limit)
             bounds.append(None if limit is None or day is None else
                           M.Compare(op, day, limit, M.BOOL, node.span))
         if day is not None and day.type.kind != "date":
@@ -182,6 +185,9 @@ class DatesPass:
             day = None
         if node.start is None and node.end is None:
             self.ctx.error("E0551", "“期间”须写明起点（自 …）或终点（至 …）", node.span)
+        if len(written) == 2 and written[0].value > written[1].value:
+            self.ctx.error("E0553", f"“期间”的起点 {written[0].text} 晚于终点 {written[1].text}：没有一天在期间内，块内规则永不适用",
+                           node.end.span, "交换起止日期，或删去这段期间")
         rules: list[M.Rule] = []
         for rule in node.rules:
             if not isinstance(rule, (A.Require, A.Review)):
