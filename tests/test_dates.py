@@ -69,6 +69,11 @@ def test_a_month_without_the_day_ends_on_its_last_day():
     assert R.add_months(datetime.date(2023, 1, 31), 1) == datetime.date(2023, 2, 28)
     assert R.add_months(datetime.date(2024, 12, 15), 1) == datetime.date(2025, 1, 15)
     assert R.full_months(datetime.date(9999, 1, 1), datetime.date(9999, 12, 31), 24) is False
+    # the end of the calendar (the properties below stay clear of it: their own arithmetic would overflow)
+    assert R.add_months(datetime.date(9999, 11, 30), 1) == datetime.date(9999, 12, 30)
+    assert R.add_months(datetime.date(9999, 1, 31), 11) == datetime.date(9999, 12, 31)
+    assert R.add_months(datetime.date(1900, 1, 31), 1) == datetime.date(1900, 2, 28)
+    assert R.add_months(datetime.date(2000, 1, 31), 1) == datetime.date(2000, 2, 29)
 
 
 @given(start=SAFE_DATES, months=st.integers(1, 240))

@@ -31,11 +31,12 @@ from . import catalogue
 
 
 def table(policy) -> list[dict]:
-    """The declarations as plain data (what the generated module holds as CROSS)."""
+    """The declarations as plain data (what the generated module holds as CROSS), in the order they
+    apply: exclusions first, then caps, each in source order — a cap counts only what the exclusions leave."""
     from . import model as M
 
     rows = []
-    for rule in policy.cross:
+    for rule in sorted(policy.cross, key=lambda r: not isinstance(r, M.Exclusion)):
         choice = rule.choice_interpretation if isinstance(rule, M.Exclusion) else rule.share_interpretation
         row = {"id": rule.id, "title": rule.title, "article": rule.article, "clause": clause_of(policy, rule),
                "programmes": list(rule.programmes),
@@ -195,11 +196,6 @@ def cross_note(result, notes):
 
 
 # ---- the generated module's own decisions, over the CROSS table
-def exclusions_first(rules):
-    """Exclusions first, then caps, each in source order: a cap counts only what the exclusions leave."""
-    return sorted(rules, key=lambda rule: rule["kind"] != "exclusion")
-
-
 def _payable(result):
     """What a programme would pay (its amount, or the amount if approved); None: not payable."""
     status = result["status"]
@@ -307,7 +303,7 @@ def whole_applicant(evaluate, programmes, rules, application, claimed=None):
     order, answers = read_whole(programmes, received, application, claimed)
     results = decide_each(evaluate, programmes, order, application)
     records = []
-    for rule in exclusions_first(rules):
+    for rule in rules:  # in the order they apply (table)
         if rule["kind"] == "exclusion":
             records.append(_exclusion(rule, results))
         elif rule["received"]["name"] in answers:
@@ -347,7 +343,7 @@ def match_across(rules, entries, answers):
     is decided — is applied to them as evaluate_all applies it.  Returns the rules' records."""
     by_id = {e["programme"]: e for e in entries}
     records = []
-    for rule in exclusions_first(rules):
+    for rule in rules:  # in the order they apply (table)
         members = [p for p in rule["programmes"] if p in by_id and by_id[p]["status"] in ("eligible", "review", "incomplete")]
         names = [by_id[p]["programme_name"] for p in members]
         if rule["kind"] == "exclusion":

@@ -26,6 +26,7 @@ traps any inexact operation.  The one rounding rule: the final amount is
 rounded once, to 0.01 元, half up.
 """
 
+import calendar
 import datetime
 import decimal
 import fractions
@@ -188,12 +189,8 @@ def add_months(day, months):
     index = month_index(day) + int(months)
     year, month = divmod(index, 12)
     month += 1
-    # the month's last day, without building the first of the next month (December 9999 has none)
-    last = (28 if year % 4 or (year % 100 == 0 and year % 400) else 29) if month == 2 else _MONTH_DAYS[month]
-    return datetime.date(year, month, min(day.day, last))
-
-
-_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+    # the month's own length (building the next month's first day fails for December 9999)
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def days_between(start, end):
