@@ -116,3 +116,31 @@ def test_usage_errors_are_said_in_chinese(args, message):
     first, hint = result.stderr.splitlines()
     assert first.startswith(message)
     assert hint.startswith("运行“yeji-policy") and hint.endswith("--help”查看用法。")
+
+
+# ---------------------------------------------------------------- --policy, given several times
+COUNTY = ROOT / "tests" / "fixtures" / "versions" / "county_logistics.policy"
+YEJI = ROOT / "policies" / "yeji_ecommerce.policy"
+
+
+def test_serve_serves_every_policy_named_not_the_last_one(monkeypatch):
+    # `serve --policy A --policy B` used to serve B alone, saying nothing
+    from yeji_policy.web import server
+
+    served = []
+    monkeypatch.setattr(server, "run", lambda registry, *rest: served.append(registry))
+    result = CliRunner().invoke(main, ["serve", "--policy", str(YEJI), "--policy", str(COUNTY)])
+    assert result.exit_code == 0, result.output
+    (registry,) = served
+    assert [p.id for p in registry.policies] == ["yeji_ecommerce", "county_logistics"]
+
+
+def test_every_policy_named_is_read_a_file_named_twice_once():
+    runner = CliRunner()
+    again = YEJI.parent / ".." / YEJI.parent.name / YEJI.name  # the same file by another path
+    listed = runner.invoke(main, ["programmes", "--json", "--policy", str(YEJI), "--policy", str(COUNTY),
+                                  "--policy", str(again)])
+    assert listed.exit_code == 0, listed.output
+    assert {entry["policy"] for entry in json.loads(listed.stdout)} == {"yeji_ecommerce", "county_logistics"}
+    one = runner.invoke(main, ["programmes", "--json", "--policy", str(COUNTY)])
+    assert [entry["id"] for entry in json.loads(one.stdout)] == ["county_delivery_points"]

@@ -120,11 +120,21 @@ def _load_all(files: list[Path], show_warnings: bool = True) -> list[M.Policy]:
     return versions.link(policies)
 
 
-def _registry(policy_file: str | None):
-    """Every policy (or the one --policy names): the commands find a programme's policy in it."""
+def _registry(policy_files: tuple[str, ...]):
+    """Every policy (or those --policy names, each once however often it is named): the commands find a
+    programme's policy in it.  --policy may be given several times, as `check` and `build` take several
+    files; each named file counts (none is silently dropped for the last)."""
     from . import versions
 
-    return versions.Registry(_load_all(_policy_files((policy_file,) if policy_file else ()), show_warnings=False))
+    return versions.Registry(_load_all(_policy_files(_named(policy_files)), show_warnings=False))
+
+
+def _named(policy_files: tuple[str, ...]) -> tuple[str, ...]:
+    """The files --policy names, in their order, a file named twice (by any path to it) kept once."""
+    first: dict[Path, str] = {}
+    for file in policy_files:
+        first.setdefault(Path(file).resolve(), file)
+    return tuple(first.values())
 
 
 def _single(registry, what: str) -> M.Policy:
@@ -453,8 +463,8 @@ def _print_result(result: dict, wording: str | None = None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 结果对象。")
 @click.option("--batch", "batch_file", type=click.Path(dir_okay=False, allow_dash=True),
               help="批量模式：JSON Lines 文件，每行 {\"programme\": …, \"application\": {…}}；每行输出一个结果。")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False),
-              help="政策文件（默认按项目编号在 policies/ 的全部政策中查找；仅在需要区分时指明）。")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), multiple=True,
+              help="政策文件，可重复（默认按项目编号在 policies/ 的全部政策中查找；仅在需要区分时指明）。")
 @click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python", show_default=True,
               help="--batch 的计算引擎：python（生成的模块）或 duckdb（SQL；输入可为 .parquet）。")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False),
@@ -464,7 +474,7 @@ def _print_result(result: dict, wording: str | None = None) -> None:
 @click.option("--receipt", "as_receipt", is_flag=True,
               help="输出决定回执：RFC 8785 规范化 JSON，含政策与原文的 sha256、申请、结果和计算记录（见 README“决定回执”）。")
 def evaluate(programme: str | None, application: str | None, as_json: bool, batch_file: str | None,
-             policy_file: str | None, engine: str, out_file: str | None, memory_limit: str,
+             policy_file: tuple[str, ...], engine: str, out_file: str | None, memory_limit: str,
              line_number: int | None, as_receipt: bool = False) -> None:
     """对一份申请（JSON 文件）作出决定并说明理由；或用 --batch 批量计算。"""
     if batch_file is not None:
@@ -526,9 +536,9 @@ def evaluate(programme: str | None, application: str | None, as_json: bool, batc
 
 @main.command()
 @click.argument("receipt_file", metavar="RECEIPT.json", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False),
-              help="政策文件（默认在 policies/ 中按回执所记的 sha256 查找）。")
-def verify(receipt_file: str, policy_file: str | None) -> None:
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), multiple=True,
+              help="政策文件，可重复（默认在 policies/ 中按回执所记的 sha256 查找）。")
+def verify(receipt_file: str, policy_file: tuple[str, ...]) -> None:
     """按回执所记的政策版本重新计算，核对决定回执：一致时输出“一致”（退出码 0）；
     不一致时逐条列出哪一步不同（1）；不是回执（2）；找不到该政策版本（3）。"""
     from . import receipt
@@ -537,10 +547,10 @@ def verify(receipt_file: str, policy_file: str | None) -> None:
     try:
         receipt._shape(data)
         sha = data["policy"]["sha256"]
-        candidates = [Path(policy_file)] if policy_file else sorted(POLICY_DIR.glob("*.policy"))
+        candidates = [Path(f) for f in _named(policy_file)] or sorted(POLICY_DIR.glob("*.policy"))
         policy = receipt.find_policy(sha, candidates)
         if policy is None:
-            where = policy_file if policy_file else f"{POLICY_DIR}/"
+            where = "、".join(_named(policy_file)) if policy_file else f"{POLICY_DIR}/"
             _fail(f"找不到回执所用的政策版本（sha256 {sha}）：{where} 中没有这一版本，"
                   f"请用 --policy 指定该版本的政策文件", receipt.NO_POLICY)
         found = receipt.differences(data, policy)
@@ -584,8 +594,9 @@ def _decimal_text(o):
 @main.command()
 @click.argument("profile", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件（默认为 policies/ 中全部政策）。")
-def match(profile: str, as_json: bool, policy_file: str | None) -> None:
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), multiple=True,
+              help="政策文件，可重复（默认为 policies/ 中全部政策）。")
+def match(profile: str, as_json: bool, policy_file: tuple[str, ...]) -> None:
     """政策计算器：根据已知情况，列出每个项目是否符合、还缺哪些信息。"""
     from . import interpreter
 
@@ -686,8 +697,9 @@ def _percent_option(text: str) -> Decimal:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件（默认为 policies/ 中全部政策）。")
-def programmes(as_json: bool, policy_file: str | None) -> None:
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), multiple=True,
+              help="政策文件，可重复（默认为 policies/ 中全部政策）。")
+def programmes(as_json: bool, policy_file: tuple[str, ...]) -> None:
     """列出全部补助项目及其申请表单字段。"""
     from . import catalogue
 
@@ -747,10 +759,11 @@ def lsp_cmd(stdio: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（默认只供本机访问）。")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="端口。")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), help="政策文件。")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), multiple=True,
+              help="政策文件，可重复（默认为 policies/ 中全部政策）。")
 @click.option("--access-log/--no-access-log", default=True, show_default=True,
               help="每个请求记一行访问日志（关闭后每个请求约省三成 CPU，见 README“网页服务”）。")
-def serve(host: str, port: int, policy_file: str | None, access_log: bool) -> None:
+def serve(host: str, port: int, policy_file: tuple[str, ...], access_log: bool) -> None:
     """启动网页服务：政策计算器、申请表和 HTTP API（见 README“网页服务”）。"""
     from .web import server  # starlette and uvicorn are imported here only
 

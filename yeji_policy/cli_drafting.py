@@ -202,11 +202,11 @@ def diff_cmd(old: str, new: str, population: str | None, exit_code: bool, engine
 @click.command("simulate")
 @click.argument("population", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 汇总。")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False),
-              help="政策文件（默认按项目编号在 policies/ 的全部政策中查找；仅在需要区分时指明）。")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), multiple=True,
+              help="政策文件，可重复（默认按项目编号在 policies/ 的全部政策中查找；仅在需要区分时指明）。")
 @click.option("--engine", type=click.Choice(["duckdb", "python"]), default="duckdb", show_default=True,
               help="计算引擎：duckdb（SQL，默认）或 python（参考实现）；两者都按项目编号（及申请日期）找到政策与版本。")
-def simulate_cmd(population: str, as_json: bool, policy_file: str | None, engine: str) -> None:
+def simulate_cmd(population: str, as_json: bool, policy_file: tuple[str, ...], engine: str) -> None:
     """在一批申请（JSONL，每行 {"programme": …, "application": {…}}）上运行政策，按结论、项目和资金来源汇总。"""
     registry = cli._registry(policy_file)
     progress = _Progress()
