@@ -410,3 +410,33 @@ def test_the_sql_engine_refuses_an_amount_from_a_ratio_in_words(tmp_path, monkey
     simulated = CliRunner().invoke(main, ["simulate", "pop.jsonl"])
     assert simulated.exit_code == 0
     assert "第1条 贡献奖励（contribution）：1 份（符合 1）；金额 428,571.43 元" in simulated.output
+
+
+# ---------------------------------------------------------------- E0332: a divisor that cannot be zero
+YEAR_POLICY = RATIO / "divided_by_a_year.policy"
+
+
+def e0332(amount: str, fields: str = "") -> list[str]:
+    """The E0332 messages of divided_by_a_year.policy with its amount (and inputs) replaced."""
+    source = YEAR_POLICY.read_text(encoding="utf-8")
+    source = source.replace("金额 = investment ÷ 年份(started) 最高不超过 5万元", f"金额 = {amount} 最高不超过 5万元")
+    source = source.replace('    started: 日期 "投产日期"\n', f'    started: 日期 "投产日期"\n{fields}')
+    source = source[:source.index("测试")]
+    _, diagnostics = check.check_source(source, "year.policy")
+    assert {d.code for d in diagnostics if d.is_error} <= {"E0332"}, diagnostics  # nothing else wrong with it
+    return [d.message for d in diagnostics if d.code == "E0332"]
+
+
+@pytest.mark.parametrize("amount, fields, expected", [
+    # a year is 1 to 9999: never zero, nothing to say
+    ("investment ÷ 年份(started)", "", []),
+    ("investment ÷ (年份(started) × 2)", "", []),
+    # an input whose 最小 is above 0 (the forms refuse less) is never zero either
+    ("investment ÷ units", '    units: 整数 "台数" 最小 1\n', []),
+    # true positives stay: a difference of years, a plain input, an input whose 最小 is 0
+    ("investment ÷ (年份(started) - 2024)", "", ["除数“投产日期所在的年份 - 2024”可能为零，须写明为零时的结果"]),
+    ("investment ÷ units", '    units: 整数 "台数"\n', ["除数“台数”可能为零，须写明为零时的结果"]),
+    ("investment ÷ units", '    units: 整数 "台数" 最小 0\n', ["除数“台数”可能为零，须写明为零时的结果"]),
+])
+def test_a_divisor_that_cannot_be_zero_needs_no_guard(amount, fields, expected):
+    assert e0332(amount, fields) == expected

@@ -125,6 +125,8 @@ class _Bounds(Visitor):
         return _hull(self.visit(e.then), self.visit(e.otherwise))
 
     def visit_Call(self, e: M.Call) -> Interval | None:
+        if e.func == "year":  # 年份(d): a date's year, 1 to 9999 (never 0: check/ratio.py divides by it)
+            return Decimal(1), Decimal(9999)
         if e.func not in ("min", "max"):
             return None  # 月数, 重叠月数: calendar arithmetic, not bounded here
         args = [self.visit(a) for a in e.args]

@@ -12,9 +12,10 @@ every engine:
   Compared with a threshold (增长率 ≥ 20%) or as the base of 分档, SQL cross-multiplies it;
   an amount computed from it (人均, 按占比分配) the SQL engine refuses, naming it, and the
   Python engines decide.  Its divisor may be zero for some applicant, so the drafter must
-  say what happens then (E0332): a ratio stands only in the amount, after
-  ``要求 b > 0 否则 不符合 "…"`` or after a case ``当 b = 0: 审核 "…"`` (or 不符合) of the
-  same 情形.
+  say what happens then (E0332): a ratio stands only in the amount (its caps included, a
+  逐项's 合计最高不超过 too), after ``要求 b > 0 否则 不符合 "…"`` or after a case
+  ``当 b = 0: 审核 "…"`` (or 不符合) of the same 情形 — unless b cannot be zero at all
+  (年份(d), an input whose 最小 is above 0: check/bounds.py).
 - ``1:0.5`` is one figure worth 0.5 ÷ 1 (50%); its value must be a finite decimal (E0334).
 - 累进 { 不超过 500万元 → 5%  不超过 2000万元 → 3%  超过 2000万元 → 1% }: each band's rate
   applies to the part of the subject inside it.  Bounds are in the subject's unit and
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING
 from .. import ast as A
 from .. import model as M
 from ..units import DIMENSIONLESS, describe, exact_decimal, invert, multiply
+from .bounds import lowest
 
 if TYPE_CHECKING:
     from .names import Scope
@@ -104,7 +106,11 @@ def _nonzero(op: str, bound: Decimal) -> bool:
 
 def _guarded(divisor: M.Expr, facts: list) -> bool:
     """Whether a fact that holds here (a 要求, a case's condition, an earlier case's
-    condition that failed) rules out a zero divisor."""
+    condition that failed) rules out a zero divisor; or the divisor cannot be zero at all
+    (年份(d) is 1 to 9999; an input whose 最小 is above 0), by itself or under those facts."""
+    low = lowest(divisor, tuple(facts))
+    if low is not None and low > 0:
+        return True
     key = _key(divisor)
     pending = [(f, False) for f in facts]
     while pending:

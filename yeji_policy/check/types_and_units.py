@@ -65,7 +65,9 @@ class TypesPass:
         amount = None
         amount_seen: A.AmountRule | None = None
         known = len(self.facts)  # the 要求 of an enclosing programme hold inside 逐项 too
-        self.ratio_allowed = False
+        # a ratio may stand only in this block's amount; where the block ends (a 逐项's items) the enclosing
+        # amount goes on, its 合计最高不超过 still an amount (check/ratio.py)
+        enclosing, self.ratio_allowed = self.ratio_allowed, False
         for rule in rules_ast:
             if amount_seen:
                 ctx.error("E0512", "“金额 = …”须是最后一条规则", rule.span)
@@ -116,6 +118,7 @@ class TypesPass:
                         ctx.error("E0401", f"“唯一”的依据须是文本、选项、数值或日期，此处为{key.type}", rule.key.span)
                     rules.append(M.Unique(key, rule.reason.value, interp, rule.span))
         del self.facts[known:]
+        self.ratio_allowed = enclosing
         if not amount_seen:
             ctx.error("E0504", "缺少“金额 = …”规则", owner)
         return rules, amount
