@@ -13,7 +13,7 @@
   the day before its first anniversary: runtime.year_index) is a named step 补助年度 (its own trace
   line, carrying the 解释 of that reading), and the rows become the model's 情形 on it, so that
   every engine, sheet, trace and coverage pass reads them as it reads 情形.  Rows ascend from
-  第1年 (E0552).
+  第1年, each once (E0552), with no year left out (E0570: a missing year would fall silently to 其他).
 - `期间 自 甲 至 乙 [按 日] { 要求 … 审核 … }` narrows each rule inside to the period: a 要求
   holds outside it, a 审核 is not raised outside it (E0551 for any other rule inside): the rule's
   condition becomes 若 within-start 则 (若 within-end 则 condition 否则 是/否) 否则 是/否.
@@ -141,6 +141,13 @@ class DatesPass:
                 self.ctx.error("E0552", f"“逐年”的年份从第1年起计，不能是“{row.text}”" if row.year == 0 else
                                f"“逐年”中“{row.text}”重复" if row.year == previous else
                                f"“逐年”的各行须从第1年起按年份递增，“{row.text}”不能排在第{previous}年之后", row.span)
+                ok = False
+            elif row.year > previous + 1:  # a year left out would fall, unsaid, to 其他
+                missing = (f"第{previous + 1}年" if row.year == previous + 2
+                           else f"第{previous + 1}年至第{row.year - 1}年")
+                self.ctx.error("E0570", f"“逐年”缺少{missing}：“{row.text}”之前须写明{missing}", row.span,
+                               f"各年从第1年起逐年写明，不能跳过（跳过的年份会被悄悄归入“其他”）；"
+                               f"原文这些年不补助的，写“第{previous + 1}年: 不符合 \"…\"”")
                 ok = False
             previous = max(previous, row.year)
         if start is None or day is None or not ok:
