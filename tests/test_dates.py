@@ -427,3 +427,19 @@ def test_a_period_judged_by_a_date_the_rule_names():
         result = both(policy, module, "stations", {"built_on": built, "accepted": accepted})
         assert result["status"] == status, built
     assert fmt.format_source(PERIOD_BY_A_DATE) == PERIOD_BY_A_DATE
+
+
+@pytest.mark.parametrize("literal, day", [("1年1月1日", datetime.date(1, 1, 1)), ("999年12月31日", datetime.date(999, 12, 31)),
+                                          ("9999年12月31日", datetime.date(9999, 12, 31)),
+                                          ("2024年2月29日", datetime.date(2024, 2, 29))])
+def test_a_date_literal_anywhere_in_years_1_to_9999_is_that_day(literal, day):
+    # the grammar reads any number of digits; the checker takes every real day of years 1 to 9999
+    # (999年12月31日 was "不是存在的日期"), and both engines compare with it to the day
+    path = CASES / "dates" / "bad" / "no_such_month.policy"
+    source = path.read_text(encoding="utf-8").replace("2025年13月1日", literal)
+    policy, diagnostics = check.check_source(source, "literal.policy")
+    assert policy is not None and [d for d in diagnostics if d.is_error] == [], diagnostics
+    module = generated_engine(policy)
+    assert both(policy, module, "grant", {"registered_on": day.isoformat()})["status"] == "eligible"
+    if day > datetime.date.min:
+        assert both(policy, module, "grant", {"registered_on": (day - DAY).isoformat()})["status"] == "ineligible"

@@ -1,6 +1,7 @@
 """The dates pass (#22, #16): dates in rules, per-year schedules and rule-level periods.
 
-- A date literal `2025年1月1日` is a constant of type 日期 (E0351 for a day that does not exist);
+- A date literal `2025年1月1日` is a constant of type 日期 (E0351 for a month or day that does not
+  exist, E0571 for a year outside 1 to 9999, the years every engine computes with);
   `2025-01-01` is arithmetic in the grammar (2025 − 1 − 1), so the checker names it (E0350).
 - `申请日期` reads the application's `application_date`: a programme that uses it asks for it
   on its form (an input of type 日期 named application_date, added here) and every engine reads
@@ -21,7 +22,9 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -37,6 +40,7 @@ MONTHS = (("month", 1),)
 DAYS = (("day", 1),)
 NUMBER = M.Type("num", ())
 DATE_NODES = (A.DateLit, A.AppDate, A.EffectiveDate)
+_LITERAL = re.compile(r"([0-9]+)年([0-9]+)月([0-9]+)日")  # the grammar's DATE
 FUNCS = ("days", "year", "full")
 
 
@@ -67,12 +71,8 @@ class DatesPass:
             year = M.Const(Decimal(node.year), NUMBER, node.text, node.span)
             return M.Compare("=", node.index, year, M.BOOL, node.span)
         if isinstance(node, A.DateLit):
-            try:
-                day = policy_dates.parse(node.text)
-            except policy_dates.DateError:
-                self.ctx.error("E0351", f"“{node.text}”不是存在的日期", node.span)
-                return None
-            return M.Const(day, M.DATE, node.text, node.span)
+            day = self.literal(node)
+            return None if day is None else M.Const(day, M.DATE, node.text, node.span)
         if isinstance(node, A.AppDate):
             scope.fields.setdefault(APPLICATION_DATE, APPLICATION_FIELD)
             scope.used.add(APPLICATION_DATE)
@@ -83,6 +83,24 @@ class DatesPass:
             return None
         day = self.effective
         return M.Const(day, M.DATE, f"施行日期（{date_text(day)}）", node.span)
+
+    def literal(self, node: A.DateLit) -> datetime.date | None:
+        """The day a date literal names: E0571 for a year no engine computes with (outside 1 to 9999),
+        E0351 for a month or day the calendar lacks, each saying which (the grammar reads any digits)."""
+        year, month, day = (int(part) for part in _LITERAL.fullmatch(node.text).groups())
+        if not 1 <= year <= 9999:
+            self.ctx.error("E0571", f"“{node.text}”超出可以计算的日期范围：年份须在1至9999之间", node.span,
+                           "按原文改正年份")
+            return None
+        if not 1 <= month <= 12:
+            self.ctx.error("E0351", f"“{node.text}”不是存在的日期：一年只有12个月，没有{month}月", node.span)
+            return None
+        last = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= last:
+            why = f"{year}年{month}月只有{last}天" if day else "没有0日，每月从1日起"
+            self.ctx.error("E0351", f"“{node.text}”不是存在的日期：{why}", node.span)
+            return None
+        return datetime.date(year, month, day)
 
     def call(self, node: A.Call, func: str, args: list[M.Expr]):
         """天数, 年份 and 满: argument counts (E0402), dates (E0401), a written whole period (E0308)."""
@@ -135,21 +153,24 @@ class DatesPass:
             if expr is not None and expr.type.kind != "date":
                 self.ctx.error("E0401", f"“逐年”的{what}须是日期，此处为{expr.type}", src.span)
                 ok = False
-        previous = 0
+        previous, ordered = 0, True
         for row in node.rows:
             if row.year <= previous or row.year == 0:
                 self.ctx.error("E0552", f"“逐年”的年份从第1年起计，不能是“{row.text}”" if row.year == 0 else
                                f"“逐年”中“{row.text}”重复" if row.year == previous else
                                f"“逐年”的各行须从第1年起按年份递增，“{row.text}”不能排在第{previous}年之后", row.span)
-                ok = False
-            elif row.year > previous + 1:  # a year left out would fall, unsaid, to 其他
+                ok = ordered = False
+            previous = max(previous, row.year)
+        previous = 0
+        for row in node.rows if ordered else ():  # rows in order (else E0552 says so first): none left out
+            if row.year > previous + 1:  # a year left out would fall, unsaid, to 其他
                 missing = (f"第{previous + 1}年" if row.year == previous + 2
                            else f"第{previous + 1}年至第{row.year - 1}年")
                 self.ctx.error("E0570", f"“逐年”缺少{missing}：“{row.text}”之前须写明{missing}", row.span,
                                f"各年从第1年起逐年写明，不能跳过（跳过的年份会被悄悄归入“其他”）；"
                                f"原文这些年不补助的，写“第{previous + 1}年: 不符合 \"…\"”")
                 ok = False
-            previous = max(previous, row.year)
+            previous = row.year
         if start is None or day is None or not ok:
             return None
         # The year is a named step (its own trace line, and where the reading of "year" is marked 解释).
