@@ -120,13 +120,15 @@ def _load_all(files: list[Path], show_warnings: bool = True) -> list[M.Policy]:
     return versions.link(policies)
 
 
-def _registry(policy_files: tuple[str, ...]):
+def _registry(policy_files: tuple[str, ...] | str | None):
     """Every policy (or those --policy names, each once however often it is named): the commands find a
     programme's policy in it.  --policy may be given several times, as `check` and `build` take several
-    files; each named file counts (none is silently dropped for the last)."""
+    files; each named file counts (none is silently dropped for the last).  One file name or None (every
+    policy of policies/) is taken too (web.app.load_app)."""
     from . import versions
 
-    return versions.Registry(_load_all(_policy_files(_named(policy_files)), show_warnings=False))
+    files = (policy_files,) if isinstance(policy_files, str) else tuple(policy_files or ())
+    return versions.Registry(_load_all(_policy_files(_named(files)), show_warnings=False))
 
 
 def _named(policy_files: tuple[str, ...]) -> tuple[str, ...]:
