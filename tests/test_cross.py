@@ -281,6 +281,11 @@ def test_the_calculator_notes_and_bounds_by_the_rules_on_both_engines(policies, 
             assert [c["id"] for c in e["cross"]] == ["annual_total"]
         if e["status"] == "incomplete":
             assert Decimal(e["max_amount"]) <= room
+    applied = all(e["status"] != "incomplete" for e in entries) and "received_this_year" in profile
+    for e in entries:  # until the cap is applied, a decided amount shows what the cap leaves it
+        if e["status"] in ("eligible", "review") and not applied:
+            own = Decimal(e.get("amount_if_approved", e["amount"]))
+            assert Decimal(e.get("max_amount", own)) == min(own, room)
     if all(e["status"] != "incomplete" for e in entries) and "received_this_year" in profile:
         whole = interpreter.evaluate_all(policy, profile)
         assert [(e["status"], e["amount"]) for e in entries] == \
@@ -324,6 +329,42 @@ def test_the_web_calculator_shows_the_rules_applied(policies):
     page = client.get("/calculator", params={"online_retail": "25000000", "received_this_year": "900000"})
     assert page.status_code == 200
     assert "剩余额度 100,000.00 元" in page.text
+
+
+def test_the_calculator_shows_what_a_cap_leaves_a_decided_programme(policies):
+    """Two programmes decided (200,000 and 800,000 元) and one not, 900,000 of 1,000,000 元 received:
+    the cap is applied only once all three are decided, and until then each decided amount stands
+    with what the cap leaves it — the 100,000 元 room, not its full amount — in both engines, the
+    command line, the API's `most` and the calculator page."""
+    from click.testing import CliRunner
+    from starlette.testclient import TestClient
+
+    from yeji_policy.cli import main
+    from yeji_policy.web import app as web
+
+    policy, module = policies["annual_total_cap"]
+    profile = {"online_retail": 25000000, "warehouse_investment": 2000000, "received_this_year": 900000}
+    entries = interpreter.match(policy, profile)
+    assert entries == module.match(profile)
+    assert [(e["status"], e.get("amount"), e.get("max_amount"), e.get("max_amount_text")) for e in entries] == [
+        ("eligible", "200000.00", "100000.00", "按合计上限最多可得 100,000.00 元（单个企业年度各项补助合计）"),
+        ("eligible", "800000.00", "100000.00", "按合计上限最多可得 100,000.00 元（单个企业年度各项补助合计）"),
+        ("incomplete", None, "100000.00", "最高 100,000.00 元（单个企业年度各项补助合计）")]
+    # a decided amount within the room shows no bound
+    small = interpreter.match(policy, dict(profile, received_this_year=0))
+    assert [e.get("max_amount") for e in small] == [None, None, "1000000.00"]
+
+    shown = CliRunner().invoke(main, ["match", "-", "--policy", str(CAP)], input=json.dumps(profile))
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.splitlines()[0] == ("第1条 网络零售奖励（retail_award）：符合条件，200,000.00 元，"
+                                            "按合计上限最多可得 100,000.00 元（单个企业年度各项补助合计）")
+    client = TestClient(web.create_app(policy))
+    answer = client.post("/api/v1/match", content=json.dumps(profile), headers={"content-type": "application/json"})
+    most = {e["programme"]: e["most"] for e in answer.json()["programmes"]}
+    assert most == {"retail_award": "100000.00", "warehouse": "100000.00", "talent": "100000.00"}
+    page = client.get("/calculator", params={k: str(v) for k, v in profile.items()})
+    assert "网络零售奖励：<strong>符合条件</strong>\n，200,000.00 元，按合计上限最多可得 100,000.00 元（单个企业年度各项补助合计）" \
+        in page.text
 
 
 # ---------------------------------------------------------------- the editor

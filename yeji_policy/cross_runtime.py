@@ -340,7 +340,8 @@ def match_across(rules, entries, answers):
     """The calculator's findings (runtime.match_profile's entries) with the rules across programmes:
     an exclusion is noted on each of its programmes that may still pay ("cross"); a cap is noted too,
     bounds the most an undecided programme can pay by its room, and — once every programme it names
-    is decided — is applied to them as evaluate_all applies it.  Returns the rules' records."""
+    is decided — is applied to them as evaluate_all applies it; until then a decided programme whose amount
+    is above the room keeps its amount and shows what the cap leaves it (max_amount).  Returns the rules' records."""
     by_id = {e["programme"]: e for e in entries}
     records = []
     for rule in rules:  # in the order they apply (table)
@@ -369,11 +370,17 @@ def match_across(rules, entries, answers):
                                       [i["id"] for i in rule["interpretations"]], text,
                                       {} if received is None else {name: plain_json(received)},
                                       limit=cents_string(limit), room=cents_string(room))
-                for p in undecided:
+                for p in members:
                     e = by_id[p]
-                    if e.get("max_amount") is None or D(e["max_amount"]) > room:
+                    if p in undecided:
+                        if e.get("max_amount") is None or D(e["max_amount"]) > room:
+                            e["max_amount"] = cents_string(room)
+                            e["max_amount_text"] = f"最高 {show_yuan(room)}（{rule['title']}）"
+                    elif _payable(e) > room and (e.get("max_amount") is None or D(e["max_amount"]) > room):
+                        # decided, but the cap is not applied yet (a programme undecided, or the amount
+                        # received unanswered): its own amount stands, and the cap leaves it no more than the room
                         e["max_amount"] = cents_string(room)
-                        e["max_amount_text"] = f"最高 {show_yuan(room)}（{rule['title']}）"
+                        e["max_amount_text"] = f"按合计上限最多可得 {show_yuan(room)}（{rule['title']}）"
         for p in members:
             by_id[p].setdefault("cross", []).append({"id": rule["id"], "text": render_cross(record)})
         records.append(record)

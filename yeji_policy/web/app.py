@@ -302,6 +302,8 @@ def create_app(source) -> Starlette:
             e["possible"] = sorted(set(e["possible"]) | {e["status"]})
             e["least"] = "0.00"
         bound = e.get("max_amount") if e["status"] == "incomplete" else e.get("amount_if_approved", e.get("amount"))
+        if bound is not None and e.get("max_amount") is not None:  # a decided amount above what a cap leaves
+            bound = min(bound, e["max_amount"], key=Decimal)
         if bound is not None and (e["most"] is None or Decimal(e["most"]) > Decimal(bound)):
             e["most"] = bound
             e["least"] = min(e["least"], bound, key=Decimal)
@@ -522,8 +524,8 @@ def _fast_evaluate(app: Starlette, evaluated, programmes: frozenset):
     return asgi
 
 
-def load_app(policy_file: str | None = None) -> Starlette:
-    """The app for every policy in policies/ (or the one given), checked and linked as every command reads them."""
+def load_app(policy_file: str | tuple[str, ...] | None = None) -> Starlette:
+    """The app for every policy in policies/ (or the ones given), checked and linked as every command reads them."""
     from ..cli import _registry as load_registry
 
     return create_app(load_registry(policy_file))
