@@ -1527,8 +1527,17 @@ def range_any(sets):
 def range_items_exact(outcome):
     """A list's sum computed exactly (every input it reads answered): its outcome, as a range."""
     if outcome.kind == "partial":
-        return [("partial", range_point(add(outcome.amount, outcome.pending)))]
-    return [(outcome.kind, range_point(outcome.amount))]
+        return [("partial", range_exact(add(outcome.amount, outcome.pending)))]
+    return [(outcome.kind, range_exact(outcome.amount))]
+
+
+def range_exact(value):
+    """An exact value as a range: the point itself; a fraction (a sum capped by a ratio, #22) has no
+    Decimal, so the decimals either side of it at the ranges' precision (rounded outwards: sound)."""
+    if type(value) is not fractions.Fraction:
+        return range_point(value)
+    quotient = _RANGE.divide(D(value.numerator), D(value.denominator))
+    return Interval(_range_floor(quotient), _range_ceiling(quotient))
 
 
 def range_times_items(low):
